@@ -1,0 +1,82 @@
+/**
+ * The HTTP application, buildable without listening: tests build one per database and call
+ * `inject` or `listen` on it; `server.ts` runs it as a process.
+ */
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import type { Config } from './config.ts';
+import { applyCorsHeaders } from './http/cors.ts';
+import { authenticate, checkOrigin } from './http/authenticate.ts';
+import { registerBodyParsers } from './http/body.ts';
+import { registerErrorHandler } from './http/error-handler.ts';
+import { serializerCompiler, validatorCompiler } from './http/zod.ts';
+import { apiIndexRoutes } from './routes/api-index.ts';
+import { healthRoutes } from './routes/health.ts';
+import { openApiRoutes } from './routes/openapi.ts';
+import { organizationProjectKeyRoutes } from './routes/organization-project-keys.ts';
+import { projectKeyRoutes } from './routes/project-keys.ts';
+import type { Services } from './services/index.ts';
+import { VERSION } from './version.ts';
+
+export interface AppOptions {
+  config: Config;
+  services: Services;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildApp({ config, services, logger = false }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger,
+    disableRequestLogging: false,
+    return503OnClosing: true,
+    bodyLimit: 1024 * 1024,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerBodyParsers(app);
+  registerErrorHandler(app);
+
+  app.decorateRequest('principal', undefined);
+  app.decorateRequest('orgContext', undefined);
+  app.decorateRequest('projectContext', undefined);
+  app.decorateRequest('projectKey', undefined);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'clientkeys',
+        version: VERSION,
+        description: "Sentry-compatible client keys (DSNs): Sentry's management API for projects' keys.",
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'A user auth token (sntryu_…) or an organization auth token (sntrys_…).' },
+          basic: { type: 'http', scheme: 'basic', description: 'An organization API key as the user name, with an empty password.' },
+        },
+      },
+      security: [{ bearer: [] }, { basic: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+
+  await app.register(async (api) => {
+    api.addHook('onRequest', async (request) => {
+      if (request.method === 'OPTIONS') return;
+      request.principal = await authenticate(request.headers.authorization, services.credentials);
+      checkOrigin(request, request.principal);
+    });
+    api.addHook('onSend', async (request, reply) => {
+      applyCorsHeaders(request, reply);
+    });
+    await api.register(apiIndexRoutes);
+    await api.register(projectKeyRoutes, { services, config });
+    await api.register(organizationProjectKeyRoutes, { services, config });
+  });
+
+  await app.register(openApiRoutes);
+  await app.register(healthRoutes, { services });
+  return app;
+}

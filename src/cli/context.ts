@@ -1,0 +1,80 @@
+/**
+ * What every CLI command shares: the configuration from the environment, the services over the
+ * database it names (schema created if needed), one-line errors and how secrets are printed.
+ */
+import { createServices } from '../composition.ts';
+import { loadConfig, type Config } from '../config.ts';
+import type { Services } from '../services/index.ts';
+import type { Actor } from '../services/principal.ts';
+import type { OrganizationRow, ProjectRow, TeamRow, UserRow } from '../storage/schema.ts';
+import { idOrSlug } from '../storage/stores/id-or-slug.ts';
+
+/** A failure the operator caused: printed as one line, exit code 1. */
+export class CliError extends Error {
+  override name = 'CliError';
+}
+
+export interface CliContext {
+  config: Config;
+  services: Services;
+  actor: Actor;
+}
+
+export const CLI_ACTOR: Actor = { userId: null, keyId: null, label: 'clientkeys cli', ipAddress: null };
+
+export async function withServices<T>(work: (ctx: CliContext) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const services = createServices(config);
+  try {
+    await services.db.migrate();
+    return await work({ config, services, actor: CLI_ACTOR });
+  } finally {
+    await services.db.close();
+  }
+}
+
+export function print(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** A secret goes alone on the last line of stdout, so `… | tail -n1` captures it. */
+export function printSecret(secret: string): void {
+  process.stdout.write(`${secret}\n`);
+}
+
+export async function requireOrg(services: Services, ref: string): Promise<OrganizationRow> {
+  const org = await services.db.stores.organizations.find(idOrSlug(ref));
+  if (!org) throw new CliError(`organization "${ref}" not found`);
+  return org;
+}
+
+export async function requireTeam(services: Services, org: OrganizationRow, ref: string): Promise<TeamRow> {
+  const team = await services.db.stores.teams.find(org.id, idOrSlug(ref));
+  if (!team) throw new CliError(`team "${org.slug}/${ref}" not found`);
+  return team;
+}
+
+export async function requireUser(services: Services, email: string): Promise<UserRow> {
+  const user = await services.db.stores.users.byEmail(email);
+  if (!user) throw new CliError(`user "${email}" not found`);
+  return user;
+}
+
+/** "<org>/<slug>" → both parts, or a clear error. */
+export function splitPath(value: string, what: string): [string, string] {
+  const match = /^([^/]+)\/([^/]+)$/.exec(value);
+  if (!match) throw new CliError(`expected <org>/<${what}>, got "${value}"`);
+  return [match[1] as string, match[2] as string];
+}
+
+export async function requireProject(services: Services, path: string): Promise<{ org: OrganizationRow; project: ProjectRow }> {
+  const [orgRef, projectRef] = splitPath(path, 'project');
+  const org = await requireOrg(services, orgRef);
+  const project = await services.db.stores.projects.find(org.id, idOrSlug(projectRef));
+  if (!project) throw new CliError(`project "${org.slug}/${projectRef}" not found`);
+  return { org, project };
+}

@@ -1,0 +1,25 @@
+/**
+ * The composition root: the one place that picks implementations (SQLite or PostgreSQL today;
+ * caches and rate limiters as they come) and wires the services over them.
+ */
+import type { Config } from './config.ts';
+import { AccessService } from './services/access.ts';
+import { CredentialService } from './services/credentials.ts';
+import type { Services } from './services/index.ts';
+import { KeySerializer } from './services/key-serializer.ts';
+import { OrganizationService } from './services/organizations.ts';
+import { ProjectKeyService } from './services/project-keys.ts';
+import { ProjectService } from './services/projects.ts';
+import { openDatabase, type Database } from './storage/database.ts';
+
+export function createServices(config: Config, db: Database = openDatabase(config.database)): Services {
+  return {
+    db,
+    credentials: new CredentialService(db.stores),
+    access: new AccessService(db.stores),
+    keys: new ProjectKeyService(db),
+    projects: new ProjectService(db),
+    organizations: new OrganizationService(db, config.publicUrl),
+    keySerializer: new KeySerializer(config.publicUrl),
+  };
+}

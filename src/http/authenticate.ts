@@ -1,0 +1,94 @@
+/**
+ * Reading credentials from the Authorization header, in the order of Sentry's authenticators
+ * (UserAuthToken, OrgAuthToken, ApiKey) with DRF's messages for malformed headers, then Sentry's
+ * Origin check for credentials that carry allowed origins.
+ */
+import type { FastifyRequest } from 'fastify';
+import { ORG_TOKEN_PREFIX } from '../domain/tokens.ts';
+import type { CredentialService, CredentialResult } from '../services/credentials.ts';
+import type { Principal } from '../services/principal.ts';
+import { authenticationFailed, invalidOrigin } from './errors.ts';
+
+/** Python's `bytes.split()`: runs of ASCII whitespace. */
+function splitHeader(value: string): string[] {
+  return value.split(/[ \t\n\r\x0b\x0c]+/).filter(Boolean);
+}
+
+function unwrap(result: CredentialResult): Principal {
+  if (!result.ok) throw authenticationFailed(result.message);
+  return result.principal;
+}
+
+/** The caller's principal, undefined when anonymous; throws a 401 ApiError for bad credentials. */
+export async function authenticate(header: string | undefined, credentials: CredentialService): Promise<Principal | undefined> {
+  if (!header) return undefined;
+  const parts = splitHeader(header);
+  const scheme = parts[0]?.toLowerCase();
+  if (scheme === 'bearer') {
+    if (parts.length === 1) throw authenticationFailed('Invalid token header. No credentials provided.');
+    if (parts.length > 2) throw authenticationFailed('Invalid token header. Token string should not contain spaces.');
+    const token = parts[1] as string;
+    return unwrap(token.startsWith(ORG_TOKEN_PREFIX) ? await credentials.orgToken(token) : await credentials.userToken(token));
+  }
+  if (scheme === 'basic') {
+    if (parts.length === 1) throw authenticationFailed('Invalid basic header. No credentials provided.');
+    if (parts.length > 2) throw authenticationFailed('Invalid basic header. Credentials string should not contain spaces.');
+    const decoded = decodeBasic(parts[1] as string);
+    if (decoded === undefined) throw authenticationFailed('Invalid basic header. Credentials not correctly base64 encoded.');
+    // ApiKeyAuthentication only claims "<key>:" with an empty password; anything else stays anonymous.
+    if (decoded.password) return undefined;
+    return unwrap(await credentials.apiKey(decoded.user));
+  }
+  return undefined;
+}
+
+function decodeBasic(encoded: string): { user: string; password: string } | undefined {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(encoded) || encoded.length % 4 !== 0) return undefined;
+  const text = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = text.indexOf(':');
+  if (colon < 0) return undefined;
+  return { user: text.slice(0, colon), password: text.slice(colon + 1) };
+}
+
+/**
+ * Sentry's `is_valid_origin(origin, allowed=request.auth.get_allowed_origins())`: token requests
+ * from a browser Origin are refused unless the credential lists that origin. Anonymous requests
+ * are not checked (SENTRY_ALLOW_ORIGIN defaults to "*").
+ */
+export function checkOrigin(request: FastifyRequest, principal: Principal | undefined): void {
+  const origin = request.headers.origin;
+  if (!origin || origin === 'null' || !principal) return;
+  const allowed = principal.kind === 'api-key' ? principal.allowedOrigins : [];
+  if (!originAllowed(origin, allowed)) throw invalidOrigin(origin);
+}
+
+export function originAllowed(origin: string, allowed: readonly string[]): boolean {
+  if (allowed.length === 0) return false;
+  if (allowed.includes('*')) return true;
+  const lower = origin.toLowerCase();
+  if (allowed.some((a) => a.toLowerCase().replace(/\/+$/, '') === lower)) return true;
+  let parsed: URL;
+  try {
+    parsed = new URL(lower);
+  } catch {
+    return false;
+  }
+  return allowed.some((entry) => matchesOriginPattern(parsed, entry.toLowerCase().replace(/\/+$/, '')));
+}
+
+/** `parse_uri_match` patterns: `scheme://domain[:port][/path]`, `*.domain`, `domain`, `*:port`. */
+function matchesOriginPattern(origin: URL, pattern: string): boolean {
+  let rest = pattern;
+  let scheme = '*';
+  if (rest.includes('://')) [scheme, rest] = rest.split('://', 2) as [string, string];
+  if (scheme !== '*' && `${scheme}:` !== origin.protocol) return false;
+  const slash = rest.indexOf('/');
+  const domain = slash >= 0 ? rest.slice(0, slash) : rest;
+  const path = slash >= 0 ? rest.slice(slash + 1) : '*';
+  const host = origin.hostname;
+  if (domain.startsWith('*.')) return host.endsWith(domain.slice(1)) || host === domain.slice(2);
+  const candidates = origin.port ? ['*', host, `${host}:${origin.port}`, `*:${origin.port}`] : ['*', host];
+  if (!candidates.includes(domain)) return false;
+  if (path === '*') return true;
+  return origin.pathname.startsWith(path.endsWith('*') ? path.slice(0, -1) : path);
+}

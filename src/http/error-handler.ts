@@ -1,0 +1,71 @@
+/**
+ * The one place errors become HTTP answers, in Sentry's shapes. Expected errors are ApiErrors from
+ * the error table; Fastify's own (body too large, bad content type, bad URL) are mapped onto the
+ * same table; anything else is a 500 with an id to find it in the log, never its message.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { DrfErrors } from '../schemas/drf.ts';
+import { ApiError, apiError, validationError } from './errors.ts';
+
+/** A request-schema failure carrying DRF's error dict (built by the validator compiler). */
+export class RequestValidationError extends Error {
+  readonly statusCode = 400;
+  constructor(readonly drf: DrfErrors) {
+    super('request validation failed');
+  }
+}
+
+function fromFastify(error: FastifyError, request: FastifyRequest): ApiError | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return apiError('payload_too_large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return apiError('unsupported_media_type', String(request.headers['content-type'] ?? ''));
+    default:
+      break;
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) return new ApiError('validation', status, { detail: error.message });
+  return undefined;
+}
+
+function toApiError(error: unknown, request: FastifyRequest): ApiError | undefined {
+  if (error instanceof ApiError) return error;
+  if (error instanceof RequestValidationError) return validationError(error.drf);
+  if (error && typeof error === 'object' && 'code' in error) return fromFastify(error as FastifyError, request);
+  return undefined;
+}
+
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler(async (error, request, reply) => {
+    const known = toApiError(error, request);
+    if (known) {
+      if (known.status >= 500) request.log.error({ err: error }, 'request failed');
+      return reply.code(known.status).headers(known.headers).send(known.body);
+    }
+    const errorId = randomUUID().replaceAll('-', '');
+    request.log.error({ err: error, errorId }, 'unexpected error');
+    return reply.code(500).send({ detail: 'Internal Error', errorId });
+  });
+  app.setNotFoundHandler(notFound);
+}
+
+/**
+ * Sentry's CatchallEndpoint under /api/0/: a path without its trailing slash gets a hint, any other
+ * unknown path an empty 404. Outside the API, a plain JSON 404.
+ */
+async function notFound(request: FastifyRequest, reply: FastifyReply) {
+  const path = request.url.split('?')[0] ?? '';
+  if (!path.startsWith('/api/0/')) return reply.code(404).send({ detail: 'Not found' });
+  if (path.endsWith('/')) return reply.code(404).type('text/html; charset=utf-8').send('');
+  const hint = `${path}/`;
+  if (String(request.headers['content-type'] ?? '').startsWith('application/json')) {
+    return reply.code(404).send({ info: `Route not found, did you forget a trailing slash? try: ${hint}` });
+  }
+  const pointer = `${' '.repeat(`try: ${hint}`.length - 1)}^\n`;
+  return reply
+    .code(404)
+    .type('text/plain')
+    .send(`Route not found, did you forget a trailing slash?\n\ntry: ${hint}\n${pointer}`);
+}

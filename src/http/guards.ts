@@ -1,0 +1,80 @@
+/**
+ * Permission checks in Sentry's order, run as route hooks before the body is read:
+ * credential present → the credential holds one of the method's scopes (`has_permission`) →
+ * the organization/project exists (404) → the caller may act on it (`has_object_permission`, 403).
+ */
+import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { Scope } from '../domain/scopes.ts';
+import type { Services } from '../services/index.ts';
+import { idOrSlug } from '../storage/stores/id-or-slug.ts';
+import { apiError, insufficientScope, notAuthenticated } from './errors.ts';
+
+export type ScopeMap = Readonly<Record<'GET' | 'POST' | 'PUT' | 'DELETE', readonly Scope[]>>;
+
+/** S:src/sentry/api/bases/project.py ProjectPermission. */
+export const PROJECT_SCOPES: ScopeMap = {
+  GET: ['project:read', 'project:write', 'project:admin'],
+  POST: ['project:write', 'project:admin'],
+  PUT: ['project:write', 'project:admin'],
+  DELETE: ['project:admin'],
+};
+
+/** S:src/sentry/api/bases/organization.py OrganizationPermission. */
+export const ORG_SCOPES: ScopeMap = {
+  GET: ['org:read', 'org:write', 'org:admin'],
+  POST: ['org:write', 'org:admin'],
+  PUT: ['org:write', 'org:admin'],
+  DELETE: ['org:admin'],
+};
+
+function methodScopes(map: ScopeMap, method: string): readonly Scope[] {
+  // HEAD is answered by the GET handler, so it needs what GET needs.
+  const key = method === 'HEAD' ? 'GET' : method;
+  return map[key as keyof ScopeMap] ?? [];
+}
+
+/** `ScopedPermission.has_permission`: anonymous → 401; a credential with none of the scopes → 403. */
+function requireScope(request: FastifyRequest, map: ScopeMap): void {
+  const principal = request.principal;
+  if (!principal) throw notAuthenticated();
+  const required = methodScopes(map, request.method);
+  if (!principal.scopes.some((s) => required.includes(s))) throw insufficientScope(required);
+}
+
+type OrgParams = { org: string };
+type ProjectParams = { org: string; project: string };
+
+async function resolveOrg(services: Services, request: FastifyRequest<{ Params: OrgParams }>, map: ScopeMap) {
+  requireScope(request, map);
+  const organization = await services.db.stores.organizations.find(idOrSlug(request.params.org));
+  if (!organization) throw apiError('not_found');
+  const access = await services.access.forOrganization(request.principal!, organization);
+  return { principal: request.principal!, organization, access };
+}
+
+/** Routes under `/organizations/{org}/…`. */
+export function organizationGuard(services: Services, map: ScopeMap = ORG_SCOPES): onRequestAsyncHookHandler {
+  return async function guard(request) {
+    const context = await resolveOrg(services, request as FastifyRequest<{ Params: OrgParams }>, map);
+    if (!context.access.hasAnyScope(methodScopes(map, request.method))) throw apiError('permission_denied');
+    request.orgContext = context;
+  };
+}
+
+/** Routes under `/projects/{org}/{project}/…`. */
+export function projectGuard(services: Services, map: ScopeMap = PROJECT_SCOPES): onRequestAsyncHookHandler {
+  return async function guard(request) {
+    const req = request as FastifyRequest<{ Params: ProjectParams }>;
+    const context = await resolveOrg(services, req, map);
+    const project = await services.db.stores.projects.find(context.organization.id, idOrSlug(req.params.project));
+    if (!project) throw apiError('not_found');
+    const teamIds = (await services.db.stores.teams.ofProject(project.id)).map((t) => t.id);
+    const allowed = methodScopes(map, request.method);
+    const { access } = context;
+    const permitted =
+      (access.hasAnyScope(allowed) && access.hasProjectAccess(teamIds)) || access.hasAnyProjectScope(teamIds, allowed);
+    if (!permitted) throw apiError('permission_denied');
+    request.orgContext = context;
+    request.projectContext = { ...context, project, teamIds };
+  };
+}

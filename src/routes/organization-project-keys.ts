@@ -1,0 +1,90 @@
+/**
+ * Every client key of an organization's projects: `/api/0/organizations/{org}/project-keys/`
+ * (S:src/sentry/api/endpoints/organization_project_keys.py).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Config } from '../config.ts';
+import { orgContext } from '../http/context.ts';
+import { apiError } from '../http/errors.ts';
+import { organizationGuard } from '../http/guards.ts';
+import { linkHeader, readPageParams } from '../http/pagination.ts';
+import { resource } from '../http/resource.ts';
+import { errorResponses, pageQuery, queryParam } from '../schemas/common.ts';
+import { projectKeyListSchema } from '../schemas/project-key.ts';
+import type { Services } from '../services/index.ts';
+import { isSuperuser } from '../services/principal.ts';
+import { selectProjects, type ProjectSelection } from '../services/project-selection.ts';
+import { idOrSlug } from '../storage/stores/id-or-slug.ts';
+import { absoluteUrl, statusFilter } from './project-keys.ts';
+
+const params = z.object({ org: z.string().describe('The id or slug of the organization.') });
+
+const repeated = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
+
+const query = z.object({
+  team: queryParam.optional().describe("Only keys of this team's projects (slug or id)."),
+  status: queryParam.optional().describe('"active" or "inactive".'),
+  project: repeated.optional().describe('Project ids; -1 for every accessible project.'),
+  projectSlug: repeated.optional().describe('Project slugs; $all for every accessible project.'),
+  ...pageQuery,
+});
+
+type Query = z.output<typeof query>;
+
+/** The `project` / `projectSlug` parameters as Sentry's `get_projects` reads them. */
+function projectSelection(q: Query): ProjectSelection {
+  const ids = q.project?.filter((v) => v !== '') ?? [];
+  if (ids.length > 0) {
+    if (!ids.every((v) => /^-?\d+$/.test(v.trim()))) throw apiError('invalid_project_param');
+    const numbers = ids.map((v) => Number(v.trim()));
+    return numbers.includes(-1) ? { kind: 'all-accessible' } : { kind: 'ids', ids: numbers };
+  }
+  const slugs = q.projectSlug?.filter((v) => v !== '') ?? [];
+  if (slugs.length > 0) return slugs.includes('$all') ? { kind: 'all-accessible' } : { kind: 'slugs', slugs };
+  return { kind: 'default' };
+}
+
+export async function organizationProjectKeyRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
+  resource(app, '/api/0/organizations/:org/project-keys/', {
+    GET: {
+      options: {
+        onRequest: organizationGuard(services),
+        schema: {
+          tags: ['Client Keys'],
+          summary: "List an Organization's Client Keys",
+          params,
+          querystring: query,
+          response: {
+            200: projectKeyListSchema,
+            ...errorResponses('invalid_cursor', 'invalid_project_param', 'not_authenticated', 'permission_denied', 'team_not_found'),
+          },
+        },
+      },
+      handler: async (request: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) => {
+        const { access, organization } = orgContext(request);
+        const selected = await selectProjects(services.db.stores, access, projectSelection(request.query));
+        if (!selected.ok) throw apiError('permission_denied');
+        let projectIds = selected.projects.map((p) => p.id);
+
+        if (request.query.team) {
+          const team = await services.db.stores.teams.find(organization.id, idOrSlug(request.query.team));
+          if (!team) throw apiError('team_not_found');
+          const teamProjects = new Set((await services.db.stores.projects.list(organization.id, { teamId: team.id })).map((p) => p.id));
+          projectIds = projectIds.filter((id) => teamProjects.has(id));
+        }
+
+        const page = readPageParams(request.query, 10);
+        const status = statusFilter(request.query.status);
+        const superuser = isSuperuser(request.principal);
+        const result = await services.keys.list(
+          { projectIds: status === 'none' ? [] : projectIds, userKeysOnly: !superuser, ...(typeof status === 'number' ? { status } : {}) },
+          { cursor: page.cursor, limit: page.perPage },
+        );
+        const url = absoluteUrl(config, request);
+        reply.header('link', linkHeader(url.path, url.query, result.prev, result.next));
+        return result.results.map((row) => services.keySerializer.serialize(row, { includeUseCase: superuser }));
+      },
+    },
+  });
+}

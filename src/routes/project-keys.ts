@@ -1,0 +1,182 @@
+/**
+ * A project's client keys: `/api/0/projects/{org}/{project}/keys/` and `…/keys/{key_id}/`
+ * (S:src/sentry/core/endpoints/project_keys.py, project_key_details.py).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Config } from '../config.ts';
+import { clientIp, projectContext } from '../http/context.ts';
+import { apiError, validationError } from '../http/errors.ts';
+import { projectGuard } from '../http/guards.ts';
+import { linkHeader, readPageParams } from '../http/pagination.ts';
+import { resource } from '../http/resource.ts';
+import { emptyBody, errorResponses, pageQuery, queryParam } from '../schemas/common.ts';
+import {
+  createKeyBody,
+  projectKeyListSchema,
+  projectKeySchema,
+  updateKeyBody,
+  type CreateKeyBody,
+  type UpdateKeyBody,
+} from '../schemas/project-key.ts';
+import type { Services } from '../services/index.ts';
+import { actorOf, isSuperuser } from '../services/principal.ts';
+
+const projectParams = z.object({
+  org: z.string().describe('The id or slug of the organization.'),
+  project: z.string().describe('The id or slug of the project.'),
+});
+const keyParams = projectParams.extend({ key_id: z.string().describe('The public key of the client key.') });
+
+const listQuery = z.object({
+  status: queryParam.optional().describe('"active" or "inactive"; any other value lists nothing.'),
+  ...pageQuery,
+});
+
+type KeyParams = z.output<typeof keyParams>;
+type ListQuery = z.output<typeof listQuery>;
+
+const tags = ['Client Keys'];
+const authErrors = ['not_authenticated', 'authentication_failed', 'permission_denied', 'not_found'] as const;
+
+/** `status` → the stored status to filter on; any other non-empty value matches nothing. */
+export function statusFilter(status: string | undefined): number | 'none' | undefined {
+  if (!status) return undefined;
+  if (status === 'active') return 0;
+  if (status === 'inactive') return 1;
+  return 'none';
+}
+
+export function absoluteUrl(config: Config, request: FastifyRequest): { path: string; query: string } {
+  const [path, query = ''] = request.url.split(/\?(.*)/s) as [string, string?];
+  return { path: `${config.publicUrl}${path}`, query };
+}
+
+export async function projectKeyRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
+  const guard = projectGuard(services);
+  const serialize = (request: FastifyRequest) => {
+    const includeUseCase = isSuperuser(request.principal);
+    return (row: Parameters<Services['keySerializer']['serialize']>[0]) => services.keySerializer.serialize(row, { includeUseCase });
+  };
+
+  resource(app, '/api/0/projects/:org/:project/keys/', {
+    GET: {
+      options: {
+        onRequest: guard,
+        schema: {
+          tags,
+          summary: "List a Project's Client Keys",
+          params: projectParams,
+          querystring: listQuery,
+          response: { 200: projectKeyListSchema, ...errorResponses('invalid_cursor', 'per_page_out_of_range', ...authErrors) },
+        },
+      },
+      handler: async (request: FastifyRequest<{ Querystring: ListQuery }>, reply: FastifyReply) => {
+        const { project } = projectContext(request);
+        const page = readPageParams(request.query, 10);
+        const status = statusFilter(request.query.status);
+        const result = await services.keys.list(
+          { projectIds: status === 'none' ? [] : [project.id], userKeysOnly: !isSuperuser(request.principal), ...(typeof status === 'number' ? { status } : {}) },
+          { cursor: page.cursor, limit: page.perPage },
+        );
+        const url = absoluteUrl(config, request);
+        reply.header('link', linkHeader(url.path, url.query, result.prev, result.next));
+        return result.results.map(serialize(request));
+      },
+    },
+    POST: {
+      options: {
+        onRequest: guard,
+        schema: {
+          tags,
+          summary: 'Create a New Client Key',
+          params: projectParams,
+          body: createKeyBody,
+          response: { 201: projectKeySchema, ...errorResponses('validation', ...authErrors) },
+        },
+      },
+      handler: async (request: FastifyRequest<{ Body: CreateKeyBody }>, reply: FastifyReply) => {
+        const { project, principal } = projectContext(request);
+        const body = request.body;
+        const superuser = isSuperuser(principal);
+        const result = await services.keys.create(
+          project,
+          {
+            name: body.name,
+            rateLimit: body.rateLimit,
+            public: body.public,
+            secret: body.secret,
+            useCase: superuser ? (body.useCase ?? 'user') : 'user',
+          },
+          actorOf(principal, clientIp(request)),
+        );
+        if (!result.ok) throw validationError({ [result.field]: [`project key with this ${result.field} key already exists.`] });
+        return reply.code(201).send(serialize(request)(result.key));
+      },
+    },
+  });
+
+  // Sentry looks the key up before it reads the body: an unknown key is a 404 even with a bad body.
+  const keyGuard = async (request: FastifyRequest) => {
+    const { project } = projectContext(request);
+    const { key_id: keyId } = request.params as KeyParams;
+    const key = await services.keys.find(project.id, keyId, !isSuperuser(request.principal));
+    if (!key) throw apiError('not_found');
+    request.projectKey = key;
+  };
+  const keyHooks = [guard, keyGuard];
+  const keyOf = (request: FastifyRequest) => {
+    if (!request.projectKey) throw new Error('route has no key guard');
+    return request.projectKey;
+  };
+
+  resource(app, '/api/0/projects/:org/:project/keys/:key_id/', {
+    GET: {
+      options: {
+        onRequest: keyHooks,
+        schema: {
+          tags,
+          summary: 'Retrieve a Client Key',
+          params: keyParams,
+          response: { 200: projectKeySchema, ...errorResponses(...authErrors) },
+        },
+      },
+      handler: async (request: FastifyRequest) => serialize(request)(keyOf(request)),
+    },
+    PUT: {
+      options: {
+        onRequest: keyHooks,
+        schema: {
+          tags,
+          summary: 'Update a Client Key',
+          params: keyParams,
+          body: updateKeyBody,
+          response: { 200: projectKeySchema, ...errorResponses('validation', ...authErrors) },
+        },
+      },
+      handler: async (request: FastifyRequest<{ Params: KeyParams; Body: UpdateKeyBody }>) => {
+        const key = keyOf(request);
+        const { project, principal } = projectContext(request);
+        const updated = await services.keys.update(project, key, request.body, actorOf(principal, clientIp(request)));
+        return serialize(request)(updated);
+      },
+    },
+    DELETE: {
+      options: {
+        onRequest: keyHooks,
+        schema: {
+          tags,
+          summary: 'Delete a Client Key',
+          params: keyParams,
+          response: { 204: emptyBody, ...errorResponses(...authErrors) },
+        },
+      },
+      handler: async (request: FastifyRequest<{ Params: KeyParams }>, reply: FastifyReply) => {
+        const key = keyOf(request);
+        const { project, principal } = projectContext(request);
+        await services.keys.remove(project, key, actorOf(principal, clientIp(request)));
+        return reply.code(204).send();
+      },
+    },
+  });
+}

@@ -1,0 +1,52 @@
+/**
+ * The server process: open and migrate the database, listen, and on SIGTERM/SIGINT stop
+ * accepting connections, let in-flight requests finish, then close the database.
+ */
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.ts';
+import { createServices } from './composition.ts';
+import { redactUrl, type Config } from './config.ts';
+import { loggerOptions } from './logging.ts';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config): Promise<RunningServer> {
+  const services = createServices(config);
+  try {
+    await services.db.migrate();
+  } catch (error) {
+    await services.db.close();
+    throw error;
+  }
+  const app = await buildApp({ config, services, logger: loggerOptions(config) });
+  app.addHook('onClose', async () => {
+    await services.db.close();
+  });
+  const url = await app.listen({ port: config.port, host: config.host });
+  const database = config.database.kind === 'sqlite' ? `sqlite:${config.database.path}` : redactUrl(config.database.url);
+  app.log.info({ url, publicUrl: config.publicUrl, database }, 'clientkeys is listening');
+  return { app, url, close: () => app.close() };
+}
+
+/** Close gracefully on the first signal; a second one exits at once. */
+export function closeOnSignals(server: RunningServer): void {
+  let closing = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (closing) process.exit(1);
+    closing = true;
+    server.app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        server.app.log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}

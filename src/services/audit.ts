@@ -1,0 +1,55 @@
+/**
+ * Audit entries, written with the stores of the transaction that makes the change, so an entry
+ * exists exactly when its change does. Entries never hold a secret.
+ */
+import { isoNow } from '../domain/time.ts';
+import type { ProjectKeyRow } from '../storage/schema.ts';
+import type { Stores } from '../storage/stores/index.ts';
+import type { Actor } from './principal.ts';
+
+export type AuditEvent =
+  | 'org.create'
+  | 'team.create'
+  | 'project.add'
+  | 'projectkey.add'
+  | 'projectkey.edit'
+  | 'projectkey.remove'
+  | 'member.add'
+  | 'member.edit'
+  | 'apikey.add'
+  | 'apikey.edit'
+  | 'orgauthtoken.create';
+
+export interface AuditRecord {
+  organizationId: number;
+  actor: Actor;
+  event: AuditEvent;
+  targetObject: number | null;
+  data: Record<string, unknown>;
+}
+
+export async function audit(stores: Stores, record: AuditRecord): Promise<void> {
+  await stores.auditLog.insert({
+    organization_id: record.organizationId,
+    actor_user_id: record.actor.userId,
+    actor_key_id: record.actor.keyId,
+    actor_label: record.actor.label,
+    ip_address: record.actor.ipAddress,
+    event: record.event,
+    target_object: record.targetObject,
+    data: JSON.stringify(record.data),
+    datetime: isoNow(),
+  });
+}
+
+/** `ProjectKey.get_audit_log_data()` without `secret_key`. */
+export function keyAuditData(key: ProjectKeyRow): Record<string, unknown> {
+  return {
+    label: key.label,
+    public_key: key.public_key,
+    roles: key.roles,
+    status: key.status,
+    rate_limit_count: key.rate_limit_count,
+    rate_limit_window: key.rate_limit_window,
+  };
+}

@@ -1,0 +1,18 @@
+import type { Database } from '../storage/database.ts';
+import type { AccessService } from './access.ts';
+import type { CredentialService } from './credentials.ts';
+import type { KeySerializer } from './key-serializer.ts';
+import type { OrganizationService } from './organizations.ts';
+import type { ProjectKeyService } from './project-keys.ts';
+import type { ProjectService } from './projects.ts';
+
+/** Everything the HTTP edge and the CLI call, built once by the composition root. */
+export interface Services {
+  db: Database;
+  credentials: CredentialService;
+  access: AccessService;
+  keys: ProjectKeyService;
+  projects: ProjectService;
+  organizations: OrganizationService;
+  keySerializer: KeySerializer;
+}

@@ -1,0 +1,92 @@
+/**
+ * Sentry's ProjectKeySerializer (S:src/sentry/api/serializers/models/project_key.py): a stored key
+ * as the API shows it, with the DSN URLs built from PUBLIC_URL (Sentry's `system.url-prefix`).
+ */
+import {
+  AVAILABLE_BROWSER_SDK_VERSIONS,
+  DEFAULT_BROWSER_SDK_VERSION,
+  KEY_STATUS,
+  type KeyData,
+} from '../domain/keys.ts';
+import type { ProjectKeyJson } from '../schemas/project-key.ts';
+import type { ProjectKeyRow } from '../storage/schema.ts';
+
+const BROWSER_SDK = { choices: AVAILABLE_BROWSER_SDK_VERSIONS.map((v): [string, string] => [v, v]) };
+
+export function parseKeyData(json: string): KeyData {
+  try {
+    const value: unknown = JSON.parse(json);
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as KeyData) : {};
+  } catch {
+    return {};
+  }
+}
+
+export class KeySerializer {
+  private readonly endpoint: string;
+  private readonly scheme: string;
+  private readonly hostAndPath: string;
+
+  constructor(publicUrl: string) {
+    const url = new URL(publicUrl);
+    this.endpoint = publicUrl.replace(/\/+$/, '');
+    this.scheme = url.protocol.slice(0, -1);
+    this.hostAndPath = `${url.host}${url.pathname.replace(/\/+$/, '')}`;
+  }
+
+  /** The public DSN, as SDKs are configured with it. */
+  publicDsn(publicKey: string, projectId: number): string {
+    return `${this.scheme}://${publicKey}@${this.hostAndPath}/${projectId}`;
+  }
+
+  serialize(row: ProjectKeyRow, options: { includeUseCase: boolean }): ProjectKeyJson {
+    const data = parseKeyData(row.data);
+    const loader = data.dynamicSdkLoaderOptions ?? {};
+    const name = row.label || row.public_key.slice(0, 14) || '';
+    const json: ProjectKeyJson = {
+      id: row.public_key,
+      name,
+      label: name,
+      public: row.public_key,
+      secret: row.secret_key,
+      projectId: row.project_id,
+      isActive: row.status === KEY_STATUS.active,
+      rateLimit:
+        row.rate_limit_window && row.rate_limit_count
+          ? { window: row.rate_limit_window, count: row.rate_limit_count }
+          : null,
+      dsn: this.dsn(row.public_key, row.secret_key, row.project_id),
+      browserSdkVersion: data.browserSdkVersion || DEFAULT_BROWSER_SDK_VERSION,
+      browserSdk: BROWSER_SDK,
+      dateCreated: row.date_added,
+      dynamicSdkLoaderOptions: {
+        hasReplay: loader.hasReplay ?? false,
+        hasPerformance: loader.hasPerformance ?? false,
+        hasDebug: loader.hasDebug ?? false,
+        hasFeedback: loader.hasFeedback ?? false,
+        hasLogsAndMetrics: loader.hasLogsAndMetrics ?? false,
+      },
+    };
+    if (options.includeUseCase) json.useCase = row.use_case;
+    return json;
+  }
+
+  private dsn(pk: string, sk: string, pid: number): ProjectKeyJson['dsn'] {
+    const api = `${this.endpoint}/api/${pid}`;
+    return {
+      secret: `${this.scheme}://${pk}:${sk}@${this.hostAndPath}/${pid}`,
+      public: this.publicDsn(pk, pid),
+      csp: `${api}/csp-report/?sentry_key=${pk}`,
+      security: `${api}/security/?sentry_key=${pk}`,
+      minidump: `${api}/minidump/?sentry_key=${pk}`,
+      nel: `${api}/nel/?sentry_key=${pk}`,
+      unreal: `${api}/unreal/${pk}/`,
+      crons: `${api}/cron/___MONITOR_SLUG___/${pk}/`,
+      cdn: `${this.endpoint}/js-sdk-loader/${pk}.min.js`,
+      playstation: `${api}/playstation/?sentry_key=${pk}`,
+      integration: `${api}/integration/`,
+      otlp_traces: `${api}/integration/otlp/v1/traces`,
+      otlp_logs: `${api}/integration/otlp/v1/logs`,
+    };
+  }
+}

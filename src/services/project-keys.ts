@@ -1,0 +1,181 @@
+/**
+ * Client keys: create, update, delete and page through them as Sentry's ProjectKeys endpoints do
+ * (S:src/sentry/core/endpoints/project_keys.py, project_key_details.py). Each change is one
+ * transaction with its audit entry. Expected failures are returned, not thrown.
+ */
+import {
+  DEFAULT_BROWSER_SDK_VERSION,
+  defaultKeyData,
+  generateKey,
+  generateLabel,
+  KEY_STATUS,
+  LOADER_OPTION_NAMES,
+  type LoaderOptionName,
+  type LoaderOptions,
+  type UseCase,
+} from '../domain/keys.ts';
+import { paginate, type Cursor, type PageResult } from '../domain/paginator.ts';
+import { isoNow } from '../domain/time.ts';
+import type { Database } from '../storage/database.ts';
+import { uniqueViolation } from '../storage/errors.ts';
+import type { ProjectKeyRow, ProjectKeyUpdate, ProjectRow } from '../storage/schema.ts';
+import type { Stores } from '../storage/stores/index.ts';
+import type { KeyFilter } from '../storage/stores/project-keys.ts';
+import { audit, keyAuditData } from './audit.ts';
+import { parseKeyData } from './key-serializer.ts';
+import type { Actor } from './principal.ts';
+
+export interface RateLimitInput {
+  count?: number | null | undefined;
+  window?: number | null | undefined;
+}
+
+export interface CreateKeyInput {
+  name?: string | null | undefined;
+  rateLimit?: RateLimitInput | undefined;
+  public?: string | null | undefined;
+  secret?: string | null | undefined;
+  /** Already reduced to "user" unless the caller is a superuser. */
+  useCase: UseCase;
+}
+
+export interface UpdateKeyInput {
+  name?: string | null | undefined;
+  isActive?: boolean | null | undefined;
+  rateLimit?: RateLimitInput | null | undefined;
+  browserSdkVersion?: string | null | undefined;
+  dynamicSdkLoaderOptions?: Partial<Record<LoaderOptionName, boolean | null | undefined>> | null | undefined;
+}
+
+export type CreateKeyResult = { ok: true; key: ProjectKeyRow } | { ok: false; reason: 'duplicate'; field: 'public' | 'secret' };
+
+export interface KeyPageRequest {
+  cursor: Cursor | undefined;
+  limit: number;
+}
+
+/** Sentry stores a rate limit only when both numbers are non-zero. */
+function rateLimitColumns(limit: RateLimitInput | undefined | null) {
+  return limit?.count && limit.window
+    ? { rate_limit_count: limit.count, rate_limit_window: limit.window }
+    : { rate_limit_count: null, rate_limit_window: null };
+}
+
+export class ProjectKeyService {
+  constructor(private readonly db: Database) {}
+
+  find(projectId: number, publicKey: string, userKeysOnly: boolean): Promise<ProjectKeyRow | undefined> {
+    return this.db.stores.projectKeys.find(projectId, publicKey, userKeysOnly);
+  }
+
+  /** Newest first (`order_by="-id"`), through Sentry's cursor paginator. */
+  list(filter: KeyFilter, page: KeyPageRequest): Promise<PageResult<ProjectKeyRow>> {
+    return paginate({
+      cursor: page.cursor,
+      limit: page.limit,
+      descending: true,
+      key: (row) => row.id,
+      fetch: (request) => this.db.stores.projectKeys.page(filter, request),
+    });
+  }
+
+  async create(project: ProjectRow, input: CreateKeyInput, actor: Actor): Promise<CreateKeyResult> {
+    try {
+      const key = await this.db.transaction((stores) => insertKey(stores, project, input, actor));
+      return { ok: true, key };
+    } catch (error) {
+      const column = uniqueViolation(error);
+      if (column === 'public_key') return { ok: false, reason: 'duplicate', field: 'public' };
+      if (column === 'secret_key') return { ok: false, reason: 'duplicate', field: 'secret' };
+      throw error;
+    }
+  }
+
+  update(project: ProjectRow, key: ProjectKeyRow, input: UpdateKeyInput, actor: Actor): Promise<ProjectKeyRow> {
+    return this.db.transaction(async (stores) => {
+      const updated = await stores.projectKeys.update(key.id, updateColumns(key, input));
+      const data: Record<string, unknown> = keyAuditData(updated);
+      if (updated.rate_limit_count !== key.rate_limit_count || updated.rate_limit_window !== key.rate_limit_window) {
+        data.prev_rate_limit_count = key.rate_limit_count;
+        data.prev_rate_limit_window = key.rate_limit_window;
+      }
+      await audit(stores, { organizationId: project.organization_id, actor, event: 'projectkey.edit', targetObject: key.id, data });
+      return updated;
+    });
+  }
+
+  remove(project: ProjectRow, key: ProjectKeyRow, actor: Actor): Promise<void> {
+    return this.db.transaction(async (stores) => {
+      await stores.projectKeys.delete(key.id);
+      await audit(stores, {
+        organizationId: project.organization_id,
+        actor,
+        event: 'projectkey.remove',
+        targetObject: key.id,
+        data: keyAuditData(key),
+      });
+    });
+  }
+}
+
+/** Insert a key and its audit entry with the given (transaction's) stores. */
+export async function insertKey(stores: Stores, project: ProjectRow, input: CreateKeyInput, actor: Actor): Promise<ProjectKeyRow> {
+  const key = await stores.projectKeys.insert({
+    project_id: project.id,
+    label: input.name || generateLabel(),
+    public_key: input.public || generateKey(),
+    secret_key: input.secret || generateKey(),
+    status: KEY_STATUS.active,
+    date_added: isoNow(),
+    ...rateLimitColumns(input.rateLimit),
+    data: JSON.stringify(defaultKeyData()),
+    use_case: input.useCase,
+  });
+  await audit(stores, {
+    organizationId: project.organization_id,
+    actor,
+    event: 'projectkey.add',
+    targetObject: key.id,
+    data: keyAuditData(key),
+  });
+  return key;
+}
+
+/** The partial-update rules of ProjectKeyDetailsEndpoint.put, in its order. */
+function updateColumns(key: ProjectKeyRow, input: UpdateKeyInput): ProjectKeyUpdate {
+  const patch: ProjectKeyUpdate = {};
+  if (input.name) patch.label = input.name;
+
+  const data = parseKeyData(key.data);
+  data.browserSdkVersion = input.browserSdkVersion || DEFAULT_BROWSER_SDK_VERSION;
+  const loader = knownLoaderOptions(input.dynamicSdkLoaderOptions);
+  if (Object.keys(loader).length > 0) {
+    data.dynamicSdkLoaderOptions = { ...data.dynamicSdkLoaderOptions, ...loader };
+  }
+  patch.data = JSON.stringify(data);
+
+  if (input.isActive === true) patch.status = KEY_STATUS.active;
+  if (input.isActive === false) patch.status = KEY_STATUS.inactive;
+
+  // An empty dict is falsy in Python: `{"rateLimit": {}}` changes nothing.
+  const limit = input.rateLimit && Object.keys(input.rateLimit).length > 0 ? input.rateLimit : undefined;
+  if (input.rateLimit === null || (limit && (limit.count == null || limit.window == null))) {
+    patch.rate_limit_count = null;
+    patch.rate_limit_window = null;
+  } else if (limit) {
+    // Sentry stores the pair as given here (0 included); the serializer shows null unless both are non-zero.
+    patch.rate_limit_count = limit.count ?? null;
+    patch.rate_limit_window = limit.window ?? null;
+  }
+  return patch;
+}
+
+function knownLoaderOptions(options: UpdateKeyInput['dynamicSdkLoaderOptions']): LoaderOptions {
+  const known: LoaderOptions = {};
+  if (!options) return known;
+  for (const name of LOADER_OPTION_NAMES) {
+    const value = options[name];
+    if (typeof value === 'boolean') known[name] = value;
+  }
+  return known;
+}

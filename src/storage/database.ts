@@ -1,0 +1,58 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { DatabaseConfig } from '../config.ts';
+import type { Dialect } from './dialect.ts';
+import { migrateToLatest, type MigrationOutcome } from './migrate.ts';
+import type { DB } from './schema.ts';
+import { createStores, type Stores } from './stores/index.ts';
+
+/**
+ * The one stateful store of clientkeys: a Kysely instance over SQLite or PostgreSQL, with the
+ * stores bound to it and a way to run several of their calls in one transaction.
+ */
+export class Database {
+  readonly stores: Stores;
+
+  constructor(
+    readonly kysely: Kysely<DB>,
+    readonly dialect: Dialect,
+  ) {
+    this.stores = createStores(kysely);
+  }
+
+  /** Run `work` in one transaction: every write in it lands, or none does. */
+  transaction<T>(work: (stores: Stores) => Promise<T>): Promise<T> {
+    return this.kysely.transaction().execute((trx) => work(createStores(trx)));
+  }
+
+  migrate(): Promise<MigrationOutcome> {
+    return migrateToLatest(this.kysely as Kysely<unknown>, this.dialect);
+  }
+
+  close(): Promise<void> {
+    return this.kysely.destroy();
+  }
+}
+
+export function openDatabase(config: DatabaseConfig): Database {
+  switch (config.kind) {
+    case 'sqlite':
+      return new Database(new Kysely<DB>({ dialect: new SqliteDialect({ database: openSqlite(config.path) }) }), 'sqlite');
+    case 'postgres':
+      throw new Error('DATABASE_URL: PostgreSQL is not supported yet');
+  }
+}
+
+function openSqlite(path: string): SQLite.Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new SQLite(path);
+  // WAL lets readers (the CLI, a backup) run beside the server; with synchronous=NORMAL a commit
+  // survives a killed process (it is in the WAL), only power loss can take the last ones.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  return db;
+}

@@ -1,0 +1,35 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../schema.ts';
+import { AuditLogStore } from './audit-log.ts';
+import { CredentialStore } from './credentials.ts';
+import { MemberStore } from './members.ts';
+import { OrganizationStore } from './organizations.ts';
+import { ProjectKeyStore } from './project-keys.ts';
+import { ProjectStore } from './projects.ts';
+import { TeamStore } from './teams.ts';
+import { UserStore } from './users.ts';
+
+export interface Stores {
+  organizations: OrganizationStore;
+  teams: TeamStore;
+  projects: ProjectStore;
+  users: UserStore;
+  members: MemberStore;
+  credentials: CredentialStore;
+  projectKeys: ProjectKeyStore;
+  auditLog: AuditLogStore;
+}
+
+/** The stores over one executor: the database itself, or a transaction. */
+export function createStores(db: Kysely<DB>): Stores {
+  return {
+    organizations: new OrganizationStore(db),
+    teams: new TeamStore(db),
+    projects: new ProjectStore(db),
+    users: new UserStore(db),
+    members: new MemberStore(db),
+    credentials: new CredentialStore(db),
+    projectKeys: new ProjectKeyStore(db),
+    auditLog: new AuditLogStore(db),
+  };
+}

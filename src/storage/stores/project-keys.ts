@@ -1,0 +1,61 @@
+import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type { PageRequest } from '../../domain/paginator.ts';
+import type { DB, NewProjectKey, ProjectKeyRow, ProjectKeyUpdate } from '../schema.ts';
+
+const STORE_ROLE = 1;
+
+export interface KeyFilter {
+  /** Keys of these projects (one for the project endpoint, several for the organization one). */
+  projectIds: readonly number[];
+  /** 0 active, 1 inactive; absent for both. */
+  status?: number;
+  /** Only `use_case = "user"` keys unless the caller is an active superuser. */
+  userKeysOnly: boolean;
+}
+
+export class ProjectKeyStore {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  insert(row: NewProjectKey): Promise<ProjectKeyRow> {
+    return this.db.insertInto('project_keys').values(row).returningAll().executeTakeFirstOrThrow();
+  }
+
+  /** A key of a project by its public key, as the API sees keys (store role, use-case rule). */
+  find(projectId: number, publicKey: string, userKeysOnly: boolean): Promise<ProjectKeyRow | undefined> {
+    return this.visible(this.db.selectFrom('project_keys').selectAll(), userKeysOnly)
+      .where('project_id', '=', projectId)
+      .where('public_key', '=', publicKey)
+      .executeTakeFirst();
+  }
+
+  /** One page of keys ordered by id, bounded as the paginator asks. */
+  page(filter: KeyFilter, request: PageRequest): Promise<ProjectKeyRow[]> {
+    if (filter.projectIds.length === 0) return Promise.resolve([]);
+    let query = this.visible(this.db.selectFrom('project_keys').selectAll(), filter.userKeysOnly);
+    query =
+      filter.projectIds.length === 1
+        ? query.where('project_id', '=', filter.projectIds[0] as number)
+        : query.where('project_id', 'in', filter.projectIds);
+    if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+    if (request.bound !== undefined) query = query.where('id', request.ascending ? '>=' : '<=', request.bound);
+    return query
+      .orderBy('id', request.ascending ? 'asc' : 'desc')
+      .limit(request.limit)
+      .offset(request.offset)
+      .execute();
+  }
+
+  update(id: number, patch: ProjectKeyUpdate): Promise<ProjectKeyRow> {
+    return this.db.updateTable('project_keys').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  }
+
+  async delete(id: number): Promise<void> {
+    await this.db.deleteFrom('project_keys').where('id', '=', id).execute();
+  }
+
+  private visible<Q extends SelectQueryBuilder<DB, 'project_keys', ProjectKeyRow>>(query: Q, userKeysOnly: boolean): Q {
+    let q = query.where((eb) => eb(eb('roles', '&', STORE_ROLE), '=', STORE_ROLE)) as Q;
+    if (userKeysOnly) q = q.where('use_case', '=', 'user') as Q;
+    return q;
+  }
+}
