@@ -68,6 +68,10 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
       request.principal = await authenticate(request.headers.authorization, services.credentials);
       checkOrigin(request, request.principal);
     });
+    api.addHook('preValidation', async (request) => {
+      // DRF reads a request without a body as an empty dict.
+      if (request.body === undefined && (request.method === 'POST' || request.method === 'PUT')) request.body = {};
+    });
     api.addHook('onSend', async (request, reply) => {
       applyCorsHeaders(request, reply);
     });

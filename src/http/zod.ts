@@ -10,10 +10,9 @@ import { toDrfErrors } from '../schemas/drf.ts';
 import { RequestValidationError } from './error-handler.ts';
 
 export const validatorCompiler: FastifySchemaCompiler<ZodType> =
-  ({ schema, httpPart }) =>
+  ({ schema }) =>
   (data) => {
-    // DRF reads a request without a body as an empty dict.
-    const result = schema.safeParse(httpPart === 'body' && data === undefined ? {} : data);
+    const result = schema.safeParse(data);
     if (result.success) return { value: result.data };
     return { error: new RequestValidationError(toDrfErrors(result.error.issues)) };
   };

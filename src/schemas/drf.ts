@@ -202,7 +202,10 @@ export function choice<const T extends readonly [string, ...string[]]>(
  */
 export function serializer<Shape extends z.ZodRawShape>(shape: Shape) {
   return z.object(shape, {
-    error: (issue) => (issue.code === 'invalid_type' ? DRF.notADict(pythonTypeName(issue.input)) : undefined),
+    error: (issue) => {
+      if (issue.code !== 'invalid_type') return undefined;
+      return issue.input === null ? DRF.null : DRF.notADict(pythonTypeName(issue.input));
+    },
   });
 }
 
@@ -219,11 +222,10 @@ export function toDrfErrors(issues: readonly z.core.$ZodIssue[]): DrfErrors {
   const errors: DrfErrors = {};
   for (const issue of issues) {
     const path = issue.path.map(String);
-    let message = issue.message;
-    if (issue.code === 'invalid_type' && issue.expected === 'object') {
-      if (issue.input === null && path.length > 0) message = DRF.null;
-      else path.push('non_field_errors');
-    }
+    const message = issue.message;
+    // A nested serializer's "not a dict" is reported under its non_field_errors; "may not be null"
+    // belongs to the field itself.
+    if (issue.code === 'invalid_type' && issue.expected === 'object' && message !== DRF.null) path.push('non_field_errors');
     if (path.length === 0) path.push('non_field_errors');
     addError(errors, path, message);
   }

@@ -1,0 +1,166 @@
+/**
+ * A fresh clientkeys per test file: a real SQLite file in a temporary directory, the real app
+ * listening on loopback, and helpers to set up organizations, users and credentials through the
+ * same services the CLI uses.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.ts';
+import { createServices } from '../../src/composition.ts';
+import type { Config } from '../../src/config.ts';
+import { parseScopeList, type OrgRole, type Scope, type TeamRole } from '../../src/domain/scopes.ts';
+import type { Services } from '../../src/services/index.ts';
+import type { Actor } from '../../src/services/principal.ts';
+import type { OrganizationRow, ProjectRow, TeamRow, UserRow } from '../../src/storage/schema.ts';
+
+export const TEST_ACTOR: Actor = { userId: null, keyId: null, label: 'test', ipAddress: null };
+
+export const ALL_SCOPES = 'org:read,org:write,org:admin,project:read,project:write,project:admin,team:read,team:write,team:admin,member:read,member:admin,event:read'
+  .split(',') as Scope[];
+
+export interface Harness {
+  app: FastifyInstance;
+  services: Services;
+  config: Config;
+  baseUrl: string;
+  dir: string;
+  close(): Promise<void>;
+}
+
+export function testConfig(dir: string, overrides: Partial<Config> = {}): Config {
+  return {
+    database: { kind: 'sqlite', path: join(dir, 'clientkeys.sqlite') },
+    port: 0,
+    host: '127.0.0.1',
+    publicUrl: 'http://testserver',
+    apiRateLimit: 0,
+    logLevel: 'silent',
+    ...overrides,
+  };
+}
+
+export async function startHarness(overrides: Partial<Config> = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'clientkeys-test-'));
+  const config = testConfig(dir, overrides);
+  const services = createServices(config);
+  await services.db.migrate();
+  const app = await buildApp({ config, services });
+  const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    app,
+    services,
+    config,
+    baseUrl,
+    dir,
+    async close() {
+      await app.close();
+      await services.db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  text: string;
+  body: T;
+}
+
+export interface RequestOptions {
+  token?: string;
+  basic?: string;
+  headers?: Record<string, string>;
+  body?: unknown;
+  rawBody?: string;
+}
+
+/** A real HTTP request to the harness on loopback. */
+export async function request<T = any>(h: Harness, method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.basic) headers.authorization = `Basic ${Buffer.from(`${options.basic}:`).toString('base64')}`;
+  let body: string | undefined = options.rawBody;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const response = await fetch(`${h.baseUrl}${path}`, { method, headers, body });
+  const text = await response.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, body: parsed as T };
+}
+
+function must<T>(result: { ok: true; value: T } | { ok: false; error: string }): T {
+  if (!result.ok) throw new Error(result.error);
+  return result.value;
+}
+
+/** Builders for the fixtures tests need, through the real services. */
+export class Seed {
+  constructor(private readonly services: Services) {}
+
+  org(slug: string, options: { openMembership?: boolean } = {}): Promise<OrganizationRow> {
+    return this.services.organizations.createOrganization(slug, undefined, TEST_ACTOR).then(must).then(async (org) => {
+      if (options.openMembership === false) {
+        await this.services.db.kysely.updateTable('organizations').set({ open_membership: 0 }).where('id', '=', org.id).execute();
+        return { ...org, open_membership: 0 };
+      }
+      return org;
+    });
+  }
+
+  team(org: OrganizationRow, slug: string): Promise<TeamRow> {
+    return this.services.organizations.createTeam(org, slug, undefined, TEST_ACTOR).then(must);
+  }
+
+  async project(org: OrganizationRow, slug: string, team?: TeamRow): Promise<ProjectRow> {
+    const result = await this.services.projects.create(org, { name: slug, slug, team }, TEST_ACTOR);
+    if (!result.ok) throw new Error(result.reason);
+    return result.project;
+  }
+
+  user(email: string, options: { superuser?: boolean } = {}): Promise<UserRow> {
+    return this.services.organizations.createUser(email, { superuser: options.superuser ?? false }).then(must);
+  }
+
+  async member(org: OrganizationRow, user: UserRow, role: OrgRole, team?: TeamRow, teamRole: TeamRole | null = null): Promise<void> {
+    await this.services.organizations.addMember(org, user, role, team && { team, role: teamRole }, TEST_ACTOR);
+  }
+
+  async token(user: UserRow, scopes: Scope[] | string = ALL_SCOPES, options: { expiresAt?: string } = {}): Promise<string> {
+    const list = typeof scopes === 'string' ? scopes : scopes.join(',');
+    const parsed = parseScopeList(list);
+    if (!parsed.ok) throw new Error(parsed.error);
+    return (await this.services.organizations.createUserToken(user, parsed.scopes, options)).token;
+  }
+
+  /** A user with a role in the org and a token: the common caller of a test. */
+  async caller(org: OrganizationRow, email: string, role: OrgRole = 'owner', scopes: Scope[] | string = ALL_SCOPES, team?: TeamRow): Promise<string> {
+    const user = await this.user(email);
+    await this.member(org, user, role, team);
+    return this.token(user, scopes);
+  }
+
+  async apiKey(org: OrganizationRow, scopes: Scope[] = ['project:admin', 'org:read'], allowedOrigins?: string[]): Promise<string> {
+    return (await this.services.organizations.createApiKey(org, scopes, { allowedOrigins }, TEST_ACTOR)).key;
+  }
+
+  async orgToken(org: OrganizationRow, scopes: Scope[] = ['org:ci']): Promise<string> {
+    return (await this.services.organizations.createOrgToken(org, 'test', scopes, TEST_ACTOR)).token;
+  }
+
+  async defaultKey(project: ProjectRow) {
+    const page = await this.services.keys.list({ projectIds: [project.id], userKeysOnly: false }, { cursor: undefined, limit: 100 });
+    const key = page.results.find((k) => k.label === 'Default');
+    if (!key) throw new Error('no Default key');
+    return key;
+  }
+}

@@ -1,0 +1,466 @@
+/**
+ * Sentry's own tests for the client-key endpoints (tests/sentry/core/endpoints/test_project_keys.py,
+ * test_project_key_details.py), ported, plus the acceptance cases implied by Sentry's code.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request, Seed, startHarness, TEST_ACTOR, type Harness } from './helpers/harness.ts';
+import type { OrganizationRow, ProjectRow, UserRow } from '../src/storage/schema.ts';
+
+let h: Harness;
+let seed: Seed;
+let org: OrganizationRow;
+let owner: string;
+let superuserToken: string;
+
+beforeAll(async () => {
+  h = await startHarness();
+  seed = new Seed(h.services);
+  org = await seed.org('baz');
+  owner = await seed.caller(org, 'owner@example.com', 'owner');
+  const admin: UserRow = await seed.user('root@example.com', { superuser: true });
+  superuserToken = await seed.token(admin);
+});
+afterAll(() => h.close());
+
+let projectCount = 0;
+async function newProject(): Promise<ProjectRow> {
+  projectCount += 1;
+  return seed.project(org, `project-${projectCount}`);
+}
+
+const keysPath = (project: ProjectRow) => `/api/0/projects/${org.slug}/${project.slug}/keys/`;
+const keyPath = (project: ProjectRow, publicKey: string) => `${keysPath(project)}${publicKey}/`;
+
+async function dbKey(publicKey: string) {
+  return h.services.db.kysely.selectFrom('project_keys').selectAll().where('public_key', '=', publicKey).executeTakeFirst();
+}
+
+async function createInternalKey(project: ProjectRow, useCase: 'profiling' | 'demo') {
+  const result = await h.services.keys.create(project, { name: 'internal', useCase }, TEST_ACTOR);
+  if (!result.ok) throw new Error('create failed');
+  return result.key;
+}
+
+describe('ListProjectKeysTest', () => {
+  it('test_simple: the Default key is listed', async () => {
+    const project = await newProject();
+    const key = await seed.defaultKey(project);
+    const res = await request(h, 'GET', keysPath(project), { token: owner });
+    expect(res.status).toBe(200);
+    expect(res.body).toHaveLength(1);
+    expect(res.body[0].public).toBe(key.public_key);
+    expect(res.body[0].name).toBe('Default');
+  });
+
+  it('test_playstation_dsn, test_integration_endpoint, test_otlp_*: every DSN URL', async () => {
+    const project = await newProject();
+    const key = await seed.defaultKey(project);
+    const res = await request(h, 'GET', keysPath(project), { token: owner });
+    const { public_key: pk, secret_key: sk } = key;
+    const pid = project.id;
+    expect(res.body[0].dsn).toEqual({
+      secret: `http://${pk}:${sk}@testserver/${pid}`,
+      public: `http://${pk}@testserver/${pid}`,
+      csp: `http://testserver/api/${pid}/csp-report/?sentry_key=${pk}`,
+      security: `http://testserver/api/${pid}/security/?sentry_key=${pk}`,
+      minidump: `http://testserver/api/${pid}/minidump/?sentry_key=${pk}`,
+      nel: `http://testserver/api/${pid}/nel/?sentry_key=${pk}`,
+      unreal: `http://testserver/api/${pid}/unreal/${pk}/`,
+      crons: `http://testserver/api/${pid}/cron/___MONITOR_SLUG___/${pk}/`,
+      cdn: `http://testserver/js-sdk-loader/${pk}.min.js`,
+      playstation: `http://testserver/api/${pid}/playstation/?sentry_key=${pk}`,
+      integration: `http://testserver/api/${pid}/integration/`,
+      otlp_traces: `http://testserver/api/${pid}/integration/otlp/v1/traces`,
+      otlp_logs: `http://testserver/api/${pid}/integration/otlp/v1/logs`,
+    });
+    expect(Object.keys(res.body[0].dsn)).toHaveLength(13);
+  });
+
+  it('test_use_case: a non-superuser sees only user keys, without useCase', async () => {
+    const project = await newProject();
+    const key = await seed.defaultKey(project);
+    await createInternalKey(project, 'profiling');
+    const res = await request(h, 'GET', keysPath(project), { token: owner });
+    expect(res.status).toBe(200);
+    expect(res.body).toHaveLength(1);
+    expect(res.body[0]).not.toHaveProperty('useCase');
+    expect(res.body[0].public).toBe(key.public_key);
+  });
+
+  it('test_use_case_superuser: a superuser sees every key, with useCase', async () => {
+    const project = await newProject();
+    await createInternalKey(project, 'profiling');
+    const res = await request(h, 'GET', keysPath(project), { token: superuserToken });
+    expect(res.status).toBe(200);
+    expect(res.body).toHaveLength(2);
+    const sorted = [...res.body].sort((a: any, b: any) => a.useCase.localeCompare(b.useCase));
+    expect(sorted[0].useCase).toBe('profiling');
+    expect(sorted[1].useCase).toBe('user');
+  });
+
+  it('lists newest first and filters by status (a bogus status lists nothing)', async () => {
+    const project = await newProject();
+    const created = await request(h, 'POST', keysPath(project), { token: owner, body: { name: 'second' } });
+    await request(h, 'PUT', keyPath(project, created.body.id), { token: owner, body: { isActive: false } });
+    const all = await request(h, 'GET', keysPath(project), { token: owner });
+    expect(all.body.map((k: any) => k.name)).toEqual(['second', 'Default']);
+    const active = await request(h, 'GET', `${keysPath(project)}?status=active`, { token: owner });
+    expect(active.body.map((k: any) => k.name)).toEqual(['Default']);
+    const inactive = await request(h, 'GET', `${keysPath(project)}?status=inactive`, { token: owner });
+    expect(inactive.body.map((k: any) => k.name)).toEqual(['second']);
+    const bogus = await request(h, 'GET', `${keysPath(project)}?status=bogus`, { token: owner });
+    expect(bogus.status).toBe(200);
+    expect(bogus.body).toEqual([]);
+    const empty = await request(h, 'GET', `${keysPath(project)}?status=`, { token: owner });
+    expect(empty.body).toHaveLength(2);
+  });
+
+  it('paginates 10 per page by default, follows the Link header, and rejects bad paging input', async () => {
+    const project = await newProject();
+    for (let i = 0; i < 12; i++) await request(h, 'POST', keysPath(project), { token: owner, body: { name: `k${i}` } });
+    const first = await request(h, 'GET', keysPath(project), { token: owner });
+    expect(first.body).toHaveLength(10);
+    const link = first.headers.get('link')!;
+    expect(link).toMatch(/rel="previous"; results="false"/);
+    const next = /<([^>]+)>; rel="next"; results="true"; cursor="([^"]+)"/.exec(link)!;
+    expect(next[1]).toBe(`http://testserver${keysPath(project)}?&cursor=${next[2]}`);
+    const second = await request(h, 'GET', next[1]!.replace('http://testserver', ''), { token: owner });
+    expect(second.body).toHaveLength(3);
+    const names = [...first.body, ...second.body].map((k: any) => k.name);
+    expect(new Set(names).size).toBe(13);
+    expect(second.headers.get('link')).toMatch(/rel="next"; results="false"/);
+
+    const withPerPage = await request(h, 'GET', `${keysPath(project)}?per_page=5`, { token: owner });
+    expect(withPerPage.body).toHaveLength(5);
+    expect(withPerPage.headers.get('link')).toContain(`${keysPath(project)}?per_page=5&cursor=`);
+
+    expect((await request(h, 'GET', `${keysPath(project)}?per_page=101`, { token: owner })).body).toEqual({
+      detail: 'Invalid per_page value. Must be between 1 and 100.',
+    });
+    expect((await request(h, 'GET', `${keysPath(project)}?per_page=abc`, { token: owner })).body).toEqual({
+      detail: 'Invalid per_page parameter.',
+    });
+    const badCursor = await request(h, 'GET', `${keysPath(project)}?cursor=1:2`, { token: owner });
+    expect(badCursor.status).toBe(400);
+    expect(badCursor.body).toEqual({ detail: 'Invalid cursor parameter.' });
+  });
+});
+
+describe('CreateProjectKeyTest', () => {
+  it('test_simple: name and rate limit are stored, with the default loader options', async () => {
+    const project = await newProject();
+    const res = await request(h, 'POST', keysPath(project), { token: owner, body: { name: 'hello world', rateLimit: { count: 10, window: 60 } } });
+    expect(res.status).toBe(201);
+    const row = await dbKey(res.body.public);
+    expect(row?.label).toBe('hello world');
+    expect(row?.rate_limit_count).toBe(10);
+    expect(row?.rate_limit_window).toBe(60);
+    expect(JSON.parse(row!.data).dynamicSdkLoaderOptions).toEqual({ hasPerformance: true, hasReplay: true });
+    expect(res.body.rateLimit).toEqual({ window: 60, count: 10 });
+  });
+
+  it('test_minimal_args: no body gives a key with a generated two-word name', async () => {
+    const project = await newProject();
+    const res = await request(h, 'POST', keysPath(project), { token: owner });
+    expect(res.status).toBe(201);
+    const row = await dbKey(res.body.public);
+    expect(row?.label).toMatch(/^[A-Z][a-z]{0,9} [A-Z][a-z]{0,9}$/);
+    expect(JSON.parse(row!.data).dynamicSdkLoaderOptions).toEqual({ hasPerformance: true, hasReplay: true });
+    for (const name of ['', null, '   ']) {
+      const blank = await request(h, 'POST', keysPath(project), { token: owner, body: { name } });
+      expect(blank.status).toBe(201);
+      expect(blank.body.name).toMatch(/^[A-Z][a-z]* [A-Z][a-z]*$/);
+    }
+  });
+
+  it('test_keys: public and secret may be given', async () => {
+    const project = await newProject();
+    const res = await request(h, 'POST', keysPath(project), { token: owner, body: { public: 'a'.repeat(32), secret: 'b'.repeat(32) } });
+    expect(res.status).toBe(201);
+    expect(res.body.public).toBe('a'.repeat(32));
+    expect(res.body.secret).toBe('b'.repeat(32));
+    const row = await dbKey('a'.repeat(32));
+    expect(row?.secret_key).toBe('b'.repeat(32));
+  });
+
+  it('a duplicate public key is a 400 naming the field, and nothing is written', async () => {
+    const project = await newProject();
+    const before = await request(h, 'GET', keysPath(project), { token: owner });
+    const res = await request(h, 'POST', keysPath(project), { token: owner, body: { public: 'a'.repeat(32) } });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ public: ['project key with this public key already exists.'] });
+    const after = await request(h, 'GET', keysPath(project), { token: owner });
+    expect(after.body).toEqual(before.body);
+  });
+
+  it('test_cannot_create_internal: a non-superuser gets a user key', async () => {
+    const project = await newProject();
+    const res = await request(h, 'POST', keysPath(project), {
+      token: owner,
+      body: { useCase: 'profiling', public: 'c'.repeat(32), secret: 'd'.repeat(32) },
+    });
+    expect(res.status).toBe(201);
+    expect((await dbKey('c'.repeat(32)))?.use_case).toBe('user');
+  });
+
+  it('test_superuser_can_create_internal', async () => {
+    const project = await newProject();
+    const res = await request(h, 'POST', keysPath(project), { token: superuserToken, body: { useCase: 'demo', public: 'e'.repeat(32), secret: 'f'.repeat(32) } });
+    expect(res.status).toBe(201);
+    expect(res.body.useCase).toBe('demo');
+    expect((await dbKey('e'.repeat(32)))?.use_case).toBe('demo');
+  });
+
+  it('stores a rate limit only when count and window are both non-zero', async () => {
+    const project = await newProject();
+    for (const rateLimit of [{ count: 0, window: 60 }, { count: 10, window: 0 }, {}, { count: 10 }, { count: '', window: 60 }]) {
+      const res = await request(h, 'POST', keysPath(project), { token: owner, body: { rateLimit } });
+      expect(res.status).toBe(201);
+      expect(res.body.rateLimit).toBeNull();
+      const row = await dbKey(res.body.public);
+      expect([row?.rate_limit_count, row?.rate_limit_window]).toEqual([null, null]);
+    }
+    const strings = await request(h, 'POST', keysPath(project), { token: owner, body: { rateLimit: { count: '5', window: '60.0' } } });
+    expect(strings.body.rateLimit).toEqual({ window: 60, count: 5 });
+  });
+
+  it('answers bad input with DRF messages', async () => {
+    const project = await newProject();
+    const cases: [unknown, unknown][] = [
+      [{ name: 'x'.repeat(65) }, { name: ['Ensure this field has no more than 64 characters.'] }],
+      [{ public: 'nothex' }, { public: ['This value does not match the required pattern.'] }],
+      [{ secret: 'A'.repeat(32) }, { secret: ['This value does not match the required pattern.'] }],
+      [{ rateLimit: { count: 1, window: 86401 } }, { rateLimit: { window: ['Ensure this value is less than or equal to 86400.'] } }],
+      [{ rateLimit: { count: -1, window: 60 } }, { rateLimit: { count: ['Ensure this value is greater than or equal to 0.'] } }],
+      [{ rateLimit: { count: 'ten', window: 60 } }, { rateLimit: { count: ['A valid integer is required.'] } }],
+      [{ rateLimit: { count: 1.5, window: 60 } }, { rateLimit: { count: ['A valid integer is required.'] } }],
+      [{ rateLimit: { count: true, window: 60 } }, { rateLimit: { count: ['A valid integer is required.'] } }],
+      [{ rateLimit: { count: 1e12, window: 60 } }, { rateLimit: { count: ['Ensure this value is less than or equal to 2147483647.'] } }],
+      [{ rateLimit: 'often' }, { rateLimit: { non_field_errors: ['Invalid data. Expected a dictionary, but got str.'] } }],
+      [{ rateLimit: [1] }, { rateLimit: { non_field_errors: ['Invalid data. Expected a dictionary, but got list.'] } }],
+      [{ rateLimit: null }, { rateLimit: ['This field may not be null.'] }],
+      [{ name: { a: 1 } }, { name: ['Not a valid string.'] }],
+      [{ name: true }, { name: ['Not a valid string.'] }],
+      [{ name: 'a\u0000b' }, { name: ['Null characters are not allowed.'] }],
+      [{ useCase: 'nope' }, { useCase: ['"nope" is not a valid choice.'] }],
+      [[1, 2], { non_field_errors: ['Invalid data. Expected a dictionary, but got list.'] }],
+      ['text', { non_field_errors: ['Invalid data. Expected a dictionary, but got str.'] }],
+    ];
+    const before = (await request(h, 'GET', keysPath(project), { token: owner })).body.length;
+    for (const [body, expected] of cases) {
+      const res = await request(h, 'POST', keysPath(project), { token: owner, body });
+      expect({ body, status: res.status, response: res.body }).toEqual({ body, status: 400, response: expected });
+    }
+    expect((await request(h, 'GET', keysPath(project), { token: owner })).body).toHaveLength(before);
+  });
+
+  it('accepts a name of 64 characters, counting characters not bytes', async () => {
+    const project = await newProject();
+    const name = 'é'.repeat(64);
+    const res = await request(h, 'POST', keysPath(project), { token: owner, body: { name } });
+    expect(res.status).toBe(201);
+    expect(res.body.name).toBe(name);
+  });
+
+  it('reads HTML form bodies as DRF does', async () => {
+    const project = await newProject();
+    const res = await request(h, 'POST', keysPath(project), {
+      token: owner,
+      rawBody: 'name=From+a+form',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.name).toBe('From a form');
+  });
+});
+
+describe('UpdateProjectKeyTest', () => {
+  async function keyWith(project: ProjectRow, limit?: { count: number; window: number }) {
+    const res = await request(h, 'POST', keysPath(project), { token: owner, body: { name: 'k', ...(limit ? { rateLimit: limit } : {}) } });
+    return res.body.public as string;
+  }
+
+  it('test_simple: rename', async () => {
+    const project = await newProject();
+    const pk = await keyWith(project);
+    const res = await request(h, 'PUT', keyPath(project, pk), { token: owner, body: { name: 'hello world' } });
+    expect(res.status).toBe(200);
+    expect((await dbKey(pk))?.label).toBe('hello world');
+    expect(res.body.name).toBe('hello world');
+  });
+
+  it('test_no_rate_limit / test_unset_rate_limit / test_remove_rate_limit / test_simple_rate_limit', async () => {
+    const project = await newProject();
+    const limited = await keyWith(project, { count: 1, window: 60 });
+    expect((await request(h, 'PUT', keyPath(project, limited), { token: owner })).status).toBe(200);
+    expect(await dbKey(limited)).toMatchObject({ rate_limit_count: 1, rate_limit_window: 60 });
+    expect((await request(h, 'PUT', keyPath(project, limited), { token: owner, body: { rateLimit: {} } })).status).toBe(200);
+    expect(await dbKey(limited)).toMatchObject({ rate_limit_count: 1, rate_limit_window: 60 });
+    expect((await request(h, 'PUT', keyPath(project, limited), { token: owner, body: { rateLimit: null } })).status).toBe(200);
+    expect(await dbKey(limited)).toMatchObject({ rate_limit_count: null, rate_limit_window: null });
+
+    const other = await keyWith(project, { count: 1, window: 60 });
+    expect((await request(h, 'PUT', keyPath(project, other), { token: owner, body: { rateLimit: { count: '', window: 300 } } })).status).toBe(200);
+    expect(await dbKey(other)).toMatchObject({ rate_limit_count: null, rate_limit_window: null });
+
+    const plain = await keyWith(project);
+    const set = await request(h, 'PUT', keyPath(project, plain), { token: owner, body: { rateLimit: { count: 1, window: 60 } } });
+    expect(set.status).toBe(200);
+    expect(set.body.rateLimit).toEqual({ window: 60, count: 1 });
+    expect(await dbKey(plain)).toMatchObject({ rate_limit_count: 1, rate_limit_window: 60 });
+  });
+
+  it('test_rate_limit_change_data: the audit entry records the previous limit', async () => {
+    const project = await newProject();
+    const pk = await keyWith(project);
+    await request(h, 'PUT', keyPath(project, pk), { token: owner, body: { rateLimit: { count: 1, window: 60 } } });
+    const entries = await h.services.db.stores.auditLog.list(org.id);
+    const edit = entries.find((e) => e.event === 'projectkey.edit' && JSON.parse(e.data).public_key === pk)!;
+    expect(JSON.parse(edit.data)).toMatchObject({
+      prev_rate_limit_count: null,
+      prev_rate_limit_window: null,
+      rate_limit_count: 1,
+      rate_limit_window: 60,
+    });
+    expect(edit.data).not.toContain((await dbKey(pk))!.secret_key);
+    expect(edit.actor_label).toBe('owner@example.com');
+  });
+
+  it('test_deactivate and re-activate', async () => {
+    const project = await newProject();
+    const pk = await keyWith(project);
+    const res = await request(h, 'PUT', keyPath(project, pk), { token: owner, body: { isActive: false, name: 'hello world' } });
+    expect(res.status).toBe(200);
+    expect(await dbKey(pk)).toMatchObject({ label: 'hello world', status: 1 });
+    expect(res.body.isActive).toBe(false);
+    const back = await request(h, 'PUT', keyPath(project, pk), { token: owner, body: { isActive: 'true' } });
+    expect(back.body.isActive).toBe(true);
+    const bad = await request(h, 'PUT', keyPath(project, pk), { token: owner, body: { isActive: 'maybe' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toEqual({ isActive: ['Must be a valid boolean.'] });
+  });
+
+  it('test_default_browser_sdk_version / test_set_browser_sdk_version', async () => {
+    const project = await newProject();
+    const pk = await keyWith(project);
+    await request(h, 'PUT', keyPath(project, pk), { token: owner, body: {} });
+    expect(JSON.parse((await dbKey(pk))!.data).browserSdkVersion).toBe('10.x');
+    const set = await request(h, 'PUT', keyPath(project, pk), { token: owner, body: { browserSdkVersion: '5.x' } });
+    expect(set.body.browserSdkVersion).toBe('5.x');
+    expect(JSON.parse((await dbKey(pk))!.data).browserSdkVersion).toBe('5.x');
+    const bad = await request(h, 'PUT', keyPath(project, pk), { token: owner, body: { browserSdkVersion: '3.x' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toEqual({ browserSdkVersion: ['"3.x" is not a valid choice.'] });
+  });
+
+  it('test_default_dynamic_sdk_loader_options and test_dynamic_sdk_loader_options', async () => {
+    const project = await newProject();
+    const key = await seed.defaultKey(project);
+    const path = keyPath(project, key.public_key);
+    const options = async () => JSON.parse((await dbKey(key.public_key))!.data).dynamicSdkLoaderOptions;
+
+    expect((await request(h, 'PUT', path, { token: owner, body: {} })).status).toBe(200);
+    expect(await options()).toEqual({ hasPerformance: true, hasReplay: true });
+
+    expect((await request(h, 'PUT', path, { token: owner, body: { dynamicSdkLoaderOptions: {} } })).status).toBe(200);
+    expect(await options()).toEqual({ hasPerformance: true, hasReplay: true });
+
+    await request(h, 'PUT', path, { token: owner, body: { dynamicSdkLoaderOptions: { hasReplay: false, hasDebug: true } } });
+    expect(await options()).toEqual({ hasReplay: false, hasPerformance: true, hasDebug: true });
+
+    await request(h, 'PUT', path, { token: owner, body: { dynamicSdkLoaderOptions: { hasReplay: false, hasPerformance: true } } });
+    expect(await options()).toEqual({ hasReplay: false, hasPerformance: true, hasDebug: true });
+
+    const dropped = await request(h, 'PUT', path, { token: owner, body: { dynamicSdkLoaderOptions: { hasDebug: false, 'invalid-key': 'blah' } } });
+    expect(dropped.status).toBe(200);
+    expect(await options()).toEqual({ hasReplay: false, hasPerformance: true, hasDebug: false });
+
+    const invalid = await request(h, 'PUT', path, { token: owner, body: { dynamicSdkLoaderOptions: { hasReplay: 'invalid' } } });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body).toEqual({ dynamicSdkLoaderOptions: { hasReplay: ['Must be a valid boolean.'] } });
+    expect(await options()).toEqual({ hasReplay: false, hasPerformance: true, hasDebug: false });
+
+    expect((await request(h, 'PUT', path, { token: owner, body: { dynamicSdkLoaderOptions: { 'invalid-key': 'blah' } } })).status).toBe(200);
+    expect(await options()).toEqual({ hasReplay: false, hasPerformance: true, hasDebug: false });
+
+    const all = await request(h, 'GET', path, { token: owner });
+    expect(all.body.dynamicSdkLoaderOptions).toEqual({ hasReplay: false, hasPerformance: true, hasDebug: false, hasFeedback: false, hasLogsAndMetrics: false });
+  });
+
+  it('test_use_case: an internal key is a 404 for a non-superuser, editable by a superuser', async () => {
+    const project = await newProject();
+    const internal = await createInternalKey(project, 'profiling');
+    const path = keyPath(project, internal.public_key);
+    expect((await request(h, 'PUT', path, { token: owner, body: { name: 'x' } })).status).toBe(404);
+    expect((await request(h, 'GET', path, { token: owner })).status).toBe(404);
+    expect((await request(h, 'PUT', path, { token: superuserToken, body: { name: 'x' } })).status).toBe(200);
+  });
+
+  it('test_cannot_upgrade_to_internal', async () => {
+    const project = await newProject();
+    const pk = await keyWith(project);
+    const res = await request(h, 'PUT', keyPath(project, pk), { token: owner, body: { useCase: 'profiling', name: 'updated' } });
+    expect(res.status).toBe(200);
+    expect(await dbKey(pk)).toMatchObject({ label: 'updated', use_case: 'user' });
+  });
+
+  it('an unknown key is a 404 before its body is read', async () => {
+    const project = await newProject();
+    const res = await request(h, 'PUT', keyPath(project, 'f'.repeat(32)), { token: owner, rawBody: '{not json', headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ detail: 'The requested resource does not exist' });
+  });
+});
+
+describe('DeleteProjectKeyTest', () => {
+  it('test_simple: 204 and the row is gone, audited', async () => {
+    const project = await newProject();
+    const key = await seed.defaultKey(project);
+    const res = await request(h, 'DELETE', keyPath(project, key.public_key), { token: owner });
+    expect(res.status).toBe(204);
+    expect(res.text).toBe('');
+    expect(await dbKey(key.public_key)).toBeUndefined();
+    const entries = await h.services.db.stores.auditLog.list(org.id);
+    expect(entries.some((e) => e.event === 'projectkey.remove' && e.target_object === key.id)).toBe(true);
+    expect((await request(h, 'DELETE', keyPath(project, key.public_key), { token: owner })).status).toBe(404);
+  });
+
+  it('test_use_case: a non-superuser cannot delete an internal key; a superuser can', async () => {
+    const project = await newProject();
+    const internal = await createInternalKey(project, 'profiling');
+    expect((await request(h, 'DELETE', keyPath(project, internal.public_key), { token: owner })).status).toBe(404);
+    expect((await request(h, 'DELETE', keyPath(project, internal.public_key), { token: superuserToken })).status).toBe(204);
+  });
+});
+
+describe('retrieve', () => {
+  it('finds a key by public key in its project only', async () => {
+    const one = await newProject();
+    const two = await newProject();
+    const key = await seed.defaultKey(one);
+    expect((await request(h, 'GET', keyPath(one, key.public_key), { token: owner })).body.id).toBe(key.public_key);
+    expect((await request(h, 'GET', keyPath(two, key.public_key), { token: owner })).status).toBe(404);
+  });
+
+  it('accepts numeric ids for the organization and the project', async () => {
+    const project = await newProject();
+    const res = await request(h, 'GET', `/api/0/projects/${org.id}/${project.id}/keys/`, { token: owner });
+    expect(res.status).toBe(200);
+    expect(res.body[0].projectId).toBe(project.id);
+  });
+});
+
+describe('member role', () => {
+  it('reads but cannot create, update or delete', async () => {
+    const project = await newProject();
+    const member = await seed.caller(org, `member-${project.id}@example.com`, 'member');
+    const key = await seed.defaultKey(project);
+    expect((await request(h, 'GET', keysPath(project), { token: member })).status).toBe(200);
+    expect((await request(h, 'POST', keysPath(project), { token: member, body: {} })).status).toBe(403);
+    expect((await request(h, 'PUT', keyPath(project, key.public_key), { token: member, body: { name: 'x' } })).status).toBe(403);
+    const del = await request(h, 'DELETE', keyPath(project, key.public_key), { token: member });
+    expect(del.status).toBe(403);
+    expect(del.body).toEqual({ detail: 'You do not have permission to perform this action.' });
+    expect(await dbKey(key.public_key)).toBeDefined();
+  });
+});
