@@ -42,7 +42,10 @@ export function registerErrorHandler(app: FastifyInstance): void {
     const known = toApiError(error, request);
     if (known) {
       if (known.status >= 500) request.log.error({ err: error }, 'request failed');
-      return reply.code(known.status).headers(known.headers).send(known.body);
+      reply.code(known.status).headers(known.headers);
+      // A bare string body (Sentry's "Invalid origin: …") is still JSON on the wire.
+      if (typeof known.body === 'string') return reply.type('application/json').send(JSON.stringify(known.body));
+      return reply.send(known.body);
     }
     const errorId = randomUUID().replaceAll('-', '');
     request.log.error({ err: error, errorId }, 'unexpected error');

@@ -1,0 +1,218 @@
+/**
+ * What every API answer looks like on the wire: Allow and CORS headers, OPTIONS, 405, Sentry's
+ * trailing-slash catch-all, content types, body limits, Origin checks and the API index.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OrganizationRow, ProjectRow } from '../src/storage/schema.ts';
+import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
+
+let h: Harness;
+let org: OrganizationRow;
+let project: ProjectRow;
+let owner: string;
+let seed: Seed;
+let keysPath: string;
+
+beforeAll(async () => {
+  h = await startHarness();
+  seed = new Seed(h.services);
+  org = await seed.org('acme');
+  project = await seed.project(org, 'web');
+  owner = await seed.caller(org, 'owner@acme.example');
+  keysPath = `/api/0/projects/acme/web/keys/`;
+});
+afterAll(() => h.close());
+
+describe('headers on every API answer', () => {
+  it('sends Allow and CORS headers as Sentry, on success and on errors', async () => {
+    for (const [path, allow, token] of [
+      [keysPath, 'GET, POST, HEAD, OPTIONS', owner],
+      [`${keysPath}${'f'.repeat(32)}/`, 'GET, PUT, DELETE, HEAD, OPTIONS', owner],
+      ['/api/0/organizations/acme/project-keys/', 'GET, HEAD, OPTIONS', undefined],
+    ] as const) {
+      const res = await request(h, 'GET', path, token ? { token } : {});
+      expect(res.headers.get('allow')).toBe(allow);
+      expect(res.headers.get('access-control-allow-methods')).toBe(allow);
+      expect(res.headers.get('access-control-allow-headers')).toBe(
+        'X-Sentry-Auth, X-Requested-With, Origin, Accept, Content-Type, Authentication, Authorization, Content-Encoding, sentry-trace, baggage, X-CSRFToken',
+      );
+      expect(res.headers.get('access-control-expose-headers')).toBe('X-Sentry-Error, X-Sentry-Direct-Hit, X-Hits, X-Max-Hits, Endpoint, Retry-After, Link');
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(res.headers.get('vary')).toBeNull();
+    }
+  });
+
+  it('echoes the Origin, or the Referer origin', async () => {
+    const res = await request(h, 'GET', '/api/0/', { headers: { origin: 'https://app.example.com' } });
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    const ref = await request(h, 'GET', '/api/0/', { headers: { referer: 'https://ref.example.com/some/page' } });
+    expect(ref.headers.get('access-control-allow-origin')).toBe('https://ref.example.com');
+  });
+
+  it('answers OPTIONS without credentials: 200, empty, Max-Age 3600', async () => {
+    const res = await request(h, 'OPTIONS', keysPath, { headers: { origin: 'https://x.example', 'access-control-request-method': 'POST' } });
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('');
+    expect(res.headers.get('access-control-max-age')).toBe('3600');
+    expect(res.headers.get('allow')).toBe('GET, POST, HEAD, OPTIONS');
+  });
+
+  it('answers HEAD like GET without a body', async () => {
+    const res = await request(h, 'HEAD', keysPath, { token: owner });
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('');
+  });
+
+  it('answers an unsupported method with 405 and the Allow header', async () => {
+    const res = await request(h, 'PATCH', keysPath, { token: owner, body: {} });
+    expect(res.status).toBe(405);
+    expect(res.body).toEqual({ detail: 'Method "PATCH" not allowed.' });
+    expect(res.headers.get('allow')).toBe('GET, POST, HEAD, OPTIONS');
+  });
+});
+
+describe("Sentry's catch-all under /api/0/", () => {
+  it('hints at the missing trailing slash, as JSON for JSON requests', async () => {
+    const res = await request(h, 'GET', '/api/0/projects/acme/web/keys', { token: owner, headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ info: 'Route not found, did you forget a trailing slash? try: /api/0/projects/acme/web/keys/' });
+  });
+
+  it('hints in text otherwise, with the caret under the slash', async () => {
+    const res = await request(h, 'GET', '/api/0/projects/acme/web/keys');
+    expect(res.status).toBe(404);
+    const hint = 'try: /api/0/projects/acme/web/keys/';
+    expect(res.text).toBe(`Route not found, did you forget a trailing slash?\n\n${hint}\n${' '.repeat(hint.length - 1)}^\n`);
+  });
+
+  it('answers an unknown path with a slash by an empty 404', async () => {
+    const res = await request(h, 'GET', '/api/0/no/such/thing/');
+    expect(res.status).toBe(404);
+    expect(res.text).toBe('');
+  });
+});
+
+describe('request bodies', () => {
+  it('refuses malformed JSON with a parse error, writing nothing', async () => {
+    const res = await request(h, 'POST', keysPath, { token: owner, rawBody: '{"name": ', headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toMatch(/^JSON parse error - /);
+    expect((await request(h, 'GET', keysPath, { token: owner })).body).toHaveLength(1);
+  });
+
+  it('refuses an unsupported content type with 415', async () => {
+    const res = await request(h, 'POST', keysPath, { token: owner, rawBody: 'name=x', headers: { 'content-type': 'text/plain' } });
+    expect(res.status).toBe(415);
+    expect(res.body).toEqual({ detail: 'Unsupported media type "text/plain" in request.' });
+  });
+
+  it('refuses a body over 1 MiB with 413', async () => {
+    const res = await request(h, 'POST', keysPath, { token: owner, body: { name: 'x'.repeat(1024 * 1024 + 10) } });
+    expect(res.status).toBe(413);
+    expect(res.body).toEqual({ detail: 'Request body is too large.' });
+  });
+
+  it('drops prototype-polluting keys like any unknown field', async () => {
+    const res = await request(h, 'POST', keysPath, {
+      token: owner,
+      rawBody: '{"name":"safe","__proto__":{"isAdmin":true},"constructor":{"prototype":{"x":1}}}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.name).toBe('safe');
+    expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
+  });
+
+  it('treats a JSON null body as "may not be null"', async () => {
+    const res = await request(h, 'POST', keysPath, { token: owner, rawBody: 'null', headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ non_field_errors: ['This field may not be null.'] });
+  });
+});
+
+describe('Origin checks (is_valid_origin)', () => {
+  it('refuses a token request from a browser origin, as Sentry does for tokens without allowed origins', async () => {
+    const res = await request(h, 'GET', keysPath, { token: owner, headers: { origin: 'https://evil.example' } });
+    expect(res.status).toBe(400);
+    expect(res.body).toBe('Invalid origin: https://evil.example');
+  });
+
+  it('lets an API key with allowed origins through from those origins only', async () => {
+    const key = await seed.apiKey(org, ['project:read'], ['https://dash.example', '*.corp.example']);
+    expect((await request(h, 'GET', keysPath, { basic: key, headers: { origin: 'https://dash.example' } })).status).toBe(200);
+    expect((await request(h, 'GET', keysPath, { basic: key, headers: { origin: 'https://a.corp.example' } })).status).toBe(200);
+    expect((await request(h, 'GET', keysPath, { basic: key, headers: { origin: 'https://other.example' } })).status).toBe(400);
+    expect((await request(h, 'GET', keysPath, { basic: key, headers: { origin: 'null' } })).status).toBe(200);
+  });
+});
+
+describe('authentication details', () => {
+  it('accepts any case for the scheme', async () => {
+    expect((await request(h, 'GET', keysPath, { headers: { authorization: `bEaReR ${owner}` } })).status).toBe(200);
+  });
+
+  it('ignores Basic credentials with a password (not an API key): anonymous', async () => {
+    const key = await seed.apiKey(org, ['project:read']);
+    const res = await request(h, 'GET', keysPath, { headers: { authorization: `Basic ${Buffer.from(`${key}:pw`).toString('base64')}` } });
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ detail: 'Authentication credentials were not provided.' });
+  });
+
+  it('treats an unknown scheme as no credentials', async () => {
+    const res = await request(h, 'GET', keysPath, { headers: { authorization: 'Digest abc' } });
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ detail: 'Authentication credentials were not provided.' });
+  });
+});
+
+describe('GET /api/0/', () => {
+  it('answers anonymously with no auth and no user', async () => {
+    const res = await request(h, 'GET', '/api/0/');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ version: '0', auth: null, user: null });
+  });
+
+  it('names the user and the sorted scopes of a token', async () => {
+    const user = await seed.user('who@acme.example');
+    const token = await seed.token(user, 'project:write,org:read');
+    const res = await request(h, 'GET', '/api/0/', { token });
+    expect(res.body.auth).toEqual({ scopes: ['org:read', 'project:read', 'project:write'] });
+    expect(res.body.user).toMatchObject({ id: String(user.id), email: 'who@acme.example', username: 'who@acme.example', isSuperuser: false });
+    expect(Object.keys(res.body.user).slice(0, 5)).toEqual(['id', 'name', 'username', 'email', 'avatarUrl']);
+  });
+
+  it('answers an API key with its scopes and no user', async () => {
+    const key = await seed.apiKey(org, ['project:read']);
+    const res = await request(h, 'GET', '/api/0/', { basic: key });
+    expect(res.body).toEqual({ version: '0', auth: { scopes: ['project:read'] }, user: null });
+  });
+
+  it('still refuses a bad token', async () => {
+    const res = await request(h, 'GET', '/api/0/', { token: 'nope' });
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ detail: 'Invalid token' });
+  });
+});
+
+describe('OpenAPI', () => {
+  it('documents every key route with its request and response schemas', async () => {
+    const res = await request(h, 'GET', '/api/0/openapi.json');
+    expect(res.status).toBe(200);
+    const paths = res.body.paths;
+    expect(Object.keys(paths)).toEqual(
+      expect.arrayContaining([
+        '/api/0/projects/{org}/{project}/keys/',
+        '/api/0/projects/{org}/{project}/keys/{key_id}/',
+        '/api/0/organizations/{org}/project-keys/',
+      ]),
+    );
+    const create = paths['/api/0/projects/{org}/{project}/keys/'].post;
+    expect(create.requestBody.content['application/json'].schema).toBeDefined();
+    expect(create.responses['201']).toBeDefined();
+    expect(create.responses['400']).toBeDefined();
+    const schemas = JSON.stringify(res.body);
+    expect(schemas).toContain('dynamicSdkLoaderOptions');
+    expect(schemas).toContain('"maxLength":64');
+  });
+});
