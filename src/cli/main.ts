@@ -5,7 +5,6 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config.ts';
-import { closeOnSignals, startServer } from '../server.ts';
 import { VERSION } from '../version.ts';
 import { CliError, print, withServices } from './context.ts';
 import { registerKeyCommands } from './commands/keys.ts';
@@ -22,6 +21,8 @@ export function buildProgram(): Command {
     .command('serve')
     .description('run the server (PORT, HOST, PUBLIC_URL, DATABASE_URL from the environment)')
     .action(async () => {
+      // Loaded here so that the other commands start without the HTTP stack.
+      const { closeOnSignals, startServer } = await import('../server.ts');
       const server = await startServer(loadConfig());
       closeOnSignals(server);
     });

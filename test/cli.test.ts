@@ -1,0 +1,160 @@
+/**
+ * The operator CLI, run as a process (`bin/clientkeys`), against the same database as a running
+ * server: what it sets up works over the API, and what it prints agrees with the API.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from './helpers/cli.ts';
+import { request, startHarness, type Harness } from './helpers/harness.ts';
+
+let h: Harness;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  h = await startHarness();
+  if (h.config.database.kind !== 'sqlite') throw new Error('sqlite expected');
+  env = { DATABASE_URL: `sqlite:${h.config.database.path}`, PUBLIC_URL: h.config.publicUrl };
+});
+afterAll(() => h.close());
+
+const ok = (args: string[]) => {
+  const result = cli(args, env);
+  expect({ args, code: result.code, stderr: result.stderr }).toEqual({ args, code: 0, stderr: '' });
+  return result;
+};
+
+const fails = (args: string[], message: RegExp) => {
+  const result = cli(args, env);
+  expect(result.code, args.join(' ')).not.toBe(0);
+  expect(result.stderr.trim().split('\n')[0], args.join(' ')).toMatch(message);
+  return result;
+};
+
+describe('setting up an organization from the CLI', () => {
+  let token: string;
+  let apiKey: string;
+
+  it('creates an organization, a team, a project with its Default key, a user and a member', () => {
+    ok(['org', 'create', 'acme', '--name', 'Acme Inc']);
+    ok(['team', 'create', 'acme/backend']);
+    const project = ok(['project', 'create', 'acme/web', '--team', 'backend', '--platform', 'node', '--name', 'Web']);
+    expect(project.stdout).toMatch(/created project acme\/web/);
+    expect(project.stdout).toMatch(/DSN: http:\/\/[0-9a-f]{32}@testserver\/\d+/);
+    ok(['user', 'create', 'ann@example.com', '--password', 'correct horse']);
+    ok(['member', 'add', 'acme', 'ann@example.com', '--role', 'owner', '--team', 'backend']);
+  });
+
+  it('prints a token alone on the last line, and the token works', async () => {
+    const result = ok(['token', 'create', 'ann@example.com', '--scopes', 'project:admin,org:read']);
+    token = result.lines.at(-1)!;
+    expect(token).toMatch(/^sntryu_[0-9a-f]{64}$/);
+    expect(result.lines.slice(0, -1).join('\n')).not.toContain(token);
+    const res = await request(h, 'GET', '/api/0/projects/acme/web/keys/', { token });
+    expect(res.status).toBe(200);
+    expect(res.body[0].name).toBe('Default');
+  });
+
+  it('prints an API key alone on the last line, usable with HTTP Basic', async () => {
+    const result = ok(['apikey', 'create', 'acme', '--scopes', 'project:read']);
+    apiKey = result.lines.at(-1)!;
+    expect(apiKey).toMatch(/^[0-9a-f]{32}$/);
+    expect((await request(h, 'GET', '/api/0/projects/acme/web/keys/', { basic: apiKey })).status).toBe(200);
+    expect((await request(h, 'POST', '/api/0/projects/acme/web/keys/', { basic: apiKey, body: {} })).status).toBe(403);
+  });
+
+  it('stores credentials only as hashes', async () => {
+    const tokens = await h.services.db.kysely.selectFrom('api_tokens').selectAll().execute();
+    const keys = await h.services.db.kysely.selectFrom('api_keys').selectAll().execute();
+    const stored = JSON.stringify([tokens, keys]);
+    expect(stored).not.toContain(token);
+    expect(stored).not.toContain(apiKey);
+  });
+
+  it('prints an organization auth token (sntrys_) on the last line', async () => {
+    const result = ok(['orgtoken', 'create', 'acme', '--scopes', 'org:read']);
+    const orgToken = result.lines.at(-1)!;
+    expect(orgToken).toMatch(/^sntrys_[A-Za-z0-9+/=]+_[A-Za-z0-9+/]{43}$/);
+    const payload = JSON.parse(Buffer.from(orgToken.split('_')[1]!, 'base64').toString('utf8'));
+    expect(payload).toMatchObject({ org: 'acme', url: 'http://testserver' });
+    expect((await request(h, 'GET', '/api/0/organizations/acme/project-keys/', { token: orgToken })).status).toBe(200);
+  });
+
+  it('keys list --json is what the API returns', async () => {
+    ok(['keys', 'create', 'acme/web', '--name', 'From CLI', '--rate-limit', '100/60']);
+    const listed = JSON.parse(ok(['keys', 'list', 'acme/web', '--json']).stdout);
+    const api = await request(h, 'GET', '/api/0/projects/acme/web/keys/', { token });
+    expect(listed).toEqual(api.body);
+    expect(listed[0]).toMatchObject({ name: 'From CLI', rateLimit: { window: 60, count: 100 } });
+  });
+
+  it('shows, updates and deletes a key, and the API sees each change', async () => {
+    const [created] = JSON.parse(ok(['keys', 'list', 'acme/web', '--json']).stdout);
+    const shown = JSON.parse(ok(['keys', 'show', 'acme/web', created.id, '--json']).stdout);
+    expect(shown).toEqual(created);
+
+    ok(['keys', 'update', 'acme/web', created.id, '--name', 'Renamed', '--disable', '--no-rate-limit', '--loader-option', 'hasDebug=true']);
+    const after = await request(h, 'GET', `/api/0/projects/acme/web/keys/${created.id}/`, { token });
+    expect(after.body).toMatchObject({ name: 'Renamed', isActive: false, rateLimit: null });
+    expect(after.body.dynamicSdkLoaderOptions.hasDebug).toBe(true);
+
+    ok(['keys', 'delete', 'acme/web', created.id]);
+    expect((await request(h, 'GET', `/api/0/projects/acme/web/keys/${created.id}/`, { token })).status).toBe(404);
+    const entries = await h.services.db.stores.auditLog.list((await h.services.db.stores.organizations.find({ slug: 'acme' }))!.id);
+    expect(entries.filter((e) => e.event.startsWith('projectkey.')).map((e) => e.event).slice(0, 3)).toEqual(['projectkey.remove', 'projectkey.edit', 'projectkey.add']);
+  });
+
+  it('lists keys for people, filtered by status', () => {
+    const human = ok(['keys', 'list', 'acme/web']);
+    expect(human.stdout).toMatch(/Default\s+\(active\)/);
+    expect(human.stdout).toMatch(/dsn:\s+http:\/\/[0-9a-f]{32}@testserver\//);
+    expect(ok(['keys', 'list', 'acme/web', '--status', 'inactive']).stdout.trim()).toBe('no keys');
+  });
+});
+
+describe('bad input: one line on stderr, a non-zero exit, nothing written', () => {
+  it.each([
+    [['org', 'create', 'acme'], /organization "acme" already exists/],
+    [['org', 'create', 'Not Valid!'], /invalid organization slug/],
+    [['org', 'create', 'api'], /organization slug "api" is reserved/],
+    [['team', 'create', 'nope/backend'], /organization "nope" not found/],
+    [['team', 'create', 'acme'], /expected <org>\/<team-slug>/],
+    [['project', 'create', 'acme/web'], /project "acme\/web" already exists/],
+    [['project', 'create', 'acme/UPPER'], /invalid project slug/],
+    [['project', 'create', 'acme/x', '--team', 'ghost'], /team "acme\/ghost" not found/],
+    [['project', 'create', 'acme/x', '--platform', 'cobol'], /--platform "cobol"/],
+    [['user', 'create', 'not-an-email'], /invalid email address/],
+    [['user', 'create', 'bob@example.com', '--password', 'short'], /at least 8 characters/],
+    [['member', 'add', 'acme', 'ann@example.com', '--role', 'boss'], /--role must be member, admin, manager or owner/],
+    [['member', 'add', 'acme', 'ghost@example.com', '--role', 'member'], /user "ghost@example.com" not found/],
+    [['token', 'create', 'ann@example.com', '--scopes', 'project:destroy'], /project:destroy is not a valid scope/],
+    [['token', 'create', 'ann@example.com'], /required option '--scopes/],
+    [['keys', 'list', 'acme/ghost'], /project "acme\/ghost" not found/],
+    [['keys', 'show', 'acme/web', 'f'.repeat(32)], /not found in acme\/web/],
+    [['keys', 'create', 'acme/web', '--rate-limit', 'lots'], /--rate-limit must be COUNT\/WINDOW_SECONDS/],
+    [['keys', 'create', 'acme/web', '--rate-limit', '1/90000'], /window must be at most 86400/],
+    [['keys', 'create', 'acme/web', '--name', 'x'.repeat(65)], /--name must have at most 64 characters/],
+    [['keys', 'update', 'acme/web', 'f'.repeat(32), '--enable', '--disable'], /cannot be used together/],
+    [['keys', 'update', 'acme/web', 'f'.repeat(32), '--browser-sdk-version', '99.x'], /--browser-sdk-version must be one of/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+  ])('%j', (args, message) => {
+    fails(args as string[], message as RegExp);
+  });
+
+  it('refuses a bad DATABASE_URL naming the variable', () => {
+    const result = cli(['keys', 'list', 'acme/web'], { DATABASE_URL: 'mysql://x/y' });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.trim()).toMatch(/^clientkeys: DATABASE_URL must be/);
+  });
+
+  it('wrote no second key when creation failed', async () => {
+    const keys = JSON.parse(ok(['keys', 'list', 'acme/web', '--json']).stdout);
+    expect(keys.map((k: { name: string }) => k.name)).toEqual(['Default']);
+  });
+});
+
+describe('housekeeping', () => {
+  it('migrates an empty database and reports the version', () => {
+    expect(ok(['migrate']).stdout).toMatch(/up to date/);
+    expect(ok(['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(ok(['--help']).stdout).toMatch(/keys/);
+  });
+});
