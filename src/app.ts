@@ -28,7 +28,6 @@ export interface AppOptions {
 export async function buildApp({ config, services, logger = false }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
-    disableRequestLogging: false,
     return503OnClosing: true,
     bodyLimit: 1024 * 1024,
   });
