@@ -10,16 +10,18 @@ import { KeySerializer } from './services/key-serializer.ts';
 import { OrganizationService } from './services/organizations.ts';
 import { ProjectKeyService } from './services/project-keys.ts';
 import { ProjectService } from './services/projects.ts';
+import { UserService } from './services/users.ts';
 import { openDatabase, type Database } from './storage/database.ts';
 
 export function createServices(config: Config, db: Database = openDatabase(config.database)): Services {
   return {
     db,
-    credentials: new CredentialService(db.stores),
+    credentials: new CredentialService(db, config.publicUrl),
     access: new AccessService(db.stores),
     keys: new ProjectKeyService(db),
     projects: new ProjectService(db),
-    organizations: new OrganizationService(db, config.publicUrl),
+    organizations: new OrganizationService(db),
+    users: new UserService(db),
     keySerializer: new KeySerializer(config.publicUrl),
   };
 }

@@ -1,12 +1,17 @@
 /**
- * Checking credentials: a secret is hashed, looked up by its hash, and the stored hash compared
- * again in constant time. The results are values; the HTTP edge turns failures into 401s.
+ * Credentials: user auth tokens, organization auth tokens and organization API keys. Issued once
+ * in clear and stored only as SHA-256 hashes; checked by hashing, looking up the hash, and
+ * comparing it again in constant time. Failures are values; the HTTP edge turns them into 401s.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { isScope, type Scope } from '../domain/scopes.ts';
-import { sha256Hex } from '../domain/tokens.ts';
+import { isScope, withImpliedScopes, type Scope } from '../domain/scopes.ts';
+import { isoNow } from '../domain/time.ts';
+import { generateApiKey, generateOrgToken, generateUserToken, lastCharacters, sha256Hex } from '../domain/tokens.ts';
+import type { Database } from '../storage/database.ts';
+import type { ApiKeyRow, OrganizationRow, UserRow } from '../storage/schema.ts';
 import type { Stores } from '../storage/stores/index.ts';
-import type { Principal } from './principal.ts';
+import { audit } from './audit.ts';
+import type { Actor, Principal } from './principal.ts';
 
 export type CredentialResult = { ok: true; principal: Principal } | { ok: false; message: string };
 
@@ -22,10 +27,74 @@ export function parseStoredScopes(json: string): Scope[] {
 }
 
 export class CredentialService {
+  private readonly stores: Stores;
+
   constructor(
-    private readonly stores: Stores,
+    private readonly db: Database,
+    private readonly publicUrl: string,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.stores = db.stores;
+  }
+
+  /** A user auth token (Bearer `sntryu_…`). The plaintext is returned once and never stored. */
+  async issueUserToken(
+    user: UserRow,
+    scopes: Scope[],
+    options: { name?: string | undefined; expiresAt?: string | undefined } = {},
+  ): Promise<{ token: string; id: number }> {
+    const token = generateUserToken();
+    const row = await this.stores.credentials.insertUserToken({
+      user_id: user.id,
+      name: options.name ?? null,
+      hashed_token: sha256Hex(token),
+      token_last_characters: lastCharacters(token),
+      scopes: JSON.stringify(withImpliedScopes(scopes)),
+      date_created: isoNow(),
+      expires_at: options.expiresAt ?? null,
+    });
+    return { token, id: row.id };
+  }
+
+  /** An organization auth token (Bearer `sntrys_…`). */
+  async issueOrgToken(org: OrganizationRow, name: string, scopes: Scope[], actor: Actor): Promise<{ token: string; id: number }> {
+    const token = generateOrgToken({ url: this.publicUrl, regionUrl: this.publicUrl, org: org.slug });
+    return this.db.transaction(async (stores) => {
+      const row = await stores.credentials.insertOrgToken({
+        organization_id: org.id,
+        name,
+        token_hashed: sha256Hex(token),
+        token_last_characters: lastCharacters(token),
+        scopes: JSON.stringify(withImpliedScopes(scopes)),
+        date_created: isoNow(),
+      });
+      await audit(stores, { organizationId: org.id, actor, event: 'orgauthtoken.create', targetObject: row.id, data: { name, scopes } });
+      return { token, id: row.id };
+    });
+  }
+
+  /** An organization API key (HTTP Basic with the key as user name, as in Sentry's examples). */
+  async issueApiKey(
+    org: OrganizationRow,
+    scopes: Scope[],
+    options: { label?: string | undefined; allowedOrigins?: string[] | undefined },
+    actor: Actor,
+  ): Promise<{ key: string; row: ApiKeyRow }> {
+    const key = generateApiKey();
+    return this.db.transaction(async (stores) => {
+      const row = await stores.credentials.insertApiKey({
+        organization_id: org.id,
+        label: options.label?.trim() || 'Default',
+        key_hashed: sha256Hex(key),
+        key_last_characters: lastCharacters(key),
+        scopes: JSON.stringify(withImpliedScopes(scopes)),
+        allowed_origins: options.allowedOrigins?.length ? options.allowedOrigins.join('\n') : null,
+        date_created: isoNow(),
+      });
+      await audit(stores, { organizationId: org.id, actor, event: 'apikey.add', targetObject: row.id, data: { label: row.label, scopes } });
+      return { key, row };
+    });
+  }
 
   /** `Authorization: Bearer <token>` that is not an org token (UserAuthTokenAuthentication). */
   async userToken(token: string): Promise<CredentialResult> {

@@ -5,6 +5,7 @@ import type { KeySerializer } from './key-serializer.ts';
 import type { OrganizationService } from './organizations.ts';
 import type { ProjectKeyService } from './project-keys.ts';
 import type { ProjectService } from './projects.ts';
+import type { UserService } from './users.ts';
 
 /** Everything the HTTP edge and the CLI call, built once by the composition root. */
 export interface Services {
@@ -14,5 +15,6 @@ export interface Services {
   keys: ProjectKeyService;
   projects: ProjectService;
   organizations: OrganizationService;
+  users: UserService;
   keySerializer: KeySerializer;
 }

@@ -7,11 +7,6 @@ export type Principal =
   | { kind: 'org-token'; organizationId: number; tokenId: number; scopes: readonly Scope[] }
   | { kind: 'api-key'; organizationId: number; keyId: number; scopes: readonly Scope[]; allowedOrigins: readonly string[] };
 
-/** The credential's own scopes: what Sentry's `request.auth.get_scopes()` returns. */
-export function credentialScopes(principal: Principal): readonly Scope[] {
-  return principal.scopes;
-}
-
 /** Superusers act as Sentry's "active superuser": every organization, internal keys, `useCase`. */
 export function isSuperuser(principal: Principal | undefined): boolean {
   return principal?.kind === 'user-token' && principal.user.is_superuser === 1;

@@ -128,7 +128,7 @@ export class Seed {
   }
 
   user(email: string, options: { superuser?: boolean } = {}): Promise<UserRow> {
-    return this.services.organizations.createUser(email, { superuser: options.superuser ?? false }).then(must);
+    return this.services.users.create(email, { superuser: options.superuser ?? false }).then(must);
   }
 
   async member(org: OrganizationRow, user: UserRow, role: OrgRole, team?: TeamRow, teamRole: TeamRole | null = null): Promise<void> {
@@ -139,7 +139,7 @@ export class Seed {
     const list = typeof scopes === 'string' ? scopes : scopes.join(',');
     const parsed = parseScopeList(list);
     if (!parsed.ok) throw new Error(parsed.error);
-    return (await this.services.organizations.createUserToken(user, parsed.scopes, options)).token;
+    return (await this.services.credentials.issueUserToken(user, parsed.scopes, options)).token;
   }
 
   /** A user with a role in the org and a token: the common caller of a test. */
@@ -150,11 +150,11 @@ export class Seed {
   }
 
   async apiKey(org: OrganizationRow, scopes: Scope[] = ['project:admin', 'org:read'], allowedOrigins?: string[]): Promise<string> {
-    return (await this.services.organizations.createApiKey(org, scopes, { allowedOrigins }, TEST_ACTOR)).key;
+    return (await this.services.credentials.issueApiKey(org, scopes, { allowedOrigins }, TEST_ACTOR)).key;
   }
 
   async orgToken(org: OrganizationRow, scopes: Scope[] = ['org:ci']): Promise<string> {
-    return (await this.services.organizations.createOrgToken(org, 'test', scopes, TEST_ACTOR)).token;
+    return (await this.services.credentials.issueOrgToken(org, 'test', scopes, TEST_ACTOR)).token;
   }
 
   async defaultKey(project: ProjectRow) {

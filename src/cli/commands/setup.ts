@@ -59,7 +59,7 @@ export function registerSetupCommands(program: Command): void {
     .option('--password <password>', 'a password for signing in to the web page')
     .action((email: string, opts: { superuser?: boolean; password?: string }) =>
       withServices(async ({ services }) => {
-        const created = unwrap(await services.organizations.createUser(email, { superuser: opts.superuser ?? false, password: opts.password }));
+        const created = unwrap(await services.users.create(email, { superuser: opts.superuser ?? false, password: opts.password }));
         print(`created user ${created.email} (id ${created.id})${created.is_superuser ? ' as superuser' : ''}`);
       }),
     );
@@ -70,7 +70,7 @@ export function registerSetupCommands(program: Command): void {
     .action((email: string, opts: { password: string }) =>
       withServices(async ({ services }) => {
         const found = await requireUser(services, email);
-        unwrap(await services.organizations.setPassword(found, opts.password));
+        unwrap(await services.users.setPassword(found, opts.password));
         print(`password set for ${found.email}`);
       }),
     );
@@ -100,7 +100,7 @@ export function registerSetupCommands(program: Command): void {
         const scopes = scopesOption(opts.scopes);
         const found = await requireUser(services, email);
         const expiresAt = expiry(opts.expiresInDays);
-        const created = await services.organizations.createUserToken(found, scopes, { name: opts.name, expiresAt });
+        const created = await services.credentials.issueUserToken(found, scopes, { name: opts.name, expiresAt });
         print(`created token ${created.id} for ${found.email} with scopes ${scopes.join(',')}${expiresAt ? `, expiring ${expiresAt}` : ''}`);
         printSecret(created.token);
       }),
@@ -117,7 +117,7 @@ export function registerSetupCommands(program: Command): void {
       withServices(async ({ services, actor }) => {
         const scopes = scopesOption(opts.scopes);
         const organization = await requireOrg(services, orgRef);
-        const created = await services.organizations.createOrgToken(organization, opts.name, scopes, actor);
+        const created = await services.credentials.issueOrgToken(organization, opts.name, scopes, actor);
         print(`created organization token ${created.id} for ${organization.slug} with scopes ${scopes.join(',')}`);
         printSecret(created.token);
       }),
@@ -135,7 +135,7 @@ export function registerSetupCommands(program: Command): void {
       withServices(async ({ services, actor }) => {
         const scopes = scopesOption(opts.scopes);
         const organization = await requireOrg(services, orgRef);
-        const created = await services.organizations.createApiKey(
+        const created = await services.credentials.issueApiKey(
           organization,
           scopes,
           { label: opts.label, allowedOrigins: opts.allowedOrigin },
