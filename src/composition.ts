@@ -2,6 +2,7 @@
  * The composition root: the one place that picks implementations (SQLite or PostgreSQL today;
  * caches and rate limiters as they come) and wires the services over them.
  */
+import { InMemoryChangeBus } from './changes/bus.ts';
 import type { Config } from './config.ts';
 import { AccessService } from './services/access.ts';
 import { CredentialService } from './services/credentials.ts';
@@ -14,14 +15,22 @@ import { UserService } from './services/users.ts';
 import { openDatabase, type Database } from './storage/database.ts';
 
 export function createServices(config: Config, db: Database = openDatabase(config.database)): Services {
+  const changes = new InMemoryChangeBus();
   return {
     db,
+    changes,
     credentials: new CredentialService(db, config.publicUrl),
     access: new AccessService(db.stores),
-    keys: new ProjectKeyService(db),
-    projects: new ProjectService(db),
+    keys: new ProjectKeyService(db, changes),
+    projects: new ProjectService(db, changes),
     organizations: new OrganizationService(db),
     users: new UserService(db),
     keySerializer: new KeySerializer(config.publicUrl),
   };
+}
+
+/** Release what the services hold: cross-process listeners first, then the database. */
+export async function closeServices(services: Services): Promise<void> {
+  await services.changes.close();
+  await services.db.close();
 }

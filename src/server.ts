@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
-import { createServices } from './composition.ts';
+import { closeServices, createServices } from './composition.ts';
 import { redactUrl, type Config } from './config.ts';
 import { loggerOptions } from './logging.ts';
 
@@ -19,12 +19,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
   try {
     await services.db.migrate();
   } catch (error) {
-    await services.db.close();
+    await closeServices(services);
     throw error;
   }
   const app = await buildApp({ config, services, logger: loggerOptions(config) });
   app.addHook('onClose', async () => {
-    await services.db.close();
+    await closeServices(services);
   });
   const url = await app.listen({ port: config.port, host: config.host });
   const database = config.database.kind === 'sqlite' ? `sqlite:${config.database.path}` : redactUrl(config.database.url);

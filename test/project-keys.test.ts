@@ -464,3 +464,26 @@ describe('member role', () => {
     expect(await dbKey(key.public_key)).toBeDefined();
   });
 });
+
+describe('change notifications', () => {
+  it('publishes each created, changed and deleted key after it is committed', async () => {
+    const events: unknown[] = [];
+    const unsubscribe = h.services.changes.subscribe((event) => events.push(event));
+    try {
+      const project = await newProject();
+      const defaultKey = await seed.defaultKey(project);
+      const created = await request(h, 'POST', keysPath(project), { token: owner, body: { name: 'watched' } });
+      await request(h, 'PUT', keyPath(project, created.body.id), { token: owner, body: { isActive: false } });
+      await request(h, 'DELETE', keyPath(project, created.body.id), { token: owner });
+      await request(h, 'POST', keysPath(project), { token: owner, body: { public: created.body.id.replace(/./, 'x') } });
+      expect(events).toEqual([
+        { type: 'keys', publicKeys: [defaultKey.public_key] },
+        { type: 'keys', publicKeys: [created.body.id] },
+        { type: 'keys', publicKeys: [created.body.id] },
+        { type: 'keys', publicKeys: [created.body.id] },
+      ]);
+    } finally {
+      unsubscribe();
+    }
+  });
+});

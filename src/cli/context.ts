@@ -2,7 +2,7 @@
  * What every CLI command shares: the configuration from the environment, the services over the
  * database it names (schema created if needed), one-line errors and how secrets are printed.
  */
-import { createServices } from '../composition.ts';
+import { closeServices, createServices } from '../composition.ts';
 import { loadConfig, type Config } from '../config.ts';
 import type { Services } from '../services/index.ts';
 import type { Actor } from '../services/principal.ts';
@@ -29,7 +29,7 @@ export async function withServices<T>(work: (ctx: CliContext) => Promise<T>): Pr
     await services.db.migrate();
     return await work({ config, services, actor: CLI_ACTOR });
   } finally {
-    await services.db.close();
+    await closeServices(services);
   }
 }
 

@@ -1,3 +1,4 @@
+import type { ChangeBus } from '../changes/bus.ts';
 import type { Database } from '../storage/database.ts';
 import type { AccessService } from './access.ts';
 import type { CredentialService } from './credentials.ts';
@@ -10,6 +11,7 @@ import type { UserService } from './users.ts';
 /** Everything the HTTP edge and the CLI call, built once by the composition root. */
 export interface Services {
   db: Database;
+  changes: ChangeBus;
   credentials: CredentialService;
   access: AccessService;
   keys: ProjectKeyService;

@@ -16,6 +16,7 @@ import {
 } from '../domain/keys.ts';
 import { paginate, type Cursor, type PageResult } from '../domain/paginator.ts';
 import { isoNow } from '../domain/time.ts';
+import type { ChangeBus } from '../changes/bus.ts';
 import type { Database } from '../storage/database.ts';
 import { uniqueViolation } from '../storage/errors.ts';
 import type { ProjectKeyRow, ProjectKeyUpdate, ProjectRow } from '../storage/schema.ts';
@@ -62,7 +63,10 @@ function rateLimitColumns(limit: RateLimitInput | undefined | null) {
 }
 
 export class ProjectKeyService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly changes: ChangeBus,
+  ) {}
 
   find(projectId: number, publicKey: string, userKeysOnly: boolean): Promise<ProjectKeyRow | undefined> {
     return this.db.stores.projectKeys.find(projectId, publicKey, userKeysOnly);
@@ -82,6 +86,7 @@ export class ProjectKeyService {
   async create(project: ProjectRow, input: CreateKeyInput, actor: Actor): Promise<CreateKeyResult> {
     try {
       const key = await this.db.transaction((stores) => insertKey(stores, project, input, actor));
+      await this.changes.publish({ type: 'keys', publicKeys: [key.public_key] });
       return { ok: true, key };
     } catch (error) {
       const column = uniqueViolation(error);
@@ -91,8 +96,8 @@ export class ProjectKeyService {
     }
   }
 
-  update(project: ProjectRow, key: ProjectKeyRow, input: UpdateKeyInput, actor: Actor): Promise<ProjectKeyRow> {
-    return this.db.transaction(async (stores) => {
+  async update(project: ProjectRow, key: ProjectKeyRow, input: UpdateKeyInput, actor: Actor): Promise<ProjectKeyRow> {
+    const updated = await this.db.transaction(async (stores) => {
       const updated = await stores.projectKeys.update(key.id, updateColumns(key, input));
       const data: Record<string, unknown> = keyAuditData(updated);
       if (updated.rate_limit_count !== key.rate_limit_count || updated.rate_limit_window !== key.rate_limit_window) {
@@ -102,10 +107,12 @@ export class ProjectKeyService {
       await audit(stores, { organizationId: project.organization_id, actor, event: 'projectkey.edit', targetObject: key.id, data });
       return updated;
     });
+    await this.changes.publish({ type: 'keys', publicKeys: [key.public_key] });
+    return updated;
   }
 
-  remove(project: ProjectRow, key: ProjectKeyRow, actor: Actor): Promise<void> {
-    return this.db.transaction(async (stores) => {
+  async remove(project: ProjectRow, key: ProjectKeyRow, actor: Actor): Promise<void> {
+    await this.db.transaction(async (stores) => {
       await stores.projectKeys.delete(key.id);
       await audit(stores, {
         organizationId: project.organization_id,
@@ -115,6 +122,7 @@ export class ProjectKeyService {
         data: keyAuditData(key),
       });
     });
+    await this.changes.publish({ type: 'keys', publicKeys: [key.public_key] });
   }
 }
 

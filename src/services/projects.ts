@@ -4,6 +4,7 @@
  */
 import { DERIVED_SLUG_MAX_LENGTH, MIXED_SLUG_PATTERN, PROJECT_SLUG_MAX_LENGTH, RESERVED_PROJECT_SLUGS, slugCandidates } from '../domain/slugs.ts';
 import { isoNow } from '../domain/time.ts';
+import type { ChangeBus } from '../changes/bus.ts';
 import type { Database } from '../storage/database.ts';
 import { uniqueViolation } from '../storage/errors.ts';
 import type { OrganizationRow, ProjectKeyRow, ProjectRow, TeamRow } from '../storage/schema.ts';
@@ -25,14 +26,18 @@ export type CreateProjectResult =
   | { ok: false; reason: 'slug_taken' | 'invalid_slug' | 'no_unique_slug' };
 
 export class ProjectService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly changes: ChangeBus,
+  ) {}
 
   async create(org: OrganizationRow, input: CreateProjectInput, actor: Actor): Promise<CreateProjectResult> {
     if (input.slug && (!MIXED_SLUG_PATTERN.test(input.slug) || input.slug.length > PROJECT_SLUG_MAX_LENGTH)) {
       return { ok: false, reason: 'invalid_slug' };
     }
+    let result: CreateProjectResult;
     try {
-      return await this.db.transaction(async (stores) => {
+      result = await this.db.transaction(async (stores) => {
         const slug = input.slug || (await this.uniqueSlug(stores, org.id, input.name));
         if (!slug) return { ok: false, reason: 'no_unique_slug' } as const;
         const project = await stores.projects.insert({
@@ -58,6 +63,8 @@ export class ProjectService {
       if (uniqueViolation(error)) return { ok: false, reason: 'slug_taken' };
       throw error;
     }
+    if (result.ok) await this.changes.publish({ type: 'keys', publicKeys: [result.defaultKey.public_key] });
+    return result;
   }
 
   private async uniqueSlug(stores: Stores, organizationId: number, name: string): Promise<string | undefined> {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
-import { createServices } from '../../src/composition.ts';
+import { closeServices, createServices } from '../../src/composition.ts';
 import type { Config } from '../../src/config.ts';
 import { parseScopeList, type OrgRole, type Scope, type TeamRole } from '../../src/domain/scopes.ts';
 import type { Services } from '../../src/services/index.ts';
@@ -56,7 +56,7 @@ export async function startHarness(overrides: Partial<Config> = {}): Promise<Har
     dir,
     async close() {
       await app.close();
-      await services.db.close();
+      await closeServices(services);
       rmSync(dir, { recursive: true, force: true });
     },
   };
