@@ -2,7 +2,8 @@
  * The composition root: the one place that picks implementations (SQLite or PostgreSQL today;
  * caches and rate limiters as they come) and wires the services over them.
  */
-import { InMemoryChangeBus } from './changes/bus.ts';
+import { InMemoryChangeBus, type ChangeBus } from './changes/bus.ts';
+import { PostgresChangeBus } from './changes/postgres-bus.ts';
 import type { Config } from './config.ts';
 import { AccessService } from './services/access.ts';
 import { CredentialService } from './services/credentials.ts';
@@ -15,7 +16,7 @@ import { UserService } from './services/users.ts';
 import { openDatabase, type Database } from './storage/database.ts';
 
 export function createServices(config: Config, db: Database = openDatabase(config.database)): Services {
-  const changes = new InMemoryChangeBus();
+  const changes = changeBus(config, db);
   return {
     db,
     changes,
@@ -33,4 +34,10 @@ export function createServices(config: Config, db: Database = openDatabase(confi
 export async function closeServices(services: Services): Promise<void> {
   await services.changes.close();
   await services.db.close();
+}
+
+/** One process: subscribers in memory. Several on PostgreSQL: LISTEN/NOTIFY reaches them all. */
+function changeBus(config: Config, db: Database): ChangeBus {
+  if (config.database.kind === 'postgres') return new PostgresChangeBus(config.database.url, db.kysely);
+  return new InMemoryChangeBus();
 }

@@ -4,7 +4,16 @@
  */
 import { resolve } from 'node:path';
 
-export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+export type DatabaseConfig =
+  | { kind: 'sqlite'; path: string }
+  | {
+      kind: 'postgres';
+      url: string;
+      /** Connections per instance. */
+      poolSize: number;
+      /** How long a request waits for a connection before it gets a 503. */
+      connectTimeoutMs: number;
+    };
 
 export interface Config {
   database: DatabaseConfig;
@@ -27,8 +36,12 @@ type Env = Record<string, string | undefined>;
 
 export function loadConfig(env: Env = process.env): Config {
   const port = integerVar(env, 'PORT', 9000, 0, 65535);
+  const pool = {
+    poolSize: integerVar(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+    connectTimeoutMs: integerVar(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
+  };
   return {
-    database: parseDatabaseUrl(env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL),
+    database: parseDatabaseUrl(env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL, pool),
     port,
     host: env.HOST?.trim() || '127.0.0.1',
     publicUrl: parsePublicUrl(env.PUBLIC_URL?.trim() || `http://localhost:${port}`),
@@ -46,14 +59,17 @@ function integerVar(env: Env, name: string, fallback: number, min: number, max: 
   return Number(raw);
 }
 
-export function parseDatabaseUrl(value: string): DatabaseConfig {
+export function parseDatabaseUrl(
+  value: string,
+  pool: { poolSize: number; connectTimeoutMs: number } = { poolSize: 10, connectTimeoutMs: 5000 },
+): DatabaseConfig {
   if (/^postgres(ql)?:\/\//i.test(value)) {
     try {
       new URL(value);
     } catch {
       throw new ConfigError(`DATABASE_URL is not a valid PostgreSQL URL (got "${redactUrl(value)}")`);
     }
-    return { kind: 'postgres', url: value };
+    return { kind: 'postgres', url: value, ...pool };
   }
   if (/^sqlite:/i.test(value)) {
     const path = value.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');

@@ -11,8 +11,7 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   h = await startHarness();
-  if (h.config.database.kind !== 'sqlite') throw new Error('sqlite expected');
-  env = { DATABASE_URL: `sqlite:${h.config.database.path}`, PUBLIC_URL: h.config.publicUrl };
+  env = { DATABASE_URL: h.databaseUrl, PUBLIC_URL: h.config.publicUrl };
 });
 afterAll(() => h.close());
 

@@ -23,7 +23,13 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ DATABASE_URL: 'sqlite:rel/x.db' }).database).toEqual({ kind: 'sqlite', path: resolve('rel/x.db') });
     expect(loadConfig({ DATABASE_URL: './plain.sqlite' }).database).toEqual({ kind: 'sqlite', path: resolve('plain.sqlite') });
     expect(loadConfig({ DATABASE_URL: 'sqlite::memory:' }).database).toEqual({ kind: 'sqlite', path: ':memory:' });
-    expect(loadConfig({ DATABASE_URL: 'postgres://u:p@h/db' }).database).toEqual({ kind: 'postgres', url: 'postgres://u:p@h/db' });
+    expect(loadConfig({ DATABASE_URL: 'postgres://u:p@h/db' }).database).toEqual({
+      kind: 'postgres',
+      url: 'postgres://u:p@h/db',
+      poolSize: 10,
+      connectTimeoutMs: 5000,
+    });
+    expect(loadConfig({ DATABASE_URL: 'postgresql://h/db', DATABASE_POOL_SIZE: '25' }).database).toMatchObject({ poolSize: 25 });
   });
 
   it('accepts API_RATE_LIMIT, 0 meaning off', () => {
@@ -41,6 +47,8 @@ describe('configuration from the environment', () => {
     [{ DATABASE_URL: 'mysql://x/y' }, /^DATABASE_URL must be sqlite:PATH/],
     [{ DATABASE_URL: 'sqlite:' }, /^DATABASE_URL "sqlite:" needs a file path/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
+    [{ DATABASE_POOL_SIZE: '0' }, /^DATABASE_POOL_SIZE must be an integer from 1/],
+    [{ DATABASE_URL: 'postgres://[bad' }, /^DATABASE_URL is not a valid PostgreSQL URL/],
   ])('names the bad variable: %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

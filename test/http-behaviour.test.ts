@@ -216,3 +216,22 @@ describe('OpenAPI', () => {
     expect(schemas).toContain('"maxLength":64');
   });
 });
+
+describe('odd path parameters', () => {
+  it.each(['%00', 'a%00b', '%ff', '%E2%82', 'x'.repeat(3000), '%F0%9F%92%A9', '..', '-1', '99999999999999999999', '0'])(
+    'never answers 5xx for %s in any position',
+    async (segment) => {
+      for (const path of [
+        `/api/0/projects/${segment}/web/keys/`,
+        `/api/0/projects/acme/${segment}/keys/`,
+        `/api/0/projects/acme/web/keys/${segment}/`,
+        `/api/0/organizations/${segment}/project-keys/`,
+        `/api/0/organizations/acme/project-keys/?team=${segment}&projectSlug=${segment}`,
+      ]) {
+        const res = await request(h, 'GET', path, { token: owner });
+        expect(res.status, path).toBeGreaterThanOrEqual(400);
+        expect(res.status, path).toBeLessThan(500);
+      }
+    },
+  );
+});

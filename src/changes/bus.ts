@@ -6,7 +6,9 @@
  */
 export type ChangeEvent =
   | { type: 'keys'; publicKeys: string[] }
-  | { type: 'project'; projectId: number };
+  | { type: 'project'; projectId: number }
+  /** Events may have been missed (the bus lost its connection): drop everything cached. */
+  | { type: 'resync' };
 
 export type ChangeListener = (event: ChangeEvent) => void;
 

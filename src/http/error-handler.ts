@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DrfErrors } from '../schemas/drf.ts';
+import { isDatabaseUnavailable } from '../storage/errors.ts';
 import { ApiError, apiError, validationError } from './errors.ts';
 
 /** A request-schema failure carrying DRF's error dict (built by the validator compiler). */
@@ -32,6 +33,10 @@ function fromFastify(error: FastifyError, request: FastifyRequest): ApiError | u
 
 function toApiError(error: unknown, request: FastifyRequest): ApiError | undefined {
   if (error instanceof ApiError) return error;
+  if (isDatabaseUnavailable(error)) {
+    const unavailable = apiError('unavailable');
+    return new ApiError(unavailable.code, unavailable.status, unavailable.body, { 'retry-after': '1' });
+  }
   if (error instanceof RequestValidationError) return validationError(error.drf);
   if (error && typeof error === 'object' && 'code' in error) return fromFastify(error as FastifyError, request);
   return undefined;
@@ -41,7 +46,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler(async (error, request, reply) => {
     const known = toApiError(error, request);
     if (known) {
-      if (known.status >= 500) request.log.error({ err: error }, 'request failed');
+      if (known.status >= 500) request.log.error({ err: error }, known.message);
       reply.code(known.status).headers(known.headers);
       // A bare string body (Sentry's "Invalid origin: …") is still JSON on the wire.
       if (typeof known.body === 'string') return reply.type('application/json').send(JSON.stringify(known.body));

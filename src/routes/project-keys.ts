@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
+import { KEY_PATTERN } from '../domain/keys.ts';
 import { clientIp, projectContext } from '../http/context.ts';
 import { apiError, validationError } from '../http/errors.ts';
 import { projectGuard } from '../http/guards.ts';
@@ -120,7 +121,7 @@ export async function projectKeyRoutes(app: FastifyInstance, { services, config 
   const keyGuard = async (request: FastifyRequest) => {
     const { project } = projectContext(request);
     const { key_id: keyId } = request.params as KeyParams;
-    const key = await services.keys.find(project.id, keyId, !isSuperuser(request.principal));
+    const key = KEY_PATTERN.test(keyId) ? await services.keys.find(project.id, keyId, !isSuperuser(request.principal)) : undefined;
     if (!key) throw apiError('not_found');
     request.projectKey = key;
   };

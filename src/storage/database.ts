@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
 import type { Dialect } from './dialect.ts';
 import { migrateToLatest, type MigrationOutcome } from './migrate.ts';
@@ -41,8 +42,26 @@ export function openDatabase(config: DatabaseConfig): Database {
     case 'sqlite':
       return new Database(new Kysely<DB>({ dialect: new SqliteDialect({ database: openSqlite(config.path) }) }), 'sqlite');
     case 'postgres':
-      throw new Error('DATABASE_URL: PostgreSQL is not supported yet');
+      return new Database(new Kysely<DB>({ dialect: new PostgresDialect({ pool: openPool(config) }) }), 'postgres');
   }
+}
+
+function openPool(config: Extract<DatabaseConfig, { kind: 'postgres' }>): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    max: config.poolSize,
+    connectionTimeoutMillis: config.connectTimeoutMs,
+    // A connection that died while idle is dropped and replaced on the next request.
+    idleTimeoutMillis: 30_000,
+    application_name: 'clientkeys',
+  });
+  // A client losing its server (a PostgreSQL restart) emits 'error': while idle in the pool the
+  // pool's 'error' event gets it; while checked out, only the client's own listeners would, and
+  // an 'error' without a listener ends the process. The failed query itself is rejected (→ 503)
+  // and the pool replaces the client, so both listeners only have to exist.
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
 }
 
 function openSqlite(path: string): SQLite.Database {

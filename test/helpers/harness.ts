@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { closeServices, createServices } from '../../src/composition.ts';
-import type { Config } from '../../src/config.ts';
+import type { Config, DatabaseConfig } from '../../src/config.ts';
 import { parseScopeList, type OrgRole, type Scope, type TeamRole } from '../../src/domain/scopes.ts';
 import type { Services } from '../../src/services/index.ts';
 import type { Actor } from '../../src/services/principal.ts';
 import type { OrganizationRow, ProjectRow, TeamRow, UserRow } from '../../src/storage/schema.ts';
+import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
 export const TEST_ACTOR: Actor = { userId: null, keyId: null, label: 'test', ipAddress: null };
 
@@ -26,12 +27,14 @@ export interface Harness {
   config: Config;
   baseUrl: string;
   dir: string;
+  /** The DATABASE_URL of this harness's database, for CLI processes. */
+  databaseUrl: string;
   close(): Promise<void>;
 }
 
-export function testConfig(dir: string, overrides: Partial<Config> = {}): Config {
+export function testConfig(database: DatabaseConfig, overrides: Partial<Config> = {}): Config {
   return {
-    database: { kind: 'sqlite', path: join(dir, 'clientkeys.sqlite') },
+    database,
     port: 0,
     host: '127.0.0.1',
     publicUrl: 'http://testserver',
@@ -41,9 +44,14 @@ export function testConfig(dir: string, overrides: Partial<Config> = {}): Config
   };
 }
 
-export async function startHarness(overrides: Partial<Config> = {}): Promise<Harness> {
+/**
+ * A fresh app on a fresh database; or, given `shared`, another instance on that database (it is
+ * then not dropped on close: its creator drops it).
+ */
+export async function startHarness(overrides: Partial<Config> = {}, shared?: TestDatabase): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'clientkeys-test-'));
-  const config = testConfig(dir, overrides);
+  const database = shared ?? (await createTestDatabase(dir));
+  const config = testConfig(database.config, overrides);
   const services = createServices(config);
   await services.db.migrate();
   const app = await buildApp({ config, services });
@@ -54,9 +62,11 @@ export async function startHarness(overrides: Partial<Config> = {}): Promise<Har
     config,
     baseUrl,
     dir,
+    databaseUrl: database.url,
     async close() {
       await app.close();
       await closeServices(services);
+      if (!shared) await database.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

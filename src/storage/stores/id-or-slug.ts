@@ -5,12 +5,15 @@
 export type IdOrSlug = { id: number } | { slug: string };
 
 const MAX_ID = 2 ** 31 - 1;
+/** What any slug (org, team, project) can be made of; anything else names nothing. */
+const PLAUSIBLE_SLUG = /^[A-Za-z0-9_.$-]{1,100}$/;
+/** Matches no row, and is a valid parameter on every database (PostgreSQL refuses NUL in text). */
+const NOTHING: IdOrSlug = { id: -1 };
 
 export function idOrSlug(value: string): IdOrSlug {
   if (/^[0-9]+$/.test(value)) {
     const id = Number(value);
-    // An id beyond the column's range matches nothing; -1 keeps the query valid on PostgreSQL.
-    return { id: id <= MAX_ID ? id : -1 };
+    return id <= MAX_ID ? { id } : NOTHING;
   }
-  return { slug: value };
+  return PLAUSIBLE_SLUG.test(value) ? { slug: value } : NOTHING;
 }

@@ -1,0 +1,112 @@
+/**
+ * Several instances behind a load balancer on one PostgreSQL: what one writes the other serves at
+ * once, changes reach every instance's subscribers through LISTEN/NOTIFY within a second, and
+ * concurrent writes and start-ups do not collide.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChangeEvent } from '../../src/changes/bus.ts';
+import { PostgresChangeBus } from '../../src/changes/postgres-bus.ts';
+import { closeServices, createServices } from '../../src/composition.ts';
+import { migrations } from '../../src/storage/migrations/index.ts';
+import { request, Seed, startHarness, testConfig, type Harness } from '../helpers/harness.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
+
+let database: TestDatabase;
+let a: Harness;
+let b: Harness;
+let token: string;
+
+beforeAll(async () => {
+  database = await createTestDatabase(mkdtempSync(join(tmpdir(), 'clientkeys-multi-')));
+  a = await startHarness({}, database);
+  b = await startHarness({}, database);
+  const seed = new Seed(a.services);
+  const org = await seed.org('acme');
+  await seed.project(org, 'web');
+  token = await seed.caller(org, 'owner@acme.example');
+});
+afterAll(async () => {
+  await a.close();
+  await b.close();
+  await database.drop();
+});
+
+const keys = '/api/0/projects/acme/web/keys/';
+
+describe('two instances on one database', () => {
+  it('runs on PostgreSQL', () => {
+    expect(a.services.db.dialect).toBe('postgres');
+    expect(a.services.changes).toBeInstanceOf(PostgresChangeBus);
+  });
+
+  it('serves a key created or changed through one instance from the other at once', async () => {
+    const created = await request(a, 'POST', keys, { token, body: { name: 'via A' } });
+    expect(created.status).toBe(201);
+    const seen = await request(b, 'GET', `${keys}${created.body.id}/`, { token });
+    expect(seen.status).toBe(200);
+    expect(seen.body).toEqual(created.body);
+
+    const changed = await request(b, 'PUT', `${keys}${created.body.id}/`, { token, body: { name: 'via B', isActive: false } });
+    expect(changed.status).toBe(200);
+    const back = await request(a, 'GET', `${keys}${created.body.id}/`, { token });
+    expect(back.body).toMatchObject({ name: 'via B', isActive: false });
+  });
+
+  it("delivers each change to the other instance's subscribers within a second (LISTEN/NOTIFY)", async () => {
+    const bus = b.services.changes as PostgresChangeBus;
+    const received: { event: ChangeEvent; at: number }[] = [];
+    const unsubscribe = bus.subscribe((event) => received.push({ event, at: Date.now() }));
+    await bus.listening();
+    try {
+      const started = Date.now();
+      const created = await request(a, 'POST', keys, { token, body: { name: 'watched' } });
+      await request(a, 'PUT', `${keys}${created.body.id}/`, { token, body: { isActive: false } });
+      const deadline = Date.now() + 1000;
+      while (received.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(received.map((r) => r.event)).toEqual([
+        { type: 'keys', publicKeys: [created.body.id] },
+        { type: 'keys', publicKeys: [created.body.id] },
+      ]);
+      for (const r of received) expect(r.at - started).toBeLessThan(1000);
+    } finally {
+      unsubscribe();
+    }
+  });
+
+  it('creates 200 keys concurrently across both instances: all succeed, ids and keys unique', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => request(i % 2 === 0 ? a : b, 'POST', keys, { token, body: { name: `load ${i}` } })),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(200).fill(201));
+    const publics = new Set(results.map((r) => r.body.public));
+    const secrets = new Set(results.map((r) => r.body.secret));
+    expect(publics.size).toBe(200);
+    expect(secrets.size).toBe(200);
+    const rows = await a.services.db.kysely.selectFrom('project_keys').select(['id', 'label']).where('label', 'like', 'load %').execute();
+    expect(rows).toHaveLength(200);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(200);
+    const audits = await a.services.db.kysely.selectFrom('audit_log_entries').select('id').where('event', '=', 'projectkey.add').execute();
+    expect(audits.length).toBeGreaterThanOrEqual(200);
+  });
+});
+
+describe('start-up', () => {
+  it('migrates safely when several instances start at once on an empty database', async () => {
+    const fresh = await createTestDatabase(mkdtempSync(join(tmpdir(), 'clientkeys-migrate-')));
+    const instances = Array.from({ length: 4 }, () => createServices(testConfig(fresh.config)));
+    try {
+      const outcomes = await Promise.all(instances.map((s) => s.db.migrate()));
+      const applied = outcomes.flatMap((o) => o.applied);
+      // Each migration ran exactly once, whichever instance ran it.
+      expect(applied.sort()).toEqual(Object.keys(migrations('postgres')).sort());
+      const tables = await instances[0]!.db.kysely.introspection.getTables();
+      expect(tables.map((t) => t.name)).toContain('project_keys');
+    } finally {
+      for (const s of instances) await closeServices(s);
+      await fresh.drop();
+    }
+  });
+});
