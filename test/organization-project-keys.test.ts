@@ -54,9 +54,14 @@ describe('organization-wide key list', () => {
     const slugs = await request(h, 'GET', `${path}?projectSlug=api&projectSlug=web`, { token: owner });
     expect(projectIds(slugs.body)).toEqual([api.id, web.id].sort());
     expect((await request(h, 'GET', `${path}?project=999999`, { token: owner })).status).toBe(403);
-    const bad = await request(h, 'GET', `${path}?project=abc`, { token: owner });
-    expect(bad.status).toBe(400);
-    expect(bad.body).toEqual({ detail: 'Invalid project parameter. Values must be numbers.' });
+    for (const query of ['project=abc', 'project=', 'project=1.5']) {
+      const bad = await request(h, 'GET', `${path}?${query}`, { token: owner });
+      expect(bad.status).toBe(400);
+      expect(bad.body).toEqual({ detail: 'Invalid project parameter. Values must be numbers.' });
+    }
+    // Slugs win over ids, as in Sentry's get_projects.
+    const both = await request(h, 'GET', `${path}?projectSlug=web&project=abc`, { token: owner });
+    expect(projectIds(both.body)).toEqual([web.id]);
   });
 
   it('filters by team (slug or id) and by status', async () => {

@@ -32,17 +32,19 @@ const query = z.object({
 
 type Query = z.output<typeof query>;
 
-/** The `project` / `projectSlug` parameters as Sentry's `get_projects` reads them. */
+/**
+ * The `project` / `projectSlug` parameters as Sentry's `get_projects` reads them: slugs win over
+ * ids, every `project` value must be an integer (an empty one too), -1 / $all mean every project
+ * the caller can access.
+ */
 function projectSelection(q: Query): ProjectSelection {
-  const ids = q.project?.filter((v) => v !== '') ?? [];
-  if (ids.length > 0) {
-    if (!ids.every((v) => /^-?\d+$/.test(v.trim()))) throw apiError('invalid_project_param');
-    const numbers = ids.map((v) => Number(v.trim()));
-    return numbers.includes(-1) ? { kind: 'all-accessible' } : { kind: 'ids', ids: numbers };
-  }
   const slugs = q.projectSlug?.filter((v) => v !== '') ?? [];
   if (slugs.length > 0) return slugs.includes('$all') ? { kind: 'all-accessible' } : { kind: 'slugs', slugs };
-  return { kind: 'default' };
+  const ids = q.project ?? [];
+  if (ids.length === 0) return { kind: 'default' };
+  if (!ids.every((v) => /^\s*[+-]?\d+\s*$/.test(v))) throw apiError('invalid_project_param');
+  const numbers = ids.map((v) => Number(v.trim()));
+  return numbers.includes(-1) ? { kind: 'all-accessible' } : { kind: 'ids', ids: numbers };
 }
 
 export async function organizationProjectKeyRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
