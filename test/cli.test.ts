@@ -77,6 +77,33 @@ describe('setting up an organization from the CLI', () => {
     expect((await request(h, 'GET', '/api/0/organizations/acme/project-keys/', { token: orgToken })).status).toBe(200);
   });
 
+  it('lists and revokes tokens, API keys and organization tokens; each is refused afterwards', async () => {
+    const tokens = JSON.parse(ok(['token', 'list', 'ann@example.com', '--json']).stdout);
+    const mine = tokens.find((t: { last4: string }) => t.last4 === token.slice(-4));
+    expect(mine).toMatchObject({ state: 'active', scopes: expect.arrayContaining(['project:admin']) });
+    expect(JSON.stringify(tokens)).not.toContain(token);
+    const spare = ok(['token', 'create', 'ann@example.com', '--scopes', 'org:read']).lines.at(-1)!;
+    const spareId = JSON.parse(ok(['token', 'list', 'ann@example.com', '--json']).stdout).at(-1).id;
+    expect((await request(h, 'GET', '/api/0/', { token: spare })).status).toBe(200);
+    ok(['token', 'revoke', String(spareId)]);
+    expect((await request(h, 'GET', '/api/0/', { token: spare })).body).toEqual({ detail: 'Invalid token' });
+    fails(['token', 'revoke', String(spareId)], /token \d+ not found/);
+
+    const key = ok(['apikey', 'create', 'acme', '--scopes', 'org:read']).lines.at(-1)!;
+    const keyId = JSON.parse(ok(['apikey', 'list', 'acme', '--json']).stdout).at(-1).id;
+    ok(['apikey', 'revoke', 'acme', String(keyId)]);
+    expect((await request(h, 'GET', '/api/0/', { basic: key })).body).toEqual({ detail: 'Key is disabled' });
+    expect(JSON.parse(ok(['apikey', 'list', 'acme', '--json']).stdout).at(-1).state).toBe('revoked');
+
+    const orgToken = ok(['orgtoken', 'create', 'acme']).lines.at(-1)!;
+    const orgTokenId = JSON.parse(ok(['orgtoken', 'list', 'acme', '--json']).stdout).at(-1).id;
+    ok(['orgtoken', 'revoke', 'acme', String(orgTokenId)]);
+    expect((await request(h, 'GET', '/api/0/', { token: orgToken })).body).toEqual({ detail: 'Invalid org token' });
+
+    const events = (await h.services.db.stores.auditLog.list((await h.services.db.stores.organizations.find({ slug: 'acme' }))!.id, 500)).map((e) => e.event);
+    expect(events).toEqual(expect.arrayContaining(['apitoken.add', 'apitoken.remove', 'apikey.add', 'apikey.remove', 'orgauthtoken.create', 'orgauthtoken.remove']));
+  });
+
   it('keys list --json is what the API returns', async () => {
     ok(['keys', 'create', 'acme/web', '--name', 'From CLI', '--rate-limit', '100/60']);
     const listed = JSON.parse(ok(['keys', 'list', 'acme/web', '--json']).stdout);
@@ -126,6 +153,9 @@ describe('bad input: one line on stderr, a non-zero exit, nothing written', () =
     [['member', 'add', 'acme', 'ghost@example.com', '--role', 'member'], /user "ghost@example.com" not found/],
     [['token', 'create', 'ann@example.com', '--scopes', 'project:destroy'], /project:destroy is not a valid scope/],
     [['token', 'create', 'ann@example.com'], /required option '--scopes/],
+    [['token', 'create', 'ann@example.com', '--scopes', 'org:read', '--expires-in-days', 'soon'], /--expires-in-days must be a positive integer/],
+    [['token', 'revoke', 'abc'], /token-id must be a number/],
+    [['apikey', 'revoke', 'acme', '999'], /active API key 999 not found in acme/],
     [['keys', 'list', 'acme/ghost'], /project "acme\/ghost" not found/],
     [['keys', 'show', 'acme/web', 'f'.repeat(32)], /not found in acme\/web/],
     [['keys', 'create', 'acme/web', '--rate-limit', 'lots'], /--rate-limit must be COUNT\/WINDOW_SECONDS/],

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { ProjectKeyRow, ProjectRow, OrganizationRow } from '../src/storage/schema.ts';
-import { Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { Seed, startHarness, TEST_ACTOR, type Harness } from './helpers/harness.ts';
 import { basic, bearer, CALLERS, runMatrix, type RouteCase } from './helpers/security-matrix.ts';
 
 let h: Harness;
@@ -38,7 +38,18 @@ beforeAll(async () => {
   tokens.orgToken = await seed.orgToken(org);
   tokens.disabledKey = await seed.apiKey(org, ['project:admin', 'org:read']);
   const disabled = await h.services.db.kysely.selectFrom('api_keys').select('id').orderBy('id', 'desc').executeTakeFirstOrThrow();
-  await h.services.db.stores.credentials.setApiKeyStatus(disabled.id, 1);
+  await h.services.credentials.revokeApiKey(org, disabled.id, TEST_ACTOR);
+  const revokedUser = await seed.user('revoked@victim.example');
+  await seed.member(org, revokedUser, 'owner');
+  const revoked = await h.services.credentials.issueUserToken(revokedUser, ['project:admin', 'org:read']);
+  tokens.revoked = revoked.token;
+  await h.services.credentials.revokeUserToken(revoked.id, TEST_ACTOR);
+  tokens.expiredKey = (
+    await h.services.credentials.issueApiKey(org, ['project:admin', 'org:read'], { expiresAt: new Date(Date.now() - 1000).toISOString() }, TEST_ACTOR)
+  ).key;
+  tokens.revokedOrgToken = await seed.orgToken(org, ['project:admin', 'org:read']);
+  const orgTokenRow = await h.services.db.kysely.selectFrom('org_auth_tokens').select('id').orderBy('id', 'desc').executeTakeFirstOrThrow();
+  await h.services.credentials.revokeOrgToken(org, orgTokenRow.id, TEST_ACTOR);
 });
 afterAll(() => h.close());
 
@@ -70,6 +81,9 @@ describe('security matrix', () => {
         CALLERS.fixed('unknown API key', basic('0'.repeat(32)), 401, 'API key is not valid'),
         CALLERS.fixed('expired token', bearer(tokens.expired!), 401, 'Token expired'),
         CALLERS.fixed('disabled API key', basic(tokens.disabledKey!), 401, 'Key is disabled'),
+        CALLERS.fixed('revoked token', bearer(tokens.revoked!), 401, 'Invalid token'),
+        CALLERS.fixed('expired API key', basic(tokens.expiredKey!), 401, 'API key expired'),
+        CALLERS.fixed('revoked org token', bearer(tokens.revokedOrgToken!), 401, 'Invalid org token'),
         CALLERS.withoutScope('token without the scope', () => bearer(tokens.noScope!)),
         CALLERS.withoutScope('org auth token (org:ci)', () => bearer(tokens.orgToken!)),
         CALLERS.foreign('owner of another organization', () => bearer(tokens.foreignOwner!)),

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config.ts';
 import { VERSION } from '../version.ts';
 import { CliError, print, withServices } from './context.ts';
+import { registerCredentialCommands } from './commands/credentials.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerSetupCommands } from './commands/setup.ts';
 
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
     );
 
   registerSetupCommands(program);
+  registerCredentialCommands(program);
   registerKeyCommands(program);
   return program;
 }

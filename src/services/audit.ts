@@ -17,8 +17,11 @@ export type AuditEvent =
   | 'member.add'
   | 'member.edit'
   | 'apikey.add'
-  | 'apikey.edit'
-  | 'orgauthtoken.create';
+  | 'apikey.remove'
+  | 'apitoken.add'
+  | 'apitoken.remove'
+  | 'orgauthtoken.create'
+  | 'orgauthtoken.remove';
 
 export interface AuditRecord {
   organizationId: number;

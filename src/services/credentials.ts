@@ -41,23 +41,44 @@ export class CredentialService {
   async issueUserToken(
     user: UserRow,
     scopes: Scope[],
-    options: { name?: string | undefined; expiresAt?: string | undefined } = {},
+    options: { name?: string | undefined; expiresAt?: string | undefined; actor?: Actor } = {},
   ): Promise<{ token: string; id: number }> {
     const token = generateUserToken();
-    const row = await this.stores.credentials.insertUserToken({
-      user_id: user.id,
-      name: options.name ?? null,
-      hashed_token: sha256Hex(token),
-      token_last_characters: lastCharacters(token),
-      scopes: JSON.stringify(withImpliedScopes(scopes)),
-      date_created: isoNow(),
-      expires_at: options.expiresAt ?? null,
+    return this.db.transaction(async (stores) => {
+      const row = await stores.credentials.insertUserToken({
+        user_id: user.id,
+        name: options.name ?? null,
+        hashed_token: sha256Hex(token),
+        token_last_characters: lastCharacters(token),
+        scopes: JSON.stringify(withImpliedScopes(scopes)),
+        date_created: isoNow(),
+        expires_at: options.expiresAt ?? null,
+      });
+      await auditUserToken(stores, user, row.id, 'apitoken.add', options.actor, { scopes: JSON.parse(row.scopes), expiresAt: row.expires_at });
+      return { token, id: row.id };
     });
-    return { token, id: row.id };
+  }
+
+  /** Revoke (delete) a user token: it is refused as "Invalid token" from then on. */
+  async revokeUserToken(id: number, actor: Actor): Promise<boolean> {
+    return this.db.transaction(async (stores) => {
+      const row = await stores.credentials.userTokenById(id);
+      if (!row) return false;
+      const user = await stores.users.byId(row.user_id);
+      await stores.credentials.deleteUserToken(id);
+      if (user) await auditUserToken(stores, user, id, 'apitoken.remove', actor, { name: row.name });
+      return true;
+    });
   }
 
   /** An organization auth token (Bearer `sntrys_…`). */
-  async issueOrgToken(org: OrganizationRow, name: string, scopes: Scope[], actor: Actor): Promise<{ token: string; id: number }> {
+  async issueOrgToken(
+    org: OrganizationRow,
+    name: string,
+    scopes: Scope[],
+    actor: Actor,
+    options: { expiresAt?: string | undefined } = {},
+  ): Promise<{ token: string; id: number }> {
     const token = generateOrgToken({ url: this.publicUrl, regionUrl: this.publicUrl, org: org.slug });
     return this.db.transaction(async (stores) => {
       const row = await stores.credentials.insertOrgToken({
@@ -67,9 +88,19 @@ export class CredentialService {
         token_last_characters: lastCharacters(token),
         scopes: JSON.stringify(withImpliedScopes(scopes)),
         date_created: isoNow(),
+        expires_at: options.expiresAt ?? null,
       });
       await audit(stores, { organizationId: org.id, actor, event: 'orgauthtoken.create', targetObject: row.id, data: { name, scopes } });
       return { token, id: row.id };
+    });
+  }
+
+  /** Deactivate an organization auth token: "Invalid org token" from then on. */
+  revokeOrgToken(org: OrganizationRow, id: number, actor: Actor): Promise<boolean> {
+    return this.db.transaction(async (stores) => {
+      const done = await stores.credentials.deactivateOrgToken(org.id, id, isoNow());
+      if (done) await audit(stores, { organizationId: org.id, actor, event: 'orgauthtoken.remove', targetObject: id, data: {} });
+      return done;
     });
   }
 
@@ -77,7 +108,7 @@ export class CredentialService {
   async issueApiKey(
     org: OrganizationRow,
     scopes: Scope[],
-    options: { label?: string | undefined; allowedOrigins?: string[] | undefined },
+    options: { label?: string | undefined; allowedOrigins?: string[] | undefined; expiresAt?: string | undefined },
     actor: Actor,
   ): Promise<{ key: string; row: ApiKeyRow }> {
     const key = generateApiKey();
@@ -90,9 +121,21 @@ export class CredentialService {
         scopes: JSON.stringify(withImpliedScopes(scopes)),
         allowed_origins: options.allowedOrigins?.length ? options.allowedOrigins.join('\n') : null,
         date_created: isoNow(),
+        expires_at: options.expiresAt ?? null,
       });
       await audit(stores, { organizationId: org.id, actor, event: 'apikey.add', targetObject: row.id, data: { label: row.label, scopes } });
       return { key, row };
+    });
+  }
+
+  /** Disable an API key: "Key is disabled" from then on. */
+  revokeApiKey(org: OrganizationRow, id: number, actor: Actor): Promise<boolean> {
+    return this.db.transaction(async (stores) => {
+      const row = (await stores.credentials.apiKeys(org.id)).find((k) => k.id === id);
+      if (!row || row.status !== 0) return false;
+      await stores.credentials.setApiKeyStatus(id, 1);
+      await audit(stores, { organizationId: org.id, actor, event: 'apikey.remove', targetObject: id, data: { label: row.label } });
+      return true;
     });
   }
 
@@ -101,9 +144,7 @@ export class CredentialService {
     const hash = sha256Hex(token);
     const found = await this.stores.credentials.userTokenByHash(hash);
     if (!found || !sameHash(found.token.hashed_token, hash)) return { ok: false, message: 'Invalid token' };
-    if (found.token.expires_at && Date.parse(found.token.expires_at) <= this.clock()) {
-      return { ok: false, message: 'Token expired' };
-    }
+    if (this.expired(found.token.expires_at)) return { ok: false, message: 'Token expired' };
     if (found.user.is_active !== 1) return { ok: false, message: 'User inactive or deleted' };
     return {
       ok: true,
@@ -116,6 +157,7 @@ export class CredentialService {
     const hash = sha256Hex(token);
     const row = await this.stores.credentials.orgTokenByHash(hash);
     if (!row || !sameHash(row.token_hashed, hash)) return { ok: false, message: 'Invalid org token' };
+    if (this.expired(row.expires_at)) return { ok: false, message: 'Token expired' };
     return {
       ok: true,
       principal: { kind: 'org-token', organizationId: row.organization_id, tokenId: row.id, scopes: parseStoredScopes(row.scopes) },
@@ -128,6 +170,7 @@ export class CredentialService {
     const row = await this.stores.credentials.apiKeyByHash(hash);
     if (!row || !sameHash(row.key_hashed, hash)) return { ok: false, message: 'API key is not valid' };
     if (row.status !== 0) return { ok: false, message: 'Key is disabled' };
+    if (this.expired(row.expires_at)) return { ok: false, message: 'API key expired' };
     return {
       ok: true,
       principal: {
@@ -138,5 +181,24 @@ export class CredentialService {
         allowedOrigins: (row.allowed_origins ?? '').split('\n').map((o) => o.trim()).filter(Boolean),
       },
     };
+  }
+
+  private expired(expiresAt: string | null): boolean {
+    return expiresAt !== null && Date.parse(expiresAt) <= this.clock();
+  }
+}
+
+/** User tokens belong to no organization: their events go to the audit log of each of the user's. */
+async function auditUserToken(
+  stores: Stores,
+  user: UserRow,
+  tokenId: number,
+  event: 'apitoken.add' | 'apitoken.remove',
+  actor: Actor | undefined,
+  data: Record<string, unknown>,
+): Promise<void> {
+  const who = actor ?? { userId: null, keyId: null, label: 'system', ipAddress: null };
+  for (const organizationId of await stores.members.organizationIdsOf(user.id)) {
+    await audit(stores, { organizationId, actor: who, event, targetObject: tokenId, data: { user: user.email, ...data } });
   }
 }

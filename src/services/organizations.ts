@@ -66,10 +66,11 @@ export class OrganizationService {
     actor: Actor,
   ): Promise<MemberRow> {
     return this.db.transaction(async (stores) => {
-      let member = await stores.members.find(org.id, user.id);
-      if (member) {
-        await stores.members.setRole(member.id, role);
-        member = { ...member, role };
+      const existing = await stores.members.find(org.id, user.id);
+      let member: MemberRow;
+      if (existing) {
+        await stores.members.setRole(existing.id, role);
+        member = { ...existing, role };
       } else {
         member = await stores.members.insert({ organization_id: org.id, user_id: user.id, role, date_created: isoNow() });
       }
@@ -77,9 +78,15 @@ export class OrganizationService {
       await audit(stores, {
         organizationId: org.id,
         actor,
-        event: 'member.add',
+        event: existing ? 'member.edit' : 'member.add',
         targetObject: member.id,
-        data: { email: user.email, role, team: team?.team.slug ?? null, teamRole: team?.role ?? null },
+        data: {
+          email: user.email,
+          role,
+          ...(existing ? { prev_role: existing.role } : {}),
+          team: team?.team.slug ?? null,
+          teamRole: team?.role ?? null,
+        },
       });
       return member;
     });

@@ -88,6 +88,7 @@ export interface OrgAuthTokenTable {
   scopes: string;
   date_created: string;
   date_deactivated: string | null;
+  expires_at: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ApiKeyTable {
@@ -102,6 +103,7 @@ export interface ApiKeyTable {
   /** Newline-separated origins allowed to use the key from a browser; "*" for any. */
   allowed_origins: string | null;
   date_created: string;
+  expires_at: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ProjectKeyTable {

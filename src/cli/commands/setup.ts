@@ -1,10 +1,9 @@
-/** org, team, project, user, member, token and apikey commands: setting up who may do what. */
+/** org, team, user and member commands: setting up who belongs where. */
 import type { Command } from 'commander';
-import { isOrgRole, isTeamRole, parseScopeList, type Scope } from '../../domain/scopes.ts';
+import { isOrgRole, isTeamRole } from '../../domain/scopes.ts';
 import {
   CliError,
   print,
-  printSecret,
   requireOrg,
   requireTeam,
   requireUser,
@@ -12,12 +11,6 @@ import {
   withServices,
   type CliContext,
 } from '../context.ts';
-
-function scopesOption(value: string): Scope[] {
-  const parsed = parseScopeList(value);
-  if (!parsed.ok) throw new CliError(`--scopes: ${parsed.error}`);
-  return parsed.scopes;
-}
 
 function unwrap<T>(result: { ok: true; value: T } | { ok: false; error: string }): T {
   if (!result.ok) throw new CliError(result.error);
@@ -87,65 +80,6 @@ export function registerSetupCommands(program: Command): void {
       withServices(async ({ services, actor }) => addMember({ services, actor } as CliContext, orgRef, email, opts)),
     );
 
-  program
-    .command('token')
-    .description('manage user auth tokens')
-    .command('create <email>')
-    .description('create a user auth token (Bearer); printed once, on the last line')
-    .requiredOption('--scopes <scopes>', 'comma-separated scopes, e.g. project:read,project:write')
-    .option('--name <name>', 'what the token is for')
-    .option('--expires-in-days <days>', 'expire the token after this many days')
-    .action((email: string, opts: { scopes: string; name?: string; expiresInDays?: string }) =>
-      withServices(async ({ services }) => {
-        const scopes = scopesOption(opts.scopes);
-        const found = await requireUser(services, email);
-        const expiresAt = expiry(opts.expiresInDays);
-        const created = await services.credentials.issueUserToken(found, scopes, { name: opts.name, expiresAt });
-        print(`created token ${created.id} for ${found.email} with scopes ${scopes.join(',')}${expiresAt ? `, expiring ${expiresAt}` : ''}`);
-        printSecret(created.token);
-      }),
-    );
-
-  program
-    .command('orgtoken')
-    .description('manage organization auth tokens (sntrys_…)')
-    .command('create <org>')
-    .description('create an organization auth token (Bearer); printed once, on the last line')
-    .option('--scopes <scopes>', 'comma-separated scopes', 'org:ci')
-    .option('--name <name>', 'what the token is for', 'clientkeys cli')
-    .action((orgRef: string, opts: { scopes: string; name: string }) =>
-      withServices(async ({ services, actor }) => {
-        const scopes = scopesOption(opts.scopes);
-        const organization = await requireOrg(services, orgRef);
-        const created = await services.credentials.issueOrgToken(organization, opts.name, scopes, actor);
-        print(`created organization token ${created.id} for ${organization.slug} with scopes ${scopes.join(',')}`);
-        printSecret(created.token);
-      }),
-    );
-
-  program
-    .command('apikey')
-    .description('manage organization API keys (HTTP Basic)')
-    .command('create <org>')
-    .description('create an organization API key; printed once, on the last line')
-    .requiredOption('--scopes <scopes>', 'comma-separated scopes, e.g. project:read,project:write')
-    .option('--label <label>', 'what the key is for')
-    .option('--allowed-origin <origin...>', 'browser origins allowed to use the key ("*" for any)')
-    .action((orgRef: string, opts: { scopes: string; label?: string; allowedOrigin?: string[] }) =>
-      withServices(async ({ services, actor }) => {
-        const scopes = scopesOption(opts.scopes);
-        const organization = await requireOrg(services, orgRef);
-        const created = await services.credentials.issueApiKey(
-          organization,
-          scopes,
-          { label: opts.label, allowedOrigins: opts.allowedOrigin },
-          actor,
-        );
-        print(`created API key ${created.row.id} for ${organization.slug} with scopes ${scopes.join(',')}`);
-        print('use it as the user name of HTTP Basic auth with an empty password: curl -u "<key>:" …');
-        printSecret(created.key);
-      }),
-    );
 }
 
 async function addMember(
@@ -165,10 +99,4 @@ async function addMember(
   const teamRole = opts.teamRole !== undefined && isTeamRole(opts.teamRole) ? opts.teamRole : null;
   await services.organizations.addMember(organization, found, opts.role, team && { team, role: teamRole }, actor);
   print(`${found.email} is ${opts.role} of ${organization.slug}${team ? ` and in team ${team.slug}` : ''}`);
-}
-
-function expiry(days: string | undefined): string | undefined {
-  if (days === undefined) return undefined;
-  if (!/^\d+$/.test(days) || Number(days) < 1) throw new CliError(`--expires-in-days must be a positive integer (got "${days}")`);
-  return new Date(Date.now() + Number(days) * 86_400_000).toISOString();
 }

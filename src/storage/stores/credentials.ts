@@ -25,6 +25,18 @@ export class CredentialStore {
     return user ? { token, user } : undefined;
   }
 
+  userTokens(userId: number): Promise<ApiTokenRow[]> {
+    return this.db.selectFrom('api_tokens').selectAll().where('user_id', '=', userId).orderBy('id').execute();
+  }
+
+  userTokenById(id: number): Promise<ApiTokenRow | undefined> {
+    return this.db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async deleteUserToken(id: number): Promise<void> {
+    await this.db.deleteFrom('api_tokens').where('id', '=', id).execute();
+  }
+
   insertOrgToken(row: Insertable<OrgAuthTokenTable>): Promise<OrgAuthTokenRow> {
     return this.db.insertInto('org_auth_tokens').values(row).returningAll().executeTakeFirstOrThrow();
   }
@@ -38,12 +50,31 @@ export class CredentialStore {
       .executeTakeFirst();
   }
 
+  orgTokens(organizationId: number): Promise<OrgAuthTokenRow[]> {
+    return this.db.selectFrom('org_auth_tokens').selectAll().where('organization_id', '=', organizationId).orderBy('id').execute();
+  }
+
+  async deactivateOrgToken(organizationId: number, id: number, when: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('org_auth_tokens')
+      .set({ date_deactivated: when })
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', id)
+      .where('date_deactivated', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   insertApiKey(row: Insertable<ApiKeyTable>): Promise<ApiKeyRow> {
     return this.db.insertInto('api_keys').values(row).returningAll().executeTakeFirstOrThrow();
   }
 
   apiKeyByHash(hash: string): Promise<ApiKeyRow | undefined> {
     return this.db.selectFrom('api_keys').selectAll().where('key_hashed', '=', hash).executeTakeFirst();
+  }
+
+  apiKeys(organizationId: number): Promise<ApiKeyRow[]> {
+    return this.db.selectFrom('api_keys').selectAll().where('organization_id', '=', organizationId).orderBy('id').execute();
   }
 
   async setApiKeyStatus(id: number, status: number): Promise<void> {

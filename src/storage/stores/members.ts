@@ -22,6 +22,11 @@ export class MemberStore {
       .executeTakeFirst();
   }
 
+  async organizationIdsOf(userId: number): Promise<number[]> {
+    const rows = await this.db.selectFrom('members').select('organization_id').where('user_id', '=', userId).execute();
+    return rows.map((r) => r.organization_id);
+  }
+
   async setRole(memberId: number, role: string): Promise<void> {
     await this.db.updateTable('members').set({ role }).where('id', '=', memberId).execute();
   }
