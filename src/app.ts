@@ -12,6 +12,7 @@ import { registerBodyParsers } from './http/body.ts';
 import { registerErrorHandler } from './http/error-handler.ts';
 import { serializerCompiler, validatorCompiler } from './http/zod.ts';
 import { apiIndexRoutes } from './routes/api-index.ts';
+import { auditLogRoutes } from './routes/audit-logs.ts';
 import { healthRoutes } from './routes/health.ts';
 import { openApiRoutes } from './routes/openapi.ts';
 import { organizationProjectKeyRoutes } from './routes/organization-project-keys.ts';
@@ -77,6 +78,7 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
     await api.register(apiIndexRoutes);
     await api.register(projectKeyRoutes, { services, config });
     await api.register(organizationProjectKeyRoutes, { services, config });
+    await api.register(auditLogRoutes, { services, config });
   });
 
   await app.register(openApiRoutes);

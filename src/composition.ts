@@ -6,6 +6,7 @@ import { InMemoryChangeBus, type ChangeBus } from './changes/bus.ts';
 import { PostgresChangeBus } from './changes/postgres-bus.ts';
 import type { Config } from './config.ts';
 import { AccessService } from './services/access.ts';
+import { AuditLogService } from './services/audit-log.ts';
 import { CredentialService } from './services/credentials.ts';
 import type { Services } from './services/index.ts';
 import { KeySerializer } from './services/key-serializer.ts';
@@ -22,6 +23,7 @@ export function createServices(config: Config, db: Database = openDatabase(confi
     changes,
     credentials: new CredentialService(db, config.publicUrl),
     access: new AccessService(db.stores),
+    auditLog: new AuditLogService(db),
     keys: new ProjectKeyService(db, changes),
     projects: new ProjectService(db, changes),
     organizations: new OrganizationService(db),

@@ -63,6 +63,7 @@ function routes(): RouteCase[] {
     { name: 'PUT key', method: 'PUT', path: detail, body: () => ({ name: 'x' }), scopes: PROJECT_WRITE, member: 'forbidden' },
     { name: 'DELETE key', method: 'DELETE', path: detail, scopes: PROJECT_ADMIN, member: 'forbidden' },
     { name: 'GET org keys', method: 'GET', path: () => `/api/0/organizations/${org.slug}/project-keys/`, scopes: ORG_READ, member: 'allowed' },
+    { name: 'GET audit log', method: 'GET', path: () => `/api/0/organizations/${org.slug}/audit-logs/`, scopes: ['org:write'], member: 'forbidden' },
   ];
 }
 

@@ -23,3 +23,10 @@ export function isoNow(): string {
 export function epochSeconds(iso: string): number {
   return Date.parse(iso) / 1000;
 }
+
+/** Milliseconds since the epoch with the microseconds as a fraction (Sentry's DateTimePaginator key). */
+export function epochMillis(iso: string): number {
+  const micros = /\.(\d{6})Z$/.exec(iso)?.[1];
+  const whole = Date.parse(`${iso.slice(0, 19)}Z`);
+  return micros === undefined ? Date.parse(iso) : whole + Number(micros) / 1000;
+}

@@ -1,6 +1,7 @@
 import type { ChangeBus } from '../changes/bus.ts';
 import type { Database } from '../storage/database.ts';
 import type { AccessService } from './access.ts';
+import type { AuditLogService } from './audit-log.ts';
 import type { CredentialService } from './credentials.ts';
 import type { KeySerializer } from './key-serializer.ts';
 import type { OrganizationService } from './organizations.ts';
@@ -14,6 +15,7 @@ export interface Services {
   changes: ChangeBus;
   credentials: CredentialService;
   access: AccessService;
+  auditLog: AuditLogService;
   keys: ProjectKeyService;
   projects: ProjectService;
   organizations: OrganizationService;

@@ -1,6 +1,6 @@
 /**
- * Sentry's UserSerializer for a user serializing themself
- * (S:src/sentry/users/api/serializers/user.py), in its field order.
+ * Sentry's UserSerializer (S:src/sentry/users/api/serializers/user.py) in its field order: the
+ * full form for a user serializing themself, without `options`/`flags` for anyone else.
  */
 import { createHash } from 'node:crypto';
 import type { UserRow } from '../storage/schema.ts';
@@ -10,8 +10,8 @@ export function gravatarUrl(email: string, size = 32): string {
   return `https://gravatar.com/avatar/${hash}?s=${size}&d=mm`;
 }
 
-export function serializeSelfUser(user: UserRow) {
-  return {
+export function serializeUser(user: UserRow, options: { self: boolean }) {
+  const base = {
     id: String(user.id),
     name: user.name || user.email,
     username: user.email,
@@ -27,8 +27,13 @@ export function serializeSelfUser(user: UserRow) {
     lastActive: null,
     isSuperuser: user.is_superuser === 1,
     isStaff: false,
-    emails: [{ id: String(user.id), email: user.email, is_verified: true }],
+    emails: options.self ? [{ id: String(user.id), email: user.email, is_verified: true }] : [],
     experiments: {},
+  };
+  const avatar = { avatarType: 'letter_avatar', avatarUuid: null, avatarUrl: null };
+  if (!options.self) return { ...base, avatar };
+  return {
+    ...base,
     options: {
       theme: 'system',
       language: 'en',
@@ -39,7 +44,11 @@ export function serializeSelfUser(user: UserRow) {
       prefersIssueDetailsStreamlinedUI: null,
     },
     flags: { newsletter_consent_prompt: false },
-    avatar: { avatarType: 'letter_avatar', avatarUuid: null, avatarUrl: null },
+    avatar,
     identities: [],
   };
+}
+
+export function serializeSelfUser(user: UserRow) {
+  return serializeUser(user, { self: true });
 }

@@ -1,0 +1,62 @@
+/** `GET /api/0/organizations/{org}/audit-logs/` (S:src/sentry/api/endpoints/organization_auditlogs.py). */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Config } from '../config.ts';
+import { orgContext } from '../http/context.ts';
+import { validationError } from '../http/errors.ts';
+import { organizationGuard, type ScopeMap } from '../http/guards.ts';
+import { linkHeader, readPageParams } from '../http/pagination.ts';
+import { resource } from '../http/resource.ts';
+import { errorResponses, pageQuery, queryParam } from '../schemas/common.ts';
+import { auditLogPageSchema } from '../schemas/audit-log.ts';
+import { AUDIT_EVENTS } from '../services/audit-log.ts';
+import type { Services } from '../services/index.ts';
+import { absoluteUrl } from './project-keys.ts';
+
+/** OrganizationAuditPermission: org:write only (admins and owners; managers too). */
+const AUDIT_SCOPES: ScopeMap = { GET: ['org:write'], POST: [], PUT: [], DELETE: [] };
+
+const query = z.object({
+  event: queryParam.optional().describe('Only entries of this event, e.g. projectkey.edit.'),
+  actor: queryParam.optional().describe('Only entries by this user id.'),
+  ...pageQuery,
+});
+type Query = z.output<typeof query>;
+
+const MAX_ACTOR = 2147483647;
+
+export async function auditLogRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
+  resource(app, '/api/0/organizations/:org/audit-logs/', {
+    GET: {
+      options: {
+        onRequest: organizationGuard(services, AUDIT_SCOPES),
+        schema: {
+          tags: ['Organizations'],
+          summary: "List an Organization's Audit Log",
+          params: z.object({ org: z.string() }),
+          querystring: query,
+          response: { 200: auditLogPageSchema, ...errorResponses('validation', 'invalid_cursor', 'not_authenticated', 'permission_denied', 'not_found') },
+        },
+      },
+      handler: async (request: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) => {
+        const { organization } = orgContext(request);
+        const q = request.query;
+        let actorUserId: number | undefined;
+        if (q.actor !== undefined) {
+          if (!/^\s*[+-]?\d+\s*$/.test(q.actor)) throw validationError({ actor: ['A valid integer is required.'] });
+          actorUserId = Number(q.actor);
+          if (actorUserId > MAX_ACTOR) throw validationError({ actor: [`Ensure this value is less than or equal to ${MAX_ACTOR}.`] });
+        }
+        const page = readPageParams(q, 100);
+        const result = await services.auditLog.page(
+          { organizationId: organization.id, ...(q.event !== undefined ? { event: q.event } : {}), ...(actorUserId !== undefined ? { actorUserId } : {}) },
+          page.cursor,
+          page.perPage,
+        );
+        const url = absoluteUrl(config, request);
+        reply.header('link', linkHeader(url.path, url.query, result.prev, result.next));
+        return { rows: await services.auditLog.serialize(result.results), options: AUDIT_EVENTS };
+      },
+    },
+  });
+}
