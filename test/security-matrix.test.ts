@@ -34,7 +34,7 @@ beforeAll(async () => {
   const expiredUser = await seed.user('expired@victim.example');
   await seed.member(org, expiredUser, 'owner');
   tokens.expired = await seed.token(expiredUser, undefined, { expiresAt: new Date(Date.now() - 1000).toISOString() });
-  tokens.foreignApiKey = await seed.apiKey(other, ['project:admin', 'org:read']);
+  tokens.foreignApiKey = await seed.apiKey(other, ['project:admin', 'org:admin']);
   tokens.orgToken = await seed.orgToken(org);
   tokens.disabledKey = await seed.apiKey(org, ['project:admin', 'org:read']);
   const disabled = await h.services.db.kysely.selectFrom('api_keys').select('id').orderBy('id', 'desc').executeTakeFirstOrThrow();
