@@ -4,6 +4,8 @@
  * same table; anything else is a 500 with an id to find it in the log, never its message.
  */
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DrfErrors } from '../schemas/drf.ts';
 import { isDatabaseUnavailable } from '../storage/errors.ts';
@@ -40,6 +42,33 @@ function toApiError(error: unknown, request: FastifyRequest): ApiError | undefin
   if (error instanceof RequestValidationError) return validationError(error.drf);
   if (error && typeof error === 'object' && 'code' in error) return fromFastify(error as FastifyError, request);
   return undefined;
+}
+
+/** Errors Fastify raises before routing (a malformed URL, a bad header): same table, same shapes. */
+export function frameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const known = fromFastify(error, request) ?? apiError('internal');
+  void reply.code(known.status).send(known.body);
+}
+
+/**
+ * Errors Node's HTTP parser raises before Fastify sees a request (headers too large, garbage on the
+ * wire): written straight to the socket, in the same shape as every other error.
+ */
+export function clientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const known =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? apiError('request_timeout')
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? apiError('headers_too_large')
+        : apiError('malformed_request');
+  const body = JSON.stringify(known.body);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${known.status} ${STATUS_CODES[known.status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 export function registerErrorHandler(app: FastifyInstance): void {

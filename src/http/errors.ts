@@ -48,6 +48,9 @@ export const ERRORS = {
     detail: 'A project with this slug already exists.',
   },
   payload_too_large: { status: 413, description: 'The body is too large.', detail: 'Request body is too large.' },
+  request_timeout: { status: 408, description: 'The request took too long to arrive.', detail: 'Request timed out.' },
+  headers_too_large: { status: 431, description: 'The URL or the headers are too large.', detail: 'Request header fields too large.' },
+  malformed_request: { status: 400, description: 'Not a well-formed HTTP request.', detail: 'Malformed request.' },
   unsupported_media_type: {
     status: 415,
     description: 'The body has a content type the endpoint does not read.',

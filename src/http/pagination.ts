@@ -51,8 +51,15 @@ function link(base: string, name: string, cursor: Cursor): string {
   return `<${base}&cursor=${value}>; rel="${name}"; results="${cursor.hasResults ? 'true' : 'false'}"; cursor="${value}"`;
 }
 
+/**
+ * Past this, the request's other parameters are left out of the links: echoed twice into one
+ * header they would make the answer's headers larger than clients accept (16 KiB in Node).
+ */
+const MAX_ECHOED_QUERY = 2048;
+
 /** `<{url}?{query}&cursor={prev}>; rel="previous"; …, <…>; rel="next"; …` */
 export function linkHeader(absolutePath: string, rawQuery: string, prev: Cursor, next: Cursor): string {
-  const base = `${absolutePath}?${queryWithoutCursor(rawQuery)}`;
+  const query = queryWithoutCursor(rawQuery);
+  const base = `${absolutePath}?${query.length > MAX_ECHOED_QUERY ? '' : query}`;
   return `${link(base, 'previous', prev)}, ${link(base, 'next', next)}`;
 }

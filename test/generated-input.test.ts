@@ -1,0 +1,162 @@
+/**
+ * Thousands of generated requests to every route — wrong types, huge and empty values, invalid
+ * UTF-8, prototype-polluting keys, malformed cursors and ids, bad JSON, wrong content types,
+ * oversized bodies — and never a 5xx, always Sentry's error shapes, nothing written by a refused
+ * request, and the server alive afterwards.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OrganizationRow, ProjectKeyRow } from '../src/storage/schema.ts';
+import { Seed, startHarness, type Harness } from './helpers/harness.ts';
+
+let h: Harness;
+let org: OrganizationRow;
+let key: ProjectKeyRow;
+let owner: string;
+let apiKey: string;
+
+beforeAll(async () => {
+  h = await startHarness();
+  const seed = new Seed(h.services);
+  org = await seed.org('acme');
+  const project = await seed.project(org, 'web');
+  key = await seed.defaultKey(project);
+  owner = await seed.caller(org, 'owner@acme.example');
+  apiKey = await seed.apiKey(org, ['project:admin', 'org:write']);
+});
+afterAll(() => h.close());
+
+const nasty = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'grapheme', maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.constantFrom('', ' ', '\u0000', '\ud800', '__proto__', 'constructor', 'prototype', '-1', '0', '1e309', 'NaN', 'null', 'true', '[]', '{}', '%00', '%ff', '..', '../../etc/passwd'),
+  fc.integer().map(String),
+  fc.constant('x'.repeat(5000)).map((s) => s),
+);
+
+/** Percent-encode every UTF-8 byte (lone surrogates become U+FFFD, as on any wire). */
+const percentEncode = (s: string) => [...Buffer.from(s, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
+
+const segment = fc.oneof(
+  nasty.map(percentEncode),
+  fc.constantFrom('acme', 'web', String(1), 'f'.repeat(32), '%ff', '%E2%82', '%00', '%', '%zz'),
+);
+
+const jsonValue: fc.Arbitrary<unknown> = fc.oneof(
+  fc.jsonValue(),
+  nasty,
+  fc.double(),
+  fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }).map(Number),
+  fc.constantFrom(null, true, false, [], {}, Number.MAX_SAFE_INTEGER, -0),
+);
+
+const FIELDS = ['name', 'rateLimit', 'public', 'secret', 'useCase', 'isActive', 'browserSdkVersion', 'dynamicSdkLoaderOptions', '__proto__', 'constructor'];
+
+const bodyObject = fc.dictionary(fc.oneof(fc.constantFrom(...FIELDS), fc.string()), fc.oneof(jsonValue, fc.dictionary(fc.constantFrom('count', 'window', 'hasReplay', 'hasDebug', '__proto__'), jsonValue)), { maxKeys: 6 });
+
+type Body = { raw: string | Uint8Array; contentType: string | undefined } | undefined;
+
+const body: fc.Arbitrary<Body> = fc.oneof(
+  fc.constant(undefined),
+  bodyObject.map((o) => ({ raw: JSON.stringify(o), contentType: 'application/json' })),
+  jsonValue.map((v) => ({ raw: JSON.stringify(v) ?? 'null', contentType: 'application/json' })),
+  fc.string().map((s) => ({ raw: s, contentType: 'application/json' })),
+  fc.uint8Array({ maxLength: 64 }).map((bytes) => ({ raw: bytes, contentType: 'application/json' })),
+  fc.string().map((s) => ({ raw: s, contentType: 'application/x-www-form-urlencoded' })),
+  fc.constantFrom('text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', 'garbage').map((t) => ({ raw: '{"name":"x"}', contentType: t })),
+  fc.constant({ raw: `{"name":"${'x'.repeat(1024 * 1024 + 100)}"}`, contentType: 'application/json' }),
+);
+
+const query = fc.dictionary(fc.constantFrom('cursor', 'per_page', 'status', 'team', 'project', 'projectSlug', 'event', 'actor', 'collapse'), nasty, { maxKeys: 4 });
+
+const credential = fc.constantFrom<() => Record<string, string>>(
+  () => ({ authorization: `Bearer ${owner}` }),
+  () => ({ authorization: `Bearer ${owner}` }),
+  () => ({ authorization: `Basic ${Buffer.from(`${apiKey}:`).toString('base64')}` }),
+  () => ({ authorization: 'Bearer' }),
+  () => ({ authorization: 'Basic !!!' }),
+  () => ({}),
+);
+
+const ROUTES: { method: string; path: (a: string, b: string, c: string) => string }[] = [
+  { method: 'GET', path: (o, p) => `/api/0/projects/${o}/${p}/keys/` },
+  { method: 'POST', path: (o, p) => `/api/0/projects/${o}/${p}/keys/` },
+  { method: 'GET', path: (o, p, k) => `/api/0/projects/${o}/${p}/keys/${k}/` },
+  { method: 'PUT', path: (o, p, k) => `/api/0/projects/${o}/${p}/keys/${k}/` },
+  { method: 'DELETE', path: (o, p, k) => `/api/0/projects/${o}/${p}/keys/${k}/` },
+  { method: 'GET', path: (o) => `/api/0/organizations/${o}/project-keys/` },
+  { method: 'GET', path: (o) => `/api/0/organizations/${o}/audit-logs/` },
+  { method: 'GET', path: () => '/api/0/' },
+  { method: 'PATCH', path: (o, p) => `/api/0/projects/${o}/${p}/keys/` },
+];
+
+/** Sentry's error shapes: {"detail": …}, a DRF dict of field → messages, a JSON string, or the catch-all's. */
+function isSentryErrorShape(status: number, contentType: string, text: string): boolean {
+  if (status === 404 && (text === '' || contentType.startsWith('text/plain'))) return true;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  if (typeof parsed === 'string') return true;
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return false;
+  if ('detail' in parsed) return typeof (parsed as { detail: unknown }).detail === 'string';
+  if ('info' in parsed) return true;
+  const isDrf = (value: unknown): boolean =>
+    Array.isArray(value) ? value.every((m) => typeof m === 'string') : !!value && typeof value === 'object' && Object.values(value).every(isDrf);
+  return isDrf(parsed);
+}
+
+async function countRows() {
+  const db = h.services.db.kysely;
+  const keys = await db.selectFrom('project_keys').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(keys.n);
+}
+
+describe('generated bad input', () => {
+  it('never answers 5xx, answers in Sentry shapes, writes only what it acknowledged, and stays up', async () => {
+    const before = await countRows();
+    const statuses = new Map<number, number>();
+    let created = 0;
+    let deleted = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...ROUTES),
+        // Mostly real names, so that most requests get past routing and permissions to the input checks.
+        fc.oneof({ arbitrary: fc.constant('acme'), weight: 4 }, { arbitrary: segment, weight: 1 }),
+        fc.oneof({ arbitrary: fc.constant('web'), weight: 4 }, { arbitrary: segment, weight: 1 }),
+        fc.oneof({ arbitrary: fc.constant(key.public_key), weight: 2 }, { arbitrary: segment, weight: 1 }),
+        query,
+        body,
+        credential,
+        async (route, org, project, keyId, q, b, auth) => {
+          const search = new URLSearchParams(q as Record<string, string>).toString();
+          const url = `${h.baseUrl}${route.path(org, project, keyId)}${search ? `?${search}` : ''}`;
+          const headers: Record<string, string> = { ...auth() };
+          if (b?.contentType) headers['content-type'] = b.contentType;
+          const res = await fetch(url, { method: route.method, headers, body: route.method === 'GET' ? undefined : b?.raw }).catch((error: unknown) => {
+            throw new Error(`${route.method} ${url.slice(0, 300)} body ${String(b?.raw).length} bytes ${b?.contentType}: ${String(error)} ${String((error as Error).cause)}`);
+          });
+          const text = await res.text();
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+          expect(res.status, `${route.method} ${url}`).toBeLessThan(500);
+          if (res.status >= 400) {
+            expect(isSentryErrorShape(res.status, res.headers.get('content-type') ?? '', text), `${route.method} ${url} → ${res.status} ${text.slice(0, 200)}`).toBe(true);
+          }
+          if (route.method === 'POST' && res.status === 201) created += 1;
+          if (route.method === 'DELETE' && res.status === 204) deleted += 1;
+        },
+      ),
+      // Counterexamples can hold 5 kB strings: keep the report readable.
+      { numRuns: 2500, reporter: (run) => { if (run.failed) throw new Error(`${String(run.errorInstance).slice(0, 2000)}\nseed ${run.seed} path ${run.counterexamplePath}`); } },
+    );
+    expect(await countRows()).toBe(before + created - deleted);
+    // The generator reached every kind of answer, the input checks included.
+    for (const status of [200, 201, 400, 401, 403, 404, 405, 413, 415]) expect(statuses.get(status) ?? 0, `answers ${status}`).toBeGreaterThan(10);
+    const alive = await fetch(`${h.baseUrl}/api/0/`);
+    expect(alive.status).toBe(200);
+    expect(Object.prototype).not.toHaveProperty('isActive');
+  });
+});
