@@ -8,12 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
+import { loggerOptions } from '../../src/logging.ts';
 import { closeServices, createServices } from '../../src/composition.ts';
 import type { Config, DatabaseConfig } from '../../src/config.ts';
 import { parseScopeList, type OrgRole, type Scope, type TeamRole } from '../../src/domain/scopes.ts';
 import type { Services } from '../../src/services/index.ts';
 import type { Actor } from '../../src/services/principal.ts';
 import type { OrganizationRow, ProjectRow, TeamRow, UserRow } from '../../src/storage/schema.ts';
+import { logStream, recordSecret } from './secrets.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
 export const TEST_ACTOR: Actor = { userId: null, keyId: null, label: 'test', ipAddress: null };
@@ -54,7 +56,10 @@ export async function startHarness(overrides: Partial<Config> = {}, shared?: Tes
   const config = testConfig(database.config, overrides);
   const services = createServices(config);
   await services.db.migrate();
-  const app = await buildApp({ config, services });
+  // Production's logger settings (redaction included), at the most verbose level, into the file the
+  // end-of-run secrets check reads.
+  const logger = { ...(loggerOptions({ ...config, logLevel: 'trace' }) as object), stream: logStream('harness') };
+  const app = await buildApp({ config, services, logger });
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     app,
@@ -105,6 +110,10 @@ export async function request<T = any>(h: Harness, method: string, path: string,
   } catch {
     parsed = undefined;
   }
+  for (const key of Array.isArray(parsed) ? parsed : [parsed]) {
+    const secret = (key as { secret?: unknown } | undefined)?.secret;
+    if (typeof secret === 'string') recordSecret(secret);
+  }
   return { status: response.status, headers: response.headers, text, body: parsed as T };
 }
 
@@ -134,6 +143,7 @@ export class Seed {
   async project(org: OrganizationRow, slug: string, team?: TeamRow): Promise<ProjectRow> {
     const result = await this.services.projects.create(org, { name: slug, slug, team }, TEST_ACTOR);
     if (!result.ok) throw new Error(result.reason);
+    recordSecret(result.defaultKey.secret_key);
     return result.project;
   }
 
@@ -149,7 +159,9 @@ export class Seed {
     const list = typeof scopes === 'string' ? scopes : scopes.join(',');
     const parsed = parseScopeList(list);
     if (!parsed.ok) throw new Error(parsed.error);
-    return (await this.services.credentials.issueUserToken(user, parsed.scopes, options)).token;
+    const { token } = await this.services.credentials.issueUserToken(user, parsed.scopes, options);
+    recordSecret(token);
+    return token;
   }
 
   /** A user with a role in the org and a token: the common caller of a test. */
@@ -160,11 +172,15 @@ export class Seed {
   }
 
   async apiKey(org: OrganizationRow, scopes: Scope[] = ['project:admin', 'org:read'], allowedOrigins?: string[]): Promise<string> {
-    return (await this.services.credentials.issueApiKey(org, scopes, { allowedOrigins }, TEST_ACTOR)).key;
+    const { key } = await this.services.credentials.issueApiKey(org, scopes, { allowedOrigins }, TEST_ACTOR);
+    recordSecret(key);
+    return key;
   }
 
   async orgToken(org: OrganizationRow, scopes: Scope[] = ['org:ci']): Promise<string> {
-    return (await this.services.credentials.issueOrgToken(org, 'test', scopes, TEST_ACTOR)).token;
+    const { token } = await this.services.credentials.issueOrgToken(org, 'test', scopes, TEST_ACTOR);
+    recordSecret(token);
+    return token;
   }
 
   async defaultKey(project: ProjectRow) {

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { BIN } from './cli.ts';
+import { logStream } from './secrets.ts';
 
 export interface Served {
   child: ChildProcess;
@@ -17,6 +18,8 @@ export function serve(cwd: string, env: Record<string, string>): Promise<Served>
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
+  const file = logStream('serve');
+  child.on('exit', () => file.end(logs.join('\n')));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${logs.join('\n')}`)), 20_000);
