@@ -9,6 +9,7 @@ import type { Config } from './config.ts';
 import { applyCorsHeaders } from './http/cors.ts';
 import { authenticate, checkOrigin } from './http/authenticate.ts';
 import { registerBodyParsers } from './http/body.ts';
+import { enforceRateLimit } from './http/rate-limit.ts';
 import { clientError, frameworkError, registerErrorHandler } from './http/error-handler.ts';
 import { serializerCompiler, validatorCompiler } from './http/zod.ts';
 import { apiIndexRoutes } from './routes/api-index.ts';
@@ -67,10 +68,11 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
   });
 
   await app.register(async (api) => {
-    api.addHook('onRequest', async (request) => {
+    api.addHook('onRequest', async (request, reply) => {
       if (request.method === 'OPTIONS') return;
       request.principal = await authenticate(request.headers.authorization, services.credentials);
       checkOrigin(request, request.principal);
+      await enforceRateLimit(services.apiRateLimiter, request, reply);
     });
     api.addHook('preValidation', async (request) => {
       // DRF reads a request without a body as an empty dict.

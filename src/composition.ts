@@ -6,6 +6,7 @@ import { InMemoryChangeBus, type ChangeBus } from './changes/bus.ts';
 import { PostgresChangeBus } from './changes/postgres-bus.ts';
 import type { Config } from './config.ts';
 import { AccessService } from './services/access.ts';
+import { ApiRateLimiter, MemoryRequestCounter } from './services/api-rate-limit.ts';
 import { AuditLogService } from './services/audit-log.ts';
 import { CredentialService } from './services/credentials.ts';
 import type { Services } from './services/index.ts';
@@ -23,6 +24,7 @@ export function createServices(config: Config, db: Database = openDatabase(confi
     changes,
     credentials: new CredentialService(db, config.publicUrl),
     access: new AccessService(db.stores),
+    apiRateLimiter: new ApiRateLimiter(new MemoryRequestCounter(), config.apiRateLimit),
     auditLog: new AuditLogService(db),
     keys: new ProjectKeyService(db, changes),
     projects: new ProjectService(db, changes),
@@ -34,6 +36,7 @@ export function createServices(config: Config, db: Database = openDatabase(confi
 
 /** Release what the services hold: cross-process listeners first, then the database. */
 export async function closeServices(services: Services): Promise<void> {
+  await services.apiRateLimiter.close();
   await services.changes.close();
   await services.db.close();
 }

@@ -27,8 +27,11 @@ function allowedOrigin(request: FastifyRequest): string {
 export function applyCorsHeaders(request: FastifyRequest, reply: FastifyReply): void {
   const allow = request.routeOptions.config.allow;
   if (!allow) return;
-  reply.header('allow', allow);
-  reply.header('access-control-allow-methods', allow);
+  // A 429 names only the request's own method (Sentry's ratelimit middleware); keep what it set.
+  if (!reply.hasHeader('allow')) {
+    reply.header('allow', allow);
+    reply.header('access-control-allow-methods', allow);
+  }
   reply.header('access-control-allow-headers', ALLOW_HEADERS);
   reply.header('access-control-expose-headers', EXPOSE_HEADERS);
   reply.header('access-control-allow-origin', allowedOrigin(request));

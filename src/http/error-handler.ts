@@ -78,7 +78,10 @@ export function registerErrorHandler(app: FastifyInstance): void {
       if (known.status >= 500) request.log.error({ err: error }, known.message);
       reply.code(known.status).headers(known.headers);
       // A bare string body (Sentry's "Invalid origin: …") is still JSON on the wire.
-      if (typeof known.body === 'string') return reply.type('application/json').send(JSON.stringify(known.body));
+      if (typeof known.body === 'string') {
+        if (!reply.hasHeader('content-type')) reply.type('application/json');
+        return reply.send(JSON.stringify(known.body));
+      }
       return reply.send(known.body);
     }
     const errorId = randomUUID().replaceAll('-', '');

@@ -56,6 +56,7 @@ export const ERRORS = {
     description: 'The body has a content type the endpoint does not read.',
     detail: (t) => `Unsupported media type "${t}" in request.`,
   },
+  rate_limited: { status: 429, description: 'Too many requests from this caller to this endpoint (the body is a JSON string).' },
   internal: { status: 500, description: 'An unexpected error.', detail: 'Internal Error' },
   unavailable: {
     status: 503,

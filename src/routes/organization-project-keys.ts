@@ -52,6 +52,7 @@ export async function organizationProjectKeyRoutes(app: FastifyInstance, { servi
     GET: {
       options: {
         onRequest: organizationGuard(services),
+        config: { rateLimitGroup: 'keys' },
         schema: {
           tags: ['Client Keys'],
           summary: "List an Organization's Client Keys",

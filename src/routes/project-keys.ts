@@ -64,6 +64,7 @@ export async function projectKeyRoutes(app: FastifyInstance, { services, config 
     GET: {
       options: {
         onRequest: guard,
+        config: { rateLimitGroup: 'keys' },
         schema: {
           tags,
           summary: "List a Project's Client Keys",
@@ -88,6 +89,7 @@ export async function projectKeyRoutes(app: FastifyInstance, { services, config 
     POST: {
       options: {
         onRequest: guard,
+        config: { rateLimitGroup: 'keys' },
         schema: {
           tags,
           summary: 'Create a New Client Key',

@@ -1,6 +1,7 @@
 import type { ChangeBus } from '../changes/bus.ts';
 import type { Database } from '../storage/database.ts';
 import type { AccessService } from './access.ts';
+import type { ApiRateLimiter } from './api-rate-limit.ts';
 import type { AuditLogService } from './audit-log.ts';
 import type { CredentialService } from './credentials.ts';
 import type { KeySerializer } from './key-serializer.ts';
@@ -15,6 +16,7 @@ export interface Services {
   changes: ChangeBus;
   credentials: CredentialService;
   access: AccessService;
+  apiRateLimiter: ApiRateLimiter;
   auditLog: AuditLogService;
   keys: ProjectKeyService;
   projects: ProjectService;

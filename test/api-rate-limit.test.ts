@@ -1,0 +1,96 @@
+/**
+ * Management rate limits as Sentry's middleware: per caller and endpoint, API_RATE_LIMIT a second
+ * on the key endpoints, headers on every answer (go-sentry backs off on them), Sentry's 429.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
+
+let h: Harness;
+let owner: string;
+let other: string;
+let keyPath: string;
+const keys = '/api/0/projects/acme/web/keys/';
+
+/** Start a burst just after a second begins, so that it fits in one window. */
+async function atWindowStart(): Promise<void> {
+  const wait = 1000 - (Date.now() % 1000) + 20;
+  await new Promise((r) => setTimeout(r, wait));
+}
+
+beforeAll(async () => {
+  h = await startHarness({ apiRateLimit: 5 });
+  const seed = new Seed(h.services);
+  const org = await seed.org('acme');
+  const project = await seed.project(org, 'web');
+  keyPath = `${keys}${(await seed.defaultKey(project)).public_key}/`;
+  owner = await seed.caller(org, 'owner@acme.example');
+  other = await seed.caller(org, 'other@acme.example');
+});
+afterAll(() => h.close());
+
+describe('management rate limits', () => {
+  it('admits API_RATE_LIMIT requests a second to a key endpoint, then answers 429 as Sentry', async () => {
+    await atWindowStart();
+    const answers = [];
+    for (let i = 0; i < 6; i++) answers.push(await request(h, 'GET', keys, { token: owner }));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 429]);
+    expect(answers.slice(0, 5).map((a) => a.headers.get('x-sentry-rate-limit-remaining'))).toEqual(['4', '3', '2', '1', '0']);
+    const limited = answers[5]!;
+    expect(limited.text).toBe('"You are attempting to use this endpoint too frequently. Limit is 5 requests in 1 seconds"');
+    expect(limited.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(limited.headers.get('allow')).toBe('GET');
+    expect(limited.headers.get('access-control-allow-methods')).toBe('GET');
+    expect(limited.headers.get('x-sentry-rate-limit-remaining')).toBe('0');
+    expect(limited.headers.get('x-sentry-rate-limit-limit')).toBe('5');
+    const reset = Number(limited.headers.get('x-sentry-rate-limit-reset'));
+    expect(reset - Date.now() / 1000).toBeGreaterThan(0);
+    expect(reset - Date.now() / 1000).toBeLessThanOrEqual(1);
+    expect(limited.headers.get('x-sentry-rate-limit-concurrentlimit')).toBe('100');
+    const names = [...limited.headers.keys()].filter((k) => k.startsWith('x-sentry-rate-limit'));
+    expect(names).toEqual(
+      expect.arrayContaining(['x-sentry-rate-limit-remaining', 'x-sentry-rate-limit-limit', 'x-sentry-rate-limit-reset', 'x-sentry-rate-limit-concurrentremaining', 'x-sentry-rate-limit-concurrentlimit']),
+    );
+  });
+
+  it('counts each caller and each endpoint apart; other endpoints have Sentry default limit', async () => {
+    await atWindowStart();
+    for (let i = 0; i < 5; i++) await request(h, 'GET', keys, { token: owner });
+    expect((await request(h, 'GET', keys, { token: owner })).status).toBe(429);
+    expect((await request(h, 'GET', keys, { token: other })).status).toBe(200);
+    const detail = await request(h, 'GET', keyPath, { token: owner });
+    expect(detail.status).toBe(200);
+    expect(detail.headers.get('x-sentry-rate-limit-limit')).toBe('470');
+    expect((await request(h, 'POST', keys, { token: owner, body: {} })).headers.get('x-sentry-rate-limit-limit')).toBe('5');
+  });
+
+  it('admits again in the next window', async () => {
+    await atWindowStart();
+    for (let i = 0; i < 6; i++) await request(h, 'GET', keys, { token: owner });
+    await atWindowStart();
+    expect((await request(h, 'GET', keys, { token: owner })).status).toBe(200);
+  });
+
+  it('limits anonymous callers by IP too, before telling them to authenticate', async () => {
+    await atWindowStart();
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await request(h, 'GET', keys)).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+  });
+});
+
+describe('API_RATE_LIMIT=0', () => {
+  it('turns every limit and its headers off', async () => {
+    const off = await startHarness({ apiRateLimit: 0 });
+    try {
+      const seed = new Seed(off.services);
+      const org = await seed.org('acme');
+      await seed.project(org, 'web');
+      const token = await seed.caller(org, 'o@acme.example');
+      const answers = await Promise.all(Array.from({ length: 60 }, () => request(off, 'GET', keys, { token })));
+      expect(answers.every((a) => a.status === 200)).toBe(true);
+      expect(answers[0]!.headers.get('x-sentry-rate-limit-limit')).toBeNull();
+    } finally {
+      await off.close();
+    }
+  });
+});
