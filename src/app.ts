@@ -15,7 +15,11 @@ import { apiIndexRoutes } from './routes/api-index.ts';
 import { healthRoutes } from './routes/health.ts';
 import { openApiRoutes } from './routes/openapi.ts';
 import { organizationProjectKeyRoutes } from './routes/organization-project-keys.ts';
+import { organizationRoutes } from './routes/organizations.ts';
 import { projectKeyRoutes } from './routes/project-keys.ts';
+import { projectRoutes } from './routes/projects.ts';
+import { teamRoutes } from './routes/teams.ts';
+import { userRoutes } from './routes/users.ts';
 import type { Services } from './services/index.ts';
 import { VERSION } from './version.ts';
 
@@ -39,6 +43,7 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
   app.decorateRequest('principal', undefined);
   app.decorateRequest('orgContext', undefined);
   app.decorateRequest('projectContext', undefined);
+  app.decorateRequest('teamContext', undefined);
   app.decorateRequest('projectKey', undefined);
 
   await app.register(swagger, {
@@ -77,6 +82,10 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
     await api.register(apiIndexRoutes);
     await api.register(projectKeyRoutes, { services, config });
     await api.register(organizationProjectKeyRoutes, { services, config });
+    await api.register(organizationRoutes, { services, config });
+    await api.register(teamRoutes, { services, config });
+    await api.register(projectRoutes, { services, config });
+    await api.register(userRoutes, { services });
   });
 
   await app.register(openApiRoutes);

@@ -43,6 +43,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (known) {
       if (known.status >= 500) request.log.error({ err: error }, 'request failed');
       reply.code(known.status).headers(known.headers);
+      if (known.body === undefined) return reply.send();
       // A bare string body (Sentry's "Invalid origin: …") is still JSON on the wire.
       if (typeof known.body === 'string') return reply.type('application/json').send(JSON.stringify(known.body));
       return reply.send(known.body);

@@ -5,7 +5,8 @@
  * project); and the bodies that create and update one.
  */
 import { z } from 'zod';
-import { MIXED_SLUG_PATTERN, PROJECT_SLUG_MAX_LENGTH, SLUG_ERROR } from '../domain/slugs.ts';
+import { CONSOLE_PLATFORMS, isValidPlatform } from '../domain/platforms.ts';
+import { MIXED_SLUG_PATTERN, PROJECT_SLUG_MAX_LENGTH, RESERVED_PROJECT_SLUGS, SLUG_ERROR } from '../domain/slugs.ts';
 import { boolean, char, integer, list, serializer } from './drf.ts';
 
 const insightFlags = {
@@ -145,11 +146,23 @@ const slugField = (options: { allowNull: boolean; description: string }) =>
     description: options.description,
   });
 
+/** `validate_platform`: a platform Sentry knows, or blank/null; on create, no console platform. */
+const platformField = (options: { consoles: boolean }) =>
+  char({ allowNull: true, allowBlank: true, description: 'A platform id, e.g. "node".' }).superRefine((value, ctx) => {
+    if (!value) return;
+    if (!isValidPlatform(value)) ctx.addIssue({ code: 'custom', message: 'Invalid platform' });
+    else if (!options.consoles && CONSOLE_PLATFORMS.has(value)) {
+      ctx.addIssue({ code: 'custom', message: `Console platform '${value}' is not enabled for this organization` });
+    }
+  });
+
 /** ProjectPostSerializer (S:src/sentry/core/endpoints/team_projects.py). */
 export const createProjectBody = serializer({
-  name: char({ maxLength: 50, description: 'The name of the project.' }),
+  name: char({ maxLength: 50, description: 'The name of the project.' }).superRefine((value, ctx) => {
+    if (value && RESERVED_PROJECT_SLUGS.has(value)) ctx.addIssue({ code: 'custom', message: `The name "${value}" is reserved and not allowed.` });
+  }),
   slug: slugField({ allowNull: true, description: 'Derived from the name, and made unique, when absent.' }).optional(),
-  platform: char({ allowNull: true, allowBlank: true, description: 'A platform id, e.g. "node".' }).optional(),
+  platform: platformField({ consoles: false }).optional(),
   default_rules: boolean({ description: 'Accepted; clientkeys has no alert rules.' }).optional(),
 }).meta({ id: 'CreateProject' });
 
@@ -184,7 +197,7 @@ export const updateProjectBody = serializer({
   isBookmarked: boolean({ description: 'Star the project for the caller; needs project:read only.' }).optional(),
   name: char({ maxLength: 200 }).optional(),
   slug: slugField({ allowNull: false, description: 'A new slug, unique in the organization.' }).optional(),
-  platform: char({ allowNull: true, allowBlank: true }).optional(),
+  platform: platformField({ consoles: true }).optional(),
   subjectPrefix: char({ maxLength: 200, allowBlank: true }).optional(),
   subjectTemplate: char({ maxLength: 200 }).optional(),
   resolveAge: integer({ allowNull: true, emptyAsNull: true }).optional(),

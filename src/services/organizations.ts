@@ -129,6 +129,17 @@ export class OrganizationService {
     });
   }
 
+  /** `sortBy=members`: most members first (OffsetPaginator). */
+  listOrganizationsByMembers(filter: OrganizationFilter, page: PageRequest): Promise<PageResult<OrganizationRow>> {
+    return offsetPaginate({ cursor: page.cursor, limit: page.limit, fetch: (request) => this.db.stores.organizations.pageByMembers(filter, request) });
+  }
+
+  /** `owner=1`: the organizations a user owns, and whether they are the only owner. */
+  async owned(userId: number): Promise<{ organization: OrganizationRow; singleOwner: boolean }[]> {
+    const rows = await this.db.stores.organizations.ownedBy(userId);
+    return rows.map((r) => ({ organization: r.organization, singleOwner: r.owners === 1 }));
+  }
+
   /** An organization's active teams by slug (OffsetPaginator). */
   listTeams(org: OrganizationRow, filter: TeamFilter, page: PageRequest): Promise<PageResult<TeamRow>> {
     return offsetPaginate({ cursor: page.cursor, limit: page.limit, fetch: (request) => this.db.stores.teams.page(org.id, filter, request) });

@@ -43,7 +43,57 @@ export class OrganizationStore {
     return query.executeTakeFirst();
   }
 
+  /** One page by creation date (Sentry's default order for the list). */
   page(filter: OrganizationFilter, request: DatePageRequest): Promise<OrganizationRow[]> {
+    let query = this.filtered(filter);
+    if (request.bound !== undefined) query = query.where('organizations.date_created', request.ascending ? '>=' : '<=', request.bound);
+    return query
+      .orderBy('organizations.date_created', request.ascending ? 'asc' : 'desc')
+      .orderBy('organizations.id', request.ascending ? 'asc' : 'desc')
+      .limit(request.limit)
+      .offset(request.offset)
+      .execute();
+  }
+
+  /** One page by member count, largest first (`sortBy=members`). */
+  pageByMembers(filter: OrganizationFilter, request: { offset: number; limit: number }): Promise<OrganizationRow[]> {
+    return this.filtered(filter)
+      .orderBy(
+        (eb) =>
+          eb
+            .selectFrom('members')
+            .select((e) => e.fn.countAll().as('count'))
+            .whereRef('members.organization_id', '=', 'organizations.id'),
+        'desc',
+      )
+      .orderBy('organizations.id')
+      .limit(request.limit)
+      .offset(request.offset)
+      .execute();
+  }
+
+  /** Organizations the user owns, by name, with how many owners each has (`owner=1`). */
+  async ownedBy(userId: number): Promise<{ organization: OrganizationRow; owners: number }[]> {
+    const rows = await this.db
+      .selectFrom('organizations')
+      .innerJoin('members', 'members.organization_id', 'organizations.id')
+      .selectAll('organizations')
+      .select((eb) =>
+        eb
+          .selectFrom('members as owners')
+          .select((e) => e.fn.countAll<number | string>().as('count'))
+          .whereRef('owners.organization_id', '=', 'organizations.id')
+          .where('owners.role', '=', 'owner')
+          .as('owner_count'),
+      )
+      .where('members.user_id', '=', userId)
+      .where('members.role', '=', 'owner')
+      .orderBy('organizations.name')
+      .execute();
+    return rows.map(({ owner_count: owners, ...organization }) => ({ organization, owners: Number(owners) }));
+  }
+
+  private filtered(filter: OrganizationFilter) {
     let query = this.db.selectFrom('organizations').selectAll('organizations');
     const memberOf = (eb: ExpressionBuilder<DB, 'organizations'>, column: 'members.user_id' | 'members.id', values: number[]) =>
       eb.exists(
@@ -96,13 +146,7 @@ export class OrganizationStore {
         ]),
       );
     }
-    if (request.bound !== undefined) query = query.where('organizations.date_created', request.ascending ? '>=' : '<=', request.bound);
-    return query
-      .orderBy('organizations.date_created', request.ascending ? 'asc' : 'desc')
-      .orderBy('organizations.id', request.ascending ? 'asc' : 'desc')
-      .limit(request.limit)
-      .offset(request.offset)
-      .execute();
+    return query;
   }
 
   byId(id: number): Promise<OrganizationRow | undefined> {
