@@ -4,6 +4,7 @@
  * same services the CLI uses.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -41,13 +42,28 @@ export function testConfig(dir: string, overrides: Partial<Config> = {}): Config
   };
 }
 
-export async function startHarness(overrides: Partial<Config> = {}): Promise<Harness> {
+/** A port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/**
+ * `reachablePublicUrl`: PUBLIC_URL is the address the server listens on, for clients that follow
+ * the URLs it hands out (Sentry's CLI sends every request to `links.regionUrl`).
+ */
+export async function startHarness(overrides: Partial<Config> = {}, options: { reachablePublicUrl?: boolean } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'clientkeys-test-'));
-  const config = testConfig(dir, overrides);
+  const port = options.reachablePublicUrl ? await freePort() : 0;
+  const config = testConfig(dir, { ...overrides, ...(options.reachablePublicUrl ? { port, publicUrl: `http://127.0.0.1:${port}` } : {}) });
   const services = createServices(config);
   await services.db.migrate();
   const app = await buildApp({ config, services });
-  const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+  const baseUrl = await app.listen({ port, host: '127.0.0.1' });
   return {
     app,
     services,
