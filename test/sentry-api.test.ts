@@ -8,7 +8,7 @@ import * as api from '@sentry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrganizationRow, ProjectRow, TeamRow } from '../src/storage/schema.ts';
 import { Seed, startHarness, type Harness } from './helpers/harness.ts';
-import { check, requiredFields, responseShape, responsesTypeOf } from './helpers/sentry-api-types.ts';
+import { check, loadSentryApiTypes, requiredFields, responseShape, responsesTypeOf } from './helpers/sentry-api-types.ts';
 
 let h: Harness;
 let org: OrganizationRow;
@@ -56,6 +56,7 @@ const client = () => ({ baseUrl: h.baseUrl, auth: token });
 const orgPath = () => ({ organization_id_or_slug: org.slug });
 
 beforeAll(async () => {
+  loadSentryApiTypes();
   h = await startHarness();
   const seed = new Seed(h.services);
   org = await seed.org('acme');

@@ -22,6 +22,11 @@ const sdkFile = join(distDir, 'sdk.gen.d.ts');
 
 let loaded: { checker: ts.TypeChecker; types: ts.SourceFile; sdk: ts.SourceFile } | undefined;
 
+/** Read the declarations (a few seconds of type checking): once per test file, in a hook. */
+export function loadSentryApiTypes(): void {
+  load();
+}
+
 function load() {
   if (loaded) return loaded;
   const program = ts.createProgram([sdkFile, typesFile], { strict: true, noEmit: true, skipLibCheck: true, target: ts.ScriptTarget.ES2022 });
