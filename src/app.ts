@@ -17,7 +17,11 @@ import { auditLogRoutes } from './routes/audit-logs.ts';
 import { healthRoutes } from './routes/health.ts';
 import { openApiRoutes } from './routes/openapi.ts';
 import { organizationProjectKeyRoutes } from './routes/organization-project-keys.ts';
+import { organizationRoutes } from './routes/organizations.ts';
 import { projectKeyRoutes } from './routes/project-keys.ts';
+import { projectRoutes } from './routes/projects.ts';
+import { teamRoutes } from './routes/teams.ts';
+import { userRoutes } from './routes/users.ts';
 import type { Services } from './services/index.ts';
 import { VERSION } from './version.ts';
 
@@ -45,6 +49,7 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
   app.decorateRequest('principal', undefined);
   app.decorateRequest('orgContext', undefined);
   app.decorateRequest('projectContext', undefined);
+  app.decorateRequest('teamContext', undefined);
   app.decorateRequest('projectKey', undefined);
 
   await app.register(swagger, {
@@ -85,6 +90,10 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
     await api.register(projectKeyRoutes, { services, config });
     await api.register(organizationProjectKeyRoutes, { services, config });
     await api.register(auditLogRoutes, { services, config });
+    await api.register(organizationRoutes, { services, config });
+    await api.register(teamRoutes, { services, config });
+    await api.register(projectRoutes, { services, config });
+    await api.register(userRoutes, { services });
   });
 
   await app.register(openApiRoutes);

@@ -14,6 +14,7 @@ import { KeySerializer } from './services/key-serializer.ts';
 import { OrganizationService } from './services/organizations.ts';
 import { ProjectKeyService } from './services/project-keys.ts';
 import { ProjectService } from './services/projects.ts';
+import { ApiSerializers } from './services/serializers/index.ts';
 import { UserService } from './services/users.ts';
 import { openDatabase, type Database } from './storage/database.ts';
 
@@ -31,6 +32,7 @@ export function createServices(config: Config, db: Database = openDatabase(confi
     organizations: new OrganizationService(db),
     users: new UserService(db),
     keySerializer: new KeySerializer(config.publicUrl),
+    serializers: new ApiSerializers(db.stores, config.publicUrl),
   };
 }
 

@@ -136,6 +136,53 @@ describe('setting up an organization from the CLI', () => {
   });
 });
 
+describe('the CLI and the API agree', () => {
+  let token: string;
+
+  beforeAll(() => {
+    ok(['user', 'create', 'agree@example.com']);
+    ok(['member', 'add', 'acme', 'agree@example.com', '--role', 'owner', '--team', 'backend']);
+    token = ok(['token', 'create', 'agree@example.com', '--scopes', 'project:admin,org:read']).lines.at(-1)!;
+  });
+
+  it('project create --json prints the project and its Default key as the API shows them', async () => {
+    const printed = JSON.parse(ok(['project', 'create', 'acme/cli-app', '--team', 'backend', '--platform', 'node', '--json']).stdout);
+    const project = await request(h, 'GET', '/api/0/projects/acme/cli-app/', { token });
+    expect(project.status).toBe(200);
+    const { defaultKey, ...fields } = printed;
+    expect(fields).toEqual({
+      id: project.body.id,
+      slug: project.body.slug,
+      name: project.body.name,
+      platform: 'node',
+      dateCreated: project.body.dateCreated,
+      status: project.body.status,
+      team: project.body.team,
+      teams: project.body.teams,
+    });
+    const keys = await request(h, 'GET', '/api/0/projects/acme/cli-app/keys/', { token });
+    expect(keys.body).toEqual([defaultKey]);
+    const listed = await request(h, 'GET', '/api/0/organizations/acme/projects/?query=slug:cli-app', { token });
+    expect(listed.body.map((p: { id: string }) => p.id)).toEqual([printed.id]);
+  });
+
+  it('keys list --json shows a project created over the API exactly as the API does', async () => {
+    const created = await request(h, 'POST', '/api/0/teams/acme/backend/projects/', { token, body: { name: 'API App', platform: 'python' } });
+    expect(created.status).toBe(201);
+    const fromCli = JSON.parse(ok(['keys', 'list', `acme/${created.body.slug}`, '--json']).stdout);
+    const fromApi = await request(h, 'GET', `/api/0/projects/acme/${created.body.slug}/keys/`, { token });
+    expect(fromCli).toEqual(fromApi.body);
+    expect(fromCli.map((k: { name: string }) => k.name)).toEqual(['Default']);
+  });
+
+  it('a project deleted over the API is gone for the CLI too', async () => {
+    expect((await request(h, 'DELETE', '/api/0/projects/acme/cli-app/', { token })).status).toBe(204);
+    const result = cli(['keys', 'list', 'acme/cli-app', '--json'], env);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/project "acme\/cli-app" not found/);
+  });
+});
+
 describe('bad input: one line on stderr, a non-zero exit, nothing written', () => {
   it.each([
     [['org', 'create', 'acme'], /organization "acme" already exists/],

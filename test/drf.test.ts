@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { boolean, char, choice, integer, serializer, toDrfErrors } from '../src/schemas/drf.ts';
+import { boolean, char, choice, integer, list, serializer, toDrfErrors } from '../src/schemas/drf.ts';
 
 const parse = (schema: z.ZodType, value: unknown) => {
   const result = schema.safeParse(value);
@@ -60,5 +60,27 @@ describe('DRF fields', () => {
     });
     expect(parse(schema, { limit: 5 })).toEqual({ errors: { limit: { non_field_errors: ['Invalid data. Expected a dictionary, but got int.'] } } });
     expect(parse(schema, { name: 'ab', unknown: true })).toEqual({ ok: { name: 'ab' } });
+  });
+});
+
+describe('required fields and lists', () => {
+  it('a field without .optional() is required, with DRF\'s message, beside other errors', () => {
+    const s = serializer({ name: char({ maxLength: 3 }), age: integer().optional() });
+    expect(parse(s, {})).toEqual({ errors: { name: ['This field is required.'] } });
+    expect(parse(s, { age: 'x' })).toEqual({ errors: { name: ['This field is required.'], age: ['A valid integer is required.'] } });
+    expect(parse(s, { name: 'abc' })).toEqual({ ok: { name: 'abc' } });
+  });
+
+  it('a pattern can carry its own message (Sentry\'s slug fields)', () => {
+    const s = serializer({ slug: char({ pattern: /^[a-z]+$/, patternMessage: 'Enter a valid slug.' }).optional() });
+    expect(parse(s, { slug: 'A B' })).toEqual({ errors: { slug: ['Enter a valid slug.'] } });
+  });
+
+  it('ListField: not a list, and an item error under its index', () => {
+    const s = serializer({ tags: list(char()).optional() });
+    expect(parse(s, { tags: ['a', ' b '] })).toEqual({ ok: { tags: ['a', 'b'] } });
+    expect(parse(s, { tags: 'a' })).toEqual({ errors: { tags: ['Expected a list of items but got type "str".'] } });
+    expect(parse(s, { tags: { a: 1 } })).toEqual({ errors: { tags: ['Expected a list of items but got type "dict".'] } });
+    expect(parse(s, { tags: ['a', true] })).toEqual({ errors: { tags: { '1': ['Not a valid string.'] } } });
   });
 });

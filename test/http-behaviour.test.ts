@@ -218,7 +218,7 @@ describe('OpenAPI', () => {
 });
 
 describe('odd path parameters', () => {
-  it.each(['%00', 'a%00b', '%ff', '%E2%82', 'x'.repeat(3000), '%F0%9F%92%A9', '..', '-1', '99999999999999999999', '0'])(
+  it.each(['%00', 'a%00b', '%ff', '%E2%82', 'x'.repeat(3000), '%F0%9F%92%A9', '...', '-1', '99999999999999999999', '0'])(
     'never answers 5xx for %s in any position',
     async (segment) => {
       for (const path of [

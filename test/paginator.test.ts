@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCursor, paginate, parseCursor, type Cursor, type PageRequest } from '../src/domain/paginator.ts';
+import { formatCursor, offsetPaginate, paginate, parseCursor, type Cursor, type PageRequest } from '../src/domain/paginator.ts';
 import { linkHeader, queryWithoutCursor, readPageParams } from '../src/http/pagination.ts';
 
 /** An in-memory table of ids that answers page requests like the store does. */
@@ -130,5 +130,33 @@ describe('paging parameters', () => {
   it('keeps the other query parameters, drops cursor, encodes like Django', () => {
     expect(queryWithoutCursor('per_page=2&cursor=5:0:0&status=active')).toBe('per_page=2&status=active');
     expect(queryWithoutCursor('q=a b&x=1:2')).toBe('q=a+b&x=1%3A2');
+  });
+});
+
+describe("Sentry's OffsetPaginator (page number and page size in the cursor)", () => {
+  const rows = ['a', 'b', 'c', 'd', 'e'];
+  const offsetPage = (cursor: Cursor | undefined, limit: number) =>
+    offsetPaginate({ cursor, limit, fetch: async ({ offset, limit: n }) => rows.slice(offset, offset + n) });
+
+  it('pages by number: "25:1:0" is the second page of 25', async () => {
+    const first = await offsetPage(undefined, 2);
+    expect(first.results).toEqual(['a', 'b']);
+    expect(formatCursor(first.next)).toBe('2:1:0');
+    expect(first.next.hasResults).toBe(true);
+    expect(formatCursor(first.prev)).toBe('2:-1:1');
+    expect(first.prev.hasResults).toBe(false);
+
+    const last = await offsetPage(parseCursor('2:2:0'), 2);
+    expect(last.results).toEqual(['e']);
+    expect(last.next.hasResults).toBe(false);
+    expect(formatCursor(last.prev)).toBe('2:1:1');
+    expect(last.prev.hasResults).toBe(true);
+  });
+
+  it('keeps the rows ending where a cursor of another page size ends', async () => {
+    // Page 1 of size 3 is c..e; asked with per_page 2, Sentry keeps the last 3 rows it read.
+    const result = await offsetPage(parseCursor('3:1:0'), 2);
+    expect(result.results).toEqual(['d', 'e']);
+    expect(formatCursor(result.next)).toBe('2:2:0');
   });
 });

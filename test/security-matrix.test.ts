@@ -2,26 +2,32 @@
  * Every route × every kind of caller, with Sentry's exact answers; nothing of the victim
  * organization leaks to anyone who may not see it.
  */
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import type { ProjectKeyRow, ProjectRow, OrganizationRow } from '../src/storage/schema.ts';
-import { Seed, startHarness, TEST_ACTOR, type Harness } from './helpers/harness.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProjectKeyRow, ProjectRow, OrganizationRow, TeamRow } from '../src/storage/schema.ts';
+import { request, Seed, startHarness, TEST_ACTOR, type Harness } from './helpers/harness.ts';
 import { basic, bearer, CALLERS, runMatrix, type RouteCase } from './helpers/security-matrix.ts';
 
 let h: Harness;
 let org: OrganizationRow;
 let project: ProjectRow;
 let key: ProjectKeyRow;
+let team: TeamRow;
 const tokens: Record<string, string> = {};
 
 const PROJECT_READ = ['project:read', 'project:write', 'project:admin'] as const;
 const PROJECT_WRITE = ['project:write', 'project:admin'] as const;
 const PROJECT_ADMIN = ['project:admin'] as const;
 const ORG_READ = ['org:read', 'org:write', 'org:admin'] as const;
+const PROJECT_RELAXED_PUT = ['project:read', 'project:write', 'project:admin'] as const;
+const TEAM_CREATE = ['org:write', 'org:admin', 'team:write'] as const;
+const TEAM_READ = ['team:read', 'team:write', 'team:admin'] as const;
+const TEAM_PROJECT_CREATE = ['project:write', 'project:admin', 'org:write', 'org:admin'] as const;
 
 beforeAll(async () => {
   h = await startHarness();
   const seed = new Seed(h.services);
   org = await seed.org('victim');
+  team = await seed.team(org, 'backend');
   project = await seed.project(org, 'web');
   key = await seed.defaultKey(project);
   const other = await seed.org('intruder');
@@ -34,7 +40,7 @@ beforeAll(async () => {
   const expiredUser = await seed.user('expired@victim.example');
   await seed.member(org, expiredUser, 'owner');
   tokens.expired = await seed.token(expiredUser, undefined, { expiresAt: new Date(Date.now() - 1000).toISOString() });
-  tokens.foreignApiKey = await seed.apiKey(other, ['project:admin', 'org:admin']);
+  tokens.foreignApiKey = await seed.apiKey(other, ['project:admin', 'org:admin', 'team:admin']);
   tokens.orgToken = await seed.orgToken(org);
   tokens.disabledKey = await seed.apiKey(org, ['project:admin', 'org:read']);
   const disabled = await h.services.db.kysely.selectFrom('api_keys').select('id').orderBy('id', 'desc').executeTakeFirstOrThrow();
@@ -63,6 +69,37 @@ function routes(): RouteCase[] {
     { name: 'PUT key', method: 'PUT', path: detail, body: () => ({ name: 'x' }), scopes: PROJECT_WRITE, member: 'forbidden' },
     { name: 'DELETE key', method: 'DELETE', path: detail, scopes: PROJECT_ADMIN, member: 'forbidden' },
     { name: 'GET org keys', method: 'GET', path: () => `/api/0/organizations/${org.slug}/project-keys/`, scopes: ORG_READ, member: 'allowed' },
+    { name: 'GET organization', method: 'GET', path: () => `/api/0/organizations/${org.slug}/`, scopes: ORG_READ, member: 'allowed' },
+    { name: 'GET org projects', method: 'GET', path: () => `/api/0/organizations/${org.slug}/projects/`, scopes: ORG_READ, member: 'allowed' },
+    { name: 'GET org teams', method: 'GET', path: () => `/api/0/organizations/${org.slug}/teams/`, scopes: ORG_READ, member: 'allowed' },
+    {
+      name: 'POST org teams',
+      method: 'POST',
+      path: () => `/api/0/organizations/${org.slug}/teams/`,
+      body: () => ({ slug: 'matrix-team' }),
+      scopes: TEAM_CREATE,
+      member: 'forbidden',
+    },
+    { name: 'GET team', method: 'GET', path: () => `/api/0/teams/${org.slug}/${team.slug}/`, scopes: TEAM_READ, member: 'allowed' },
+    { name: 'GET team projects', method: 'GET', path: () => `/api/0/teams/${org.slug}/${team.slug}/projects/`, scopes: PROJECT_READ, member: 'allowed' },
+    {
+      name: 'POST team projects',
+      method: 'POST',
+      path: () => `/api/0/teams/${org.slug}/${team.slug}/projects/`,
+      body: () => ({ name: 'matrix' }),
+      scopes: TEAM_PROJECT_CREATE,
+      member: 'forbidden',
+    },
+    { name: 'GET project', method: 'GET', path: () => `/api/0/projects/${org.slug}/${project.slug}/`, scopes: PROJECT_READ, member: 'allowed' },
+    {
+      name: 'PUT project',
+      method: 'PUT',
+      path: () => `/api/0/projects/${org.slug}/${project.slug}/`,
+      body: () => ({ name: 'x' }),
+      scopes: PROJECT_RELAXED_PUT,
+      member: 'forbidden',
+    },
+    { name: 'DELETE project', method: 'DELETE', path: () => `/api/0/projects/${org.slug}/${project.slug}/`, scopes: PROJECT_ADMIN, member: 'forbidden' },
     { name: 'GET audit log', method: 'GET', path: () => `/api/0/organizations/${org.slug}/audit-logs/`, scopes: ['org:write'], member: 'forbidden' },
   ];
 }
@@ -101,12 +138,39 @@ describe('security matrix', () => {
     ], { values: () => [] });
   });
 
+  it('GET /organizations/: credentials as everywhere; any valid one lists (only) its own', async () => {
+    const index: RouteCase = { name: 'GET organizations', method: 'GET', path: () => '/api/0/organizations/', scopes: ORG_READ, member: 'allowed' };
+    await runMatrix(
+      h,
+      [index],
+      [
+        CALLERS.anonymous(),
+        CALLERS.malformed(),
+        CALLERS.fixed('unknown token', bearer('sntryu_' + '0'.repeat(64)), 401, 'Invalid token'),
+        CALLERS.fixed('expired token', bearer(tokens.expired!), 401, 'Token expired'),
+        CALLERS.withoutScope('token without the scope', () => bearer(tokens.noScope!)),
+        CALLERS.withoutScope('org auth token (org:ci)', () => bearer(tokens.orgToken!)),
+        CALLERS.member(() => bearer(tokens.member!)),
+      ],
+      { values: () => [] },
+    );
+    const theirs = await request(h, 'GET', '/api/0/organizations/', { token: tokens.foreignOwner! });
+    expect(theirs.status).toBe(200);
+    expect(theirs.body.map((o: { slug: string }) => o.slug)).toEqual(['intruder']);
+    const viaKey = await request(h, 'GET', '/api/0/organizations/', { basic: tokens.foreignApiKey! });
+    expect(viaKey.body.map((o: { slug: string }) => o.slug)).toEqual(['intruder']);
+  });
+
   it('answers 401 before 404 and a missing scope before a missing project', async () => {
     await runMatrix(
       h,
       [
         { name: 'unknown org', method: 'GET', path: () => '/api/0/projects/nope/nope/keys/', scopes: PROJECT_READ, member: 'allowed' },
         { name: 'unknown project', method: 'GET', path: () => `/api/0/projects/${org.slug}/nope/keys/`, scopes: PROJECT_READ, member: 'allowed' },
+        { name: 'unknown organization', method: 'GET', path: () => '/api/0/organizations/nope/', scopes: ORG_READ, member: 'allowed' },
+        { name: 'unknown project details', method: 'GET', path: () => `/api/0/projects/${org.slug}/nope/`, scopes: PROJECT_READ, member: 'allowed' },
+        { name: 'unknown team', method: 'GET', path: () => `/api/0/teams/${org.slug}/nope/`, scopes: TEAM_READ, member: 'allowed' },
+        { name: 'team of unknown org', method: 'GET', path: () => '/api/0/teams/nope/backend/', scopes: TEAM_READ, member: 'allowed' },
       ],
       [
         CALLERS.anonymous(),

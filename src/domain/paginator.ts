@@ -164,3 +164,33 @@ function buildPrevValues<T>(rows: T[], { cursor, limit, descending, key }: Build
   }
   return [prevValue, prevOffset, hasPrev];
 }
+
+/**
+ * Sentry's `OffsetPaginator` (S:src/sentry/api/paginator.py): the cursor's offset is a page number
+ * and its value the page size, so the second page of 25 is "25:1:0". Lists ordered by something
+ * other than a number (slug, bookmark first) page this way.
+ */
+export interface OffsetPageRequest {
+  offset: number;
+  limit: number;
+}
+
+export async function offsetPaginate<T>(options: {
+  cursor: Cursor | undefined;
+  limit: number;
+  fetch: (request: OffsetPageRequest) => Promise<T[]>;
+}): Promise<PageResult<T>> {
+  const cursor = options.cursor ?? START_CURSOR;
+  const { limit } = options;
+  const page = cursor.offset;
+  const offset = page * cursor.value;
+  const stop = offset + (cursor.value || limit) + 1;
+  let results = await options.fetch({ offset, limit: stop - offset });
+  // A cursor made for another page size: keep the rows that end where it ends.
+  if (cursor.value !== limit) results = results.slice(-(limit + 1));
+  return {
+    results: results.slice(0, limit),
+    next: { value: limit, offset: page + 1, isPrev: false, hasResults: results.length > limit },
+    prev: { value: limit, offset: page - 1, isPrev: true, hasResults: page > 0 },
+  };
+}

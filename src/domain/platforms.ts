@@ -26,3 +26,16 @@ export const PLATFORMS: ReadonlySet<string> = new Set([
 export function isValidPlatform(value: string | null | undefined): boolean {
   return !value || value === 'other' || PLATFORMS.has(value);
 }
+
+/**
+ * Console platforms (S:src/sentry/utils/platform_categories.py CONSOLES): valid platforms, but a
+ * project may use one only when the organization enabled it (`sentry:enabled_console_platforms`),
+ * which no clientkeys organization has.
+ */
+export const CONSOLE_PLATFORMS: ReadonlySet<string> = new Set(['nintendo-switch', 'playstation', 'xbox']);
+
+/** Mobile platforms, which get Sentry's mobile highlight preset (platform_categories MOBILE). */
+export const MOBILE_PLATFORMS: ReadonlySet<string> = new Set([
+  'android', 'apple-ios', 'capacitor', 'cordova', 'dotnet-maui', 'dotnet-xamarin', 'flutter', 'ionic',
+  'react-native', 'unity', 'unreal',
+]);

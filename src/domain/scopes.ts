@@ -55,7 +55,11 @@ export type TeamRole = (typeof TEAM_ROLES)[number];
 
 interface OrgRoleDefinition {
   name: string;
+  /** SENTRY_ROLES' `desc`, its whitespace collapsed to single spaces. */
+  desc: string;
   isGlobal: boolean;
+  /** Kept for existing members, offered to no one new. */
+  isRetired: boolean;
   /** The team role a member of this org role holds at least, on every team they are in. */
   minimumTeamRole: TeamRole;
   scopes: readonly Scope[];
@@ -64,6 +68,8 @@ interface OrgRoleDefinition {
 export const ORG_ROLE_DEFINITIONS: Readonly<Record<OrgRole, OrgRoleDefinition>> = {
   member: {
     name: 'Member',
+    desc: 'Members can view and act on events, as well as view most other data within the organization. By default, they can invite members to the organization unless the organization has disabled this feature.',
+    isRetired: false,
     isGlobal: false,
     minimumTeamRole: 'contributor',
     scopes: [
@@ -73,6 +79,8 @@ export const ORG_ROLE_DEFINITIONS: Readonly<Record<OrgRole, OrgRoleDefinition>> 
   },
   admin: {
     name: 'Admin',
+    desc: "Admin privileges on any teams of which they're a member. They can create new teams and projects, as well as remove teams and projects on which they already hold membership (or all teams, if open membership is enabled). Additionally, they can manage memberships of teams that they are members of. By default, they can invite members to the organization unless the organization has disabled this feature.",
+    isRetired: true,
     isGlobal: false,
     minimumTeamRole: 'admin',
     scopes: [
@@ -83,6 +91,8 @@ export const ORG_ROLE_DEFINITIONS: Readonly<Record<OrgRole, OrgRoleDefinition>> 
   },
   manager: {
     name: 'Manager',
+    desc: 'Gains admin access on all teams as well as the ability to add and remove members.',
+    isRetired: false,
     isGlobal: true,
     minimumTeamRole: 'admin',
     scopes: [
@@ -93,6 +103,8 @@ export const ORG_ROLE_DEFINITIONS: Readonly<Record<OrgRole, OrgRoleDefinition>> 
   },
   owner: {
     name: 'Owner',
+    desc: 'Unrestricted access to the organization, its data, and its settings. Can add, modify, and delete projects and members, as well as make billing and plan changes.',
+    isRetired: false,
     isGlobal: true,
     minimumTeamRole: 'admin',
     scopes: [
@@ -104,13 +116,25 @@ export const ORG_ROLE_DEFINITIONS: Readonly<Record<OrgRole, OrgRoleDefinition>> 
   },
 };
 
-export const TEAM_ROLE_DEFINITIONS: Readonly<Record<TeamRole, { name: string; scopes: readonly Scope[] }>> = {
+interface TeamRoleDefinition {
+  name: string;
+  desc: string;
+  /** The org role whose members hold this team role at least (`is_minimum_role_for`). */
+  isMinimumRoleFor: OrgRole | null;
+  scopes: readonly Scope[];
+}
+
+export const TEAM_ROLE_DEFINITIONS: Readonly<Record<TeamRole, TeamRoleDefinition>> = {
   contributor: {
     name: 'Contributor',
+    desc: "Contributors can view and act on events, as well as view most other data within the team's projects.",
+    isMinimumRoleFor: null,
     scopes: ['event:read', 'event:write', 'project:releases', 'project:read', 'org:read', 'member:read', 'team:read', 'alerts:read'],
   },
   admin: {
     name: 'Team Admin',
+    desc: "Admin privileges on the team. They can create and remove projects, and can manage the team's memberships.",
+    isMinimumRoleFor: 'admin',
     scopes: [
       'event:read', 'event:write', 'event:admin', 'org:read', 'member:read', 'project:read', 'project:write',
       'project:admin', 'project:releases', 'team:read', 'team:write', 'team:admin', 'org:integrations',

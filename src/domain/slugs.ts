@@ -12,6 +12,8 @@ export const ORG_SLUG_ERROR = 'Enter a valid slug consisting of letters, numbers
 
 export const PROJECT_SLUG_MAX_LENGTH = 100;
 export const ORG_SLUG_MAX_LENGTH = 50;
+/** DEFAULT_SLUG_MAX_LENGTH (S:src/sentry/db/models/fields/slug.py). */
+export const TEAM_SLUG_MAX_LENGTH = 50;
 /** `Project.save()` derives a slug from the name with max_length=50. */
 export const DERIVED_SLUG_MAX_LENGTH = 50;
 

@@ -5,12 +5,16 @@
 import type { FastifyRequest } from 'fastify';
 import type { OrgAccess } from '../services/access.ts';
 import type { Principal } from '../services/principal.ts';
-import type { OrganizationRow, ProjectKeyRow, ProjectRow } from '../storage/schema.ts';
+import type { OrganizationRow, ProjectKeyRow, ProjectRow, TeamRow } from '../storage/schema.ts';
 
 export interface OrgContext {
   principal: Principal;
   organization: OrganizationRow;
   access: OrgAccess;
+}
+
+export interface TeamContext extends OrgContext {
+  team: TeamRow;
 }
 
 export interface ProjectContext extends OrgContext {
@@ -23,6 +27,7 @@ declare module 'fastify' {
     principal: Principal | undefined;
     orgContext: OrgContext | undefined;
     projectContext: ProjectContext | undefined;
+    teamContext: TeamContext | undefined;
     projectKey: ProjectKeyRow | undefined;
   }
   interface FastifyContextConfig {
@@ -34,6 +39,11 @@ declare module 'fastify' {
 export function orgContext(request: FastifyRequest): OrgContext {
   if (!request.orgContext) throw new Error('route has no organization guard');
   return request.orgContext;
+}
+
+export function teamContext(request: FastifyRequest): TeamContext {
+  if (!request.teamContext) throw new Error('route has no team guard');
+  return request.teamContext;
 }
 
 export function projectContext(request: FastifyRequest): ProjectContext {

@@ -77,6 +77,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (known) {
       if (known.status >= 500) request.log.error({ err: error }, known.message);
       reply.code(known.status).headers(known.headers);
+      if (known.body === undefined) return reply.send();
       // A bare string body (Sentry's "Invalid origin: …") is still JSON on the wire.
       if (typeof known.body === 'string') {
         if (!reply.hasHeader('content-type')) reply.type('application/json');

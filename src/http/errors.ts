@@ -26,6 +26,13 @@ export const ERRORS = {
     description: 'A project query parameter is not a number.',
     detail: 'Invalid project parameter. Values must be numbers.',
   },
+  invalid_stats_period: {
+    status: 400,
+    description: 'statsPeriod is not one Sentry knows (legacy error envelope).',
+  },
+  invalid_id_query: { status: 400, description: "An id: filter that is not a number (legacy error envelope)." },
+  invalid_team_id_query: { status: 400, description: 'An id: filter that is not a number.', detail: 'Invalid id value' },
+  user_required: { status: 400, description: 'Only a user may do this (an empty body, as Sentry answers).' },
   json_parse_error: { status: 400, description: 'The body is not valid JSON.', detail: (m) => `JSON parse error - ${m}` },
   invalid_origin: { status: 400, description: 'The Origin is not allowed for this credential.' },
   not_authenticated: {
@@ -46,6 +53,11 @@ export const ERRORS = {
     status: 409,
     description: 'The slug is taken.',
     detail: 'A project with this slug already exists.',
+  },
+  team_slug_exists: {
+    status: 409,
+    description: 'The team slug is taken.',
+    detail: 'A team with this slug already exists.',
   },
   payload_too_large: { status: 413, description: 'The body is too large.', detail: 'Request body is too large.' },
   request_timeout: { status: 408, description: 'The request took too long to arrive.', detail: 'Request timed out.' },
@@ -122,4 +134,28 @@ export function insufficientScope(required: readonly string[]): ApiError {
 /** Sentry renders this one as a bare JSON string. */
 export function invalidOrigin(origin: string): ApiError {
   return new ApiError('invalid_origin', 400, `Invalid origin: ${origin}`);
+}
+
+/** Sentry's organization project list reports bad parameters in this older envelope. */
+function legacyParamError(code: 'invalid_stats_period' | 'invalid_id_query', message: string): ApiError {
+  return new ApiError(code, 400, { error: { params: { stats_period: { message } } } });
+}
+
+export function invalidStatsPeriod(choices: string): ApiError {
+  return legacyParamError('invalid_stats_period', `Invalid stats_period. Valid choices are ${choices}`);
+}
+
+export function invalidIdQuery(): ApiError {
+  return legacyParamError('invalid_id_query', "All 'id' values must be integers.");
+}
+
+/** 409 for a taken team slug: DRF's non-field error and the detail, both (organization_teams.py). */
+export function teamSlugExists(): ApiError {
+  const detail = ERRORS.team_slug_exists.detail;
+  return new ApiError('team_slug_exists', 409, { non_field_errors: [detail], detail });
+}
+
+/** `Response(status=400)`: no body at all. */
+export function userRequired(): ApiError {
+  return new ApiError('user_required', 400, undefined);
 }

@@ -27,6 +27,44 @@ export const ORG_SCOPES: ScopeMap = {
   DELETE: ['org:admin'],
 };
 
+/** S:src/sentry/core/endpoints/project_details.py RelaxedProjectPermission: PUT checks fields itself. */
+export const RELAXED_PROJECT_SCOPES: ScopeMap = {
+  ...PROJECT_SCOPES,
+  PUT: ['project:read', 'project:write', 'project:admin'],
+};
+
+/** S:src/sentry/core/endpoints/organization_teams.py OrganizationTeamsPermission. */
+export const ORG_TEAMS_SCOPES: ScopeMap = {
+  GET: ['org:read', 'org:write', 'org:admin'],
+  POST: ['org:write', 'org:admin', 'team:write'],
+  PUT: ['org:write', 'org:admin', 'team:write'],
+  DELETE: ['org:admin', 'team:write'],
+};
+
+/** S:src/sentry/core/endpoints/organization_projects.py OrganizationProjectsPermission. */
+export const ORG_PROJECTS_SCOPES: ScopeMap = {
+  GET: ['org:read', 'org:write', 'org:admin'],
+  POST: ['project:read', 'project:write', 'project:admin'],
+  PUT: [],
+  DELETE: [],
+};
+
+/** S:src/sentry/api/bases/team.py TeamPermission. */
+export const TEAM_SCOPES: ScopeMap = {
+  GET: ['team:read', 'team:write', 'team:admin'],
+  POST: ['team:write', 'team:admin'],
+  PUT: ['team:write', 'team:admin'],
+  DELETE: ['team:admin'],
+};
+
+/** S:src/sentry/core/endpoints/team_projects.py TeamProjectPermission. */
+export const TEAM_PROJECT_SCOPES: ScopeMap = {
+  GET: ['project:read', 'project:write', 'project:admin'],
+  POST: ['project:write', 'project:admin', 'org:write', 'org:admin'],
+  PUT: ['project:write', 'project:admin'],
+  DELETE: ['project:admin'],
+};
+
 function methodScopes(map: ScopeMap, method: string): readonly Scope[] {
   // HEAD is answered by the GET handler, so it needs what GET needs.
   const key = method === 'HEAD' ? 'GET' : method;
@@ -43,6 +81,7 @@ function requireScope(request: FastifyRequest, map: ScopeMap): void {
 
 type OrgParams = { org: string };
 type ProjectParams = { org: string; project: string };
+type TeamParams = { org: string; team: string };
 
 async function resolveOrg(services: Services, request: FastifyRequest<{ Params: OrgParams }>, map: ScopeMap) {
   requireScope(request, map);
@@ -58,6 +97,50 @@ export function organizationGuard(services: Services, map: ScopeMap = ORG_SCOPES
     const context = await resolveOrg(services, request as FastifyRequest<{ Params: OrgParams }>, map);
     if (!context.access.hasAnyScope(methodScopes(map, request.method))) throw apiError('permission_denied');
     request.orgContext = context;
+  };
+}
+
+/** `GET /organizations/`: a credential with the scope; which organizations it sees is the route's. */
+export function scopeGuard(map: ScopeMap = ORG_SCOPES): onRequestAsyncHookHandler {
+  return async function guard(request) {
+    requireScope(request, map);
+  };
+}
+
+/** `/users/me/`: any credential; only a user has a "me" (Sentry 404s the others). */
+export function userGuard(): onRequestAsyncHookHandler {
+  return async function guard(request) {
+    const principal = request.principal;
+    if (!principal) throw notAuthenticated();
+    if (principal.kind !== 'user-token') throw apiError('not_found');
+  };
+}
+
+/**
+ * Routes under `/teams/{org}/{team}/…` (TeamEndpoint with TeamPermission): the organization's
+ * scope for the method where the caller reaches the team, or the scope through their role in
+ * the team. With `memberMayCreate`, TeamProjectPermission's rule too: a member of the team with
+ * project:read may POST (create a project on it).
+ */
+export function teamGuard(services: Services, map: ScopeMap = TEAM_SCOPES, options: { memberMayCreate?: boolean } = {}): onRequestAsyncHookHandler {
+  return async function guard(request) {
+    const req = request as FastifyRequest<{ Params: TeamParams }>;
+    const context = await resolveOrg(services, req, map);
+    const team = await services.db.stores.teams.find(context.organization.id, idOrSlug(req.params.team));
+    if (!team) throw apiError('not_found');
+    const allowed = methodScopes(map, request.method);
+    const { access } = context;
+    const reachesTeam = access.hasGlobalAccess || access.hasTeamMembership(team.id);
+    const permitted =
+      (access.hasAnyScope(allowed) && reachesTeam) ||
+      access.hasTeamScope(team.id, allowed) ||
+      (options.memberMayCreate === true &&
+        request.method === 'POST' &&
+        access.hasScope('project:read') &&
+        access.hasTeamMembership(team.id));
+    if (!permitted) throw apiError('permission_denied');
+    request.orgContext = context;
+    request.teamContext = { ...context, team };
   };
 }
 

@@ -25,6 +25,7 @@ export const DRF = {
   invalidPattern: 'This value does not match the required pattern.',
   invalidChoice: (input: string) => `"${input}" is not a valid choice.`,
   notADict: (type: string) => `Invalid data. Expected a dictionary, but got ${type}.`,
+  notAList: (type: string) => `Expected a list of items but got type "${type}".`,
 } as const;
 
 /** The Python type name DRF puts in "Expected a dictionary, but got <type>". */
@@ -62,6 +63,8 @@ export interface CharOptions extends Nullable {
   description?: string;
   /** A regex the trimmed value must match (DRF RegexField). */
   pattern?: RegExp;
+  /** The message when `pattern` does not match (Sentry's slug fields have their own). */
+  patternMessage?: string;
 }
 
 /** DRF CharField (trim_whitespace=True), with the null/surrogate validators DRF adds. */
@@ -69,6 +72,7 @@ export function char(options: CharOptions = {}) {
   return z
     .unknown()
     .transform((value, ctx): string | null => {
+      if (value === undefined) return fail(ctx, DRF.required);
       if (value === null) return options.allowNull ? null : fail(ctx, DRF.null);
       if (typeof value === 'boolean' || !['string', 'number'].includes(typeof value)) {
         return fail(ctx, DRF.invalidString);
@@ -99,7 +103,7 @@ function charProblems(text: string, options: CharOptions): string[] {
   if (text.includes('\u0000')) problems.push(DRF.nullCharacters);
   const surrogate = loneSurrogate(text);
   if (surrogate !== undefined) problems.push(DRF.surrogate(surrogate));
-  if (options.pattern && !options.pattern.test(text)) problems.push(DRF.invalidPattern);
+  if (options.pattern && !options.pattern.test(text)) problems.push(options.patternMessage ?? DRF.invalidPattern);
   return problems;
 }
 
@@ -124,6 +128,7 @@ export function integer(options: IntegerOptions = {}) {
   return z
     .unknown()
     .transform((value, ctx): number | null => {
+      if (value === undefined) return fail(ctx, DRF.required);
       if (value === null) return options.allowNull ? null : fail(ctx, DRF.null);
       if (value === '' && options.emptyAsNull) return null;
       const parsed = parseInteger(value);
@@ -162,6 +167,7 @@ export function boolean(options: Nullable & { description?: string } = {}) {
   return z
     .unknown()
     .transform((value, ctx): boolean | null => {
+      if (value === undefined) return fail(ctx, DRF.required);
       if (value === null) return options.allowNull ? null : fail(ctx, DRF.null);
       if (TRUE_VALUES.has(value)) return true;
       if (FALSE_VALUES.has(value)) return false;
@@ -183,6 +189,7 @@ export function choice<const T extends readonly [string, ...string[]]>(
   return z
     .unknown()
     .transform((value, ctx): T[number] | null => {
+      if (value === undefined) return fail(ctx, DRF.required);
       if (value === null) return options.allowNull ? null : fail(ctx, DRF.null);
       const text = pythonStr(value);
       if (!allowed.has(text)) return fail(ctx, DRF.invalidChoice(text));
@@ -194,6 +201,24 @@ export function choice<const T extends readonly [string, ...string[]]>(
       ...(options.allowNull ? { nullable: true } : {}),
       ...(options.description ? { description: options.description } : {}),
     });
+}
+
+/**
+ * DRF ListField(child=…): a list whose items each pass `child`; an item's errors are reported
+ * under its index, `{"field": {"0": ["…"]}}`.
+ */
+export function list<T extends z.ZodType>(child: T, options: { description?: string } = {}) {
+  return z
+    .unknown()
+    .transform((value, ctx): unknown[] => {
+      if (value === undefined) return fail(ctx, DRF.required);
+      if (value === null) return fail(ctx, DRF.null);
+      // DRF treats a str or a dict as "not a list" too.
+      if (!Array.isArray(value)) return fail(ctx, DRF.notAList(pythonTypeName(value)));
+      return value;
+    })
+    .pipe(z.array(child))
+    .meta({ type: 'array', ...(options.description ? { description: options.description } : {}) });
 }
 
 /**

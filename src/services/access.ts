@@ -31,10 +31,12 @@ export class OrgAccess {
     private readonly ceiling: ReadonlySet<Scope>,
     readonly role: OrgRole | null,
     readonly isSuperuser: boolean,
+    /** The user acting, or null for an organization credential (Sentry's AnonymousUser). */
+    readonly userId: number | null = null,
   ) {}
 
-  static none(organization: OrganizationRow): OrgAccess {
-    return new OrgAccess(organization, new Set(), false, new Map(), new Set(), null, false);
+  static none(organization: OrganizationRow, userId: number | null = null): OrgAccess {
+    return new OrgAccess(organization, new Set(), false, new Map(), new Set(), null, false, userId);
   }
 
   hasScope(scope: Scope): boolean {
@@ -65,6 +67,18 @@ export class OrgAccess {
     return scopes;
   }
 
+  hasTeamMembership(teamId: number): boolean {
+    return this.teamRoles.has(teamId);
+  }
+
+  /** Sentry's `has_team_scope`: a scope the caller's role in that team grants, within their credential. */
+  hasTeamScope(teamId: number, scopes: readonly Scope[]): boolean {
+    const role = this.teamRoles.get(teamId);
+    if (!role) return false;
+    const granted = TEAM_ROLE_DEFINITIONS[role].scopes;
+    return scopes.some((s) => granted.includes(s) && this.ceiling.has(s));
+  }
+
   /** Sentry's `has_any_project_scope`: needs access to the project first. */
   hasAnyProjectScope(projectTeamIds: readonly number[], scopes: readonly Scope[]): boolean {
     if (!this.hasProjectAccess(projectTeamIds)) return false;
@@ -83,10 +97,13 @@ export class AccessService {
       if (principal.organizationId !== organization.id) return OrgAccess.none(organization);
       return new OrgAccess(organization, ceiling, true, new Map(), ceiling, null, false);
     }
-    const member = await this.stores.members.find(organization.id, principal.user.id);
+    const userId = principal.user.id;
+    const member = await this.stores.members.find(organization.id, userId);
     const superuser = isSuperuser(principal);
     if (!member) {
-      return superuser ? new OrgAccess(organization, ceiling, true, new Map(), ceiling, null, true) : OrgAccess.none(organization);
+      return superuser
+        ? new OrgAccess(organization, ceiling, true, new Map(), ceiling, null, true, userId)
+        : OrgAccess.none(organization, userId);
     }
     const role: OrgRole = isOrgRole(member.role) ? member.role : 'member';
     const definition = ORG_ROLE_DEFINITIONS[role];
@@ -97,6 +114,6 @@ export class AccessService {
       teamRoles.set(membership.teamId, higherTeamRole(own, definition.minimumTeamRole));
     }
     const globalAccess = superuser || definition.isGlobal || organization.open_membership === 1;
-    return new OrgAccess(organization, scopes, globalAccess, teamRoles, ceiling, role, superuser);
+    return new OrgAccess(organization, scopes, globalAccess, teamRoles, ceiling, role, superuser, userId);
   }
 }

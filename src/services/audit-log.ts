@@ -17,6 +17,8 @@ const NOTES: Readonly<Record<AuditEvent, (d: Data) => string>> = {
   'org.create': () => 'created the organization',
   'team.create': (d) => `created team ${String(d.slug)}`,
   'project.add': (d) => `created project ${String(d.slug)}`,
+  'project.edit': (d) => `edited project ${String(d.slug)}`,
+  'project.remove': (d) => `removed project ${String(d.slug)}`,
   'projectkey.add': (d) => `added project key ${String(d.public_key)}`,
   'projectkey.edit': (d) => `edited project key ${String(d.public_key)}`,
   'projectkey.remove': (d) => `removed project key ${String(d.public_key)}`,

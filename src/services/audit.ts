@@ -11,6 +11,8 @@ export type AuditEvent =
   | 'org.create'
   | 'team.create'
   | 'project.add'
+  | 'project.edit'
+  | 'project.remove'
   | 'projectkey.add'
   | 'projectkey.edit'
   | 'projectkey.remove'

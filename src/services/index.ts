@@ -8,6 +8,7 @@ import type { KeySerializer } from './key-serializer.ts';
 import type { OrganizationService } from './organizations.ts';
 import type { ProjectKeyService } from './project-keys.ts';
 import type { ProjectService } from './projects.ts';
+import type { ApiSerializers } from './serializers/index.ts';
 import type { UserService } from './users.ts';
 
 /** Everything the HTTP edge and the CLI call, built once by the composition root. */
@@ -23,4 +24,5 @@ export interface Services {
   organizations: OrganizationService;
   users: UserService;
   keySerializer: KeySerializer;
+  serializers: ApiSerializers;
 }

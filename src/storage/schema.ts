@@ -10,7 +10,7 @@ export interface OrganizationTable {
   id: Id;
   slug: string;
   name: string;
-  /** 0 active (ObjectStatus). */
+  /** ObjectStatus: 0 active, 2 pending deletion. */
   status: ColumnType<number, number | undefined, number>;
   /** `flags.allow_joinleave`: any member may access every project. */
   open_membership: ColumnType<number, number | undefined, number>;
@@ -39,6 +39,19 @@ export interface ProjectTable {
 export interface ProjectTeamTable {
   project_id: number;
   team_id: number;
+}
+
+/** Sentry's ProjectOption: one JSON value per project and key ("mail:subject_prefix", "sentry:token"…). */
+export interface ProjectOptionTable {
+  project_id: number;
+  key: string;
+  value: string;
+}
+
+export interface ProjectBookmarkTable {
+  project_id: number;
+  user_id: number;
+  date_added: string;
 }
 
 export interface UserTable {
@@ -142,6 +155,8 @@ export interface DB {
   teams: TeamTable;
   projects: ProjectTable;
   project_teams: ProjectTeamTable;
+  project_options: ProjectOptionTable;
+  project_bookmarks: ProjectBookmarkTable;
   users: UserTable;
   members: MemberTable;
   team_members: TeamMemberTable;

@@ -4,6 +4,7 @@
  * same services the CLI uses.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -46,21 +47,43 @@ export function testConfig(database: DatabaseConfig, overrides: Partial<Config> 
   };
 }
 
-/**
- * A fresh app on a fresh database; or, given `shared`, another instance on that database (it is
- * then not dropped on close: its creator drops it).
- */
-export async function startHarness(overrides: Partial<Config> = {}, shared?: TestDatabase): Promise<Harness> {
+/** A port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export interface HarnessOptions {
+  /** Another instance on this database (not dropped on close: its creator drops it). */
+  shared?: TestDatabase;
+  /**
+   * PUBLIC_URL is the address the server listens on, for clients that follow the URLs it hands out
+   * (Sentry's CLI sends every request to `links.regionUrl`).
+   */
+  reachablePublicUrl?: boolean;
+}
+
+/** A fresh app on a fresh database (or on `options.shared`), listening on loopback. */
+export async function startHarness(overrides: Partial<Config> = {}, options: HarnessOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'clientkeys-test-'));
+  const shared = options.shared;
   const database = shared ?? (await createTestDatabase(dir));
-  const config = testConfig(database.config, overrides);
+  const port = options.reachablePublicUrl ? await freePort() : 0;
+  const config = testConfig(database.config, {
+    ...overrides,
+    ...(options.reachablePublicUrl ? { port, publicUrl: `http://127.0.0.1:${port}` } : {}),
+  });
   const services = createServices(config);
   await services.db.migrate();
   // Production's logger settings (redaction included), at the most verbose level, into the file the
   // end-of-run secrets check reads.
   const logger = { ...(loggerOptions({ ...config, logLevel: 'trace' }) as object), stream: logStream('harness') };
   const app = await buildApp({ config, services, logger });
-  const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+  const baseUrl = await app.listen({ port, host: '127.0.0.1' });
   return {
     app,
     services,

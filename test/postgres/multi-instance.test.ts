@@ -21,8 +21,8 @@ let token: string;
 
 beforeAll(async () => {
   database = await createTestDatabase(mkdtempSync(join(tmpdir(), 'clientkeys-multi-')));
-  a = await startHarness({}, database);
-  b = await startHarness({}, database);
+  a = await startHarness({}, { shared: database });
+  b = await startHarness({}, { shared: database });
   const seed = new Seed(a.services);
   const org = await seed.org('acme');
   await seed.project(org, 'web');

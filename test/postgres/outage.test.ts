@@ -17,9 +17,7 @@ beforeAll(async () => {
   cluster = await startCluster();
   const url = cluster.url('postgres');
   h = await startHarness({}, {
-    config: { kind: 'postgres', url, poolSize: 5, connectTimeoutMs: 1000 },
-    url,
-    drop: async () => {},
+    shared: { config: { kind: 'postgres', url, poolSize: 5, connectTimeoutMs: 1000 }, url, drop: async () => {} },
   });
   const seed = new Seed(h.services);
   const org = await seed.org('acme');

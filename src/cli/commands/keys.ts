@@ -71,7 +71,7 @@ export function registerKeyCommands(program: Command): void {
     .option('--team <team>', 'the team that owns the project')
     .option('--name <name>', 'display name (defaults to the slug)')
     .option('--platform <platform>', 'e.g. node, python, javascript-react')
-    .option('--json', 'print the project and its Default key as JSON')
+    .option('--json', 'print the project (as the API shows it) and its Default key as JSON')
     .action((path: string, opts: { team?: string; name?: string; platform?: string; json?: boolean }) =>
       withServices(async (ctx) => {
         const [orgRef, slug] = splitPath(path, 'project-slug');
@@ -85,7 +85,21 @@ export function registerKeyCommands(program: Command): void {
           throw new CliError(result.reason === 'invalid_slug' ? `invalid project slug "${slug}": ${SLUG_ERROR}` : `project "${org.slug}/${slug}" already exists`);
         }
         const key = serializer(ctx)(result.defaultKey);
-        if (opts.json) return printJson({ id: String(result.project.id), slug: result.project.slug, name: result.project.name, platform: result.project.platform, defaultKey: key });
+        if (opts.json) {
+          // The project's fields as the API shows them to anyone (not those that depend on who asks).
+          const teamRef = team && { id: String(team.id), slug: team.slug, name: team.name };
+          return printJson({
+            id: String(result.project.id),
+            slug: result.project.slug,
+            name: result.project.name,
+            platform: result.project.platform,
+            dateCreated: result.project.date_created,
+            status: 'active',
+            team: teamRef ?? null,
+            teams: teamRef ? [teamRef] : [],
+            defaultKey: key,
+          });
+        }
         print(`created project ${org.slug}/${result.project.slug} (id ${result.project.id})${team ? ` for team ${team.slug}` : ''}`);
         print(`its Default key's DSN: ${key.dsn.public}`);
       }),

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import type { Dialect } from '../dialect.ts';
 import { initial } from './0001-initial.ts';
+import { projectOptionsAndBookmarks } from './0002-project-options-bookmarks.ts';
 import { credentialExpiry } from './0003-credential-expiry.ts';
 
 /**
@@ -10,6 +11,7 @@ import { credentialExpiry } from './0003-credential-expiry.ts';
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001-initial': initial(dialect),
+    '0002-project-options-bookmarks': projectOptionsAndBookmarks(dialect),
     '0003-credential-expiry': credentialExpiry(),
   };
 }

@@ -77,6 +77,11 @@ export class CredentialStore {
     return this.db.selectFrom('api_keys').selectAll().where('organization_id', '=', organizationId).orderBy('id').execute();
   }
 
+  async hasApiKey(organizationId: number): Promise<boolean> {
+    const row = await this.db.selectFrom('api_keys').select('id').where('organization_id', '=', organizationId).executeTakeFirst();
+    return row !== undefined;
+  }
+
   async setApiKeyStatus(id: number, status: number): Promise<void> {
     await this.db.updateTable('api_keys').set({ status }).where('id', '=', id).execute();
   }

@@ -4,7 +4,9 @@ import { AuditLogStore } from './audit-log.ts';
 import { CredentialStore } from './credentials.ts';
 import { MemberStore } from './members.ts';
 import { OrganizationStore } from './organizations.ts';
+import { ProjectBookmarkStore } from './project-bookmarks.ts';
 import { ProjectKeyStore } from './project-keys.ts';
+import { ProjectOptionStore } from './project-options.ts';
 import { ProjectStore } from './projects.ts';
 import { TeamStore } from './teams.ts';
 import { UserStore } from './users.ts';
@@ -13,6 +15,8 @@ export interface Stores {
   organizations: OrganizationStore;
   teams: TeamStore;
   projects: ProjectStore;
+  projectOptions: ProjectOptionStore;
+  projectBookmarks: ProjectBookmarkStore;
   users: UserStore;
   members: MemberStore;
   credentials: CredentialStore;
@@ -26,6 +30,8 @@ export function createStores(db: Kysely<DB>): Stores {
     organizations: new OrganizationStore(db),
     teams: new TeamStore(db),
     projects: new ProjectStore(db),
+    projectOptions: new ProjectOptionStore(db),
+    projectBookmarks: new ProjectBookmarkStore(db),
     users: new UserStore(db),
     members: new MemberStore(db),
     credentials: new CredentialStore(db),

@@ -47,4 +47,19 @@ export class MemberStore {
       .onConflict((oc) => oc.columns(['team_id', 'member_id']).doUpdateSet({ role }))
       .execute();
   }
+
+  /** team id → how many members it has (Sentry's `memberCount`). */
+  async countByTeam(teamIds: readonly number[]): Promise<Map<number, number>> {
+    const counts = new Map<number, number>();
+    if (teamIds.length === 0) return counts;
+    const rows = await this.db
+      .selectFrom('team_members')
+      .select(['team_id', (eb) => eb.fn.countAll<number | string>().as('count')])
+      .where('team_id', 'in', teamIds)
+      .groupBy('team_id')
+      .execute();
+    // PostgreSQL returns count(*) as a string.
+    for (const row of rows) counts.set(row.team_id, Number(row.count));
+    return counts;
+  }
 }

@@ -1,8 +1,18 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { DB, TeamRow, TeamTable } from '../schema.ts';
 import type { IdOrSlug } from './id-or-slug.ts';
+import { icontains } from './like.ts';
 
 export const TEAM_STATUS_ACTIVE = 0;
+
+/** The `query` filters of Sentry's team list; every present field narrows it. */
+export interface TeamFilter {
+  text?: string;
+  slugs?: string[];
+  ids?: number[];
+  /** An unknown query key: Sentry answers an empty list. */
+  none?: boolean;
+}
 
 export class TeamStore {
   constructor(private readonly db: Kysely<DB>) {}
@@ -21,6 +31,39 @@ export class TeamStore {
     return query.executeTakeFirst();
   }
 
+  async slugTaken(organizationId: number, slug: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('teams')
+      .select('id')
+      .where('organization_id', '=', organizationId)
+      .where('slug', '=', slug)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Active teams of an organization by slug, one page (offset/limit) at a time. */
+  page(organizationId: number, filter: TeamFilter, request?: { offset: number; limit: number }): Promise<TeamRow[]> {
+    if (filter.none) return Promise.resolve([]);
+    let query = this.db
+      .selectFrom('teams')
+      .selectAll()
+      .where('organization_id', '=', organizationId)
+      .where('status', '=', TEAM_STATUS_ACTIVE);
+    if (filter.text !== undefined) {
+      const text = filter.text;
+      query = query.where((eb) => eb.or([icontains(eb.ref('name'), text), icontains(eb.ref('slug'), text)]));
+    }
+    if (filter.slugs) query = query.where('slug', 'in', filter.slugs.length ? filter.slugs : ['']);
+    if (filter.ids) query = query.where('id', 'in', filter.ids.length ? filter.ids : [-1]);
+    query = query.orderBy('slug').orderBy('id');
+    return (request ? query.limit(request.limit).offset(request.offset) : query).execute();
+  }
+
+  /** Every active team of an organization, by slug. */
+  list(organizationId: number): Promise<TeamRow[]> {
+    return this.page(organizationId, {});
+  }
+
   /** The teams a project belongs to, oldest first (Sentry's `project.teams`). */
   ofProject(projectId: number): Promise<TeamRow[]> {
     return this.db
@@ -31,5 +74,26 @@ export class TeamStore {
       .where('teams.status', '=', TEAM_STATUS_ACTIVE)
       .orderBy('teams.id')
       .execute();
+  }
+
+  /** project id → its active teams, oldest link first, for several projects at once. */
+  async ofProjects(projectIds: readonly number[]): Promise<Map<number, TeamRow[]>> {
+    const map = new Map<number, TeamRow[]>();
+    if (projectIds.length === 0) return map;
+    const rows = await this.db
+      .selectFrom('teams')
+      .innerJoin('project_teams', 'project_teams.team_id', 'teams.id')
+      .selectAll('teams')
+      .select('project_teams.project_id')
+      .where('project_teams.project_id', 'in', projectIds)
+      .where('teams.status', '=', TEAM_STATUS_ACTIVE)
+      .orderBy('teams.id')
+      .execute();
+    for (const { project_id: projectId, ...team } of rows) {
+      const list = map.get(projectId) ?? [];
+      list.push(team);
+      map.set(projectId, list);
+    }
+    return map;
   }
 }

@@ -1,0 +1,142 @@
+/**
+ * Organizations: `GET /api/0/organizations/` (S:src/sentry/core/endpoints/organization_index.py)
+ * and `GET /api/0/organizations/{org}/` (organization_details.py).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Config } from '../config.ts';
+import { tokenizeQuery } from '../domain/search-query.ts';
+import { orgContext } from '../http/context.ts';
+import { organizationGuard, scopeGuard } from '../http/guards.ts';
+import { linkHeader, readPageParams } from '../http/pagination.ts';
+import { resource } from '../http/resource.ts';
+import { errorResponses, pageQuery, queryParam } from '../schemas/common.ts';
+import { detailedOrganizationSchema, organizationListSchema, organizationSchema } from '../schemas/organization.ts';
+import type { Services } from '../services/index.ts';
+import { isSuperuser, type Principal } from '../services/principal.ts';
+import type { OrganizationFilter } from '../storage/stores/organizations.ts';
+import { absoluteUrl } from './project-keys.ts';
+
+const tags = ['Organizations'];
+const authErrors = ['not_authenticated', 'authentication_failed', 'permission_denied'] as const;
+
+const listQuery = z.object({
+  owner: queryParam.optional().describe('"1" or "true": the organizations you own, with whether you are their only owner.'),
+  query: queryParam.optional().describe('Filters: slug:, id:, status:, email:, member_id:, or text in the name or slug.'),
+  sortBy: queryParam.optional().describe('"members": most members first; otherwise newest first.'),
+  show: queryParam.optional().describe('"all": every organization (superusers only).'),
+  ...pageQuery,
+});
+type ListQuery = z.output<typeof listQuery>;
+
+const ownedListSchema = z.array(z.object({ organization: organizationSchema, singleOwner: z.boolean() }));
+
+const detailQuery = z.object({
+  detailed: queryParam.optional().describe('"0": without the teams and projects.'),
+  include_feature_flags: queryParam.optional().describe('"1": add features and extraOptions.'),
+});
+type DetailQuery = z.output<typeof detailQuery>;
+
+const STATUS_IDS: Readonly<Record<string, number>> = { active: 0, pending_deletion: 1, deletion_in_progress: 2 };
+
+/** The organizations a credential lists: a user's memberships, an organization credential's own. */
+function principalFilter(principal: Principal, show: string | undefined): OrganizationFilter {
+  if (principal.kind !== 'user-token') return { organizationId: principal.organizationId };
+  if (isSuperuser(principal) && show === 'all') return {};
+  return { memberUserId: principal.user.id };
+}
+
+/** The `query` parameter as OrganizationIndexEndpoint reads it; an unknown key matches nothing. */
+function queryFilter(query: string | undefined): OrganizationFilter {
+  const filter: OrganizationFilter = {};
+  for (const [key, values] of Object.entries(query ? tokenizeQuery(query) : {})) {
+    switch (key) {
+      case 'query':
+        filter.text = values.join(' ');
+        break;
+      case 'slug':
+        filter.slugs = values;
+        break;
+      case 'email':
+        filter.memberEmails = values;
+        break;
+      case 'id':
+        filter.ids = values.filter((v) => /^\d+$/.test(v)).map(Number);
+        break;
+      case 'member_id':
+        filter.memberIds = values.filter((v) => /^\d+$/.test(v)).map(Number);
+        break;
+      case 'status':
+        filter.statuses = values.every((v) => v.toLowerCase() in STATUS_IDS) ? values.map((v) => STATUS_IDS[v.toLowerCase()] as number) : [];
+        break;
+      default:
+        filter.ids = [];
+    }
+  }
+  return filter;
+}
+
+export async function organizationRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
+  const serializer = services.serializers.organization;
+
+  resource(app, '/api/0/organizations/', {
+    GET: {
+      options: {
+        onRequest: scopeGuard(),
+        schema: {
+          tags,
+          summary: 'List Your Organizations',
+          querystring: listQuery,
+          response: {
+            200: z.union([organizationListSchema, ownedListSchema]),
+            ...errorResponses('invalid_cursor', 'per_page_out_of_range', ...authErrors),
+          },
+        },
+      },
+      handler: async (request: FastifyRequest<{ Querystring: ListQuery }>, reply: FastifyReply) => {
+        const principal = request.principal as Principal;
+        const q = request.query;
+        if ((q.owner === '1' || q.owner === 'true') && principal.kind === 'user-token') {
+          const owned = await services.organizations.owned(principal.user.id);
+          return Promise.all(
+            owned.map(async (o) => ({ organization: await serializer.serialize(o.organization, { featureFlags: true }), singleOwner: o.singleOwner })),
+          );
+        }
+        const filter = { ...principalFilter(principal, q.show), ...queryFilter(q.query) };
+        const page = readPageParams(q, 100);
+        const request_ = { cursor: page.cursor, limit: page.perPage };
+        const result =
+          q.sortBy === 'members'
+            ? await services.organizations.listOrganizationsByMembers(filter, request_)
+            : await services.organizations.listOrganizations(filter, request_);
+        const url = absoluteUrl(config, request);
+        reply.header('link', linkHeader(url.path, url.query, result.prev, result.next));
+        return Promise.all(result.results.map((org) => serializer.serialize(org, { featureFlags: false })));
+      },
+    },
+  });
+
+  resource(app, '/api/0/organizations/:org/', {
+    GET: {
+      options: {
+        onRequest: organizationGuard(services),
+        schema: {
+          tags,
+          summary: 'Retrieve an Organization',
+          params: z.object({ org: z.string().describe('The id or slug of the organization.') }),
+          querystring: detailQuery,
+          response: {
+            200: z.union([detailedOrganizationSchema, organizationSchema]),
+            ...errorResponses(...authErrors, 'not_found'),
+          },
+        },
+      },
+      handler: async (request: FastifyRequest<{ Querystring: DetailQuery }>) => {
+        const { organization, access } = orgContext(request);
+        const featureFlags = (request.query.include_feature_flags ?? '0') !== '0';
+        if (!access.hasScope('org:read')) return serializer.serialize(organization, { featureFlags, access });
+        return serializer.detailed(organization, access, { featureFlags, projectsAndTeams: (request.query.detailed ?? '1') !== '0' });
+      },
+    },
+  });
+}

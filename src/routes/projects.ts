@@ -1,0 +1,245 @@
+/**
+ * Projects: an organization's list (`/organizations/{org}/projects/`, S:src/sentry/core/
+ * endpoints/organization_projects.py) and one project (`/projects/{org}/{project}/`,
+ * project_details.py: retrieve, update, delete).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Config } from '../config.ts';
+import { tokenizeQuery } from '../domain/search-query.ts';
+import { clientIp, orgContext, projectContext } from '../http/context.ts';
+import { apiError, invalidIdQuery, invalidStatsPeriod, userRequired, validationError } from '../http/errors.ts';
+import { ORG_PROJECTS_SCOPES, organizationGuard, projectGuard, RELAXED_PROJECT_SCOPES } from '../http/guards.ts';
+import { linkHeader, readPageParams } from '../http/pagination.ts';
+import { resource } from '../http/resource.ts';
+import { emptyBody, errorResponses, pageQuery, queryParam } from '../schemas/common.ts';
+import {
+  ADMIN_PROJECT_FIELDS,
+  detailedProjectSchema,
+  projectSummaryListSchema,
+  updateProjectBody,
+  type UpdateProjectBody,
+} from '../schemas/project.ts';
+import type { Services } from '../services/index.ts';
+import { actorOf, type Principal } from '../services/principal.ts';
+import { viewerOf } from '../services/serializers/index.ts';
+import type { ProjectFilter } from '../storage/stores/projects.ts';
+import { absoluteUrl } from './project-keys.ts';
+
+const tags = ['Projects'];
+const authErrors = ['not_authenticated', 'authentication_failed', 'permission_denied', 'not_found'] as const;
+
+const repeated = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
+
+const STATS_PERIODS = ['', '1h', '24h', '7d', '14d', '30d', '90d'];
+
+const listQuery = z.object({
+  query: queryParam.optional().describe('Filters: id:, slug:, team:, !team:, is_member:1, or text in the name or slug.'),
+  statsPeriod: queryParam.optional().describe("Accepted and checked; clientkeys has no event statistics."),
+  collapse: repeated.optional().describe('"latestDeploys" leaves that field out.'),
+  all_projects: queryParam.optional().describe('"1": every project, unpaginated.'),
+  ...pageQuery,
+});
+type ListQuery = z.output<typeof listQuery>;
+
+const projectParams = z.object({
+  org: z.string().describe('The id or slug of the organization.'),
+  project: z.string().describe('The id or slug of the project.'),
+});
+
+const detailQuery = z.object({
+  collapse: repeated.optional().describe('Accepted and ignored, as Sentry does ("organization" stays).'),
+  include: queryParam.optional().describe('"stats": add stats.unresolved.'),
+  expand: repeated.optional().describe('"hasAlertIntegration": add hasAlertIntegrationInstalled.'),
+});
+type DetailQuery = z.output<typeof detailQuery>;
+
+/** The `query` parameter as OrganizationProjectsEndpoint reads it; an unknown key matches nothing. */
+function queryFilter(query: string | undefined, principal: Principal): ProjectFilter {
+  const filter: ProjectFilter = {};
+  for (const [key, values] of Object.entries(query ? tokenizeQuery(query) : {})) {
+    switch (key) {
+      case 'query':
+        filter.text = values.join(' ');
+        break;
+      case 'id':
+        if (!values.every((v) => /^\d+$/.test(v))) throw invalidIdQuery();
+        filter.ids = values.map(Number);
+        break;
+      case 'slug':
+        filter.slugs = values;
+        break;
+      case 'team':
+        filter.teamSlugs = values;
+        break;
+      case '!team':
+        filter.notTeamSlugs = values;
+        break;
+      case 'is_member':
+        // An organization credential is nobody's member: nothing matches.
+        if (principal.kind === 'user-token') filter.memberUserId = principal.user.id;
+        else filter.none = true;
+        break;
+      default:
+        filter.none = true;
+    }
+  }
+  return filter;
+}
+
+export async function projectRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
+  const serializers = services.serializers;
+
+  resource(app, '/api/0/organizations/:org/projects/', {
+    GET: {
+      options: {
+        onRequest: organizationGuard(services, ORG_PROJECTS_SCOPES),
+        schema: {
+          tags: ['Organizations'],
+          summary: "List an Organization's Projects",
+          params: z.object({ org: z.string().describe('The id or slug of the organization.') }),
+          querystring: listQuery,
+          response: {
+            200: projectSummaryListSchema,
+            ...errorResponses('invalid_cursor', 'invalid_stats_period', ...authErrors),
+          },
+        },
+      },
+      handler: async (request: FastifyRequest<{ Querystring: ListQuery }>, reply: FastifyReply) => {
+        const { organization, access, principal } = orgContext(request);
+        const q = request.query;
+        if (q.statsPeriod !== undefined && !STATS_PERIODS.includes(q.statsPeriod)) {
+          throw invalidStatsPeriod("'', '1h', '24h', '7d', '14d', '30d', and '90d'");
+        }
+        const filter = queryFilter(q.query, principal);
+        // Organization credentials see the projects that belong to a team; users every project.
+        if (principal.kind !== 'user-token') filter.withTeam = true;
+        const bookmarkedBy = principal.kind === 'user-token' ? principal.user.id : undefined;
+        const viewer = viewerOf(access);
+        const latestDeploys = !(q.collapse ?? []).includes('latestDeploys');
+        if (q.all_projects === '1') {
+          const rows = await services.projects.listAll(organization, filter, {});
+          return serializers.project.summary(rows, viewer, { latestDeploys });
+        }
+        const page = readPageParams(q, 100);
+        const result = await services.projects.list(organization, filter, bookmarkedBy === undefined ? {} : { bookmarkedBy }, {
+          cursor: page.cursor,
+          limit: page.perPage,
+        });
+        const url = absoluteUrl(config, request);
+        reply.header('link', linkHeader(url.path, url.query, result.prev, result.next));
+        return serializers.project.summary(result.results, viewer, { latestDeploys });
+      },
+    },
+  });
+
+  const guard = projectGuard(services, RELAXED_PROJECT_SCOPES);
+  const detailed = async (request: FastifyRequest) => {
+    const { organization, access, project } = projectContext(request);
+    const org = await serializers.organization.serialize(organization, { featureFlags: true });
+    return serializers.project.detailed(project, viewerOf(access), org);
+  };
+
+  /**
+   * Before the body is read, as ProjectDetailsEndpoint.put: only a user may update; a caller
+   * without project:write/admin (on the organization or through a team) may send only
+   * `isBookmarked`, any other field set is a 403.
+   */
+  const updateChecks = async (request: FastifyRequest) => {
+    const { principal, access, teamIds } = projectContext(request);
+    if (principal.kind !== 'user-token') throw userRequired();
+    const elevated = access.hasAnyScope(['project:write', 'project:admin']) || access.hasAnyProjectScope(teamIds, ['project:write', 'project:admin']);
+    const body = request.body;
+    if (!elevated && body && typeof body === 'object') {
+      const raw = body as Record<string, unknown>;
+      if (ADMIN_PROJECT_FIELDS.some((f) => isTruthy(raw[f]))) throw apiError('permission_denied');
+    }
+  };
+
+  resource(app, '/api/0/projects/:org/:project/', {
+    GET: {
+      options: {
+        onRequest: guard,
+        schema: {
+          tags,
+          summary: 'Retrieve a Project',
+          params: projectParams,
+          querystring: detailQuery,
+          response: { 200: detailedProjectSchema, ...errorResponses(...authErrors) },
+        },
+      },
+      handler: async (request: FastifyRequest<{ Querystring: DetailQuery }>) => {
+        const json = await detailed(request);
+        const include = new Set((request.query.include ?? '').split(',').filter(Boolean));
+        // No events reach clientkeys, so no project has an unresolved issue or an alert integration.
+        if (include.has('stats')) json.stats = { unresolved: 0 };
+        if ((request.query.expand ?? []).includes('hasAlertIntegration')) json.hasAlertIntegrationInstalled = false;
+        return json;
+      },
+    },
+    PUT: {
+      options: {
+        onRequest: guard,
+        preValidation: updateChecks,
+        schema: {
+          tags,
+          summary: 'Update a Project',
+          params: projectParams,
+          body: updateProjectBody,
+          response: { 200: detailedProjectSchema, ...errorResponses('validation', ...authErrors) },
+        },
+      },
+      handler: async (request: FastifyRequest<{ Body: UpdateProjectBody }>) => {
+        const { project, principal } = projectContext(request);
+        const body = request.body;
+        const userId = (principal as Extract<Principal, { kind: 'user-token' }>).user.id;
+        const result = await services.projects.update(
+          project,
+          {
+            name: body.name ?? undefined,
+            slug: body.slug ?? undefined,
+            platform: body.platform,
+            subjectPrefix: body.subjectPrefix ?? undefined,
+            subjectTemplate: body.subjectTemplate ?? undefined,
+            resolveAge: body.resolveAge,
+            highlightContext: body.highlightContext,
+            highlightTags: body.highlightTags as string[] | undefined,
+            bookmark: typeof body.isBookmarked === 'boolean' ? { userId, value: body.isBookmarked } : undefined,
+          },
+          actorOf(principal, clientIp(request)),
+        );
+        if (!result.ok) {
+          throw validationError({
+            slug: [result.reason === 'slug_reserved' ? `The slug "${body.slug}" is reserved and not allowed.` : `Another project (${result.otherName}) is already using that slug`],
+          });
+        }
+        request.projectContext = { ...projectContext(request), project: result.project };
+        return detailed(request);
+      },
+    },
+    DELETE: {
+      options: {
+        onRequest: guard,
+        schema: {
+          tags,
+          summary: 'Delete a Project',
+          description: 'Schedules the project for deletion: it and its client keys stop being served at once.',
+          params: projectParams,
+          response: { 204: emptyBody, ...errorResponses(...authErrors) },
+        },
+      },
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        const { project, principal } = projectContext(request);
+        await services.projects.remove(project, actorOf(principal, clientIp(request)));
+        return reply.code(204).send();
+      },
+    },
+  });
+}
+
+/** Python truthiness of a JSON value, for `request.data.get(key)`. */
+function isTruthy(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length > 0;
+  if (value && typeof value === 'object') return Object.keys(value).length > 0;
+  return Boolean(value);
+}

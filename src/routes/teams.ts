@@ -1,0 +1,210 @@
+/**
+ * Teams: an organization's teams (`/organizations/{org}/teams/`, S:src/sentry/core/endpoints/
+ * organization_teams.py), one team (`/teams/{org}/{team}/`, team_details.py) and a team's
+ * projects (`/teams/{org}/{team}/projects/`, team_projects.py: the list, and creating a project,
+ * which gets its "Default" key at once).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Config } from '../config.ts';
+import { tokenizeQuery } from '../domain/search-query.ts';
+import { clientIp, orgContext, teamContext } from '../http/context.ts';
+import { apiError, invalidStatsPeriod, teamSlugExists } from '../http/errors.ts';
+import { ORG_TEAMS_SCOPES, organizationGuard, TEAM_PROJECT_SCOPES, TEAM_SCOPES, teamGuard } from '../http/guards.ts';
+import { linkHeader, readPageParams } from '../http/pagination.ts';
+import { resource } from '../http/resource.ts';
+import { errorResponses, pageQuery, queryParam } from '../schemas/common.ts';
+import { createProjectBody, projectSummaryListSchema, projectSummarySchema, type CreateProjectBody } from '../schemas/project.ts';
+import { createTeamBody, teamListSchema, teamSchema, type CreateTeamBody } from '../schemas/team.ts';
+import type { Services } from '../services/index.ts';
+import { actorOf } from '../services/principal.ts';
+import { viewerOf } from '../services/serializers/index.ts';
+import type { TeamFilter } from '../storage/stores/teams.ts';
+import { absoluteUrl } from './project-keys.ts';
+
+const tags = ['Teams'];
+const authErrors = ['not_authenticated', 'authentication_failed', 'permission_denied', 'not_found'] as const;
+
+const repeated = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
+
+const orgParams = z.object({ org: z.string().describe('The id or slug of the organization.') });
+const teamParams = orgParams.extend({ team: z.string().describe('The id or slug of the team.') });
+
+const listQuery = z.object({
+  detailed: queryParam.optional().describe('"0": without each team\'s projects.'),
+  query: queryParam.optional().describe('Filters: slug:, id:, hasExternalTeams:, or text in the name or slug.'),
+  ...pageQuery,
+});
+type ListQuery = z.output<typeof listQuery>;
+
+const detailQuery = z.object({
+  expand: repeated.optional().describe('"projects", "externalTeams".'),
+  collapse: repeated.optional().describe('"organization" leaves the organization out.'),
+});
+type DetailQuery = z.output<typeof detailQuery>;
+
+const teamProjectsQuery = z.object({
+  statsPeriod: queryParam.optional().describe("Accepted and checked; clientkeys has no event statistics."),
+  ...pageQuery,
+});
+type TeamProjectsQuery = z.output<typeof teamProjectsQuery>;
+
+/** The `query` parameter as OrganizationTeamsEndpoint reads it; an unknown key matches nothing. */
+function queryFilter(query: string | undefined): TeamFilter {
+  const filter: TeamFilter = {};
+  for (const [key, values] of Object.entries(query ? tokenizeQuery(query) : {})) {
+    switch (key) {
+      case 'hasExternalTeams':
+        // No team has external teams here: asking for them matches nothing, excluding them nothing.
+        if (values.includes('true')) filter.none = true;
+        break;
+      case 'query':
+        filter.text = values.join(' ');
+        break;
+      case 'slug':
+        filter.slugs = values;
+        break;
+      case 'id':
+        if (!values.every((v) => /^\s*[+-]?\d+\s*$/.test(v))) throw apiError('invalid_team_id_query');
+        filter.ids = values.map(Number);
+        break;
+      default:
+        filter.none = true;
+    }
+  }
+  return filter;
+}
+
+export async function teamRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
+  const serializers = services.serializers;
+
+  resource(app, '/api/0/organizations/:org/teams/', {
+    GET: {
+      options: {
+        onRequest: organizationGuard(services, ORG_TEAMS_SCOPES),
+        schema: {
+          tags,
+          summary: "List an Organization's Teams",
+          params: orgParams,
+          querystring: listQuery,
+          response: { 200: teamListSchema, ...errorResponses('invalid_cursor', 'invalid_team_id_query', ...authErrors) },
+        },
+      },
+      handler: async (request: FastifyRequest<{ Querystring: ListQuery }>, reply: FastifyReply) => {
+        const { organization, access } = orgContext(request);
+        const detailed = (request.query.detailed ?? '1') !== '0';
+        const page = readPageParams(request.query, 100);
+        const result = await services.organizations.listTeams(organization, queryFilter(request.query.query), {
+          cursor: page.cursor,
+          limit: page.perPage,
+        });
+        const url = absoluteUrl(config, request);
+        reply.header('link', linkHeader(url.path, url.query, result.prev, result.next));
+        return serializers.team.serialize(result.results, viewerOf(access), detailed ? { projects: true, externalTeams: true } : {});
+      },
+    },
+    POST: {
+      options: {
+        onRequest: organizationGuard(services, ORG_TEAMS_SCOPES),
+        schema: {
+          tags,
+          summary: 'Create a New Team',
+          params: orgParams,
+          body: createTeamBody,
+          response: { 201: teamSchema, ...errorResponses('validation', 'team_slug_exists', ...authErrors) },
+        },
+      },
+      handler: async (request: FastifyRequest<{ Body: CreateTeamBody }>, reply: FastifyReply) => {
+        const { organization, principal } = orgContext(request);
+        const creatorUserId = principal.kind === 'user-token' ? principal.user.id : null;
+        const result = await services.organizations.addTeam(
+          organization,
+          { slug: request.body.slug, name: request.body.name, creatorUserId },
+          actorOf(principal, clientIp(request)),
+        );
+        if (!result.ok) throw teamSlugExists();
+        // The creator's membership changes what the team says about them: read access afresh.
+        const access = await services.access.forOrganization(principal, organization);
+        const [json] = await serializers.team.serialize([result.team], viewerOf(access));
+        return reply.code(201).send(json);
+      },
+    },
+  });
+
+  resource(app, '/api/0/teams/:org/:team/', {
+    GET: {
+      options: {
+        onRequest: teamGuard(services, TEAM_SCOPES),
+        schema: {
+          tags,
+          summary: 'Retrieve a Team',
+          params: teamParams,
+          querystring: detailQuery,
+          response: { 200: teamSchema, ...errorResponses(...authErrors) },
+        },
+      },
+      handler: async (request: FastifyRequest<{ Querystring: DetailQuery }>) => {
+        const { team, organization, access } = teamContext(request);
+        const expand = new Set(request.query.expand ?? []);
+        const collapse = new Set(request.query.collapse ?? []);
+        const [json] = await serializers.team.serialize([team], viewerOf(access), {
+          projects: expand.has('projects'),
+          externalTeams: expand.has('externalTeams'),
+          // TeamDetailsEndpoint expands the organization unless it is collapsed.
+          ...(collapse.has('organization') ? {} : { organization: await serializers.organization.serialize(organization, { featureFlags: true }) }),
+        });
+        return json;
+      },
+    },
+  });
+
+  resource(app, '/api/0/teams/:org/:team/projects/', {
+    GET: {
+      options: {
+        onRequest: teamGuard(services, TEAM_PROJECT_SCOPES, { memberMayCreate: true }),
+        schema: {
+          tags,
+          summary: "List a Team's Projects",
+          params: teamParams,
+          querystring: teamProjectsQuery,
+          response: { 200: projectSummaryListSchema, ...errorResponses('invalid_cursor', 'invalid_stats_period', ...authErrors) },
+        },
+      },
+      handler: async (request: FastifyRequest<{ Querystring: TeamProjectsQuery }>, reply: FastifyReply) => {
+        const { team, organization, access } = teamContext(request);
+        const period = request.query.statsPeriod;
+        if (period !== undefined && !['', '24h', '14d', '30d'].includes(period)) throw invalidStatsPeriod("'', '24h', '14d', and '30d'");
+        const page = readPageParams(request.query, 100);
+        const result = await services.projects.listForTeam(organization, team, { cursor: page.cursor, limit: page.perPage });
+        const url = absoluteUrl(config, request);
+        reply.header('link', linkHeader(url.path, url.query, result.prev, result.next));
+        return serializers.project.summary(result.results, viewerOf(access), { latestDeploys: true });
+      },
+    },
+    POST: {
+      options: {
+        onRequest: teamGuard(services, TEAM_PROJECT_SCOPES, { memberMayCreate: true }),
+        schema: {
+          tags: ['Projects'],
+          summary: 'Create a New Project',
+          description: 'The project gets an active "Default" client key in the same transaction.',
+          params: teamParams,
+          body: createProjectBody,
+          response: { 201: projectSummarySchema, ...errorResponses('validation', 'project_slug_exists', ...authErrors) },
+        },
+      },
+      handler: async (request: FastifyRequest<{ Body: CreateProjectBody }>, reply: FastifyReply) => {
+        const { team, organization, access, principal } = teamContext(request);
+        const body = request.body;
+        const result = await services.projects.create(
+          organization,
+          { name: body.name as string, slug: body.slug, platform: body.platform, team },
+          actorOf(principal, clientIp(request)),
+        );
+        if (!result.ok) throw apiError('project_slug_exists');
+        const [json] = await serializers.project.summary([result.project], viewerOf(access), { latestDeploys: true });
+        return reply.code(201).send(json);
+      },
+    },
+  });
+}

@@ -1,0 +1,46 @@
+/**
+ * `GET /api/0/users/{user}/` (S:src/sentry/users/api/endpoints/user_details.py): who the token
+ * belongs to, as DetailedSelfUserSerializer shows them. "me" is the caller; another user's id
+ * needs a superuser.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { apiError } from '../http/errors.ts';
+import { userGuard } from '../http/guards.ts';
+import { resource } from '../http/resource.ts';
+import { errorResponses } from '../schemas/common.ts';
+import { selfUserSchema } from '../schemas/user.ts';
+import type { Services } from '../services/index.ts';
+import { isSuperuser, type Principal } from '../services/principal.ts';
+import { serializeSelfUser } from '../services/user-serializer.ts';
+
+const params = z.object({ user: z.string().describe('"me", or a user id.') });
+
+export async function userRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  resource(app, '/api/0/users/:user/', {
+    GET: {
+      options: {
+        onRequest: userGuard(),
+        schema: {
+          tags: ['Users'],
+          summary: 'Retrieve a User',
+          params,
+          response: { 200: selfUserSchema, ...errorResponses('not_authenticated', 'authentication_failed', 'permission_denied', 'not_found') },
+        },
+      },
+      handler: async (request: FastifyRequest<{ Params: z.output<typeof params> }>) => {
+        const principal = request.principal as Extract<Principal, { kind: 'user-token' }>;
+        const ref = request.params.user;
+        let user = principal.user;
+        if (ref !== 'me' && ref !== String(principal.user.id)) {
+          const other = /^\d+$/.test(ref) ? await services.db.stores.users.byId(Number(ref)) : undefined;
+          if (!other) throw apiError('not_found');
+          if (!isSuperuser(principal)) throw apiError('permission_denied');
+          user = other;
+        }
+        // clientkeys has no user permissions (users.admin…) and no second factor.
+        return { ...serializeSelfUser(user), permissions: [], authenticators: [] };
+      },
+    },
+  });
+}

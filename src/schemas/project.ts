@@ -1,0 +1,213 @@
+/**
+ * Projects on the wire, in the three shapes Sentry's serializers give them
+ * (S:src/sentry/api/serializers/models/project.py): ProjectSerializer (a team's projects),
+ * ProjectSummarySerializer (lists and the created project) and DetailedProjectSerializer (one
+ * project); and the bodies that create and update one.
+ */
+import { z } from 'zod';
+import { CONSOLE_PLATFORMS, isValidPlatform } from '../domain/platforms.ts';
+import { MIXED_SLUG_PATTERN, PROJECT_SLUG_MAX_LENGTH, RESERVED_PROJECT_SLUGS, SLUG_ERROR } from '../domain/slugs.ts';
+import { boolean, char, integer, list, serializer } from './drf.ts';
+
+const insightFlags = {
+  hasInsightsHttp: z.boolean(),
+  hasInsightsDb: z.boolean(),
+  hasInsightsAssets: z.boolean(),
+  hasInsightsAppStart: z.boolean(),
+  hasInsightsScreenLoad: z.boolean(),
+  hasInsightsVitals: z.boolean(),
+  hasInsightsCaches: z.boolean(),
+  hasInsightsQueues: z.boolean(),
+  hasInsightsAgentMonitoring: z.boolean(),
+  hasInsightsMCP: z.boolean(),
+  hasLogs: z.boolean(),
+  hasTraceMetrics: z.boolean(),
+};
+
+/** ProjectSerializerBaseResponse, in Sentry's field order. */
+const baseShape = {
+  id: z.string(),
+  slug: z.string(),
+  name: z.string(),
+  platform: z.string().nullable(),
+  dateCreated: z.string(),
+  isBookmarked: z.boolean(),
+  isMember: z.boolean(),
+  features: z.array(z.string()),
+  firstEvent: z.string().nullable(),
+  firstTransactionEvent: z.boolean(),
+  access: z.array(z.string()).describe("The caller's scopes on the project, from their team roles."),
+  hasAccess: z.boolean(),
+  hasMinifiedStackTrace: z.boolean(),
+  hasMonitors: z.boolean(),
+  hasProfiles: z.boolean(),
+  hasReplays: z.boolean(),
+  hasFeedbacks: z.boolean(),
+  hasFlags: z.boolean(),
+  hasNewFeedbacks: z.boolean(),
+  hasSessions: z.boolean(),
+  ...insightFlags,
+};
+
+const projectOnlyShape = {
+  isInternal: z.boolean(),
+  isPublic: z.boolean(),
+  avatar: z.object({ avatarType: z.string(), avatarUuid: z.string().nullable() }),
+  color: z.string(),
+  status: z.string(),
+};
+
+export const projectSchema = z.object({ ...baseShape, ...projectOnlyShape }).meta({ id: 'Project' });
+
+const teamRef = z.object({ id: z.string(), slug: z.string(), name: z.string() });
+
+export const projectSummarySchema = z
+  .object({
+    team: teamRef.nullable().describe('The first team, or null.'),
+    teams: z.array(teamRef),
+    ...baseShape,
+    environments: z.array(z.string()),
+    eventProcessing: z.object({ symbolicationDegraded: z.boolean() }),
+    platforms: z.array(z.string()),
+    latestRelease: z.object({ version: z.string() }).nullable(),
+    hasUserReports: z.boolean(),
+    latestDeploys: z.record(z.string(), z.record(z.string(), z.string())).nullable().optional().describe('Absent with collapse=latestDeploys.'),
+  })
+  .meta({ id: 'ProjectSummary' });
+
+export const projectSummaryListSchema = z.array(projectSummarySchema);
+
+export const detailedProjectSchema = z
+  .object({
+    ...baseShape,
+    ...projectOnlyShape,
+    team: teamRef.optional().describe('The first team; absent when the project has none.'),
+    teams: z.array(teamRef),
+    latestRelease: z.object({ version: z.string() }).nullable(),
+    options: z.record(z.string(), z.unknown()),
+    digestsMinDelay: z.number().int(),
+    digestsMaxDelay: z.number().int(),
+    subjectPrefix: z.string(),
+    allowedDomains: z.array(z.string()),
+    resolveAge: z.number().int(),
+    dataScrubber: z.boolean(),
+    dataScrubberDefaults: z.boolean(),
+    safeFields: z.array(z.string()),
+    storeCrashReports: z.number().int().nullable(),
+    sensitiveFields: z.array(z.string()),
+    subjectTemplate: z.string(),
+    securityToken: z.string(),
+    securityTokenHeader: z.string().nullable(),
+    verifySSL: z.boolean(),
+    scrubIPAddresses: z.boolean(),
+    scrapeJavaScript: z.boolean(),
+    highlightTags: z.array(z.string()),
+    highlightContext: z.record(z.string(), z.array(z.string())),
+    highlightPreset: z.object({ tags: z.array(z.string()), context: z.record(z.string(), z.array(z.string())) }),
+    groupingConfig: z.string(),
+    groupingEnhancements: z.string(),
+    derivedGroupingEnhancements: z.string(),
+    secondaryGroupingExpiry: z.number().int(),
+    secondaryGroupingConfig: z.string().nullable(),
+    fingerprintingRules: z.string(),
+    organization: z.record(z.string(), z.unknown()).describe('The organization (OrganizationSerializer).'),
+    plugins: z.array(z.record(z.string(), z.unknown())),
+    platforms: z.array(z.string()),
+    processingIssues: z.number().int(),
+    defaultEnvironment: z.string().nullable(),
+    relayPiiConfig: z.string().nullable(),
+    builtinSymbolSources: z.array(z.string()),
+    dynamicSamplingBiases: z
+      .array(z.object({ id: z.string(), active: z.boolean() }))
+      .nullable()
+      .describe('null: clientkeys does no dynamic sampling (Sentry answers null then too).'),
+    eventProcessing: z.object({ symbolicationDegraded: z.boolean() }),
+    symbolSources: z.string(),
+    isDynamicallySampled: z.boolean(),
+    tempestFetchScreenshots: z.boolean(),
+    autofixAutomationTuning: z.string(),
+    seerScannerAutomation: z.boolean(),
+    debugFilesRole: z.string().nullable(),
+    stats: z.object({ unresolved: z.number().int() }).optional().describe('With include=stats.'),
+    hasAlertIntegrationInstalled: z.boolean().optional().describe('With expand=hasAlertIntegration.'),
+  })
+  .meta({ id: 'DetailedProject' });
+
+export type ProjectJson = z.output<typeof projectSchema>;
+export type ProjectSummaryJson = z.output<typeof projectSummarySchema>;
+export type DetailedProjectJson = z.output<typeof detailedProjectSchema>;
+
+const slugField = (options: { allowNull: boolean; description: string }) =>
+  char({
+    maxLength: PROJECT_SLUG_MAX_LENGTH,
+    allowNull: options.allowNull,
+    pattern: MIXED_SLUG_PATTERN,
+    patternMessage: SLUG_ERROR,
+    description: options.description,
+  });
+
+/** `validate_platform`: a platform Sentry knows, or blank/null; on create, no console platform. */
+const platformField = (options: { consoles: boolean }) =>
+  char({ allowNull: true, allowBlank: true, description: 'A platform id, e.g. "node".' }).superRefine((value, ctx) => {
+    if (!value) return;
+    if (!isValidPlatform(value)) ctx.addIssue({ code: 'custom', message: 'Invalid platform' });
+    else if (!options.consoles && CONSOLE_PLATFORMS.has(value)) {
+      ctx.addIssue({ code: 'custom', message: `Console platform '${value}' is not enabled for this organization` });
+    }
+  });
+
+/** ProjectPostSerializer (S:src/sentry/core/endpoints/team_projects.py). */
+export const createProjectBody = serializer({
+  name: char({ maxLength: 50, description: 'The name of the project.' }).superRefine((value, ctx) => {
+    if (value && RESERVED_PROJECT_SLUGS.has(value)) ctx.addIssue({ code: 'custom', message: `The name "${value}" is reserved and not allowed.` });
+  }),
+  slug: slugField({ allowNull: true, description: 'Derived from the name, and made unique, when absent.' }).optional(),
+  platform: platformField({ consoles: false }).optional(),
+  default_rules: boolean({ description: 'Accepted; clientkeys has no alert rules.' }).optional(),
+}).meta({ id: 'CreateProject' });
+
+export type CreateProjectBody = z.output<typeof createProjectBody>;
+
+/** HighlightContextField: `{"context type": ["key", …]}`. */
+const highlightContext = z
+  .unknown()
+  .transform((value, ctx): Record<string, string[]> => {
+    const fail = (message: string) => {
+      ctx.addIssue({ code: 'custom', message, input: undefined });
+      return z.NEVER;
+    };
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return fail('Expected a dictionary.');
+    const result: Record<string, string[]> = {};
+    for (const [key, items] of Object.entries(value)) {
+      if (key === '' || key.includes('\n')) return fail(`Key '${key}' is invalid.`);
+      if (!Array.isArray(items) || !items.every((i) => typeof i === 'string')) {
+        return fail(`Value for '${key}' must be a list of strings.`);
+      }
+      result[key] = [...new Set(items as string[])];
+    }
+    return result;
+  })
+  .meta({ type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } });
+
+/**
+ * The fields of ProjectMemberSerializer (isBookmarked, for project:read) and of
+ * ProjectAdminSerializer that clientkeys stores (S:src/sentry/core/endpoints/project_details.py).
+ */
+export const updateProjectBody = serializer({
+  isBookmarked: boolean({ description: 'Star the project for the caller; needs project:read only.' }).optional(),
+  name: char({ maxLength: 200 }).optional(),
+  slug: slugField({ allowNull: false, description: 'A new slug, unique in the organization.' }).optional(),
+  platform: platformField({ consoles: true }).optional(),
+  subjectPrefix: char({ maxLength: 200, allowBlank: true }).optional(),
+  subjectTemplate: char({ maxLength: 200 }).optional(),
+  resolveAge: integer({ allowNull: true, emptyAsNull: true }).optional(),
+  highlightContext: highlightContext.optional(),
+  highlightTags: list(char()).optional(),
+}).meta({ id: 'UpdateProject' });
+
+export type UpdateProjectBody = z.output<typeof updateProjectBody>;
+
+/** The admin-only fields of the body, for Sentry's "a member sent one" check. */
+export const ADMIN_PROJECT_FIELDS = [
+  'name', 'slug', 'platform', 'subjectPrefix', 'subjectTemplate', 'resolveAge', 'highlightContext', 'highlightTags',
+] as const;

@@ -1,0 +1,287 @@
+/**
+ * Projects over the API: the organization's list (OffsetPaginator, filters, bookmarks first),
+ * one project (retrieve, update, delete) and creating one under a team, with Sentry's answers
+ * for bad input and without half-written data.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChangeEvent } from '../src/changes/bus.ts';
+import { hashedColor } from '../src/domain/colors.ts';
+import { SLUG_ERROR } from '../src/domain/slugs.ts';
+import type { OrganizationRow, TeamRow } from '../src/storage/schema.ts';
+import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
+
+let h: Harness;
+let seed: Seed;
+let org: OrganizationRow;
+let backend: TeamRow;
+let frontend: TeamRow;
+let owner: string;
+let member: string;
+let apiKey: string;
+
+beforeAll(async () => {
+  h = await startHarness();
+  seed = new Seed(h.services);
+  org = await seed.org('acme');
+  backend = await seed.team(org, 'backend');
+  frontend = await seed.team(org, 'frontend');
+  for (const slug of ['alpha', 'bravo', 'charlie']) await seed.project(org, slug, backend);
+  await seed.project(org, 'delta', frontend);
+  await seed.project(org, 'echo'); // no team
+  owner = await seed.caller(org, 'owner@acme.example', 'owner', undefined, backend);
+  member = await seed.caller(org, 'member@acme.example', 'member');
+  apiKey = await seed.apiKey(org, ['org:read', 'project:admin']);
+  const other = await seed.org('globex');
+  await seed.project(other, 'zulu', await seed.team(other, 'ops'));
+});
+afterAll(() => h.close());
+
+const list = (query = '', token = owner) => request(h, 'GET', `/api/0/organizations/acme/projects/${query}`, { token });
+const slugs = (body: { slug: string }[]) => body.map((p) => p.slug);
+
+describe('GET /organizations/{org}/projects/', () => {
+  it('pages by slug with Sentry\'s offset cursors and follows the Link header to the end', async () => {
+    const first = await list('?per_page=2');
+    expect(first.status).toBe(200);
+    expect(slugs(first.body)).toEqual(['alpha', 'bravo']);
+    const link = first.headers.get('link')!;
+    expect(link).toContain('cursor=2:-1:1>; rel="previous"; results="false"; cursor="2:-1:1"');
+    expect(link).toContain('cursor=2:1:0>; rel="next"; results="true"; cursor="2:1:0"');
+
+    const seen = [...slugs(first.body)];
+    let next = /<([^>]+)>; rel="next"; results="true"/.exec(link)?.[1];
+    while (next) {
+      const page = await request(h, 'GET', next.replace('http://testserver', ''), { token: owner });
+      seen.push(...slugs(page.body));
+      next = /<([^>]+)>; rel="next"; results="true"/.exec(page.headers.get('link')!)?.[1];
+    }
+    expect(seen).toEqual(['alpha', 'bravo', 'charlie', 'delta', 'echo']);
+  });
+
+  it('lists the project summary, with teams, and nothing of another organization', async () => {
+    const res = await list();
+    expect(slugs(res.body)).not.toContain('zulu');
+    const alpha = res.body.find((p: { slug: string }) => p.slug === 'alpha');
+    expect(alpha).toMatchObject({
+      team: { id: String(backend.id), slug: 'backend', name: 'backend' },
+      teams: [{ id: String(backend.id), slug: 'backend', name: 'backend' }],
+      isMember: true,
+      hasAccess: true,
+      firstEvent: null,
+      environments: [],
+      latestRelease: null,
+      latestDeploys: null,
+      eventProcessing: { symbolicationDegraded: false },
+    });
+    expect(alpha.access).toContain('project:admin');
+    expect(res.body.find((p: { slug: string }) => p.slug === 'echo').team).toBeNull();
+  });
+
+  it('filters as Sentry does; an unknown filter key matches nothing', async () => {
+    expect(slugs((await list('?query=team:frontend')).body)).toEqual(['delta']);
+    expect(slugs((await list('?query=!team:backend')).body)).toEqual(['delta', 'echo']);
+    expect(slugs((await list('?query=slug:bravo%20slug:echo')).body)).toEqual(['bravo', 'echo']);
+    expect(slugs((await list('?query=HARL')).body)).toEqual(['charlie']);
+    expect(slugs((await list('?query=is_member:1')).body)).toEqual(['alpha', 'bravo', 'charlie']);
+    expect(slugs((await list('?query=color:blue')).body)).toEqual([]);
+    const badId = await list('?query=id:abc');
+    expect(badId.status).toBe(400);
+    expect(badId.body).toEqual({ error: { params: { stats_period: { message: "All 'id' values must be integers." } } } });
+    const badPeriod = await list('?statsPeriod=2w');
+    expect(badPeriod.status).toBe(400);
+    expect(badPeriod.body.error.params.stats_period.message).toMatch(/^Invalid stats_period/);
+  });
+
+  it('collapse=latestDeploys leaves the field out; all_projects=1 lists everything unpaginated', async () => {
+    expect((await list('?collapse=latestDeploys')).body[0]).not.toHaveProperty('latestDeploys');
+    const all = await list('?all_projects=1&per_page=1');
+    expect(slugs(all.body)).toHaveLength(5);
+    expect(all.headers.get('link')).toBeNull();
+  });
+
+  it('an organization API key sees the projects that belong to a team, as nobody\'s member', async () => {
+    const res = await request(h, 'GET', '/api/0/organizations/acme/projects/', { basic: apiKey });
+    expect(slugs(res.body)).toEqual(['alpha', 'bravo', 'charlie', 'delta']);
+    expect(res.body[0]).toMatchObject({ isMember: false, hasAccess: true, access: [] });
+  });
+
+  it('a member without a team reaches the projects through open membership, with contributor scopes', async () => {
+    const res = await list('', member);
+    expect(res.status).toBe(200);
+    expect(res.body[0]).toMatchObject({ isMember: false, hasAccess: true });
+    expect(res.body[0].access).toContain('project:read');
+    expect(res.body[0].access).not.toContain('project:write');
+  });
+});
+
+describe('GET /projects/{org}/{project}/', () => {
+  it('is the detailed project, its organization included even with collapse=organization', async () => {
+    const res = await request(h, 'GET', '/api/0/projects/acme/alpha/?collapse=organization', { token: owner });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      slug: 'alpha',
+      status: 'active',
+      color: hashedColor('alpha'),
+      organization: { slug: 'acme', links: { regionUrl: 'http://testserver' } },
+      team: { slug: 'backend' },
+      subjectPrefix: '[Sentry]',
+      subjectTemplate: '$shortID - $title',
+      allowedDomains: ['*'],
+      dynamicSamplingBiases: null,
+      highlightPreset: { tags: ['handled', 'level', 'url'], context: { trace: ['trace_id'] } },
+    });
+    expect(res.body.securityToken).toMatch(/^[0-9a-f]{32}$/);
+    const again = await request(h, 'GET', '/api/0/projects/acme/alpha/', { token: owner });
+    expect(again.body.securityToken).toBe(res.body.securityToken);
+  });
+
+  it('has no team field for a project without a team; include=stats adds stats', async () => {
+    const res = await request(h, 'GET', '/api/0/projects/acme/echo/?include=stats&expand=hasAlertIntegration', { token: owner });
+    expect(res.body).not.toHaveProperty('team');
+    expect(res.body.teams).toEqual([]);
+    expect(res.body.stats).toEqual({ unresolved: 0 });
+    expect(res.body.hasAlertIntegrationInstalled).toBe(false);
+  });
+
+  it('is found by id as by slug', async () => {
+    const bySlug = await request(h, 'GET', '/api/0/projects/acme/bravo/', { token: owner });
+    const byId = await request(h, 'GET', `/api/0/projects/${org.id}/${bySlug.body.id}/`, { token: owner });
+    expect(byId.body.slug).toBe('bravo');
+  });
+});
+
+describe('PUT /projects/{org}/{project}/', () => {
+  const put = (slug: string, body: unknown, token = owner) => request(h, 'PUT', `/api/0/projects/acme/${slug}/`, { token, body });
+
+  it('renames, changes the slug, platform and settings, and the answer shows them', async () => {
+    const res = await put('charlie', {
+      name: 'Charlie App',
+      slug: 'charlie-app',
+      platform: 'python',
+      subjectPrefix: '[c]',
+      subjectTemplate: '$title',
+      resolveAge: 48,
+      highlightTags: ['release', 'release'],
+      highlightContext: { user: ['id', 'email'] },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      name: 'Charlie App',
+      slug: 'charlie-app',
+      platform: 'python',
+      subjectPrefix: '[c]',
+      subjectTemplate: '$title',
+      resolveAge: 48,
+      highlightTags: ['release', 'release'],
+      highlightContext: { user: ['id', 'email'] },
+    });
+    expect((await request(h, 'GET', '/api/0/projects/acme/charlie/', { token: owner })).status).toBe(404);
+    const entries = await h.services.db.stores.auditLog.list(org.id);
+    expect(entries[0]).toMatchObject({ event: 'project.edit', actor_label: 'owner@acme.example' });
+    await put('charlie-app', { slug: 'charlie' });
+  });
+
+  it('answers Sentry\'s 400s for a taken, reserved or malformed slug and a bad platform', async () => {
+    expect((await put('alpha', { slug: 'bravo' })).body).toEqual({ slug: ['Another project (bravo) is already using that slug'] });
+    expect((await put('alpha', { slug: 'settings' })).body).toEqual({ slug: ['The slug "settings" is reserved and not allowed.'] });
+    expect((await put('alpha', { slug: 'Not Valid' })).body).toEqual({ slug: [SLUG_ERROR] });
+    expect((await put('alpha', { platform: 'cobol' })).body).toEqual({ platform: ['Invalid platform'] });
+    expect((await put('alpha', { highlightTags: 'release' })).body).toEqual({ highlightTags: ['Expected a list of items but got type "str".'] });
+    expect((await request(h, 'GET', '/api/0/projects/acme/alpha/', { token: owner })).body.name).toBe('alpha');
+  });
+
+  it('lets a member bookmark, and refuses them any other field', async () => {
+    const starred = await put('delta', { isBookmarked: true }, member);
+    expect(starred.status).toBe(200);
+    expect(starred.body.isBookmarked).toBe(true);
+    expect(slugs((await list('', member)).body)[0]).toBe('delta');
+    expect((await list()).body[0].slug).toBe('alpha'); // the owner's order is their own
+    const rename = await put('delta', { isBookmarked: false, name: 'Mine now' }, member);
+    expect(rename.status).toBe(403);
+    expect(rename.body).toEqual({ detail: 'You do not have permission to perform this action.' });
+  });
+
+  it('answers an organization credential with an empty 400, as Sentry does', async () => {
+    const res = await request(h, 'PUT', '/api/0/projects/acme/alpha/', { basic: apiKey, body: { name: 'x' } });
+    expect(res.status).toBe(400);
+    expect(res.text).toBe('');
+  });
+});
+
+describe('POST /teams/{org}/{team}/projects/', () => {
+  const create = (body: unknown, token = owner, team = 'backend') => request(h, 'POST', `/api/0/teams/acme/${team}/projects/`, { token, body });
+  const projectCount = async () => (await h.services.db.kysely.selectFrom('projects').select('id').execute()).length;
+
+  it('validates like ProjectPostSerializer, writing nothing', async () => {
+    const before = await projectCount();
+    expect((await create({})).body).toEqual({ name: ['This field is required.'] });
+    expect((await create({ name: 'x'.repeat(51) })).body).toEqual({ name: ['Ensure this field has no more than 50 characters.'] });
+    expect((await create({ name: 'settings' })).body).toEqual({ name: ['The name "settings" is reserved and not allowed.'] });
+    expect((await create({ name: 'x', slug: 'Bad Slug' })).body).toEqual({ slug: [SLUG_ERROR] });
+    expect((await create({ name: 'x', slug: '1234' })).body).toEqual({ slug: [SLUG_ERROR] });
+    expect((await create({ name: 'x', platform: 'cobol' })).body).toEqual({ platform: ['Invalid platform'] });
+    expect((await create({ name: 'x', platform: 'nintendo-switch' })).body).toEqual({
+      platform: ["Console platform 'nintendo-switch' is not enabled for this organization"],
+    });
+    const taken = await create({ name: 'x', slug: 'alpha' });
+    expect(taken.status).toBe(409);
+    expect(taken.body).toEqual({ detail: 'A project with this slug already exists.' });
+    expect(await projectCount()).toBe(before);
+  });
+
+  it('derives the slug from the name, blank platform allowed, and gives exactly one Default key', async () => {
+    const res = await create({ name: 'My Shiny App!', platform: '' });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ slug: 'my-shiny-app', name: 'My Shiny App!', platform: null, team: { slug: 'backend' } });
+    const keys = await request(h, 'GET', '/api/0/projects/acme/my-shiny-app/keys/', { token: owner });
+    expect(keys.body.map((k: { name: string; isActive: boolean }) => [k.name, k.isActive])).toEqual([['Default', true]]);
+  });
+
+  it('lets a member of the team create (project:read and membership); a member of none is refused', async () => {
+    const teamMember = await seed.caller(org, 'dev@acme.example', 'member', undefined, frontend);
+    const res = await create({ name: 'dev-app' }, teamMember, 'frontend');
+    expect(res.status).toBe(201);
+    expect(res.body.access).not.toContain('project:write');
+    expect((await create({ name: 'nope' }, member, 'frontend')).status).toBe(403);
+  });
+
+  it('answers 404 for an unknown team and 403 for a team of another organization', async () => {
+    expect((await create({ name: 'x' }, owner, 'ghost')).status).toBe(404);
+    const res = await request(h, 'POST', '/api/0/teams/globex/ops/projects/', { token: owner, body: { name: 'x' } });
+    expect(res.status).toBe(403);
+  });
+});
+
+describe('DELETE /projects/{org}/{project}/', () => {
+  it('hides the project and its keys at once, tells the change bus after commit, and frees the slug', async () => {
+    const created = await request(h, 'POST', '/api/0/teams/acme/backend/projects/', { token: owner, body: { name: 'doomed' } });
+    const projectId = Number(created.body.id);
+    const events: ChangeEvent[] = [];
+    const unsubscribe = h.services.changes.subscribe((event) => {
+      events.push(event);
+      // After commit: the project is already invisible when listeners hear of it.
+      void h.services.db.stores.projects.find(org.id, { id: projectId }).then((p) => expect(p).toBeUndefined());
+    });
+    const res = await request(h, 'DELETE', '/api/0/projects/acme/doomed/', { token: owner });
+    unsubscribe();
+    expect(res.status).toBe(204);
+    expect(res.text).toBe('');
+    expect(events).toEqual([{ type: 'project', projectId }]);
+    expect((await request(h, 'GET', '/api/0/projects/acme/doomed/', { token: owner })).status).toBe(404);
+    expect((await request(h, 'GET', '/api/0/projects/acme/doomed/keys/', { token: owner })).status).toBe(404);
+    const orgKeys = await request(h, 'GET', '/api/0/organizations/acme/project-keys/?project=-1', { token: owner });
+    expect(orgKeys.body.map((k: { projectId: number }) => k.projectId)).not.toContain(projectId);
+    expect(slugs((await list()).body)).not.toContain('doomed');
+    expect((await h.services.db.stores.auditLog.list(org.id))[0]).toMatchObject({ event: 'project.remove' });
+
+    const reborn = await request(h, 'POST', '/api/0/teams/acme/backend/projects/', { token: owner, body: { name: 'doomed', slug: 'doomed' } });
+    expect(reborn.status).toBe(201);
+    expect(reborn.body.id).not.toBe(String(projectId));
+  });
+
+  it('is refused to a member, with nothing changed', async () => {
+    const res = await request(h, 'DELETE', '/api/0/projects/acme/alpha/', { token: member });
+    expect(res.status).toBe(403);
+    expect((await request(h, 'GET', '/api/0/projects/acme/alpha/', { token: owner })).status).toBe(200);
+  });
+});

@@ -1,0 +1,46 @@
+/** `GET /users/me/`: who a token belongs to (DetailedSelfUserSerializer). */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UserRow } from '../src/storage/schema.ts';
+import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
+
+let h: Harness;
+let ann: UserRow;
+let annToken: string;
+let bobToken: string;
+let rootToken: string;
+let apiKey: string;
+
+beforeAll(async () => {
+  h = await startHarness();
+  const seed = new Seed(h.services);
+  const org = await seed.org('acme');
+  ann = await seed.user('ann@example.com');
+  await seed.member(org, ann, 'owner');
+  annToken = await seed.token(ann, 'org:read');
+  bobToken = await seed.caller(org, 'bob@example.com', 'member');
+  rootToken = await seed.token(await seed.user('root@example.com', { superuser: true }));
+  apiKey = await seed.apiKey(org, ['org:read']);
+});
+afterAll(() => h.close());
+
+describe('GET /users/me/', () => {
+  it('is the token\'s user, whatever its scopes', async () => {
+    const res = await request(h, 'GET', '/api/0/users/me/', { token: annToken });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: String(ann.id), email: 'ann@example.com', username: 'ann@example.com', isSuperuser: false, permissions: [], authenticators: [] });
+    expect((await request(h, 'GET', `/api/0/users/${ann.id}/`, { token: annToken })).body.email).toBe('ann@example.com');
+  });
+
+  it('needs credentials, and a user: an organization credential has no "me"', async () => {
+    expect((await request(h, 'GET', '/api/0/users/me/')).status).toBe(401);
+    const res = await request(h, 'GET', '/api/0/users/me/', { basic: apiKey });
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ detail: 'The requested resource does not exist' });
+  });
+
+  it("shows another user only to a superuser", async () => {
+    expect((await request(h, 'GET', `/api/0/users/${ann.id}/`, { token: bobToken })).status).toBe(403);
+    expect((await request(h, 'GET', `/api/0/users/${ann.id}/`, { token: rootToken })).body.email).toBe('ann@example.com');
+    expect((await request(h, 'GET', '/api/0/users/999999/', { token: rootToken })).status).toBe(404);
+  });
+});
