@@ -40,7 +40,10 @@ export class Database {
 export function openDatabase(config: DatabaseConfig): Database {
   switch (config.kind) {
     case 'sqlite':
-      return new Database(new Kysely<DB>({ dialect: new SqliteDialect({ database: openSqlite(config.path) }) }), 'sqlite');
+      return new Database(
+        new Kysely<DB>({ dialect: new SqliteDialect({ database: new StatementCache(openSqlite(config.path)) }) }),
+        'sqlite',
+      );
     case 'postgres':
       return new Database(new Kysely<DB>({ dialect: new PostgresDialect({ pool: openPool(config) }) }), 'postgres');
   }
@@ -62,6 +65,37 @@ function openPool(config: Extract<DatabaseConfig, { kind: 'postgres' }>): pg.Poo
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
+}
+
+/**
+ * Kysely prepares every query afresh; with SQLite that preparation costs as much as running the
+ * query. The same few query shapes repeat, so their statements are kept (least recently used
+ * dropped past a bound: `in (…)` lists of many lengths make new shapes).
+ */
+class StatementCache {
+  private readonly statements = new Map<string, SQLite.Statement>();
+
+  constructor(
+    private readonly db: SQLite.Database,
+    private readonly max = 500,
+  ) {}
+
+  prepare(sql: string): SQLite.Statement {
+    let statement = this.statements.get(sql);
+    if (statement) {
+      this.statements.delete(sql);
+    } else {
+      statement = this.db.prepare(sql);
+      if (this.statements.size >= this.max) this.statements.delete(this.statements.keys().next().value as string);
+    }
+    this.statements.set(sql, statement);
+    return statement;
+  }
+
+  close(): void {
+    this.statements.clear();
+    this.db.close();
+  }
 }
 
 function openSqlite(path: string): SQLite.Database {
