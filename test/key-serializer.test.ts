@@ -4,9 +4,11 @@ import { KeySerializer } from '../src/services/key-serializer.ts';
 import type { ProjectKeyRow } from '../src/storage/schema.ts';
 import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
 
+/** Sentry's fields in Sentry's order, then clientkeys' rotation fields. */
 const FIELDS = [
   'id', 'name', 'label', 'public', 'secret', 'projectId', 'isActive', 'rateLimit', 'dsn',
   'browserSdkVersion', 'browserSdk', 'dateCreated', 'dynamicSdkLoaderOptions',
+  'dateExpires', 'replacedBy', 'replaces',
 ];
 const DSN_FIELDS = ['secret', 'public', 'csp', 'security', 'minidump', 'nel', 'unreal', 'crons', 'cdn', 'playstation', 'integration', 'otlp_traces', 'otlp_logs'];
 
@@ -24,6 +26,9 @@ function row(overrides: Partial<ProjectKeyRow> = {}): ProjectKeyRow {
     rate_limit_window: null,
     data: '{}',
     use_case: 'user',
+    expires_at: null,
+    replaced_by: null,
+    replaces: null,
     ...overrides,
   };
 }
@@ -54,10 +59,22 @@ describe('KeySerializer', () => {
     expect(nameless.label).toBe('0123456789abcd');
   });
 
-  it('adds useCase last, for superusers only', () => {
+  it("adds useCase after Sentry's other fields, for superusers only, and clientkeys' own fields after it", () => {
     const s = new KeySerializer('http://testserver');
-    expect(Object.keys(s.serialize(row(), { includeUseCase: true })).at(-1)).toBe('useCase');
+    expect(Object.keys(s.serialize(row(), { includeUseCase: true })).slice(-4)).toEqual(['useCase', 'dateExpires', 'replacedBy', 'replaces']);
     expect(s.serialize(row(), { includeUseCase: false })).not.toHaveProperty('useCase');
+  });
+
+  it('shows a key whose overlap has ended as inactive, before any sweep has stored it', () => {
+    const s = new KeySerializer('http://testserver');
+    const rotating = row({ expires_at: '2030-01-01T00:00:00.000000Z', replaced_by: 'b'.repeat(32) });
+    expect(s.serialize(rotating, { includeUseCase: false, now: Date.parse('2029-12-31T23:59:59Z') })).toMatchObject({
+      isActive: true,
+      dateExpires: '2030-01-01T00:00:00.000000Z',
+      replacedBy: 'b'.repeat(32),
+      replaces: null,
+    });
+    expect(s.serialize(rotating, { includeUseCase: false, now: Date.parse('2030-01-01T00:00:01Z') }).isActive).toBe(false);
   });
 });
 

@@ -91,6 +91,13 @@ export const projectKeySchema = z
       hasLogsAndMetrics: z.boolean(),
     }),
     useCase: z.string().optional().describe('Only for superusers.'),
+    // clientkeys' additions, after Sentry's fields.
+    dateExpires: z
+      .string()
+      .nullable()
+      .describe('clientkeys: when the key stops being accepted (the end of a rotation overlap); null if never.'),
+    replacedBy: z.string().nullable().describe('clientkeys: the public key of the key that replaces this one in a rotation.'),
+    replaces: z.string().nullable().describe('clientkeys: the public key of the key this one replaced in a rotation.'),
   })
   .meta({ id: 'ClientKey' });
 

@@ -22,6 +22,11 @@ export function parseKeyData(json: string): KeyData {
   }
 }
 
+/** Active: enabled, and not past the end of a rotation's overlap (stored or not yet swept). */
+export function isKeyActive(row: Pick<ProjectKeyRow, 'status' | 'expires_at'>, now: number): boolean {
+  return row.status === KEY_STATUS.active && (row.expires_at === null || Date.parse(row.expires_at) > now);
+}
+
 export class KeySerializer {
   private readonly endpoint: string;
   private readonly scheme: string;
@@ -39,18 +44,18 @@ export class KeySerializer {
     return `${this.scheme}://${publicKey}@${this.hostAndPath}/${projectId}`;
   }
 
-  serialize(row: ProjectKeyRow, options: { includeUseCase: boolean }): ProjectKeyJson {
+  serialize(row: ProjectKeyRow, options: { includeUseCase: boolean; now?: number }): ProjectKeyJson {
     const data = parseKeyData(row.data);
     const loader = data.dynamicSdkLoaderOptions ?? {};
     const name = row.label || row.public_key.slice(0, 14) || '';
-    const json: ProjectKeyJson = {
+    const sentry = {
       id: row.public_key,
       name,
       label: name,
       public: row.public_key,
       secret: row.secret_key,
       projectId: row.project_id,
-      isActive: row.status === KEY_STATUS.active,
+      isActive: isKeyActive(row, options.now ?? Date.now()),
       rateLimit:
         row.rate_limit_window && row.rate_limit_count
           ? { window: row.rate_limit_window, count: row.rate_limit_count }
@@ -67,8 +72,14 @@ export class KeySerializer {
         hasLogsAndMetrics: loader.hasLogsAndMetrics ?? false,
       },
     };
-    if (options.includeUseCase) json.useCase = row.use_case;
-    return json;
+    return {
+      ...sentry,
+      ...(options.includeUseCase ? { useCase: row.use_case } : {}),
+      // clientkeys' own fields come after all of Sentry's, so Sentry's clients see Sentry's object first.
+      dateExpires: row.expires_at,
+      replacedBy: row.replaced_by,
+      replaces: row.replaces,
+    };
   }
 
   private dsn(pk: string, sk: string, pid: number): ProjectKeyJson['dsn'] {

@@ -133,6 +133,12 @@ export interface ProjectKeyTable {
   /** JSON: browserSdkVersion, dynamicSdkLoaderOptions. */
   data: string;
   use_case: string;
+  /** When the key stops being accepted (the end of a rotation's overlap), or null. */
+  expires_at: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The public key of the key that replaces this one. */
+  replaced_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The public key of the key this one replaces. */
+  replaces: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AuditLogTable {
