@@ -13,9 +13,14 @@ import { registerErrorHandler } from './http/error-handler.ts';
 import { serializerCompiler, validatorCompiler } from './http/zod.ts';
 import { apiIndexRoutes } from './routes/api-index.ts';
 import { healthRoutes } from './routes/health.ts';
+import { ingestRoutes } from './routes/ingest.ts';
+import { jsSdkLoaderRoutes } from './routes/js-sdk-loader.ts';
+import { keyStatsRoutes } from './routes/key-stats.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { openApiRoutes } from './routes/openapi.ts';
 import { organizationProjectKeyRoutes } from './routes/organization-project-keys.ts';
 import { projectKeyRoutes } from './routes/project-keys.ts';
+import { recentEventRoutes } from './routes/recent-events.ts';
 import type { Services } from './services/index.ts';
 import { VERSION } from './version.ts';
 
@@ -77,7 +82,14 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
     await api.register(apiIndexRoutes);
     await api.register(projectKeyRoutes, { services, config });
     await api.register(organizationProjectKeyRoutes, { services, config });
+    await api.register(keyStatsRoutes, { services });
+    await api.register(recentEventRoutes, { services });
   });
+
+  // The DSN endpoints, outside /api/0/: their own body parsing, CORS and error shape.
+  await app.register(ingestRoutes, { services, config });
+  await app.register(jsSdkLoaderRoutes, { services, config });
+  await app.register(metricsRoutes, { services });
 
   await app.register(openApiRoutes);
   await app.register(healthRoutes, { services });

@@ -26,6 +26,11 @@ export const ERRORS = {
     description: 'A project query parameter is not a number.',
     detail: 'Invalid project parameter. Values must be numbers.',
   },
+  invalid_request_data: {
+    status: 400,
+    description: 'since, until or resolution is invalid (Sentry gives one message for every case).',
+    detail: 'Invalid request data',
+  },
   json_parse_error: { status: 400, description: 'The body is not valid JSON.', detail: (m) => `JSON parse error - ${m}` },
   invalid_origin: { status: 400, description: 'The Origin is not allowed for this credential.' },
   not_authenticated: {

@@ -1,11 +1,14 @@
 import type { ChangeBus } from '../changes/bus.ts';
+import type { IngestRuntime } from '../ingest/runtime.ts';
 import type { Database } from '../storage/database.ts';
 import type { AccessService } from './access.ts';
 import type { CredentialService } from './credentials.ts';
 import type { KeySerializer } from './key-serializer.ts';
+import type { KeyStatsService } from './key-stats.ts';
 import type { OrganizationService } from './organizations.ts';
 import type { ProjectKeyService } from './project-keys.ts';
 import type { ProjectService } from './projects.ts';
+import type { RecentEventService } from './recent-events.ts';
 import type { UserService } from './users.ts';
 
 /** Everything the HTTP edge and the CLI call, built once by the composition root. */
@@ -19,4 +22,8 @@ export interface Services {
   organizations: OrganizationService;
   users: UserService;
   keySerializer: KeySerializer;
+  /** The DSN endpoints' gate with its key map, rate limiter and counters. */
+  ingest: IngestRuntime;
+  keyStats: KeyStatsService;
+  recentEvents: RecentEventService;
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { closeServices, createServices } from '../../src/composition.ts';
-import type { Config } from '../../src/config.ts';
+import { DEFAULT_LOADER_SDK_URL, type Config } from '../../src/config.ts';
 import { parseScopeList, type OrgRole, type Scope, type TeamRole } from '../../src/domain/scopes.ts';
 import type { Services } from '../../src/services/index.ts';
 import type { Actor } from '../../src/services/principal.ts';
@@ -37,6 +37,15 @@ export function testConfig(dir: string, overrides: Partial<Config> = {}): Config
     publicUrl: 'http://testserver',
     apiRateLimit: 0,
     logLevel: 'silent',
+    ingest: {
+      maxBodyBytes: 1024 * 1024,
+      rateLimiter: 'memory',
+      redisUrl: undefined,
+      forwardUrl: undefined,
+      forwardQueueSize: 100,
+      statsFlushSeconds: 1,
+    },
+    loader: { sdkUrl: DEFAULT_LOADER_SDK_URL, cdnUrl: '' },
     ...overrides,
   };
 }
@@ -46,6 +55,7 @@ export async function startHarness(overrides: Partial<Config> = {}): Promise<Har
   const config = testConfig(dir, overrides);
   const services = createServices(config);
   await services.db.migrate();
+  await services.ingest.start();
   const app = await buildApp({ config, services });
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   return {

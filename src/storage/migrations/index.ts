@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import type { Dialect } from '../dialect.ts';
 import { initial } from './0001-initial.ts';
+import { ingest } from './0002-ingest.ts';
 
 /**
  * Every schema version, in order. Forward-only: a released migration is never edited, a change is
@@ -9,5 +10,6 @@ import { initial } from './0001-initial.ts';
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001-initial': initial(dialect),
+    '0002-ingest': ingest(dialect),
   };
 }

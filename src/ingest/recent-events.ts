@@ -1,0 +1,124 @@
+/**
+ * The latest accepted requests of each project, so an operator can see that a DSN works. Kept in
+ * memory on the hot path (a few fields and at most 64 KiB of the event), summarised and written to
+ * the database with the stats, where each project keeps its newest RECENT_EVENTS_PER_PROJECT.
+ */
+import { isoNow } from '../domain/time.ts';
+import type { NewRecentEvent } from '../storage/schema.ts';
+import type { RecentEventStore } from '../storage/stores/recent-events.ts';
+
+export const RECENT_EVENTS_PER_PROJECT = 100;
+const MAX_SUMMARY_BYTES = 64 * 1024;
+
+export interface RecentEventInput {
+  projectId: number;
+  publicKey: string;
+  eventId: string | undefined;
+  endpoint: string;
+  itemTypes: string[];
+  size: number;
+  sdk: string | undefined;
+  /** The event's JSON, when the request carried one, to take a title from. */
+  event: Buffer | undefined;
+}
+
+interface Pending {
+  row: NewRecentEvent;
+  event: Buffer | undefined;
+}
+
+export interface EventSummary {
+  platform: string | null;
+  level: string | null;
+  title: string | null;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** A title as Sentry shows one: the last exception's type and value, else the message. */
+export function summarise(event: Buffer | undefined): EventSummary {
+  if (!event) return { platform: null, level: null, title: null };
+  let json: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(event.toString('utf8'));
+    if (!parsed || typeof parsed !== 'object') return { platform: null, level: null, title: null };
+    json = parsed as Record<string, unknown>;
+  } catch {
+    return { platform: null, level: null, title: null };
+  }
+  let title: string | undefined;
+  const exception = json.exception as { values?: unknown } | undefined;
+  const values = Array.isArray(exception?.values) ? exception.values : Array.isArray(exception) ? exception : [];
+  const last = values[values.length - 1] as { type?: unknown; value?: unknown } | undefined;
+  if (last) title = [text(last.type), text(last.value)].filter(Boolean).join(': ') || undefined;
+  if (!title) {
+    const message = json.message as unknown;
+    const logentry = (json.logentry ?? json['sentry.interfaces.Message']) as { formatted?: unknown; message?: unknown } | undefined;
+    title =
+      text(message) ??
+      text((message as { formatted?: unknown } | undefined)?.formatted) ??
+      text(logentry?.formatted) ??
+      text(logentry?.message) ??
+      text(json.transaction) ??
+      text(json.culprit);
+  }
+  return {
+    platform: text(json.platform) ?? null,
+    level: text(json.level) ?? null,
+    title: title ? title.slice(0, 200) : null,
+  };
+}
+
+export class RecentEvents {
+  private pending = new Map<number, Pending[]>();
+
+  constructor(private readonly store: RecentEventStore) {}
+
+  record(input: RecentEventInput): void {
+    let list = this.pending.get(input.projectId);
+    if (!list) {
+      list = [];
+      this.pending.set(input.projectId, list);
+    }
+    list.push({
+      row: {
+        project_id: input.projectId,
+        public_key: input.publicKey,
+        event_id: input.eventId ?? null,
+        received_at: isoNow(),
+        endpoint: input.endpoint,
+        item_types: JSON.stringify(input.itemTypes),
+        size: input.size,
+        sdk: input.sdk ?? null,
+        platform: null,
+        level: null,
+        title: null,
+      },
+      // A copy, so the request's whole body is not kept alive by a slice of it.
+      event: input.event && input.event.length <= MAX_SUMMARY_BYTES ? Buffer.from(input.event) : undefined,
+    });
+    // Older ones would be trimmed on write anyway.
+    if (list.length > RECENT_EVENTS_PER_PROJECT) list.shift();
+  }
+
+  /** This instance's unwritten events of a project, newest first, summarised. */
+  unwritten(projectId: number): NewRecentEvent[] {
+    return (this.pending.get(projectId) ?? []).map(complete).reverse();
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    for (const [projectId, list] of batch) {
+      await this.store.insertMany(list.map(complete));
+      await this.store.trim(projectId, RECENT_EVENTS_PER_PROJECT);
+    }
+  }
+}
+
+function complete(pending: Pending): NewRecentEvent {
+  return { ...pending.row, ...summarise(pending.event) };
+}

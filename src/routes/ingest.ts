@@ -1,0 +1,126 @@
+/**
+ * The DSN endpoints (`/api/{project_id}/envelope/`, `/store/`, …) in their own plugin: any content
+ * type read as raw bytes (what `@sentry/node` sends has none), Relay's CORS, Relay's error shape.
+ * Everything else is the gate's (src/ingest/gate.ts): this module only translates HTTP to it and
+ * its answers back.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config.ts';
+import { INGEST_ENDPOINTS, type IngestEndpoint } from '../ingest/endpoints.ts';
+import { INGEST_ERRORS, ingestErrorBody, ingestFailure, type IngestFailure } from '../ingest/errors.ts';
+import { FORWARDED_HEADERS, type ForwardRequest } from '../ingest/forwarder.ts';
+import type { Services } from '../services/index.ts';
+
+/** relay-server middlewares/cors.rs. */
+const CORS_ALLOW_HEADERS =
+  'x-sentry-auth,x-requested-with,x-forwarded-for,origin,referer,accept,content-type,authentication,authorization,content-encoding,transfer-encoding';
+const CORS_EXPOSE_HEADERS = 'x-sentry-error,x-sentry-rate-limits,retry-after';
+
+/** The one place an ingest refusal becomes an HTTP answer. */
+export function renderIngestError(reply: FastifyReply, failure: IngestFailure): FastifyReply {
+  reply.code(INGEST_ERRORS[failure.code].status);
+  if (failure.headers) reply.headers(failure.headers);
+  return reply.type('application/json').send(JSON.stringify(ingestErrorBody(failure)));
+}
+
+const hyphenated = (id: string) => `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20)}`;
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function forwardOf(request: FastifyRequest, body: Buffer): () => ForwardRequest {
+  return () => {
+    const headers: Record<string, string> = {};
+    for (const name of FORWARDED_HEADERS) {
+      const value = header(request, name);
+      if (value !== undefined) headers[name] = value;
+    }
+    const forwardedFor = header(request, 'x-forwarded-for');
+    headers['x-forwarded-for'] = forwardedFor ? `${forwardedFor}, ${request.ip}` : request.ip;
+    return { url: request.url, method: request.method, headers, body };
+  };
+}
+
+export async function ingestRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
+  const gate = services.ingest.gate;
+
+  // SDKs send envelopes chunked and without a content type; everything is bytes here.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.ingest.maxBodyBytes }, (_request, body, done) => {
+    done(null, body);
+  });
+
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return renderIngestError(reply, ingestFailure('too_large'));
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) return renderIngestError(reply, ingestFailure('invalid_body', { causes: [error.message] }));
+    request.log.error({ err: error }, 'ingest request failed');
+    return reply.code(500).type('application/json').send(JSON.stringify({ detail: 'internal server error' }));
+  });
+
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('access-control-allow-origin', '*');
+    reply.header('access-control-expose-headers', CORS_EXPOSE_HEADERS);
+  });
+
+  gate.onError = (message, error) => app.log.error({ err: error }, message);
+
+  for (const endpoint of INGEST_ENDPOINTS) {
+    for (const url of endpoint.paths) {
+      app.route({ method: [...endpoint.methods], url, schema: { hide: true }, handler: handle(endpoint) });
+      app.route({
+        method: 'OPTIONS',
+        url,
+        schema: { hide: true },
+        handler: async (_request, reply) =>
+          reply
+            .code(200)
+            .header('access-control-allow-methods', endpoint.methods.join(','))
+            .header('access-control-allow-headers', CORS_ALLOW_HEADERS)
+            .header('access-control-max-age', '3600')
+            .send(),
+      });
+    }
+  }
+
+  function handle(endpoint: IngestEndpoint) {
+    return async (request: FastifyRequest, reply: FastifyReply) => {
+      const params = request.params as Record<string, string | undefined>;
+      const queryStart = request.url.indexOf('?');
+      const query = queryStart < 0 ? '' : request.url.slice(queryStart + 1);
+      const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const result = await gate.admit({
+        endpoint,
+        projectId: params.project_id,
+        auth: {
+          xSentryAuth: header(request, 'x-sentry-auth'),
+          authorization: header(request, 'authorization'),
+          query,
+          pathKey: params.sentry_key,
+        },
+        rawBody,
+        contentEncoding: header(request, 'content-encoding'),
+        contentType: header(request, 'content-type'),
+        query: new URLSearchParams(query),
+        params,
+        forward: forwardOf(request, rawBody),
+      });
+      if (!result.ok) return renderIngestError(reply, result);
+      const eventId = result.read.eventId;
+      switch (endpoint.success) {
+        case 'id':
+          return reply.type('application/json').send(eventId ? `{"id":"${eventId}"}` : '{}');
+        case 'text-id':
+          return reply.type('text/plain; charset=utf-8').send(hyphenated(eventId ?? '0'.repeat(32)));
+        case 'empty':
+          return reply.code(200).send();
+        case 'accepted':
+          return reply.code(202).send();
+        case 'created':
+          return reply.code(201).send();
+      }
+    };
+  }
+}
