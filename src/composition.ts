@@ -38,7 +38,13 @@ function rateLimiter(config: Config, db: Database): RateLimiter {
   }
 }
 
-export function createServices(config: Config, db: Database = openDatabase(config.database)): Services {
+export interface ServiceOptions {
+  /** The clock of rate-limit windows and stats buckets (tests pin it). */
+  now?: () => number;
+}
+
+export function createServices(config: Config, db: Database = openDatabase(config.database), options: ServiceOptions = {}): Services {
+  const now = options.now ?? Date.now;
   const changes = new InMemoryChangeBus();
   const metrics = new IngestMetrics();
   const keys = new KeyCache((publicKeys) => db.stores.projectKeys.ingestKeys(publicKeys), changes);
@@ -48,7 +54,7 @@ export function createServices(config: Config, db: Database = openDatabase(confi
     ? new Forwarder(config.ingest.forwardUrl, config.ingest.forwardQueueSize, metrics)
     : undefined;
   const limiter = rateLimiter(config, db);
-  const gate = new IngestGate({ keys, limiter, stats, recent, metrics, forwarder, maxBodyBytes: config.ingest.maxBodyBytes });
+  const gate = new IngestGate({ keys, limiter, stats, recent, metrics, forwarder, maxBodyBytes: config.ingest.maxBodyBytes, now });
   return {
     db,
     changes,
@@ -60,7 +66,7 @@ export function createServices(config: Config, db: Database = openDatabase(confi
     users: new UserService(db),
     keySerializer: new KeySerializer(config.publicUrl, config.loader.cdnUrl),
     ingest: new IngestRuntime({ gate, keys, limiter, stats, recent, metrics, forwarder }, db, config.ingest.statsFlushSeconds),
-    keyStats: new KeyStatsService(db.stores.keyStats, stats),
+    keyStats: new KeyStatsService(db.stores.keyStats, stats, now),
     recentEvents: new RecentEventService(db.stores.recentEvents, recent),
   };
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
-import { closeServices, createServices } from '../../src/composition.ts';
+import { closeServices, createServices, type ServiceOptions } from '../../src/composition.ts';
 import { DEFAULT_LOADER_SDK_URL, type Config } from '../../src/config.ts';
 import { parseScopeList, type OrgRole, type Scope, type TeamRole } from '../../src/domain/scopes.ts';
 import type { Services } from '../../src/services/index.ts';
@@ -50,10 +50,10 @@ export function testConfig(dir: string, overrides: Partial<Config> = {}): Config
   };
 }
 
-export async function startHarness(overrides: Partial<Config> = {}): Promise<Harness> {
+export async function startHarness(overrides: Partial<Config> = {}, options: ServiceOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'clientkeys-test-'));
   const config = testConfig(dir, overrides);
-  const services = createServices(config);
+  const services = createServices(config, undefined, options);
   await services.db.migrate();
   await services.ingest.start();
   const app = await buildApp({ config, services });
