@@ -65,7 +65,7 @@ export function createServices(config: Config, db: Database = openDatabase(confi
     organizations: new OrganizationService(db),
     users: new UserService(db),
     keySerializer: new KeySerializer(config.publicUrl, config.loader.cdnUrl),
-    ingest: new IngestRuntime({ gate, keys, limiter, stats, recent, metrics, forwarder }, db, config.ingest.statsFlushSeconds),
+    ingest: new IngestRuntime({ gate, keys, limiter, stats, recent, metrics, forwarder }, db, config.ingest.statsFlushSeconds, now),
     keyStats: new KeyStatsService(db.stores.keyStats, stats, now),
     recentEvents: new RecentEventService(db.stores.recentEvents, recent),
   };

@@ -34,6 +34,7 @@ export class IngestRuntime {
     readonly parts: IngestParts,
     private readonly db: Database,
     private readonly flushSeconds: number,
+    private readonly now: () => number = Date.now,
   ) {}
 
   get gate(): IngestGate {
@@ -59,7 +60,7 @@ export class IngestRuntime {
   private async writeAll(): Promise<void> {
     await this.db.transaction((stores) => this.parts.stats.flush((deltas) => stores.keyStats.add(deltas)));
     await this.parts.recent.flush();
-    const now = Date.now();
+    const now = this.now();
     if (now - this.lastPrune >= PRUNE_EVERY_MS) {
       this.lastPrune = now;
       const seconds = Math.floor(now / 1000);

@@ -50,8 +50,14 @@ export function testConfig(dir: string, overrides: Partial<Config> = {}): Config
   };
 }
 
-export async function startHarness(overrides: Partial<Config> = {}, options: ServiceOptions = {}): Promise<Harness> {
-  const dir = mkdtempSync(join(tmpdir(), 'clientkeys-test-'));
+export interface HarnessOptions extends ServiceOptions {
+  /** Another harness's directory: a second instance on the same database file, which it leaves in place. */
+  dir?: string;
+}
+
+export async function startHarness(overrides: Partial<Config> = {}, options: HarnessOptions = {}): Promise<Harness> {
+  const shared = options.dir !== undefined;
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'clientkeys-test-'));
   const config = testConfig(dir, overrides);
   const services = createServices(config, undefined, options);
   await services.db.migrate();
@@ -67,7 +73,7 @@ export async function startHarness(overrides: Partial<Config> = {}, options: Ser
     async close() {
       await app.close();
       await closeServices(services);
-      rmSync(dir, { recursive: true, force: true });
+      if (!shared) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
