@@ -17,6 +17,7 @@ const PROJECT_READ = ['project:read', 'project:write', 'project:admin'] as const
 const PROJECT_WRITE = ['project:write', 'project:admin'] as const;
 const PROJECT_ADMIN = ['project:admin'] as const;
 const ORG_READ = ['org:read', 'org:write', 'org:admin'] as const;
+const EVENT_READ = ['event:read', 'event:write', 'event:admin'] as const;
 
 beforeAll(async () => {
   h = await startHarness();
@@ -30,6 +31,7 @@ beforeAll(async () => {
   tokens.owner = await seed.caller(org, 'owner@victim.example', 'owner');
   tokens.member = await seed.caller(org, 'member@victim.example', 'member');
   tokens.noScope = await seed.caller(org, 'narrow@victim.example', 'owner', 'event:read');
+  tokens.projectOnly = await seed.caller(org, 'projects@victim.example', 'owner', 'project:read');
   tokens.foreignOwner = await seed.caller(other, 'owner@intruder.example', 'owner');
   const expiredUser = await seed.user('expired@victim.example');
   await seed.member(org, expiredUser, 'owner');
@@ -52,36 +54,49 @@ function routes(): RouteCase[] {
     { name: 'PUT key', method: 'PUT', path: detail, body: () => ({ name: 'x' }), scopes: PROJECT_WRITE, member: 'forbidden' },
     { name: 'DELETE key', method: 'DELETE', path: detail, scopes: PROJECT_ADMIN, member: 'forbidden' },
     { name: 'GET org keys', method: 'GET', path: () => `/api/0/organizations/${org.slug}/project-keys/`, scopes: ORG_READ, member: 'allowed' },
+    { name: 'GET key stats', method: 'GET', path: () => `${detail()}stats/`, scopes: PROJECT_READ, member: 'allowed' },
+  ];
+}
+
+/** Routes that need event:read, which the narrow token of the main matrix holds. */
+function eventRoutes(): RouteCase[] {
+  return [
+    { name: 'GET recent events', method: 'GET', path: () => `/api/0/projects/${org.slug}/${project.slug}/events/recent/`, scopes: EVENT_READ, member: 'allowed' },
+  ];
+}
+
+/** `foreignKeyScoped`: whether the other organization's API key (project:admin, org:read) holds the routes' scopes. */
+function callers(withoutScope: () => Record<string, string>, foreignKeyScoped = true) {
+  const foreignKey = () => basic(tokens.foreignApiKey!);
+  return [
+    CALLERS.anonymous(),
+    CALLERS.malformed(),
+    CALLERS.emptyBearer(),
+    CALLERS.badBase64(),
+    CALLERS.fixed('unknown token', bearer('sntryu_' + '0'.repeat(64)), 401, 'Invalid token'),
+    CALLERS.fixed('unknown org token', bearer('sntrys_eyJ9_abc'), 401, 'Invalid org token'),
+    CALLERS.fixed('unknown API key', basic('0'.repeat(32)), 401, 'API key is not valid'),
+    CALLERS.fixed('expired token', bearer(tokens.expired!), 401, 'Token expired'),
+    CALLERS.fixed('disabled API key', basic(tokens.disabledKey!), 401, 'Key is disabled'),
+    CALLERS.withoutScope('token without the scope', withoutScope),
+    CALLERS.withoutScope('org auth token (org:ci)', () => bearer(tokens.orgToken!)),
+    CALLERS.foreign('owner of another organization', () => bearer(tokens.foreignOwner!)),
+    foreignKeyScoped
+      ? CALLERS.foreign('API key of another organization', foreignKey)
+      : CALLERS.withoutScope('API key of another organization, without event scopes', foreignKey),
+    CALLERS.member(() => bearer(tokens.member!)),
   ];
 }
 
 describe('security matrix', () => {
   it('answers every route × caller exactly, leaking nothing', async () => {
-    await runMatrix(
-      h,
-      routes(),
-      [
-        CALLERS.anonymous(),
-        CALLERS.malformed(),
-        CALLERS.emptyBearer(),
-        CALLERS.badBase64(),
-        CALLERS.fixed('unknown token', bearer('sntryu_' + '0'.repeat(64)), 401, 'Invalid token'),
-        CALLERS.fixed('unknown org token', bearer('sntrys_eyJ9_abc'), 401, 'Invalid org token'),
-        CALLERS.fixed('unknown API key', basic('0'.repeat(32)), 401, 'API key is not valid'),
-        CALLERS.fixed('expired token', bearer(tokens.expired!), 401, 'Token expired'),
-        CALLERS.fixed('disabled API key', basic(tokens.disabledKey!), 401, 'Key is disabled'),
-        CALLERS.withoutScope('token without the scope', () => bearer(tokens.noScope!)),
-        CALLERS.withoutScope('org auth token (org:ci)', () => bearer(tokens.orgToken!)),
-        CALLERS.foreign('owner of another organization', () => bearer(tokens.foreignOwner!)),
-        CALLERS.foreign('API key of another organization', () => basic(tokens.foreignApiKey!)),
-        CALLERS.member(() => bearer(tokens.member!)),
-      ],
-      { values: () => [key.public_key, key.secret_key, 'victim@', 'web'] },
-    );
+    const secrets = { values: () => [key.public_key, key.secret_key, 'victim@', 'web'] };
+    await runMatrix(h, routes(), callers(() => bearer(tokens.noScope!)), secrets);
+    await runMatrix(h, eventRoutes(), callers(() => bearer(tokens.projectOnly!), false), secrets);
   });
 
   it('lets the owner through on every route', async () => {
-    await runMatrix(h, routes().filter((r) => r.method !== 'DELETE'), [
+    await runMatrix(h, [...routes(), ...eventRoutes()].filter((r) => r.method !== 'DELETE'), [
       { name: 'owner', headers: () => bearer(tokens.owner!), expect: () => ({ status: 200 }) },
     ], { values: () => [] });
   });
