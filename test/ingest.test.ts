@@ -304,3 +304,41 @@ describe("Relay's CORS", () => {
     }
   });
 });
+
+describe('every DSN endpoint authenticates alike', () => {
+  /** Method, path (with any query it needs besides the key) and a body each endpoint takes. */
+  const endpoints = (pid: number): [string, string, string | undefined][] => [
+    ['POST', `/api/${pid}/envelope/`, '{}\n'],
+    ['POST', `/api/${pid}/store/`, '{}'],
+    ['POST', `/api/${pid}/security/`, '{}'],
+    ['POST', `/api/${pid}/csp-report/`, '{}'],
+    ['POST', `/api/${pid}/nel/`, '[]'],
+    ['POST', `/api/${pid}/minidump/`, 'MDMP'],
+    ['POST', `/api/${pid}/playstation/`, 'crash'],
+    ['POST', `/api/${pid}/events/${eventId()}/attachments/`, 'x'],
+    ['GET', `/api/${pid}/cron/nightly/?status=ok`, undefined],
+    ['POST', `/api/${pid}/otlp/v1/traces/`, 'x'],
+    ['POST', `/api/${pid}/integration/otlp/v1/logs/`, 'x'],
+  ];
+
+  it('refuses missing, malformed, unknown, disabled and foreign keys the same way everywhere', async () => {
+    const disabled = await createKey(h, project);
+    await setActive(h, project, disabled, false);
+    const cases: [string, number, string | undefined, number, unknown][] = [
+      ['missing', project.id, undefined, 401, MISSING],
+      ['malformed', project.id, 'short', 400, { detail: 'bad sentry DSN public key', causes: ['invalid project key'] }],
+      ['unknown', project.id, 'd'.repeat(32), 403, REJECTED],
+      ['disabled', project.id, disabled.public_key, 403, REJECTED],
+      ['other project', other.id, key.public_key, 403, REJECTED],
+      ['accepted', project.id, key.public_key, 0, undefined],
+    ];
+    for (const [name, pid, publicKey, status, body] of cases) {
+      for (const [method, path, payload] of endpoints(pid)) {
+        const query = publicKey === undefined ? '' : `${path.includes('?') ? '&' : '?'}sentry_key=${publicKey}`;
+        const res = await send(h, `${path}${query}`, { method, body: payload });
+        if (status === 0) expect({ path, status: res.status < 300 }).toEqual({ path, status: true });
+        else expect({ path, name, status: res.status, body: res.json }).toEqual({ path, name, status, body });
+      }
+    }
+  });
+});
