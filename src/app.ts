@@ -3,7 +3,7 @@
  * `inject` or `listen` on it; `server.ts` runs it as a process.
  */
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import { applyCorsHeaders } from './http/cors.ts';
@@ -13,7 +13,7 @@ import { registerErrorHandler } from './http/error-handler.ts';
 import { serializerCompiler, validatorCompiler } from './http/zod.ts';
 import { apiIndexRoutes } from './routes/api-index.ts';
 import { healthRoutes } from './routes/health.ts';
-import { ingestRoutes } from './routes/ingest.ts';
+import { ingestRoutes, isIngestUrl } from './routes/ingest.ts';
 import { jsSdkLoaderRoutes } from './routes/js-sdk-loader.ts';
 import { keyStatsRoutes } from './routes/key-stats.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -33,6 +33,8 @@ export interface AppOptions {
 export async function buildApp({ config, services, logger = false }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
+    // DSN endpoints are counted by /metrics, not logged line by line (see routes/ingest.ts).
+    logController: new LogController({ disableRequestLogging: (request: { url?: string }) => isIngestUrl(request.url ?? '') }),
     return503OnClosing: true,
     bodyLimit: 1024 * 1024,
   });

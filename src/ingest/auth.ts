@@ -78,6 +78,28 @@ function fromHeader(value: string): Parsed {
   return fromPairs(pairs);
 }
 
+/** `application/x-www-form-urlencoded` decoding, lenient as URLSearchParams is with bad escapes. */
+function formDecode(value: string): string {
+  if (!value.includes('%') && !value.includes('+')) return value;
+  const spaced = value.replaceAll('+', ' ');
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    return new URLSearchParams(`x=${value}`).get('x') ?? spaced;
+  }
+}
+
+/** The query's pairs, decoded; cheaper than URLSearchParams for the few keys SDKs send. */
+function queryPairs(query: string): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (const part of query.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    pairs.push(eq < 0 ? [formDecode(part), ''] : [formDecode(part.slice(0, eq)), formDecode(part.slice(eq + 1))]);
+  }
+  return pairs;
+}
+
 /** Only headers beginning with "sentry " (any case) count; anything else is not a Sentry credential. */
 function sentryHeader(value: string | undefined): string | undefined {
   return value !== undefined && value.length >= 7 && value.slice(0, 7).toLowerCase() === 'sentry ' ? value : undefined;
@@ -130,7 +152,7 @@ export function authFromRequest(sources: AuthSources): AuthResult {
     if (failed) return failed;
   }
   if (sources.query.includes('sentry_')) {
-    const failed = claim(() => fromPairs(new URLSearchParams(sources.query)));
+    const failed = claim(() => fromPairs(queryPairs(sources.query)));
     if (failed) return failed;
   }
   if (sources.pathKey !== undefined) {

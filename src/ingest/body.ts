@@ -26,8 +26,14 @@ async function inflateEither(input: Buffer, maxBytes: number): Promise<Buffer> {
   }
 }
 
-export async function decodeBody(raw: Buffer, contentEncoding: string | undefined, maxBytes: number): Promise<BodyResult> {
-  const encodings = (contentEncoding ?? '')
+/** The body as it came when it came unencoded (no promise on the hot path), else decoded. */
+export function decodeBody(raw: Buffer, contentEncoding: string | undefined, maxBytes: number): BodyResult | Promise<BodyResult> {
+  if (contentEncoding === undefined || contentEncoding === '' || contentEncoding === 'identity') return { ok: true, body: raw };
+  return decodeEncoded(raw, contentEncoding, maxBytes);
+}
+
+async function decodeEncoded(raw: Buffer, contentEncoding: string, maxBytes: number): Promise<BodyResult> {
+  const encodings = contentEncoding
     .split(',')
     .map((e) => e.trim().toLowerCase())
     .filter((e) => e !== '' && e !== 'identity');

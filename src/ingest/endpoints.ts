@@ -20,7 +20,8 @@ export type SuccessKind =
 export interface ReadInput {
   body: Buffer;
   contentType: string | undefined;
-  query: URLSearchParams;
+  /** The raw query string, parsed only by the endpoints that read it. */
+  query: string;
   params: Record<string, string | undefined>;
 }
 
@@ -174,7 +175,7 @@ const CHECK_IN_STATUSES = new Set(['in_progress', 'ok', 'error']);
 
 /** `/cron/{slug}/?status=…`: a check-in from the query string alone (relay endpoints/monitor.rs). */
 function readCheckIn({ query }: ReadInput): ReadBody | IngestFailure {
-  const status = query.get('status');
+  const status = new URLSearchParams(query).get('status');
   if (status === null) return ingestFailure('invalid_query', { causes: ['missing field `status`'] });
   if (!CHECK_IN_STATUSES.has(status)) return ingestFailure('invalid_query', { causes: [`unknown check-in status "${status}"`] });
   return { ok: true, quantity: 0, eventId: undefined, itemTypes: ['check_in'], event: undefined, sdk: undefined };

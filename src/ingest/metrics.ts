@@ -1,33 +1,60 @@
 /**
- * Prometheus counters of the ingest gate (served at /metrics). Label children are cached: the hot
- * path increments a counter without rebuilding its label set. `project_id` is set only once a key
- * proved which project it is, so made-up project ids in paths cannot grow the label space.
+ * Prometheus counters of the ingest gate (served at /metrics). The hot path only adds to plain
+ * numbers; they move into prom-client's counters when /metrics is scraped. `project_id` is set
+ * only once a key proved which project it is, so made-up project ids in paths cannot grow the
+ * label space.
  */
 import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 
 export type Outcome = 'accepted' | 'dropped' | 'refused';
 export type ForwardResult = 'sent' | 'failed' | 'dropped';
 
+/** Counts per label set since the last scrape. */
+class Tally<L extends string> {
+  private readonly entries = new Map<string, { labels: Partial<Record<L, string>>; count: number }>();
+
+  add(id: string, labels: () => Partial<Record<L, string>>, value: number): void {
+    const entry = this.entries.get(id);
+    if (entry) entry.count += value;
+    else this.entries.set(id, { labels: labels(), count: value });
+  }
+
+  drainInto(counter: Counter<L>): void {
+    for (const entry of this.entries.values()) {
+      if (entry.count === 0) continue;
+      counter.inc(entry.labels, entry.count);
+      entry.count = 0;
+    }
+  }
+}
+
 export class IngestMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<'project_id' | 'outcome' | 'reason' | 'endpoint'>;
-  private readonly events: Counter<'project_id' | 'outcome'>;
+  private readonly requests = new Tally<'project_id' | 'outcome' | 'reason' | 'endpoint'>();
+  private readonly events = new Tally<'project_id' | 'outcome'>();
   private readonly forwards: Counter<'result'>;
   private readonly limiterErrors: Counter;
-  private readonly children = new Map<string, { inc(value?: number): void }>();
 
   constructor() {
-    this.requests = new Counter({
+    const requests = this.requests;
+    const events = this.events;
+    new Counter({
       name: 'clientkeys_ingest_requests_total',
       help: 'Ingest requests by outcome (accepted, dropped by a rate limit, refused) and reason.',
       labelNames: ['project_id', 'outcome', 'reason', 'endpoint'],
       registers: [this.registry],
+      collect() {
+        requests.drainInto(this);
+      },
     });
-    this.events = new Counter({
+    new Counter({
       name: 'clientkeys_ingest_events_total',
       help: 'Error-category events (what key quotas and key stats count) by outcome.',
       labelNames: ['project_id', 'outcome'],
       registers: [this.registry],
+      collect() {
+        events.drainInto(this);
+      },
     });
     this.forwards = new Counter({
       name: 'clientkeys_forward_requests_total',
@@ -45,23 +72,11 @@ export class IngestMetrics {
 
   request(outcome: Outcome, reason: string, endpoint: string, projectId: number | undefined): void {
     const project = projectId === undefined ? 'unknown' : String(projectId);
-    const id = `r|${project}|${outcome}|${reason}|${endpoint}`;
-    let child = this.children.get(id);
-    if (!child) {
-      child = this.requests.labels({ project_id: project, outcome, reason, endpoint });
-      this.children.set(id, child);
-    }
-    child.inc();
+    this.requests.add(`${project}|${outcome}|${reason}|${endpoint}`, () => ({ project_id: project, outcome, reason, endpoint }), 1);
   }
 
   eventsCounted(outcome: 'accepted' | 'dropped', projectId: number, quantity: number): void {
-    const id = `e|${projectId}|${outcome}`;
-    let child = this.children.get(id);
-    if (!child) {
-      child = this.events.labels({ project_id: String(projectId), outcome });
-      this.children.set(id, child);
-    }
-    child.inc(quantity);
+    this.events.add(`${projectId}|${outcome}`, () => ({ project_id: String(projectId), outcome }), quantity);
   }
 
   forward(result: ForwardResult): void {

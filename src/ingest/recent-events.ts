@@ -3,12 +3,14 @@
  * memory on the hot path (a few fields and at most 64 KiB of the event), summarised and written to
  * the database with the stats, where each project keeps its newest RECENT_EVENTS_PER_PROJECT.
  */
-import { isoNow } from '../domain/time.ts';
+import { isoMicros } from '../domain/time.ts';
 import type { NewRecentEvent } from '../storage/schema.ts';
 import type { RecentEventStore } from '../storage/stores/recent-events.ts';
 
 export const RECENT_EVENTS_PER_PROJECT = 100;
 const MAX_SUMMARY_BYTES = 64 * 1024;
+const WRITE_CHUNK = 20;
+const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface RecentEventInput {
   projectId: number;
@@ -20,10 +22,13 @@ export interface RecentEventInput {
   sdk: string | undefined;
   /** The event's JSON, when the request carried one, to take a title from. */
   event: Buffer | undefined;
+  /** Unix milliseconds. */
+  receivedAt: number;
 }
 
+/** As recorded on the hot path; formatted (date, title) only when read or written. */
 interface Pending {
-  row: NewRecentEvent;
+  input: RecentEventInput;
   event: Buffer | undefined;
 }
 
@@ -83,19 +88,7 @@ export class RecentEvents {
       this.pending.set(input.projectId, list);
     }
     list.push({
-      row: {
-        project_id: input.projectId,
-        public_key: input.publicKey,
-        event_id: input.eventId ?? null,
-        received_at: isoNow(),
-        endpoint: input.endpoint,
-        item_types: JSON.stringify(input.itemTypes),
-        size: input.size,
-        sdk: input.sdk ?? null,
-        platform: null,
-        level: null,
-        title: null,
-      },
+      input,
       // A copy, so the request's whole body is not kept alive by a slice of it.
       event: input.event && input.event.length <= MAX_SUMMARY_BYTES ? Buffer.from(input.event) : undefined,
     });
@@ -113,12 +106,28 @@ export class RecentEvents {
     const batch = this.pending;
     this.pending = new Map();
     for (const [projectId, list] of batch) {
-      await this.store.insertMany(list.map(complete));
+      // SQLite writes block the event loop: small statements with a turn of it in between keep
+      // requests flowing (and their latency low) while a flush runs.
+      for (let start = 0; start < list.length; start += WRITE_CHUNK) {
+        await this.store.insertMany(list.slice(start, start + WRITE_CHUNK).map(complete));
+        await yieldToRequests();
+      }
       await this.store.trim(projectId, RECENT_EVENTS_PER_PROJECT);
+      await yieldToRequests();
     }
   }
 }
 
-function complete(pending: Pending): NewRecentEvent {
-  return { ...pending.row, ...summarise(pending.event) };
+function complete({ input, event }: Pending): NewRecentEvent {
+  return {
+    project_id: input.projectId,
+    public_key: input.publicKey,
+    event_id: input.eventId ?? null,
+    received_at: isoMicros(BigInt(input.receivedAt) * 1000n),
+    endpoint: input.endpoint,
+    item_types: JSON.stringify(input.itemTypes),
+    size: input.size,
+    sdk: input.sdk ?? null,
+    ...summarise(event),
+  };
 }
