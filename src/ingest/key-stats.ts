@@ -12,8 +12,14 @@ export const STATS_ROLLUPS = [10, 3600] as const;
 
 export type StatsOutcome = 'accepted' | 'dropped' | 'filtered';
 
+/** A key's open buckets: the hot path adds to them without building a map key per event. */
+interface OpenBuckets {
+  deltas: KeyStatsDelta[];
+}
+
 export class KeyStatsRecorder {
   private pending = new Map<string, KeyStatsDelta>();
+  private open = new Map<number, OpenBuckets>();
   /** The write under way, if any; readers wait for it so no count is seen twice or not at all. */
   private inflight: Promise<void> | undefined;
   /** Writes started, so a reader can tell that a batch may have moved into the database under it. */
@@ -23,16 +29,32 @@ export class KeyStatsRecorder {
 
   record(keyId: number, outcome: StatsOutcome, quantity: number, nowMs: number): void {
     const now = Math.floor(nowMs / 1000);
-    for (const rollup of STATS_ROLLUPS) {
+    let open = this.open.get(keyId);
+    if (!open) {
+      open = { deltas: [] };
+      this.open.set(keyId, open);
+    }
+    for (let i = 0; i < STATS_ROLLUPS.length; i += 1) {
+      const rollup = STATS_ROLLUPS[i] as number;
       const ts = now - (now % rollup);
-      const id = `${keyId}:${rollup}:${ts}`;
-      let delta = this.pending.get(id);
-      if (!delta) {
-        delta = { keyId, rollup, ts, accepted: 0, dropped: 0, filtered: 0 };
-        this.pending.set(id, delta);
+      let delta = open.deltas[i];
+      if (!delta || delta.ts !== ts) {
+        delta = this.bucket(keyId, rollup, ts);
+        open.deltas[i] = delta;
       }
       delta[outcome] += quantity;
     }
+  }
+
+  /** The pending delta of a bucket, created when it is the first count in it since the last write. */
+  private bucket(keyId: number, rollup: number, ts: number): KeyStatsDelta {
+    const id = `${keyId}:${rollup}:${ts}`;
+    let delta = this.pending.get(id);
+    if (!delta) {
+      delta = { keyId, rollup, ts, accepted: 0, dropped: 0, filtered: 0 };
+      this.pending.set(id, delta);
+    }
+    return delta;
   }
 
   /** Unwritten counts of one key and rollup in `[from, to)`. */
@@ -52,6 +74,8 @@ export class KeyStatsRecorder {
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
+    // Open buckets point into the batch being written: the next count starts new deltas.
+    this.open = new Map();
     this.writesStarted += 1;
     const writing = write([...batch.values()]);
     this.inflight = writing;

@@ -9,18 +9,42 @@ import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 export type Outcome = 'accepted' | 'dropped' | 'refused';
 export type ForwardResult = 'sent' | 'failed' | 'dropped';
 
-/** Counts per label set since the last scrape. */
-class Tally<L extends string> {
-  private readonly entries = new Map<string, { labels: Partial<Record<L, string>>; count: number }>();
+interface Entry<L extends string> {
+  labels: Partial<Record<L, string>>;
+  count: number;
+}
 
-  add(id: string, labels: () => Partial<Record<L, string>>, value: number): void {
-    const entry = this.entries.get(id);
-    if (entry) entry.count += value;
-    else this.entries.set(id, { labels: labels(), count: value });
+/**
+ * Counts per label set since the last scrape, found through nested maps keyed by the label values
+ * themselves: no string is built per request.
+ */
+class Tally<L extends string> {
+  private readonly root = new Map<unknown, unknown>();
+  private readonly entries: Entry<L>[] = [];
+
+  add(path: readonly unknown[], labels: () => Partial<Record<L, string>>, value: number): void {
+    let node = this.root;
+    const last = path.length - 1;
+    for (let i = 0; i < last; i += 1) {
+      let next = node.get(path[i]) as Map<unknown, unknown> | undefined;
+      if (!next) {
+        next = new Map();
+        node.set(path[i], next);
+      }
+      node = next;
+    }
+    const entry = node.get(path[last]) as Entry<L> | undefined;
+    if (entry) {
+      entry.count += value;
+    } else {
+      const created = { labels: labels(), count: value };
+      node.set(path[last], created);
+      this.entries.push(created);
+    }
   }
 
   drainInto(counter: Counter<L>): void {
-    for (const entry of this.entries.values()) {
+    for (const entry of this.entries) {
       if (entry.count === 0) continue;
       counter.inc(entry.labels, entry.count);
       entry.count = 0;
@@ -71,12 +95,15 @@ export class IngestMetrics {
   }
 
   request(outcome: Outcome, reason: string, endpoint: string, projectId: number | undefined): void {
-    const project = projectId === undefined ? 'unknown' : String(projectId);
-    this.requests.add(`${project}|${outcome}|${reason}|${endpoint}`, () => ({ project_id: project, outcome, reason, endpoint }), 1);
+    this.requests.add(
+      [projectId, outcome, reason, endpoint],
+      () => ({ project_id: projectId === undefined ? 'unknown' : String(projectId), outcome, reason, endpoint }),
+      1,
+    );
   }
 
   eventsCounted(outcome: 'accepted' | 'dropped', projectId: number, quantity: number): void {
-    this.events.add(`${projectId}|${outcome}`, () => ({ project_id: String(projectId), outcome }), quantity);
+    this.events.add([projectId, outcome], () => ({ project_id: String(projectId), outcome }), quantity);
   }
 
   forward(result: ForwardResult): void {

@@ -87,11 +87,7 @@ export class RecentEvents {
       list = [];
       this.pending.set(input.projectId, list);
     }
-    list.push({
-      input,
-      // A copy, so the request's whole body is not kept alive by a slice of it.
-      event: input.event && input.event.length <= MAX_SUMMARY_BYTES ? Buffer.from(input.event) : undefined,
-    });
+    list.push({ input, event: retainable(input.event) });
     // Older ones would be trimmed on write anyway.
     if (list.length > RECENT_EVENTS_PER_PROJECT) list.shift();
   }
@@ -116,6 +112,17 @@ export class RecentEvents {
       await yieldToRequests();
     }
   }
+}
+
+/**
+ * What of the event to keep until the next write. A slice of a small body is kept as it is (it
+ * keeps that body alive, at most RECENT_EVENTS_PER_PROJECT × MAX_SUMMARY_BYTES per project for a
+ * few seconds), which spares the hot path an allocation and a copy; a slice of a large body is
+ * copied so the large body can go; a large event is not summarised.
+ */
+function retainable(event: Buffer | undefined): Buffer | undefined {
+  if (!event || event.length > MAX_SUMMARY_BYTES) return undefined;
+  return event.buffer.byteLength <= MAX_SUMMARY_BYTES ? event : Buffer.from(event);
 }
 
 function complete({ input, event }: Pending): NewRecentEvent {
