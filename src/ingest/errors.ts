@@ -38,7 +38,6 @@ export const INGEST_ERRORS = {
       'Sentry dropped data due to a quota or internal rate limit being reached. This will not affect your application. See https://docs.sentry.io/product/accounts/quotas/ for more information.',
     reason: 'key_quota',
   },
-  unavailable: { status: 503, detail: 'the service is overloaded', reason: 'unavailable' },
 } as const satisfies Record<string, IngestErrorSpec>;
 
 export type IngestErrorCode = keyof typeof INGEST_ERRORS;

@@ -6,7 +6,7 @@
  * flood of bad keys cannot turn into a flood of queries (a bus event still clears it at once).
  */
 import type { ChangeBus, ChangeEvent } from '../changes/bus.ts';
-import { KEY_ROLES, KEY_STATUS, type KeyData } from '../domain/keys.ts';
+import { KEY_PATTERN, KEY_ROLES, KEY_STATUS, type KeyData } from '../domain/keys.ts';
 import { parseKeyData } from '../services/key-serializer.ts';
 import type { IngestKeyRow } from '../storage/stores/project-keys.ts';
 
@@ -77,6 +77,8 @@ export class KeyCache {
   get(publicKey: string): IngestKey | undefined | Promise<IngestKey | undefined> {
     const hit = this.keys.get(publicKey);
     if (hit) return hit;
+    // Keys are 32 lowercase hex characters by construction: anything else cannot exist, and costs no query.
+    if (!KEY_PATTERN.test(publicKey)) return undefined;
     const unknownUntil = this.unknown.get(publicKey);
     if (unknownUntil !== undefined) {
       if (unknownUntil > this.now()) return undefined;
