@@ -64,22 +64,24 @@ export function rateLimitsHeader(retryAfterSeconds: number): string {
  * trip to shared counters; so does this wrapper around the database and Redis limiters.
  */
 export class CachedRefusals implements RateLimiter {
-  private readonly until = new Map<string, number>();
+  /** Per quota: the end of the window it was refused in, and the limit it was refused under. */
+  private readonly refusals = new Map<string, { until: number; limit: number }>();
 
   constructor(private readonly inner: RateLimiter) {}
 
   consume(quota: Quota, quantity: number, nowMs: number): RateLimitDecision | Promise<RateLimitDecision> {
-    const until = this.until.get(quota.id);
-    if (until !== undefined) {
-      if (nowMs < until * 1000) return { admitted: false, retryAfter: retryAfter(until, nowMs) };
-      this.until.delete(quota.id);
+    const refusal = this.refusals.get(quota.id);
+    if (refusal !== undefined) {
+      // A raised limit asks the shared counters again at once.
+      if (nowMs < refusal.until * 1000 && quota.limit <= refusal.limit) return { admitted: false, retryAfter: retryAfter(refusal.until, nowMs) };
+      this.refusals.delete(quota.id);
     }
     const decision = this.inner.consume(quota, quantity, nowMs);
     return decision instanceof Promise ? decision.then((d) => this.remember(quota, d, nowMs)) : this.remember(quota, decision, nowMs);
   }
 
   private remember(quota: Quota, decision: RateLimitDecision, nowMs: number): RateLimitDecision {
-    if (!decision.admitted) this.until.set(quota.id, currentWindow(quota, nowMs).end);
+    if (!decision.admitted) this.refusals.set(quota.id, { until: currentWindow(quota, nowMs).end, limit: quota.limit });
     return decision;
   }
 
