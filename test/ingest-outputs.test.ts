@@ -119,12 +119,14 @@ describe('recent events and metrics', () => {
   it('counts accepted, dropped and refused requests by project and reason', async () => {
     await send(h, envelopePath(project, 'e'.repeat(32)), { body: eventEnvelope() });
     await send(h, `/api/${project.id}/envelope/`, { body: eventEnvelope() });
+    expect((await send(h, envelopePath(project, key), { body: Buffer.alloc(2 * 1024 * 1024, 0x20) })).status).toBe(413);
     const text = await metricsText(h);
     const pid = String(project.id);
     expect(metricValue(text, 'clientkeys_ingest_requests_total', { project_id: pid, outcome: 'accepted', endpoint: 'envelope' })).toBe(105);
     expect(metricValue(text, 'clientkeys_ingest_events_total', { project_id: pid, outcome: 'accepted' })).toBe(104);
     expect(metricValue(text, 'clientkeys_ingest_requests_total', { project_id: 'unknown', outcome: 'refused', reason: 'unknown_key' })).toBe(1);
     expect(metricValue(text, 'clientkeys_ingest_requests_total', { project_id: 'unknown', outcome: 'refused', reason: 'missing_auth' })).toBe(1);
+    expect(metricValue(text, 'clientkeys_ingest_requests_total', { outcome: 'refused', reason: 'too_large', endpoint: 'envelope' })).toBe(1);
     expect(text).toContain('# TYPE clientkeys_forward_requests_total counter');
     expect(text).toContain('process_cpu_user_seconds_total');
   });

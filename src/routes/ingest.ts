@@ -12,6 +12,13 @@ import { FORWARDED_HEADERS, type ForwardRequest } from '../ingest/forwarder.ts';
 import type { GateResult } from '../ingest/gate.ts';
 import type { Services } from '../services/index.ts';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The DSN endpoint a route serves, for what is counted before the gate sees a request. */
+    ingestEndpoint?: string;
+  }
+}
+
 /** relay-server middlewares/cors.rs. */
 const CORS_ALLOW_HEADERS =
   'x-sentry-auth,x-requested-with,x-forwarded-for,origin,referer,accept,content-type,authentication,authorization,content-encoding,transfer-encoding';
@@ -63,10 +70,21 @@ export async function ingestRoutes(app: FastifyInstance, { services, config }: {
     done(null, body);
   });
 
+  // What Fastify refuses before the gate sees the request (a body over the limit, a broken
+  // stream) is answered in Relay's shape and counted like the gate's refusals.
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return renderIngestError(reply, ingestFailure('too_large'));
+    const endpoint = request.routeOptions.config.ingestEndpoint ?? 'unknown';
     const status = error.statusCode ?? 500;
-    if (status >= 400 && status < 500) return renderIngestError(reply, ingestFailure('invalid_body', { causes: [error.message] }));
+    const failure =
+      error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? ingestFailure('too_large')
+        : status >= 400 && status < 500
+          ? ingestFailure('invalid_body', { causes: [error.message] })
+          : undefined;
+    if (failure) {
+      services.ingest.parts.metrics.request('refused', INGEST_ERRORS[failure.code].reason, endpoint, undefined);
+      return renderIngestError(reply, failure);
+    }
     request.log.error({ err: error }, 'ingest request failed');
     return cors(reply).code(500).type('application/json').send(JSON.stringify({ detail: 'internal server error' }));
   });
@@ -82,7 +100,14 @@ export async function ingestRoutes(app: FastifyInstance, { services, config }: {
 
   for (const endpoint of INGEST_ENDPOINTS) {
     for (const url of endpoint.paths) {
-      app.route({ method: [...endpoint.methods], url, schema: { hide: true }, childLoggerFactory, handler: handle(endpoint) });
+      app.route({
+        method: [...endpoint.methods],
+        url,
+        schema: { hide: true },
+        config: { ingestEndpoint: endpoint.name },
+        childLoggerFactory,
+        handler: handle(endpoint),
+      });
       app.route({
         method: 'OPTIONS',
         url,
