@@ -5,6 +5,7 @@
 import { gzipSync, deflateSync, brotliCompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrganizationRow, ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
+import { isIngestUrl } from '../src/routes/ingest.ts';
 import { Seed, startHarness, TEST_ACTOR, type Harness } from './helpers/harness.ts';
 import { createKey, envelopePath, eventEnvelope, eventId, send, sessionEnvelope, setActive } from './helpers/ingest.ts';
 
@@ -340,5 +341,12 @@ describe('every DSN endpoint authenticates alike', () => {
         else expect({ path, name, status: res.status, body: res.json }).toEqual({ path, name, status, body });
       }
     }
+  });
+});
+
+describe('which URLs are DSN endpoints (not access-logged)', () => {
+  it('tells them from the management API', () => {
+    for (const url of ['/api/1/envelope/', '/api/42/store/?sentry_key=x', '/api/store/', '/api/01/envelope/']) expect(isIngestUrl(url), url).toBe(true);
+    for (const url of ['/api/0/', '/api/0/projects/a/b/keys/', '/healthz', '/api/', '/metrics', '/js-sdk-loader/x.js']) expect(isIngestUrl(url), url).toBe(false);
   });
 });
