@@ -134,3 +134,23 @@ describe.each([
     }
   });
 });
+
+describe('shared counters out of reach', () => {
+  it('admits the event, says so in the metrics, and does not hang', async () => {
+    const redis = await startRedis();
+    const url = redis.url;
+    await redis.stop();
+    const h = await startHarness(ingestConfig('redis', url), { now: clock });
+    try {
+      const seed = new Seed(h.services);
+      const project = await seed.project(await seed.org('acme'), 'web');
+      const key = await createKey(h, project, { count: 1, window: 60 });
+      const res = await send(h, envelopePath(project, key), { body: eventEnvelope() });
+      expect(res.status).toBe(200);
+      const metrics = await (await fetch(`${h.baseUrl}/metrics`)).text();
+      expect(metrics).toMatch(/^clientkeys_rate_limiter_errors_total [1-9]/m);
+    } finally {
+      await h.close();
+    }
+  });
+});
