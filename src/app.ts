@@ -3,7 +3,7 @@
  * `inject` or `listen` on it; `server.ts` runs it as a process.
  */
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import { applyCorsHeaders } from './http/cors.ts';
@@ -15,6 +15,10 @@ import { serializerCompiler, validatorCompiler } from './http/zod.ts';
 import { apiIndexRoutes } from './routes/api-index.ts';
 import { auditLogRoutes } from './routes/audit-logs.ts';
 import { healthRoutes } from './routes/health.ts';
+import { ingestRoutes, isIngestUrl } from './routes/ingest.ts';
+import { jsSdkLoaderRoutes } from './routes/js-sdk-loader.ts';
+import { keyStatsRoutes } from './routes/key-stats.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { openApiRoutes } from './routes/openapi.ts';
 import { organizationProjectKeyRoutes } from './routes/organization-project-keys.ts';
 import { organizationRoutes } from './routes/organizations.ts';
@@ -22,6 +26,7 @@ import { projectKeyRoutes } from './routes/project-keys.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { teamRoutes } from './routes/teams.ts';
 import { userRoutes } from './routes/users.ts';
+import { recentEventRoutes } from './routes/recent-events.ts';
 import type { Services } from './services/index.ts';
 import { VERSION } from './version.ts';
 
@@ -34,6 +39,8 @@ export interface AppOptions {
 export async function buildApp({ config, services, logger = false }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
+    // DSN endpoints are counted by /metrics, not logged line by line (see routes/ingest.ts).
+    logController: new LogController({ disableRequestLogging: (request: { url?: string }) => isIngestUrl(request.url ?? '') }),
     return503OnClosing: true,
     bodyLimit: 1024 * 1024,
     // Any length reaches the routes (and gets Sentry's 404), as in Django, instead of the router's 414.
@@ -94,7 +101,14 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
     await api.register(teamRoutes, { services, config });
     await api.register(projectRoutes, { services, config });
     await api.register(userRoutes, { services });
+    await api.register(keyStatsRoutes, { services });
+    await api.register(recentEventRoutes, { services });
   });
+
+  // The DSN endpoints, outside /api/0/: their own body parsing, CORS and error shape.
+  await app.register(ingestRoutes, { services, config });
+  await app.register(jsSdkLoaderRoutes, { services, config });
+  await app.register(metricsRoutes, { services });
 
   await app.register(openApiRoutes);
   await app.register(healthRoutes, { services });

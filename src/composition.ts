@@ -1,25 +1,64 @@
 /**
- * The composition root: the one place that picks implementations (SQLite or PostgreSQL today;
- * caches and rate limiters as they come) and wires the services over them.
+ * The composition root: the one place that picks implementations (SQLite or PostgreSQL; the rate
+ * limiter in memory, in the database or in Redis) and wires the services over them.
  */
 import { InMemoryChangeBus, type ChangeBus } from './changes/bus.ts';
 import { PostgresChangeBus } from './changes/postgres-bus.ts';
 import type { Config } from './config.ts';
+import { Forwarder } from './ingest/forwarder.ts';
+import { IngestGate } from './ingest/gate.ts';
+import { KeyCache } from './ingest/key-cache.ts';
+import { KeyStatsRecorder } from './ingest/key-stats.ts';
+import { IngestMetrics } from './ingest/metrics.ts';
+import { DatabaseRateLimiter } from './ingest/rate-limit/database.ts';
+import { CachedRefusals, type RateLimiter } from './ingest/rate-limit/limiter.ts';
+import { MemoryRateLimiter } from './ingest/rate-limit/memory.ts';
+import { RedisRateLimiter } from './ingest/rate-limit/redis.ts';
+import { RecentEvents } from './ingest/recent-events.ts';
+import { IngestRuntime } from './ingest/runtime.ts';
 import { AccessService } from './services/access.ts';
 import { ApiRateLimiter, MemoryRequestCounter } from './services/api-rate-limit.ts';
 import { AuditLogService } from './services/audit-log.ts';
 import { CredentialService } from './services/credentials.ts';
 import type { Services } from './services/index.ts';
 import { KeySerializer } from './services/key-serializer.ts';
+import { KeyStatsService } from './services/key-stats.ts';
 import { OrganizationService } from './services/organizations.ts';
 import { ProjectKeyService } from './services/project-keys.ts';
 import { ProjectService } from './services/projects.ts';
+import { RecentEventService } from './services/recent-events.ts';
 import { ApiSerializers } from './services/serializers/index.ts';
 import { UserService } from './services/users.ts';
 import { openDatabase, type Database } from './storage/database.ts';
 
-export function createServices(config: Config, db: Database = openDatabase(config.database)): Services {
+function rateLimiter(config: Config, db: Database): RateLimiter {
+  switch (config.ingest.rateLimiter) {
+    case 'memory':
+      return new MemoryRateLimiter();
+    case 'database':
+      return new CachedRefusals(new DatabaseRateLimiter(db.stores.rateLimitCounters));
+    case 'redis':
+      return new CachedRefusals(new RedisRateLimiter(config.ingest.redisUrl as string));
+  }
+}
+
+export interface ServiceOptions {
+  /** The clock of rate-limit windows and stats buckets (tests pin it). */
+  now?: () => number;
+}
+
+export function createServices(config: Config, db: Database = openDatabase(config.database), options: ServiceOptions = {}): Services {
+  const now = options.now ?? Date.now;
   const changes = changeBus(config, db);
+  const metrics = new IngestMetrics();
+  const keys = new KeyCache((publicKeys) => db.stores.projectKeys.ingestKeys(publicKeys), changes);
+  const stats = new KeyStatsRecorder(db.stores.keyStats);
+  const recent = new RecentEvents(db.stores.recentEvents);
+  const forwarder = config.ingest.forwardUrl
+    ? new Forwarder(config.ingest.forwardUrl, config.ingest.forwardQueueSize, metrics)
+    : undefined;
+  const limiter = rateLimiter(config, db);
+  const gate = new IngestGate({ keys, limiter, stats, recent, metrics, forwarder, maxBodyBytes: config.ingest.maxBodyBytes, now });
   return {
     db,
     changes,
@@ -31,16 +70,23 @@ export function createServices(config: Config, db: Database = openDatabase(confi
     projects: new ProjectService(db, changes),
     organizations: new OrganizationService(db),
     users: new UserService(db),
-    keySerializer: new KeySerializer(config.publicUrl),
     serializers: new ApiSerializers(db.stores, config.publicUrl),
+    keySerializer: new KeySerializer(config.publicUrl, config.loader.cdnUrl),
+    ingest: new IngestRuntime({ gate, keys, limiter, stats, recent, metrics, forwarder }, db, config.ingest.statsFlushSeconds, now),
+    keyStats: new KeyStatsService(db.stores.keyStats, stats, now),
+    recentEvents: new RecentEventService(db.stores.recentEvents, recent),
   };
 }
 
-/** Release what the services hold: cross-process listeners first, then the database. */
+/** Release what the services hold: cross-process listeners first, then the ingest counters, then the database. */
 export async function closeServices(services: Services): Promise<void> {
   await services.apiRateLimiter.close();
   await services.changes.close();
-  await services.db.close();
+  try {
+    await services.ingest.close();
+  } finally {
+    await services.db.close();
+  }
 }
 
 /** One process: subscribers in memory. Several on PostgreSQL: LISTEN/NOTIFY reaches them all. */

@@ -24,6 +24,32 @@ export interface Config {
   /** Management API requests per second per caller and endpoint; 0 turns the limit off. */
   apiRateLimit: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  ingest: IngestConfig;
+  loader: LoaderConfig;
+}
+
+export type RateLimiterKind = 'memory' | 'database' | 'redis';
+
+export interface IngestConfig {
+  /** Largest request body, before and after decompression, in bytes (413 above it). */
+  maxBodyBytes: number;
+  /** Where per-key rate-limit counters live: this process, the database, or Redis. */
+  rateLimiter: RateLimiterKind;
+  /** `redis://…` when counters are shared through Redis. */
+  redisUrl: string | undefined;
+  /** Upstream Relay or Sentry that accepted requests are also sent to, unchanged. */
+  forwardUrl: string | undefined;
+  /** Requests waiting to be forwarded; beyond it new ones are dropped (and counted). */
+  forwardQueueSize: number;
+  /** Seconds between writes of the per-key counters (what a crash can lose at most). */
+  statsFlushSeconds: number;
+}
+
+export interface LoaderConfig {
+  /** Sentry's JS_SDK_LOADER_DEFAULT_SDK_URL: the bundle URL with %s for version and bundle modifier; "" serves the no-op loader. */
+  sdkUrl: string;
+  /** Sentry's JS_SDK_LOADER_CDN_URL: where `dsn.cdn` points (`{cdn}{public_key}.min.js`); empty for this server's own /js-sdk-loader/. */
+  cdnUrl: string;
 }
 
 export class ConfigError extends Error {
@@ -47,7 +73,63 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl: parsePublicUrl(env.PUBLIC_URL?.trim() || `http://localhost:${port}`),
     apiRateLimit: integerVar(env, 'API_RATE_LIMIT', 40, 0, 1_000_000),
     logLevel: logLevel(env.LOG_LEVEL),
+    ingest: ingestConfig(env),
+    loader: {
+      sdkUrl: env.JS_SDK_LOADER_SDK_URL?.trim() ?? DEFAULT_LOADER_SDK_URL,
+      cdnUrl: optionalHttpUrl(env, 'JS_SDK_LOADER_CDN_URL', { keepTrailingSlash: true }) ?? '',
+    },
   };
+}
+
+/** Sentry's default (S:src/sentry/conf/server.py JS_SDK_LOADER_DEFAULT_SDK_URL). */
+export const DEFAULT_LOADER_SDK_URL = 'https://browser.sentry-cdn.com/%s/bundle%s.min.js';
+
+const RATE_LIMITERS: readonly RateLimiterKind[] = ['memory', 'database', 'redis'];
+
+function ingestConfig(env: Env): IngestConfig {
+  const redisUrl = env.REDIS_URL?.trim() || undefined;
+  if (redisUrl !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(redisUrl);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:')) {
+      throw new ConfigError(`REDIS_URL must be redis://… or rediss://… (got "${redactUrl(redisUrl)}")`);
+    }
+  }
+  const database = env.DATABASE_URL?.trim() ?? '';
+  // Several instances share a PostgreSQL database; one SQLite file means one instance.
+  const fallback: RateLimiterKind = redisUrl ? 'redis' : /^postgres(ql)?:\/\//i.test(database) ? 'database' : 'memory';
+  const chosen = env.RATE_LIMITER?.trim().toLowerCase() || fallback;
+  if (!(RATE_LIMITERS as readonly string[]).includes(chosen)) {
+    throw new ConfigError(`RATE_LIMITER must be one of ${RATE_LIMITERS.join(', ')} (got "${env.RATE_LIMITER}")`);
+  }
+  if (chosen === 'redis' && !redisUrl) throw new ConfigError('RATE_LIMITER=redis needs REDIS_URL');
+  return {
+    maxBodyBytes: integerVar(env, 'INGEST_MAX_BODY_SIZE', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    rateLimiter: chosen as RateLimiterKind,
+    redisUrl,
+    forwardUrl: optionalHttpUrl(env, 'FORWARD_URL'),
+    forwardQueueSize: integerVar(env, 'FORWARD_QUEUE_SIZE', 1000, 1, 1_000_000),
+    statsFlushSeconds: integerVar(env, 'STATS_FLUSH_SECONDS', 5, 1, 3600),
+  };
+}
+
+function optionalHttpUrl(env: Env, name: string, options: { keepTrailingSlash?: boolean } = {}): string | undefined {
+  const value = env[name]?.trim();
+  if (!value) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute http(s) URL (got "${redactUrl(value)}")`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${name} must use http or https (got "${redactUrl(value)}")`);
+  }
+  return options.keepTrailingSlash ? value : value.replace(/\/+$/, '');
 }
 
 function integerVar(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -110,5 +192,5 @@ function logLevel(value: string | undefined): Config['logLevel'] {
 
 /** Never echo a database password into a log or an error. */
 export function redactUrl(value: string): string {
-  return value.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
+  return value.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
 }

@@ -18,6 +18,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const services = createServices(config);
   try {
     await services.db.migrate();
+    await services.ingest.start();
   } catch (error) {
     await closeServices(services);
     throw error;

@@ -37,6 +37,58 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ API_RATE_LIMIT: '100' }).apiRateLimit).toBe(100);
   });
 
+  it('has ingest defaults: memory counters, no Redis, no forwarding, Sentry\'s loader URL', () => {
+    const config = loadConfig({});
+    expect(config.ingest).toEqual({
+      maxBodyBytes: 20 * 1024 * 1024,
+      rateLimiter: 'memory',
+      redisUrl: undefined,
+      forwardUrl: undefined,
+      forwardQueueSize: 1000,
+      statsFlushSeconds: 5,
+    });
+    expect(config.loader).toEqual({ sdkUrl: 'https://browser.sentry-cdn.com/%s/bundle%s.min.js', cdnUrl: '' });
+  });
+
+  it('shares rate-limit counters through Redis when REDIS_URL is set, else through PostgreSQL, unless told otherwise', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://cache:6379/0' }).ingest).toMatchObject({ rateLimiter: 'redis', redisUrl: 'redis://cache:6379/0' });
+    expect(loadConfig({ DATABASE_URL: 'postgres://u:p@h/db' }).ingest.rateLimiter).toBe('database');
+    expect(loadConfig({ RATE_LIMITER: 'database' }).ingest.rateLimiter).toBe('database');
+    expect(loadConfig({ REDIS_URL: 'rediss://cache', RATE_LIMITER: 'memory' }).ingest.rateLimiter).toBe('memory');
+  });
+
+  it('reads the ingest and loader variables', () => {
+    const config = loadConfig({
+      INGEST_MAX_BODY_SIZE: '1048576',
+      FORWARD_URL: 'https://relay.example.com/',
+      FORWARD_QUEUE_SIZE: '50',
+      STATS_FLUSH_SECONDS: '30',
+      JS_SDK_LOADER_SDK_URL: '',
+      JS_SDK_LOADER_CDN_URL: 'https://js.example.com/',
+    });
+    expect(config.ingest).toMatchObject({ maxBodyBytes: 1048576, forwardUrl: 'https://relay.example.com', forwardQueueSize: 50, statsFlushSeconds: 30 });
+    expect(config.loader).toEqual({ sdkUrl: '', cdnUrl: 'https://js.example.com/' });
+  });
+
+  it.each([
+    [{ REDIS_URL: 'http://cache' }, /^REDIS_URL must be redis:\/\/… or rediss:\/\/…/],
+    [{ RATE_LIMITER: 'carrier-pigeon' }, /^RATE_LIMITER must be one of memory, database, redis/],
+    [{ RATE_LIMITER: 'redis' }, /^RATE_LIMITER=redis needs REDIS_URL/],
+    [{ FORWARD_URL: 'relay.example.com' }, /^FORWARD_URL must be an absolute http\(s\) URL/],
+    [{ FORWARD_URL: 'ftp://relay' }, /^FORWARD_URL must use http or https/],
+    [{ FORWARD_QUEUE_SIZE: '0' }, /^FORWARD_QUEUE_SIZE must be an integer from 1/],
+    [{ INGEST_MAX_BODY_SIZE: '10' }, /^INGEST_MAX_BODY_SIZE must be an integer from 1024/],
+    [{ STATS_FLUSH_SECONDS: '0' }, /^STATS_FLUSH_SECONDS must be an integer from 1 to 3600/],
+    [{ JS_SDK_LOADER_CDN_URL: 'cdn' }, /^JS_SDK_LOADER_CDN_URL must be an absolute http\(s\) URL/],
+  ])('names the bad ingest variable: %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('never echoes a Redis password', () => {
+    expect(() => loadConfig({ REDIS_URL: 'http://:hunter2@cache' })).toThrow(/\/\/:\*\*\*@cache/);
+  });
+
   it.each([
     [{ PORT: 'abc' }, /^PORT must be an integer/],
     [{ PORT: '70000' }, /^PORT must be an integer from 0 to 65535/],

@@ -215,6 +215,18 @@ describe('OpenAPI', () => {
     expect(schemas).toContain('dynamicSdkLoaderOptions');
     expect(schemas).toContain('"maxLength":64');
   });
+
+  it('documents key stats and marks recent events as a clientkeys extension; leaves the DSN endpoints out', async () => {
+    const res = await request(h, 'GET', '/api/0/openapi.json');
+    const paths = res.body.paths;
+    const stats = paths['/api/0/projects/{org}/{project}/keys/{key_id}/stats/'].get;
+    expect(stats.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['since', 'until', 'resolution']));
+    expect(Object.keys(stats.responses)).toEqual(expect.arrayContaining(['200', '400', '404']));
+    const recent = paths['/api/0/projects/{org}/{project}/events/recent/'].get;
+    expect(recent.tags).toEqual(['clientkeys extensions']);
+    expect(recent.description).toMatch(/^Not part of Sentry's API/);
+    expect(Object.keys(paths).some((p) => p.includes('envelope') || p.includes('js-sdk-loader') || p === '/metrics')).toBe(false);
+  });
 });
 
 describe('odd path parameters', () => {

@@ -22,6 +22,7 @@ const PROJECT_RELAXED_PUT = ['project:read', 'project:write', 'project:admin'] a
 const TEAM_CREATE = ['org:write', 'org:admin', 'team:write'] as const;
 const TEAM_READ = ['team:read', 'team:write', 'team:admin'] as const;
 const TEAM_PROJECT_CREATE = ['project:write', 'project:admin', 'org:write', 'org:admin'] as const;
+const EVENT_READ = ['event:read', 'event:write', 'event:admin'] as const;
 
 beforeAll(async () => {
   h = await startHarness();
@@ -36,6 +37,7 @@ beforeAll(async () => {
   tokens.owner = await seed.caller(org, 'owner@victim.example', 'owner');
   tokens.member = await seed.caller(org, 'member@victim.example', 'member');
   tokens.noScope = await seed.caller(org, 'narrow@victim.example', 'owner', 'event:read');
+  tokens.projectOnly = await seed.caller(org, 'projects@victim.example', 'owner', 'project:read');
   tokens.foreignOwner = await seed.caller(other, 'owner@intruder.example', 'owner');
   const expiredUser = await seed.user('expired@victim.example');
   await seed.member(org, expiredUser, 'owner');
@@ -101,39 +103,52 @@ function routes(): RouteCase[] {
     },
     { name: 'DELETE project', method: 'DELETE', path: () => `/api/0/projects/${org.slug}/${project.slug}/`, scopes: PROJECT_ADMIN, member: 'forbidden' },
     { name: 'GET audit log', method: 'GET', path: () => `/api/0/organizations/${org.slug}/audit-logs/`, scopes: ['org:write'], member: 'forbidden' },
+    { name: 'GET key stats', method: 'GET', path: () => `${detail()}stats/`, scopes: PROJECT_READ, member: 'allowed' },
+  ];
+}
+
+/** Routes that need event:read, which the narrow token of the main matrix holds. */
+function eventRoutes(): RouteCase[] {
+  return [
+    { name: 'GET recent events', method: 'GET', path: () => `/api/0/projects/${org.slug}/${project.slug}/events/recent/`, scopes: EVENT_READ, member: 'allowed' },
+  ];
+}
+
+/** `foreignKeyScoped`: whether the other organization's API key (project:admin, org:read) holds the routes' scopes. */
+function callers(withoutScope: () => Record<string, string>, foreignKeyScoped = true) {
+  const foreignKey = () => basic(tokens.foreignApiKey!);
+  return [
+    CALLERS.anonymous(),
+    CALLERS.malformed(),
+    CALLERS.emptyBearer(),
+    CALLERS.badBase64(),
+    CALLERS.fixed('unknown token', bearer('sntryu_' + '0'.repeat(64)), 401, 'Invalid token'),
+    CALLERS.fixed('unknown org token', bearer('sntrys_eyJ9_abc'), 401, 'Invalid org token'),
+    CALLERS.fixed('unknown API key', basic('0'.repeat(32)), 401, 'API key is not valid'),
+    CALLERS.fixed('expired token', bearer(tokens.expired!), 401, 'Token expired'),
+    CALLERS.fixed('disabled API key', basic(tokens.disabledKey!), 401, 'Key is disabled'),
+    CALLERS.fixed('revoked token', bearer(tokens.revoked!), 401, 'Invalid token'),
+    CALLERS.fixed('expired API key', basic(tokens.expiredKey!), 401, 'API key expired'),
+    CALLERS.fixed('revoked org token', bearer(tokens.revokedOrgToken!), 401, 'Invalid org token'),
+    CALLERS.withoutScope('token without the scope', withoutScope),
+    CALLERS.withoutScope('org auth token (org:ci)', () => bearer(tokens.orgToken!)),
+    CALLERS.foreign('owner of another organization', () => bearer(tokens.foreignOwner!)),
+    foreignKeyScoped
+      ? CALLERS.foreign('API key of another organization', foreignKey)
+      : CALLERS.withoutScope('API key of another organization, without event scopes', foreignKey),
+    CALLERS.member(() => bearer(tokens.member!)),
   ];
 }
 
 describe('security matrix', () => {
   it('answers every route × caller exactly, leaking nothing', async () => {
-    await runMatrix(
-      h,
-      routes(),
-      [
-        CALLERS.anonymous(),
-        CALLERS.malformed(),
-        CALLERS.emptyBearer(),
-        CALLERS.badBase64(),
-        CALLERS.fixed('unknown token', bearer('sntryu_' + '0'.repeat(64)), 401, 'Invalid token'),
-        CALLERS.fixed('unknown org token', bearer('sntrys_eyJ9_abc'), 401, 'Invalid org token'),
-        CALLERS.fixed('unknown API key', basic('0'.repeat(32)), 401, 'API key is not valid'),
-        CALLERS.fixed('expired token', bearer(tokens.expired!), 401, 'Token expired'),
-        CALLERS.fixed('disabled API key', basic(tokens.disabledKey!), 401, 'Key is disabled'),
-        CALLERS.fixed('revoked token', bearer(tokens.revoked!), 401, 'Invalid token'),
-        CALLERS.fixed('expired API key', basic(tokens.expiredKey!), 401, 'API key expired'),
-        CALLERS.fixed('revoked org token', bearer(tokens.revokedOrgToken!), 401, 'Invalid org token'),
-        CALLERS.withoutScope('token without the scope', () => bearer(tokens.noScope!)),
-        CALLERS.withoutScope('org auth token (org:ci)', () => bearer(tokens.orgToken!)),
-        CALLERS.foreign('owner of another organization', () => bearer(tokens.foreignOwner!)),
-        CALLERS.foreign('API key of another organization', () => basic(tokens.foreignApiKey!)),
-        CALLERS.member(() => bearer(tokens.member!)),
-      ],
-      { values: () => [key.public_key, key.secret_key, 'victim@', 'web'] },
-    );
+    const secrets = { values: () => [key.public_key, key.secret_key, 'victim@', 'web'] };
+    await runMatrix(h, routes(), callers(() => bearer(tokens.noScope!)), secrets);
+    await runMatrix(h, eventRoutes(), callers(() => bearer(tokens.projectOnly!), false), secrets);
   });
 
   it('lets the owner through on every route', async () => {
-    await runMatrix(h, routes().filter((r) => r.method !== 'DELETE'), [
+    await runMatrix(h, [...routes(), ...eventRoutes()].filter((r) => r.method !== 'DELETE'), [
       { name: 'owner', headers: () => bearer(tokens.owner!), expect: () => ({ status: 200 }) },
     ], { values: () => [] });
   });

@@ -33,6 +33,11 @@ export const ERRORS = {
   invalid_id_query: { status: 400, description: "An id: filter that is not a number (legacy error envelope)." },
   invalid_team_id_query: { status: 400, description: 'An id: filter that is not a number.', detail: 'Invalid id value' },
   user_required: { status: 400, description: 'Only a user may do this (an empty body, as Sentry answers).' },
+  invalid_request_data: {
+    status: 400,
+    description: 'since, until or resolution is invalid (Sentry gives one message for every case).',
+    detail: 'Invalid request data',
+  },
   json_parse_error: { status: 400, description: 'The body is not valid JSON.', detail: (m) => `JSON parse error - ${m}` },
   invalid_origin: { status: 400, description: 'The Origin is not allowed for this credential.' },
   not_authenticated: {

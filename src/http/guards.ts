@@ -6,7 +6,10 @@
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { Scope } from '../domain/scopes.ts';
 import type { Services } from '../services/index.ts';
+import { isSuperuser } from '../services/principal.ts';
+import type { ProjectKeyRow } from '../storage/schema.ts';
 import { idOrSlug } from '../storage/stores/id-or-slug.ts';
+import { projectContext } from './context.ts';
 import { apiError, insufficientScope, notAuthenticated } from './errors.ts';
 
 export type ScopeMap = Readonly<Record<'GET' | 'POST' | 'PUT' | 'DELETE', readonly Scope[]>>;
@@ -160,4 +163,32 @@ export function projectGuard(services: Services, map: ScopeMap = PROJECT_SCOPES)
     request.orgContext = context;
     request.projectContext = { ...context, project, teamIds };
   };
+}
+
+/** S:src/sentry/api/bases/project.py ProjectEventPermission: reading a project's events. */
+export const EVENT_SCOPES: ScopeMap = {
+  GET: ['event:read', 'event:write', 'event:admin'],
+  POST: ['event:write', 'event:admin'],
+  PUT: ['event:write', 'event:admin'],
+  DELETE: ['event:admin'],
+};
+
+/**
+ * Routes under `/projects/{org}/{project}/keys/{key_id}/…`, after the project guard: the key by its
+ * public key, as the API sees keys (S:src/sentry/api/bases/project_key.py), else 404. Sentry looks
+ * the key up before it reads the body: an unknown key is a 404 even with a bad body.
+ */
+export function keyGuard(services: Services): onRequestAsyncHookHandler {
+  return async function guard(request) {
+    const { project } = projectContext(request);
+    const { key_id: keyId } = request.params as { key_id: string };
+    const key = await services.keys.find(project.id, keyId, !isSuperuser(request.principal));
+    if (!key) throw apiError('not_found');
+    request.projectKey = key;
+  };
+}
+
+export function projectKeyOf(request: FastifyRequest): ProjectKeyRow {
+  if (!request.projectKey) throw new Error('route has no key guard');
+  return request.projectKey;
 }

@@ -7,8 +7,8 @@ import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { KEY_PATTERN } from '../domain/keys.ts';
 import { clientIp, projectContext } from '../http/context.ts';
-import { apiError, validationError } from '../http/errors.ts';
-import { projectGuard } from '../http/guards.ts';
+import { validationError } from '../http/errors.ts';
+import { keyGuard, projectGuard, projectKeyOf } from '../http/guards.ts';
 import { linkHeader, readPageParams } from '../http/pagination.ts';
 import { resource } from '../http/resource.ts';
 import { emptyBody, errorResponses, pageQuery, queryParam } from '../schemas/common.ts';
@@ -23,11 +23,11 @@ import {
 import type { Services } from '../services/index.ts';
 import { actorOf, isSuperuser } from '../services/principal.ts';
 
-const projectParams = z.object({
+export const projectParams = z.object({
   org: z.string().describe('The id or slug of the organization.'),
   project: z.string().describe('The id or slug of the project.'),
 });
-const keyParams = projectParams.extend({ key_id: z.string().describe('The public key of the client key.') });
+export const keyParams = projectParams.extend({ key_id: z.string().describe('The public key of the client key.') });
 
 const listQuery = z.object({
   status: queryParam.optional().describe('"active" or "inactive"; any other value lists nothing.'),
@@ -119,19 +119,8 @@ export async function projectKeyRoutes(app: FastifyInstance, { services, config 
     },
   });
 
-  // Sentry looks the key up before it reads the body: an unknown key is a 404 even with a bad body.
-  const keyGuard = async (request: FastifyRequest) => {
-    const { project } = projectContext(request);
-    const { key_id: keyId } = request.params as KeyParams;
-    const key = KEY_PATTERN.test(keyId) ? await services.keys.find(project.id, keyId, !isSuperuser(request.principal)) : undefined;
-    if (!key) throw apiError('not_found');
-    request.projectKey = key;
-  };
-  const keyHooks = [guard, keyGuard];
-  const keyOf = (request: FastifyRequest) => {
-    if (!request.projectKey) throw new Error('route has no key guard');
-    return request.projectKey;
-  };
+  const keyHooks = [guard, keyGuard(services)];
+  const keyOf = projectKeyOf;
 
   resource(app, '/api/0/projects/:org/:project/keys/:key_id/', {
     GET: {

@@ -1,14 +1,17 @@
 import type { ChangeBus } from '../changes/bus.ts';
+import type { IngestRuntime } from '../ingest/runtime.ts';
 import type { Database } from '../storage/database.ts';
 import type { AccessService } from './access.ts';
 import type { ApiRateLimiter } from './api-rate-limit.ts';
 import type { AuditLogService } from './audit-log.ts';
 import type { CredentialService } from './credentials.ts';
 import type { KeySerializer } from './key-serializer.ts';
+import type { KeyStatsService } from './key-stats.ts';
 import type { OrganizationService } from './organizations.ts';
 import type { ProjectKeyService } from './project-keys.ts';
 import type { ProjectService } from './projects.ts';
 import type { ApiSerializers } from './serializers/index.ts';
+import type { RecentEventService } from './recent-events.ts';
 import type { UserService } from './users.ts';
 
 /** Everything the HTTP edge and the CLI call, built once by the composition root. */
@@ -25,4 +28,8 @@ export interface Services {
   users: UserService;
   keySerializer: KeySerializer;
   serializers: ApiSerializers;
+  /** The DSN endpoints' gate with its key map, rate limiter and counters. */
+  ingest: IngestRuntime;
+  keyStats: KeyStatsService;
+  recentEvents: RecentEventService;
 }

@@ -32,7 +32,11 @@ export class KeySerializer {
   private readonly scheme: string;
   private readonly hostAndPath: string;
 
-  constructor(publicUrl: string) {
+  /** `cdnUrl`: Sentry's JS_SDK_LOADER_CDN_URL; empty for this server's own loader route. */
+  constructor(
+    publicUrl: string,
+    private readonly cdnUrl = '',
+  ) {
     const url = new URL(publicUrl);
     this.endpoint = publicUrl.replace(/\/+$/, '');
     this.scheme = url.protocol.slice(0, -1);
@@ -93,7 +97,7 @@ export class KeySerializer {
       nel: `${api}/nel/?sentry_key=${pk}`,
       unreal: `${api}/unreal/${pk}/`,
       crons: `${api}/cron/___MONITOR_SLUG___/${pk}/`,
-      cdn: `${this.endpoint}/js-sdk-loader/${pk}.min.js`,
+      cdn: this.cdnUrl ? `${this.cdnUrl}${pk}.min.js` : `${this.endpoint}/js-sdk-loader/${pk}.min.js`,
       playstation: `${api}/playstation/?sentry_key=${pk}`,
       integration: `${api}/integration/`,
       otlp_traces: `${api}/integration/otlp/v1/traces`,

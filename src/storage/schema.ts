@@ -156,6 +156,44 @@ export interface AuditLogTable {
   datetime: string;
 }
 
+export interface KeyStatsTable {
+  key_id: number;
+  /** Bucket length in seconds: 10 or 3600. */
+  rollup: number;
+  /** Bucket start, unix seconds. */
+  ts: number;
+  accepted: ColumnType<number, number | undefined, number>;
+  dropped: ColumnType<number, number | undefined, number>;
+  filtered: ColumnType<number, number | undefined, number>;
+}
+
+export interface RateLimitCounterTable {
+  /** The quota's identity, e.g. "k:12:60" (key 12, 60 s window). */
+  quota: string;
+  /** The fixed window's number. */
+  slot: number;
+  used: number;
+  /** Unix seconds after which the row is stale. */
+  expires_at: number;
+}
+
+export interface RecentEventTable {
+  id: Id;
+  project_id: number;
+  public_key: string;
+  event_id: string | null;
+  received_at: string;
+  /** The ingest endpoint: envelope, store, security, minidump… */
+  endpoint: string;
+  /** JSON array of the envelope's item types. */
+  item_types: string;
+  size: number;
+  sdk: string | null;
+  platform: string | null;
+  level: string | null;
+  title: string | null;
+}
+
 export interface DB {
   organizations: OrganizationTable;
   teams: TeamTable;
@@ -171,6 +209,9 @@ export interface DB {
   api_keys: ApiKeyTable;
   project_keys: ProjectKeyTable;
   audit_log_entries: AuditLogTable;
+  key_stats: KeyStatsTable;
+  rate_limit_counters: RateLimitCounterTable;
+  recent_events: RecentEventTable;
 }
 
 export type OrganizationRow = Selectable<OrganizationTable>;
@@ -185,3 +226,6 @@ export type ProjectKeyRow = Selectable<ProjectKeyTable>;
 export type NewProjectKey = Insertable<ProjectKeyTable>;
 export type ProjectKeyUpdate = Updateable<ProjectKeyTable>;
 export type AuditLogRow = Selectable<AuditLogTable>;
+export type KeyStatsRow = Selectable<KeyStatsTable>;
+export type RecentEventRow = Selectable<RecentEventTable>;
+export type NewRecentEvent = Insertable<RecentEventTable>;

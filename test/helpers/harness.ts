@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { loggerOptions } from '../../src/logging.ts';
-import { closeServices, createServices } from '../../src/composition.ts';
-import type { Config, DatabaseConfig } from '../../src/config.ts';
+import { closeServices, createServices, type ServiceOptions } from '../../src/composition.ts';
+import { DEFAULT_LOADER_SDK_URL, type Config, type DatabaseConfig } from '../../src/config.ts';
 import { parseScopeList, type OrgRole, type Scope, type TeamRole } from '../../src/domain/scopes.ts';
 import type { Services } from '../../src/services/index.ts';
 import type { Actor } from '../../src/services/principal.ts';
@@ -32,6 +32,8 @@ export interface Harness {
   dir: string;
   /** The DATABASE_URL of this harness's database, for CLI processes. */
   databaseUrl: string;
+  /** This harness's database, for a second instance on it (`startHarness(…, { shared })`). */
+  database: TestDatabase;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,15 @@ export function testConfig(database: DatabaseConfig, overrides: Partial<Config> 
     publicUrl: 'http://testserver',
     apiRateLimit: 0,
     logLevel: 'silent',
+    ingest: {
+      maxBodyBytes: 1024 * 1024,
+      rateLimiter: 'memory',
+      redisUrl: undefined,
+      forwardUrl: undefined,
+      forwardQueueSize: 100,
+      statsFlushSeconds: 1,
+    },
+    loader: { sdkUrl: DEFAULT_LOADER_SDK_URL, cdnUrl: '' },
     ...overrides,
   };
 }
@@ -57,7 +68,7 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-export interface HarnessOptions {
+export interface HarnessOptions extends ServiceOptions {
   /** Another instance on this database (not dropped on close: its creator drops it). */
   shared?: TestDatabase;
   /**
@@ -77,8 +88,9 @@ export async function startHarness(overrides: Partial<Config> = {}, options: Har
     ...overrides,
     ...(options.reachablePublicUrl ? { port, publicUrl: `http://127.0.0.1:${port}` } : {}),
   });
-  const services = createServices(config);
+  const services = createServices(config, undefined, options);
   await services.db.migrate();
+  await services.ingest.start();
   // Production's logger settings (redaction included), at the most verbose level, into the file the
   // end-of-run secrets check reads.
   const logger = { ...(loggerOptions({ ...config, logLevel: 'trace' }) as object), stream: logStream('harness') };
@@ -91,6 +103,7 @@ export async function startHarness(overrides: Partial<Config> = {}, options: Har
     baseUrl,
     dir,
     databaseUrl: database.url,
+    database,
     async close() {
       await app.close();
       await closeServices(services);

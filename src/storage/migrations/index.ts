@@ -4,6 +4,7 @@ import { initial } from './0001-initial.ts';
 import { projectOptionsAndBookmarks } from './0002-project-options-bookmarks.ts';
 import { credentialExpiry } from './0003-credential-expiry.ts';
 import { keyRotation } from './0005-key-rotation.ts';
+import { ingest } from './0006-ingest.ts';
 
 /**
  * Every schema version, in order. Forward-only: a released migration is never edited, a change is
@@ -15,5 +16,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0002-project-options-bookmarks': projectOptionsAndBookmarks(dialect),
     '0003-credential-expiry': credentialExpiry(),
     '0005-key-rotation': keyRotation(),
+    '0006-ingest': ingest(dialect),
   };
 }

@@ -1,6 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../schema.ts';
 import { AuditLogStore } from './audit-log.ts';
+import { KeyStatsStore } from './key-stats.ts';
+import { RateLimitCounterStore } from './rate-limit-counters.ts';
+import { RecentEventStore } from './recent-events.ts';
 import { CredentialStore } from './credentials.ts';
 import { MemberStore } from './members.ts';
 import { OrganizationStore } from './organizations.ts';
@@ -22,6 +25,9 @@ export interface Stores {
   credentials: CredentialStore;
   projectKeys: ProjectKeyStore;
   auditLog: AuditLogStore;
+  keyStats: KeyStatsStore;
+  rateLimitCounters: RateLimitCounterStore;
+  recentEvents: RecentEventStore;
 }
 
 /** The stores over one executor: the database itself, or a transaction. */
@@ -37,5 +43,8 @@ export function createStores(db: Kysely<DB>): Stores {
     credentials: new CredentialStore(db),
     projectKeys: new ProjectKeyStore(db),
     auditLog: new AuditLogStore(db),
+    keyStats: new KeyStatsStore(db),
+    rateLimitCounters: new RateLimitCounterStore(db),
+    recentEvents: new RecentEventStore(db),
   };
 }

@@ -13,6 +13,21 @@ export interface KeyFilter {
   userKeysOnly: boolean;
 }
 
+/** What the ingest gate needs of a key: who it belongs to, whether it may send, its limit and loader data. */
+export interface IngestKeyRow {
+  id: number;
+  public_key: string;
+  project_id: number;
+  organization_id: number;
+  status: number;
+  roles: number;
+  project_status: number;
+  rate_limit_count: number | null;
+  rate_limit_window: number | null;
+  data: string;
+  expires_at: string | null;
+}
+
 export class ProjectKeyStore {
   constructor(private readonly db: Kysely<DB>) {}
 
@@ -51,6 +66,31 @@ export class ProjectKeyStore {
 
   async delete(id: number): Promise<void> {
     await this.db.deleteFrom('project_keys').where('id', '=', id).execute();
+  }
+
+  /** Keys with their project's organization and status; every key when `publicKeys` is absent. */
+  ingestKeys(publicKeys?: readonly string[]): Promise<IngestKeyRow[]> {
+    let query = this.db
+      .selectFrom('project_keys')
+      .innerJoin('projects', 'projects.id', 'project_keys.project_id')
+      .select([
+        'project_keys.id',
+        'project_keys.public_key',
+        'project_keys.project_id',
+        'projects.organization_id',
+        'project_keys.status',
+        'project_keys.roles',
+        'projects.status as project_status',
+        'project_keys.rate_limit_count',
+        'project_keys.rate_limit_window',
+        'project_keys.data',
+        'project_keys.expires_at',
+      ]);
+    if (publicKeys) {
+      if (publicKeys.length === 0) return Promise.resolve([]);
+      query = query.where('project_keys.public_key', 'in', publicKeys);
+    }
+    return query.execute();
   }
 
   private visible<Q extends SelectQueryBuilder<DB, 'project_keys', ProjectKeyRow>>(query: Q, userKeysOnly: boolean): Q {

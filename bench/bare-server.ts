@@ -1,0 +1,23 @@
+/**
+ * The baseline of the ingest benchmark: a bare node:http server that reads the whole body and
+ * answers what clientkeys answers to an accepted envelope, `{"id":"<event id>"}`. Prints its URL.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+const body = JSON.stringify({ id: process.env.BENCH_EVENT_ID ?? '0'.repeat(32) });
+
+const server = createServer((request, response) => {
+  const chunks: Buffer[] = [];
+  request.on('data', (chunk: Buffer) => chunks.push(chunk));
+  request.on('end', () => {
+    Buffer.concat(chunks);
+    response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+    response.end(body);
+  });
+});
+
+server.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`listening http://127.0.0.1:${(server.address() as AddressInfo).port}\n`);
+});
+process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -1,0 +1,142 @@
+/**
+ * What every benchmark shares: servers started as child processes (so the load generator does not
+ * share their event loop), a load run through autocannon, and the report (a table on stdout and a
+ * JSON file under bench/results/).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import autocannon, { type Options } from 'autocannon';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const RESULTS = join(ROOT, 'bench', 'results');
+
+export interface Server {
+  url: string;
+  /** CPU seconds the server process has used so far (user + system, from /proc). */
+  cpuSeconds(): number;
+  stop(): Promise<void>;
+}
+
+/** Linux's accounting of a process's CPU time; 0 where /proc is not there. */
+function processCpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Start a process and wait for `url(line)` to find its URL in a line of its output. */
+export function startProcess(command: string, args: string[], env: Record<string, string>, url: (line: string) => string | undefined): Promise<Server> {
+  const child: ChildProcess = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start`)), 30_000);
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const found = url(line);
+      if (!found) return;
+      clearTimeout(timer);
+      resolve({
+        url: found,
+        cpuSeconds: () => processCpuSeconds(child.pid),
+        stop: async () => {
+          child.kill('SIGTERM');
+          await exited;
+        },
+      });
+    });
+  });
+}
+
+export interface LoadResult {
+  requestsPerSecond: number;
+  /** Server CPU time per request, microseconds: what throughput would be on a machine of its own. */
+  cpuMicrosPerRequest: number;
+  p50: number;
+  p99: number;
+  max: number;
+  total: number;
+  non2xx: number;
+  errors: number;
+}
+
+export const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+export const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+/** A run whose numbers are thrown away: JIT, pools and caches settle. */
+export async function warmUp(options: Options): Promise<void> {
+  await autocannon({ ...options, duration: WARMUP });
+}
+
+/** One measured run against `server`. */
+export async function load(server: Server, options: Options): Promise<LoadResult> {
+  const cpuBefore = server.cpuSeconds();
+  const result = await autocannon({ ...options, duration: DURATION });
+  const cpu = server.cpuSeconds() - cpuBefore;
+  return {
+    requestsPerSecond: Math.round(result.requests.average),
+    cpuMicrosPerRequest: result.requests.total > 0 ? Math.round((cpu / result.requests.total) * 1e6 * 10) / 10 : 0,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    total: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** The median run of several: throughput, latencies and error counts each taken as their median. */
+export function medianResult(runs: LoadResult[]): LoadResult {
+  const pick = (key: keyof LoadResult) => median(runs.map((r) => r[key]));
+  return {
+    requestsPerSecond: Math.round(pick('requestsPerSecond')),
+    cpuMicrosPerRequest: pick('cpuMicrosPerRequest'),
+    p50: pick('p50'),
+    p99: pick('p99'),
+    max: pick('max'),
+    total: pick('total'),
+    non2xx: Math.max(...runs.map((r) => r.non2xx)),
+    errors: Math.max(...runs.map((r) => r.errors)),
+  };
+}
+
+export function machine() {
+  return {
+    node: process.version,
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    date: new Date().toISOString(),
+    // Other work on the machine moves every number: recorded so runs can be compared fairly.
+    loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+export function printTable(title: string, rows: Record<string, string | number>[]): void {
+  const columns = Object.keys(rows[0] ?? {});
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
+  const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  process.stdout.write(`\n${title}\n${line(columns)}\n${line(widths.map((w) => '-'.repeat(w)))}\n`);
+  for (const row of rows) process.stdout.write(`${line(columns.map((c) => String(row[c])))}\n`);
+}
+
+export function writeResults(name: string, results: unknown): string {
+  mkdirSync(RESULTS, { recursive: true });
+  const file = join(RESULTS, name);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  return file;
+}

@@ -1,0 +1,158 @@
+/**
+ * Client keys as the ingest gate sees them, served from memory so an event costs no database
+ * round trip. Every key is loaded at start; a change published on the ChangeBus drops the changed
+ * keys at once (so a disabled key is refused by the next request) and reloads them. A key that is
+ * not in memory is looked up once; an unknown one is remembered as unknown for a few seconds so a
+ * flood of bad keys cannot turn into a flood of queries (a bus event still clears it at once).
+ */
+import type { ChangeBus, ChangeEvent } from '../changes/bus.ts';
+import { KEY_PATTERN, KEY_ROLES, KEY_STATUS, type KeyData } from '../domain/keys.ts';
+import { parseKeyData } from '../services/key-serializer.ts';
+import type { IngestKeyRow } from '../storage/stores/project-keys.ts';
+
+export interface IngestKey {
+  id: number;
+  publicKey: string;
+  projectId: number;
+  organizationId: number;
+  /** The key may send: active, with the store role, of an active project. */
+  active: boolean;
+  /** Sentry applies a key quota only when both numbers are non-zero. */
+  rateLimit: { count: number; window: number } | null;
+  data: KeyData;
+  /** Epoch ms from which the key is refused (a rotation's overlap ends), or null. */
+  expiresAt: number | null;
+}
+
+/** Where keys come from: the project-key store, by public key or all of them. */
+export type KeySource = (publicKeys?: readonly string[]) => Promise<IngestKeyRow[]>;
+
+export interface KeyCacheOptions {
+  negativeTtlMs?: number;
+  negativeMaxEntries?: number;
+  now?: () => number;
+}
+
+export function toIngestKey(row: IngestKeyRow): IngestKey {
+  return {
+    id: row.id,
+    publicKey: row.public_key,
+    projectId: row.project_id,
+    organizationId: row.organization_id,
+    active: row.status === KEY_STATUS.active && row.project_status === 0 && (row.roles & KEY_ROLES.store) === KEY_ROLES.store,
+    rateLimit: row.rate_limit_count && row.rate_limit_window ? { count: row.rate_limit_count, window: row.rate_limit_window } : null,
+    data: parseKeyData(row.data),
+    expiresAt: row.expires_at === null ? null : Date.parse(row.expires_at),
+  };
+}
+
+export class KeyCache {
+  private readonly keys = new Map<string, IngestKey>();
+  private readonly unknown = new Map<string, number>();
+  private readonly pending = new Map<string, Promise<IngestKey | undefined>>();
+  /** Bumped on every change, so a lookup that raced with a change does not store what it read. */
+  private version = 0;
+  private readonly unsubscribe: () => void;
+  private readonly negativeTtlMs: number;
+  private readonly negativeMaxEntries: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly source: KeySource,
+    changes: ChangeBus,
+    options: KeyCacheOptions = {},
+  ) {
+    this.negativeTtlMs = options.negativeTtlMs ?? 5000;
+    this.negativeMaxEntries = options.negativeMaxEntries ?? 10_000;
+    this.now = options.now ?? Date.now;
+    this.unsubscribe = changes.subscribe((event) => this.onChange(event));
+  }
+
+  /** Load every key, so the first events of each are served from memory too. */
+  async warm(): Promise<void> {
+    const version = this.version;
+    const rows = await this.source();
+    if (version !== this.version) return;
+    for (const row of rows) this.keys.set(row.public_key, toIngestKey(row));
+  }
+
+  /** The key, from memory when possible; undefined for a key that does not exist. */
+  get(publicKey: string): IngestKey | undefined | Promise<IngestKey | undefined> {
+    const hit = this.keys.get(publicKey);
+    if (hit) return hit;
+    // Keys are 32 lowercase hex characters by construction: anything else cannot exist, and costs no query.
+    if (!KEY_PATTERN.test(publicKey)) return undefined;
+    const unknownUntil = this.unknown.get(publicKey);
+    if (unknownUntil !== undefined) {
+      if (unknownUntil > this.now()) return undefined;
+      this.unknown.delete(publicKey);
+    }
+    const pending = this.pending.get(publicKey);
+    if (pending) return pending;
+    const lookup: Promise<IngestKey | undefined> = this.load(publicKey).finally(() => {
+      if (this.pending.get(publicKey) === lookup) this.pending.delete(publicKey);
+    });
+    this.pending.set(publicKey, lookup);
+    return lookup;
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+
+  private async load(publicKey: string): Promise<IngestKey | undefined> {
+    const version = this.version;
+    const [row] = await this.source([publicKey]);
+    const key = row ? toIngestKey(row) : undefined;
+    if (version === this.version) {
+      if (key) this.keys.set(publicKey, key);
+      else this.rememberUnknown(publicKey);
+    }
+    return key;
+  }
+
+  private rememberUnknown(publicKey: string): void {
+    if (this.unknown.size >= this.negativeMaxEntries) {
+      const oldest = this.unknown.keys().next();
+      if (!oldest.done) this.unknown.delete(oldest.value);
+    }
+    this.unknown.set(publicKey, this.now() + this.negativeTtlMs);
+  }
+
+  private onChange(event: ChangeEvent): void {
+    this.version += 1;
+    if (event.type === 'resync') {
+      // Changes may have been missed: forget everything and load afresh. Meanwhile each key is
+      // looked up on its own, so nothing stale is served.
+      this.keys.clear();
+      this.unknown.clear();
+      this.pending.clear();
+      void this.warm().catch(() => {});
+      return;
+    }
+    let changed: string[];
+    if (event.type === 'keys') {
+      changed = event.publicKeys;
+    } else {
+      changed = [...this.keys.values()].filter((k) => k.projectId === event.projectId).map((k) => k.publicKey);
+    }
+    for (const publicKey of changed) {
+      this.keys.delete(publicKey);
+      this.unknown.delete(publicKey);
+      this.pending.delete(publicKey);
+    }
+    if (changed.length > 0) void this.refresh(changed);
+  }
+
+  /** Reload changed keys in the background; a request before it lands looks the key up itself. */
+  private async refresh(publicKeys: string[]): Promise<void> {
+    const version = this.version;
+    try {
+      const rows = await this.source(publicKeys);
+      if (version !== this.version) return;
+      for (const row of rows) this.keys.set(row.public_key, toIngestKey(row));
+    } catch {
+      // The next request for these keys looks them up again.
+    }
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Prometheus counters of the ingest gate (served at /metrics). The hot path only adds to plain
+ * numbers; they move into prom-client's counters when /metrics is scraped. `project_id` is set
+ * only once a key proved which project it is, so made-up project ids in paths cannot grow the
+ * label space.
+ */
+import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
+
+export type Outcome = 'accepted' | 'dropped' | 'refused';
+export type ForwardResult = 'sent' | 'failed' | 'dropped';
+
+interface Entry<L extends string> {
+  labels: Partial<Record<L, string>>;
+  count: number;
+}
+
+/**
+ * Counts per label set since the last scrape, found through nested maps keyed by the label values
+ * themselves: no string is built per request.
+ */
+class Tally<L extends string> {
+  private readonly root = new Map<unknown, unknown>();
+  private readonly entries: Entry<L>[] = [];
+
+  add(path: readonly unknown[], labels: () => Partial<Record<L, string>>, value: number): void {
+    let node = this.root;
+    const last = path.length - 1;
+    for (let i = 0; i < last; i += 1) {
+      let next = node.get(path[i]) as Map<unknown, unknown> | undefined;
+      if (!next) {
+        next = new Map();
+        node.set(path[i], next);
+      }
+      node = next;
+    }
+    const entry = node.get(path[last]) as Entry<L> | undefined;
+    if (entry) {
+      entry.count += value;
+    } else {
+      const created = { labels: labels(), count: value };
+      node.set(path[last], created);
+      this.entries.push(created);
+    }
+  }
+
+  drainInto(counter: Counter<L>): void {
+    for (const entry of this.entries) {
+      if (entry.count === 0) continue;
+      counter.inc(entry.labels, entry.count);
+      entry.count = 0;
+    }
+  }
+}
+
+export class IngestMetrics {
+  readonly registry = new Registry();
+  private readonly requests = new Tally<'project_id' | 'outcome' | 'reason' | 'endpoint'>();
+  private readonly events = new Tally<'project_id' | 'outcome'>();
+  private readonly forwards: Counter<'result'>;
+  private readonly limiterErrors: Counter;
+
+  constructor() {
+    const requests = this.requests;
+    const events = this.events;
+    new Counter({
+      name: 'clientkeys_ingest_requests_total',
+      help: 'Ingest requests by outcome (accepted, dropped by a rate limit, refused) and reason.',
+      labelNames: ['project_id', 'outcome', 'reason', 'endpoint'],
+      registers: [this.registry],
+      collect() {
+        requests.drainInto(this);
+      },
+    });
+    new Counter({
+      name: 'clientkeys_ingest_events_total',
+      help: 'Error-category events (what key quotas and key stats count) by outcome.',
+      labelNames: ['project_id', 'outcome'],
+      registers: [this.registry],
+      collect() {
+        events.drainInto(this);
+      },
+    });
+    this.forwards = new Counter({
+      name: 'clientkeys_forward_requests_total',
+      help: 'Accepted requests forwarded upstream: sent, failed, or dropped because the queue was full.',
+      labelNames: ['result'],
+      registers: [this.registry],
+    });
+    this.limiterErrors = new Counter({
+      name: 'clientkeys_rate_limiter_errors_total',
+      help: 'Rate-limiter calls that failed (the request was admitted).',
+      registers: [this.registry],
+    });
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  request(outcome: Outcome, reason: string, endpoint: string, projectId: number | undefined): void {
+    this.requests.add(
+      [projectId, outcome, reason, endpoint],
+      () => ({ project_id: projectId === undefined ? 'unknown' : String(projectId), outcome, reason, endpoint }),
+      1,
+    );
+  }
+
+  eventsCounted(outcome: 'accepted' | 'dropped', projectId: number, quantity: number): void {
+    this.events.add([projectId, outcome], () => ({ project_id: String(projectId), outcome }), quantity);
+  }
+
+  forward(result: ForwardResult): void {
+    this.forwards.inc({ result });
+  }
+
+  limiterError(): void {
+    this.limiterErrors.inc();
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

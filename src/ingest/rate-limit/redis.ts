@@ -1,0 +1,48 @@
+import { Redis } from 'ioredis';
+import { currentWindow, refused, type Quota, type RateLimitDecision, type RateLimiter } from './limiter.ts';
+
+/**
+ * Relay's `is_rate_limited.lua` reduced to one quota: read the window's counter, refuse when the
+ * request would pass the limit, otherwise add the whole quantity and set the expiry. Redis runs a
+ * script atomically, so no two instances can both take the last unit.
+ */
+const SCRIPT = `
+local limit = tonumber(ARGV[1])
+local quantity = tonumber(ARGV[2])
+local consumed = tonumber(redis.call('GET', KEYS[1]) or '0')
+if consumed + quantity > limit then
+  return 1
+end
+redis.call('INCRBY', KEYS[1], quantity)
+redis.call('EXPIREAT', KEYS[1], ARGV[3])
+return 0
+`;
+
+type ScriptedRedis = Redis & {
+  clientkeysRateLimit(key: string, limit: number, quantity: number, expireAt: number): Promise<number>;
+};
+
+export class RedisRateLimiter implements RateLimiter {
+  private readonly redis: ScriptedRedis;
+
+  constructor(url: string) {
+    // Fail fast rather than queue requests while Redis is away: ingest must not hang on it.
+    const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: true });
+    redis.defineCommand('clientkeysRateLimit', { numberOfKeys: 1, lua: SCRIPT });
+    // Connection errors surface per call; an unhandled 'error' event would crash the process.
+    redis.on('error', () => {});
+    this.redis = redis as ScriptedRedis;
+  }
+
+  async consume(quota: Quota, quantity: number, nowMs: number): Promise<RateLimitDecision> {
+    const { slot, end } = currentWindow(quota, nowMs);
+    // The hash tag keeps an organization's counters on one cluster node, as Relay's keys do.
+    const key = `quota:k{${quota.organizationId}}${quota.keyId}:${quota.window}:${slot}`;
+    const rejected = await this.redis.clientkeysRateLimit(key, quota.limit, quantity, end + 60);
+    return rejected === 0 ? { admitted: true } : refused(quota, nowMs);
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+}

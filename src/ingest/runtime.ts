@@ -1,0 +1,82 @@
+/**
+ * The ingest gate with its stateful parts and their lifecycle: the key map warmed at start, the
+ * counters written every STATS_FLUSH_SECONDS, everything written and released on close.
+ */
+import type { Database } from '../storage/database.ts';
+import type { Forwarder } from './forwarder.ts';
+import type { IngestGate } from './gate.ts';
+import type { KeyCache } from './key-cache.ts';
+import { STATS_ROLLUPS, type KeyStatsRecorder } from './key-stats.ts';
+import type { IngestMetrics } from './metrics.ts';
+import type { RateLimiter } from './rate-limit/limiter.ts';
+import type { RecentEvents } from './recent-events.ts';
+
+/** How long buckets are kept: 10 s ones for a day, hourly ones for 90 days (Sentry keeps outcomes 90 days). */
+const RETENTION_SECONDS: Record<(typeof STATS_ROLLUPS)[number], number> = { 10: 86_400, 3600: 90 * 86_400 };
+const PRUNE_EVERY_MS = 60_000;
+
+export interface IngestParts {
+  gate: IngestGate;
+  keys: KeyCache;
+  limiter: RateLimiter;
+  stats: KeyStatsRecorder;
+  recent: RecentEvents;
+  metrics: IngestMetrics;
+  forwarder: Forwarder | undefined;
+}
+
+export class IngestRuntime {
+  private timer: NodeJS.Timeout | undefined;
+  private lastPrune = 0;
+  private flushing: Promise<void> | undefined;
+
+  constructor(
+    readonly parts: IngestParts,
+    private readonly db: Database,
+    private readonly flushSeconds: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get gate(): IngestGate {
+    return this.parts.gate;
+  }
+
+  async start(): Promise<void> {
+    await this.parts.keys.warm();
+    this.timer = setInterval(() => {
+      this.flush().catch((error: unknown) => this.parts.gate.onError('writing ingest counters failed; retrying at the next flush', error));
+    }, this.flushSeconds * 1000);
+    this.timer.unref();
+  }
+
+  /** Write the counted outcomes and recent events; one flush at a time. */
+  flush(): Promise<void> {
+    this.flushing ??= this.writeAll().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private async writeAll(): Promise<void> {
+    await this.db.transaction((stores) => this.parts.stats.flush((deltas) => stores.keyStats.add(deltas)));
+    await this.parts.recent.flush();
+    const now = this.now();
+    if (now - this.lastPrune >= PRUNE_EVERY_MS) {
+      this.lastPrune = now;
+      const seconds = Math.floor(now / 1000);
+      for (const rollup of STATS_ROLLUPS) await this.db.stores.keyStats.prune(rollup, seconds - RETENTION_SECONDS[rollup]);
+      await this.parts.limiter.prune?.(now);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.parts.keys.close();
+    await this.parts.forwarder?.drain();
+    try {
+      await this.flush();
+    } finally {
+      await this.parts.limiter.close();
+    }
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * The DSN endpoints (`/api/{project_id}/envelope/`, `/store/`, …) in their own plugin: any content
+ * type read as raw bytes (what `@sentry/node` sends has none), Relay's CORS, Relay's error shape.
+ * Everything else is the gate's (src/ingest/gate.ts): this module only translates HTTP to it and
+ * its answers back.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config.ts';
+import { INGEST_ENDPOINTS, type IngestEndpoint } from '../ingest/endpoints.ts';
+import { INGEST_ERRORS, ingestErrorBody, ingestFailure, type IngestFailure } from '../ingest/errors.ts';
+import { FORWARDED_HEADERS, type ForwardRequest } from '../ingest/forwarder.ts';
+import type { GateResult } from '../ingest/gate.ts';
+import type { Services } from '../services/index.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The DSN endpoint a route serves, for what is counted before the gate sees a request. */
+    ingestEndpoint?: string;
+  }
+}
+
+/** relay-server middlewares/cors.rs. */
+const CORS_ALLOW_HEADERS =
+  'x-sentry-auth,x-requested-with,x-forwarded-for,origin,referer,accept,content-type,authentication,authorization,content-encoding,transfer-encoding';
+const CORS_EXPOSE_HEADERS = 'x-sentry-error,x-sentry-rate-limits,retry-after';
+
+/** `/api/{digits}/…` and the legacy `/api/store/`: the DSN endpoints, not the management API. */
+export function isIngestUrl(url: string): boolean {
+  if (!url.startsWith('/api/')) return false;
+  // Asked twice per request by the log controller: a character test, not a regex.
+  const c = url.charCodeAt(5);
+  if (c >= 0x31 && c <= 0x39) return true;
+  if (c === 0x30) return url.charCodeAt(6) !== 0x2f;
+  return url.startsWith('/api/store');
+}
+
+/** Relay's CORS on every answer, set directly rather than by a hook: it is cheaper per request. */
+function cors(reply: FastifyReply): FastifyReply {
+  return reply.header('access-control-allow-origin', '*').header('access-control-expose-headers', CORS_EXPOSE_HEADERS);
+}
+
+/** The one place an ingest refusal becomes an HTTP answer. */
+export function renderIngestError(reply: FastifyReply, failure: IngestFailure): FastifyReply {
+  cors(reply).code(INGEST_ERRORS[failure.code].status);
+  if (failure.headers) reply.headers(failure.headers);
+  return reply.type('application/json').send(JSON.stringify(ingestErrorBody(failure)));
+}
+
+const hyphenated = (id: string) => `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20)}`;
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function forwardOf(request: FastifyRequest, body: Buffer): () => ForwardRequest {
+  return () => {
+    const headers: Record<string, string> = {};
+    for (const name of FORWARDED_HEADERS) {
+      const value = header(request, name);
+      if (value !== undefined) headers[name] = value;
+    }
+    const forwardedFor = header(request, 'x-forwarded-for');
+    headers['x-forwarded-for'] = forwardedFor ? `${forwardedFor}, ${request.ip}` : request.ip;
+    return { url: request.url, method: request.method, headers, body };
+  };
+}
+
+export async function ingestRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
+  const gate = services.ingest.gate;
+
+  // SDKs send envelopes chunked and without a content type; everything is bytes here.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.ingest.maxBodyBytes }, (_request, body, done) => {
+    done(null, body);
+  });
+
+  // What Fastify refuses before the gate sees the request (a body over the limit, a broken
+  // stream) is answered in Relay's shape and counted like the gate's refusals.
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    const endpoint = request.routeOptions.config.ingestEndpoint ?? 'unknown';
+    const status = error.statusCode ?? 500;
+    const failure =
+      error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? ingestFailure('too_large')
+        : status >= 400 && status < 500
+          ? ingestFailure('invalid_body', { causes: [error.message] })
+          : undefined;
+    if (failure) {
+      services.ingest.parts.metrics.request('refused', INGEST_ERRORS[failure.code].reason, endpoint, undefined);
+      return renderIngestError(reply, failure);
+    }
+    request.log.error({ err: error }, 'ingest request failed');
+    return cors(reply).code(500).type('application/json').send(JSON.stringify({ detail: 'internal server error' }));
+  });
+
+  gate.onError = (message, error) => app.log.error({ err: error }, message);
+
+  // One logger for every ingest request instead of a child per request (what Fastify does by
+  // default, and a measurable part of an event's cost), at warn or quieter: at ingest volumes the
+  // metrics count requests, the log keeps what went wrong.
+  const quieter = ['error', 'fatal', 'silent'].includes(app.log.level);
+  const ingestLog = app.log.child({ component: 'ingest' }, { level: quieter ? app.log.level : 'warn' });
+  const childLoggerFactory = () => ingestLog;
+
+  for (const endpoint of INGEST_ENDPOINTS) {
+    for (const url of endpoint.paths) {
+      app.route({
+        method: [...endpoint.methods],
+        url,
+        schema: { hide: true },
+        config: { ingestEndpoint: endpoint.name },
+        childLoggerFactory,
+        handler: handle(endpoint),
+      });
+      app.route({
+        method: 'OPTIONS',
+        url,
+        schema: { hide: true },
+        childLoggerFactory,
+        handler: async (_request, reply) =>
+          cors(reply)
+            .code(200)
+            .header('access-control-allow-methods', endpoint.methods.join(','))
+            .header('access-control-allow-headers', CORS_ALLOW_HEADERS)
+            .header('access-control-max-age', '3600')
+            .send(),
+      });
+    }
+  }
+
+  function respond(endpoint: IngestEndpoint, reply: FastifyReply, result: GateResult): FastifyReply {
+    if (!result.ok) return renderIngestError(reply, result);
+    cors(reply);
+    const eventId = result.read.eventId;
+    switch (endpoint.success) {
+      case 'id':
+        return reply.type('application/json').send(eventId ? `{"id":"${eventId}"}` : '{}');
+      case 'text-id':
+        return reply.type('text/plain; charset=utf-8').send(hyphenated(eventId ?? '0'.repeat(32)));
+      case 'empty':
+        return reply.code(200).send();
+      case 'accepted':
+        return reply.code(202).send();
+      case 'created':
+        return reply.code(201).send();
+    }
+  }
+
+  function handle(endpoint: IngestEndpoint) {
+    // Not an async function: when the gate answers at once, so does the handler, without a promise.
+    return (request: FastifyRequest, reply: FastifyReply) => {
+      const params = request.params as Record<string, string | undefined>;
+      const queryStart = request.url.indexOf('?');
+      const query = queryStart < 0 ? '' : request.url.slice(queryStart + 1);
+      const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const result = gate.admit({
+        endpoint,
+        projectId: params.project_id,
+        auth: {
+          xSentryAuth: header(request, 'x-sentry-auth'),
+          authorization: header(request, 'authorization'),
+          query,
+          pathKey: params.sentry_key,
+        },
+        rawBody,
+        contentEncoding: header(request, 'content-encoding'),
+        contentType: header(request, 'content-type'),
+        params,
+        forward: forwardOf(request, rawBody),
+      });
+      return result instanceof Promise ? result.then((r) => respond(endpoint, reply, r)) : respond(endpoint, reply, result);
+    };
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The ingest key map: every key from memory after start, changes applied at once, unknown keys
+ * remembered briefly (and forgotten at once when a key appears), garbage costing no query.
+ */
+import { describe, expect, it } from 'vitest';
+import { InMemoryChangeBus } from '../src/changes/bus.ts';
+import { KeyCache } from '../src/ingest/key-cache.ts';
+import type { IngestKeyRow } from '../src/storage/stores/project-keys.ts';
+
+const row = (publicKey: string, overrides: Partial<IngestKeyRow> = {}): IngestKeyRow => ({
+  id: 1,
+  public_key: publicKey,
+  project_id: 7,
+  organization_id: 3,
+  status: 0,
+  roles: 1,
+  project_status: 0,
+  rate_limit_count: null,
+  rate_limit_window: null,
+  data: '{}',
+  expires_at: null,
+  ...overrides,
+});
+
+function fixture() {
+  const rows = new Map<string, IngestKeyRow>();
+  const queries: (readonly string[] | undefined)[] = [];
+  let now = 1_000_000;
+  const bus = new InMemoryChangeBus();
+  const cache = new KeyCache(
+    async (keys) => {
+      queries.push(keys);
+      return keys ? keys.flatMap((k) => (rows.has(k) ? [rows.get(k)!] : [])) : [...rows.values()];
+    },
+    bus,
+    { negativeTtlMs: 5000, negativeMaxEntries: 2, now: () => now },
+  );
+  return { rows, queries, bus, cache, advance: (ms: number) => (now += ms) };
+}
+
+const A = 'a'.repeat(32);
+const B = 'b'.repeat(32);
+
+describe('the ingest key map', () => {
+  it('serves every key from memory after warming, synchronously', async () => {
+    const f = fixture();
+    f.rows.set(A, row(A, { rate_limit_count: 10, rate_limit_window: 60 }));
+    await f.cache.warm();
+    const key = f.cache.get(A);
+    expect(key).not.toBeInstanceOf(Promise);
+    expect(key).toMatchObject({ publicKey: A, projectId: 7, organizationId: 3, active: true, rateLimit: { count: 10, window: 60 } });
+    expect(f.queries).toEqual([undefined]);
+  });
+
+  it('remembers an unknown key for a while, and forgets it at once when the key appears', async () => {
+    const f = fixture();
+    expect(await f.cache.get(B)).toBeUndefined();
+    expect(f.cache.get(B)).toBeUndefined();
+    expect(f.queries).toHaveLength(1);
+    f.advance(5001);
+    expect(await f.cache.get(B)).toBeUndefined();
+    expect(f.queries).toHaveLength(2);
+
+    f.rows.set(B, row(B));
+    await f.bus.publish({ type: 'keys', publicKeys: [B] });
+    expect(await f.cache.get(B)).toMatchObject({ publicKey: B, active: true });
+  });
+
+  it('refuses garbage without a query, and bounds what it remembers', async () => {
+    const f = fixture();
+    expect(f.cache.get('not-a-key')).toBeUndefined();
+    expect(f.cache.get('A'.repeat(32))).toBeUndefined();
+    expect(f.queries).toHaveLength(0);
+    for (const k of ['1', '2', '3'].map((c) => c.repeat(32))) await f.cache.get(k);
+    // The oldest of three unknown keys was let go: asking again costs a query.
+    await f.cache.get('1'.repeat(32));
+    expect(f.queries).toHaveLength(4);
+  });
+
+  it('drops a changed key at once and does not store a lookup that raced with a change', async () => {
+    const f = fixture();
+    f.rows.set(A, row(A));
+    await f.cache.warm();
+    f.rows.set(A, row(A, { status: 1 }));
+    const pending = f.bus.publish({ type: 'keys', publicKeys: [A] });
+    const next = f.cache.get(A);
+    expect(next).toBeInstanceOf(Promise);
+    expect(await next).toMatchObject({ active: false });
+    await pending;
+    expect(f.cache.get(A)).toMatchObject({ active: false });
+  });
+
+  it('treats a key of a deleted project or without the store role as inactive', async () => {
+    const f = fixture();
+    f.rows.set(A, row(A, { project_status: 1 }));
+    f.rows.set(B, row(B, { roles: 2 }));
+    await f.cache.warm();
+    expect(f.cache.get(A)).toMatchObject({ active: false });
+    expect(f.cache.get(B)).toMatchObject({ active: false });
+  });
+});
