@@ -4,6 +4,7 @@
  * the organization/project exists (404) → the caller may act on it (`has_object_permission`, 403).
  */
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import { KEY_PATTERN } from '../domain/keys.ts';
 import type { Scope } from '../domain/scopes.ts';
 import type { Services } from '../services/index.ts';
 import { isSuperuser } from '../services/principal.ts';
@@ -182,7 +183,9 @@ export function keyGuard(services: Services): onRequestAsyncHookHandler {
   return async function guard(request) {
     const { project } = projectContext(request);
     const { key_id: keyId } = request.params as { key_id: string };
-    const key = await services.keys.find(project.id, keyId, !isSuperuser(request.principal));
+    // Only 32 hex characters can name a key; anything else is unknown without a query (and
+    // PostgreSQL refuses NUL bytes in a text parameter).
+    const key = KEY_PATTERN.test(keyId) ? await services.keys.find(project.id, keyId, !isSuperuser(request.principal)) : undefined;
     if (!key) throw apiError('not_found');
     request.projectKey = key;
   };

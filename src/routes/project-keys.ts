@@ -5,7 +5,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
-import { KEY_PATTERN } from '../domain/keys.ts';
 import { clientIp, projectContext } from '../http/context.ts';
 import { validationError } from '../http/errors.ts';
 import { keyGuard, projectGuard, projectKeyOf } from '../http/guards.ts';
