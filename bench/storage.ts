@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { buildApp } from '../src/app.ts';
 import { closeServices, createServices } from '../src/composition.ts';
-import type { Config, DatabaseConfig } from '../src/config.ts';
+import { loadConfig, type Config, type DatabaseConfig } from '../src/config.ts';
 import type { Services } from '../src/services/index.ts';
 import { startCluster } from '../test/helpers/postgres-cluster.ts';
 
@@ -54,7 +54,7 @@ async function load(url: string, options: Partial<autocannon.Options>) {
 }
 
 async function measure(database: DatabaseConfig): Promise<Figures> {
-  const config: Config = { database, port: 0, host: '127.0.0.1', publicUrl: 'http://bench', apiRateLimit: 0, logLevel: 'silent' };
+  const config: Config = { ...loadConfig({}), database, port: 0, host: '127.0.0.1', publicUrl: 'http://bench', apiRateLimit: 0, logLevel: 'silent' };
   const services = createServices(config);
   await services.db.migrate();
   const token = await seed(services);

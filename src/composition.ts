@@ -15,11 +15,16 @@ import { OrganizationService } from './services/organizations.ts';
 import { ProjectKeyService } from './services/project-keys.ts';
 import { ProjectService } from './services/projects.ts';
 import { ApiSerializers } from './services/serializers/index.ts';
+import { SessionService } from './services/sessions.ts';
+import { DatabaseSignInThrottle } from './services/signin-throttle.ts';
 import { UserService } from './services/users.ts';
 import { openDatabase, type Database } from './storage/database.ts';
 
 export function createServices(config: Config, db: Database = openDatabase(config.database)): Services {
   const changes = changeBus(config, db);
+  // Sessions and sign-in counters live in the database: every instance sees the same ones.
+  const throttle = new DatabaseSignInThrottle(db.stores.signInAttempts, config.sessions.throttleWindowSeconds);
+  const sessions = new SessionService(db.stores.sessions, db.stores.users, throttle, config.sessions);
   return {
     db,
     changes,
@@ -30,7 +35,8 @@ export function createServices(config: Config, db: Database = openDatabase(confi
     keys: new ProjectKeyService(db, changes),
     projects: new ProjectService(db, changes),
     organizations: new OrganizationService(db),
-    users: new UserService(db),
+    users: new UserService(db, sessions),
+    sessions,
     keySerializer: new KeySerializer(config.publicUrl),
     serializers: new ApiSerializers(db.stores, config.publicUrl),
   };

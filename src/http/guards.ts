@@ -6,6 +6,7 @@
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { Scope } from '../domain/scopes.ts';
 import type { Services } from '../services/index.ts';
+import { isUserPrincipal } from '../services/principal.ts';
 import { idOrSlug } from '../storage/stores/id-or-slug.ts';
 import { apiError, insufficientScope, notAuthenticated } from './errors.ts';
 
@@ -107,12 +108,12 @@ export function scopeGuard(map: ScopeMap = ORG_SCOPES): onRequestAsyncHookHandle
   };
 }
 
-/** `/users/me/`: any credential; only a user has a "me" (Sentry 404s the others). */
+/** `/users/me/`: any credential; only a user (a user token or a session) has a "me" (Sentry 404s the others). */
 export function userGuard(): onRequestAsyncHookHandler {
   return async function guard(request) {
     const principal = request.principal;
     if (!principal) throw notAuthenticated();
-    if (principal.kind !== 'user-token') throw apiError('not_found');
+    if (!isUserPrincipal(principal)) throw apiError('not_found');
   };
 }
 

@@ -8,6 +8,7 @@ import type { KeySerializer } from './key-serializer.ts';
 import type { OrganizationService } from './organizations.ts';
 import type { ProjectKeyService } from './project-keys.ts';
 import type { ProjectService } from './projects.ts';
+import type { SessionService } from './sessions.ts';
 import type { ApiSerializers } from './serializers/index.ts';
 import type { UserService } from './users.ts';
 
@@ -23,6 +24,7 @@ export interface Services {
   projects: ProjectService;
   organizations: OrganizationService;
   users: UserService;
+  sessions: SessionService;
   keySerializer: KeySerializer;
   serializers: ApiSerializers;
 }

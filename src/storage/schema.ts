@@ -150,6 +150,24 @@ export interface AuditLogTable {
   datetime: string;
 }
 
+/** A signed-in browser. The cookie holds the token; only its SHA-256 is kept, and the CSRF token's. */
+export interface SessionTable {
+  id: Id;
+  token_hash: string;
+  csrf_hash: string;
+  user_id: number;
+  ip_address: string | null;
+  date_created: string;
+  expires_at: string;
+}
+
+/** Sign-in attempts per key ("email:<sha256>", "ip:<address>") in a fixed window. */
+export interface SignInAttemptTable {
+  key: string;
+  count: number;
+  window_end: string;
+}
+
 export interface DB {
   organizations: OrganizationTable;
   teams: TeamTable;
@@ -165,6 +183,8 @@ export interface DB {
   api_keys: ApiKeyTable;
   project_keys: ProjectKeyTable;
   audit_log_entries: AuditLogTable;
+  sessions: SessionTable;
+  signin_attempts: SignInAttemptTable;
 }
 
 export type OrganizationRow = Selectable<OrganizationTable>;
@@ -179,3 +199,4 @@ export type ProjectKeyRow = Selectable<ProjectKeyTable>;
 export type NewProjectKey = Insertable<ProjectKeyTable>;
 export type ProjectKeyUpdate = Updateable<ProjectKeyTable>;
 export type AuditLogRow = Selectable<AuditLogTable>;
+export type SessionRow = Selectable<SessionTable>;

@@ -43,6 +43,7 @@ export function testConfig(database: DatabaseConfig, overrides: Partial<Config> 
     publicUrl: 'http://testserver',
     apiRateLimit: 0,
     logLevel: 'silent',
+    sessions: { secureCookies: false, maxAgeHours: 336, maxAttemptsPerEmail: 10, maxAttemptsPerIp: 50, throttleWindowSeconds: 900 },
     ...overrides,
   };
 }

@@ -3,6 +3,7 @@ import type { Dialect } from '../dialect.ts';
 import { initial } from './0001-initial.ts';
 import { projectOptionsAndBookmarks } from './0002-project-options-bookmarks.ts';
 import { credentialExpiry } from './0003-credential-expiry.ts';
+import { sessions } from './0004-sessions.ts';
 
 /**
  * Every schema version, in order. Forward-only: a released migration is never edited, a change is
@@ -13,5 +14,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0001-initial': initial(dialect),
     '0002-project-options-bookmarks': projectOptionsAndBookmarks(dialect),
     '0003-credential-expiry': credentialExpiry(),
+    '0004-sessions': sessions(dialect),
   };
 }

@@ -8,6 +8,8 @@ import { ProjectBookmarkStore } from './project-bookmarks.ts';
 import { ProjectKeyStore } from './project-keys.ts';
 import { ProjectOptionStore } from './project-options.ts';
 import { ProjectStore } from './projects.ts';
+import { SessionStore } from './sessions.ts';
+import { SignInAttemptStore } from './signin-attempts.ts';
 import { TeamStore } from './teams.ts';
 import { UserStore } from './users.ts';
 
@@ -22,6 +24,8 @@ export interface Stores {
   credentials: CredentialStore;
   projectKeys: ProjectKeyStore;
   auditLog: AuditLogStore;
+  sessions: SessionStore;
+  signInAttempts: SignInAttemptStore;
 }
 
 /** The stores over one executor: the database itself, or a transaction. */
@@ -37,5 +41,7 @@ export function createStores(db: Kysely<DB>): Stores {
     credentials: new CredentialStore(db),
     projectKeys: new ProjectKeyStore(db),
     auditLog: new AuditLogStore(db),
+    sessions: new SessionStore(db),
+    signInAttempts: new SignInAttemptStore(db),
   };
 }
