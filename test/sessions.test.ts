@@ -118,6 +118,21 @@ describe('the sign-in form', () => {
     }
   });
 
+  it('treats odd fields (too long, not text) as wrong credentials, not as a CSRF failure', async () => {
+    const form = await signInForm(h);
+    const long = await postSignIn(h, { email: `${'a'.repeat(300)}@acme.example`, password: 'x'.repeat(5000), csrf: form.csrf }, { cookie: form.cookie });
+    expect(long.status).toBe(400);
+    expect(await long.text()).toContain('Please enter a correct email and password.');
+    const json = await fetch(`${h.baseUrl}/auth/login/`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/json', cookie: form.cookie },
+      body: JSON.stringify({ email: 'owner@acme.example', password: { $ne: null }, csrf: form.csrf }),
+    });
+    expect(json.status).toBe(400);
+    expect(setCookies(json).has('clientkeys_session')).toBe(false);
+  });
+
   it('refuses a form without its CSRF token, with a wrong one, without the cookie, or from another origin', async () => {
     const form = await signInForm(h);
     const fields = { email: 'owner@acme.example', password: OWNER_PASSWORD };
@@ -431,5 +446,40 @@ describe('over HTTPS', () => {
     // A cookie without the prefix is not the session.
     const unprefixed = await request(secure, 'GET', '/api/0/', { headers: { cookie: `clientkeys_session=${signedIn.session}` } });
     expect(unprefixed.body.user).toBeNull();
+  });
+});
+
+describe('under a path prefix (PUBLIC_URL with a path, behind a proxy that strips it)', () => {
+  let prefixed: Harness;
+  beforeAll(async () => {
+    prefixed = await startHarness({ publicUrl: 'http://proxy.example/keys' });
+    const s = new Seed(prefixed.services);
+    const user = await s.user('owner@acme.example', { password: OWNER_PASSWORD });
+    await s.member(await s.org('acme'), user, 'owner');
+  });
+  afterAll(() => prefixed.close());
+
+  it('hands out links under the prefix and accepts only next paths under it', async () => {
+    const anonymous = await fetch(`${prefixed.baseUrl}/settings/acme/projects/web/keys/`, { redirect: 'manual' });
+    expect(anonymous.headers.get('location')).toBe(`/keys/auth/login/?next=${encodeURIComponent('/keys/settings/acme/projects/web/keys/')}`);
+    const form = await signInForm(prefixed);
+    expect(form.html).toContain('action="/keys/auth/login/"');
+    expect(form.html).toContain('href="/keys/_static/app.css"');
+    expect(form.html).toContain('<meta name="clientkeys-base" content="/keys">');
+    for (const [next, location] of [
+      ['/keys/settings/acme/projects/web/keys/', '/keys/settings/acme/projects/web/keys/'],
+      ['/settings/acme/projects/web/keys/', '/keys/settings/'],
+      ['/keysmith/', '/keys/settings/'],
+    ]) {
+      const f = await signInForm(prefixed);
+      const response = await postSignIn(prefixed, { email: 'owner@acme.example', password: OWNER_PASSWORD, csrf: f.csrf, next: next! }, { cookie: f.cookie });
+      expect(response.headers.get('location'), next).toBe(location);
+      const cookies = setCookies(response);
+      const session = browserSession(cookies.get('clientkeys_session')!.value, cookies.get('clientkeys_csrf')!.value);
+      if (next === '/keys/settings/acme/projects/web/keys/') {
+        const page = await fetch(`${prefixed.baseUrl}/settings/acme/projects/web/keys/`, { headers: session.headers() });
+        expect(await page.text()).toContain('<script type="module" src="/keys/_static/app.js"></script>');
+      }
+    }
   });
 });

@@ -15,11 +15,23 @@ import type { Services } from '../services/index.ts';
 import { basePath, safeNextPath } from '../web/paths.ts';
 import { signInPage } from '../web/templates.ts';
 
+/**
+ * The sign-in form's fields, read leniently: a field that is missing, not a string or too long is
+ * empty (and the sign-in then fails as any wrong one does), so one bad field never hides another's
+ * error, and no huge password is ever hashed.
+ */
+const field = (max: number) =>
+  z
+    .unknown()
+    .transform((v) => (typeof v === 'string' && v.length <= max ? v : ''))
+    .optional()
+    .transform((v) => v ?? '');
+
 const signInForm = z.object({
-  email: z.string().max(254).default(''),
-  password: z.string().max(4096).default(''),
-  csrf: z.string().max(100).optional(),
-  next: z.string().max(4096).optional(),
+  email: field(254),
+  password: field(4096),
+  csrf: field(100),
+  next: field(4096),
 });
 
 const loginQuery = z.object({ next: z.string().optional() });
@@ -68,10 +80,10 @@ export async function signInRoutes(app: FastifyInstance, { services, config, coo
   });
 
   app.post('/auth/login/', { schema: { hide: true } }, async (request, reply) => {
-    const parsed = signInForm.safeParse(request.body ?? {});
-    const form = parsed.success ? parsed.data : { email: '', password: '', csrf: undefined, next: undefined };
+    const body = request.body && typeof request.body === 'object' ? request.body : {};
+    const form = signInForm.parse(body);
     const next = safeNextPath(form.next, base);
-    const csrfError = formCsrfError(request, form.csrf);
+    const csrfError = formCsrfError(request, form.csrf || undefined);
     if (csrfError) return renderForm(request, reply, csrfError.status, { next, email: form.email, error: detailOf(csrfError) });
 
     const result = await services.sessions.signIn(form.email, form.password, request.ip);
