@@ -368,3 +368,35 @@ describe('the usage chart', () => {
     });
   });
 });
+
+describe('sign-in throttle in the browser', () => {
+  let throttled: Harness;
+  beforeAll(async () => {
+    throttled = await startHarness({
+      sessions: { secureCookies: false, maxAgeHours: 336, maxAttemptsPerEmail: 3, maxAttemptsPerIp: 100, throttleWindowSeconds: 900 },
+    });
+    await new Seed(throttled.services).user(OWNER.email, { password: OWNER.password });
+  });
+  afterAll(() => throttled.close());
+
+  it('refuses the fourth attempt after three wrong passwords, even with the right one', async () => {
+    const page = await newPage();
+    await page.goto(`${throttled.baseUrl}/settings/`);
+    /** Submit the form and wait for the page it answers with. */
+    const submit = async (who: { email: string; password: string }) => {
+      const answer = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/auth/login/');
+      await fillSignIn(page, who);
+      const status = (await answer).status();
+      await page.waitForLoadState();
+      return status;
+    };
+    for (let i = 1; i <= 3; i += 1) {
+      expect(await submit({ email: OWNER.email, password: `wrong password ${i}` })).toBe(400);
+      expect(await page.getByRole('alert').textContent()).toContain('Please enter a correct email and password.');
+    }
+    expect(await submit(OWNER)).toBe(429);
+    expect(await page.getByRole('alert').textContent()).toContain('You have made too many failed authentication attempts. Please try again later.');
+    expect(new URL(page.url()).pathname).toBe('/auth/login/');
+    expect((await page.context().cookies()).map((c) => c.name)).not.toContain('clientkeys_session');
+  });
+});
