@@ -38,7 +38,8 @@ function describeError(/** @type {number} */ status, /** @type {any} */ body) {
   if (typeof body === 'string') return body;
   if (body && typeof body.detail === 'string') return body.detail;
   if (body && typeof body === 'object') {
-    const flat = (/** @type {any} */ v) => (Array.isArray(v) ? v.join(' ') : typeof v === 'object' && v ? Object.values(v).map(flat).join(' ') : String(v));
+    /** @type {(v: any) => string} */
+    const flat = (v) => (Array.isArray(v) ? v.join(' ') : typeof v === 'object' && v ? Object.values(v).map(flat).join(' ') : String(v));
     const parts = Object.entries(body).map(([field, messages]) => `${field}: ${flat(messages)}`);
     if (parts.length) return parts.join('; ');
   }

@@ -31,10 +31,10 @@ export function h(tag, props = {}, ...children) {
 
 /**
  * @param {Element} el
- * @param {unknown[]} children
+ * @param {unknown} children a node, a text, or (nested) arrays of them
  */
 export function append(el, children) {
-  for (const child of children.flat(Infinity)) {
+  for (const child of [children].flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
     el.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
