@@ -2,6 +2,7 @@
  * The HTTP application, buildable without listening: tests build one per database and call
  * `inject` or `listen` on it; `server.ts` runs it as a process.
  */
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
@@ -11,6 +12,7 @@ import { authenticate, checkOrigin } from './http/authenticate.ts';
 import { registerBodyParsers } from './http/body.ts';
 import { enforceRateLimit } from './http/rate-limit.ts';
 import { clientError, frameworkError, registerErrorHandler } from './http/error-handler.ts';
+import { SessionCookies } from './http/session-cookies.ts';
 import { serializerCompiler, validatorCompiler } from './http/zod.ts';
 import { apiIndexRoutes } from './routes/api-index.ts';
 import { auditLogRoutes } from './routes/audit-logs.ts';
@@ -24,11 +26,15 @@ import { organizationProjectKeyRoutes } from './routes/organization-project-keys
 import { organizationRoutes } from './routes/organizations.ts';
 import { projectKeyRoutes } from './routes/project-keys.ts';
 import { projectRoutes } from './routes/projects.ts';
+import { settingsPageRoutes } from './routes/settings-pages.ts';
+import { signInRoutes } from './routes/sign-in.ts';
 import { teamRoutes } from './routes/teams.ts';
 import { userRoutes } from './routes/users.ts';
 import { recentEventRoutes } from './routes/recent-events.ts';
 import type { Services } from './services/index.ts';
 import { VERSION } from './version.ts';
+import { loadAssets } from './web/assets.ts';
+import { securityHeaders } from './web/security-headers.ts';
 
 export interface AppOptions {
   config: Config;
@@ -58,6 +64,10 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
   app.decorateRequest('projectContext', undefined);
   app.decorateRequest('teamContext', undefined);
   app.decorateRequest('projectKey', undefined);
+  // Cookies are parsed for every request: the API's last authenticator is the session cookie.
+  await app.register(cookie);
+  const cookies = new SessionCookies(config.sessions);
+  const authenticators = { credentials: services.credentials, sessions: services.sessions, cookies, publicUrl: config.publicUrl };
 
   await app.register(swagger, {
     openapi: {
@@ -82,7 +92,7 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
   await app.register(async (api) => {
     api.addHook('onRequest', async (request, reply) => {
       if (request.method === 'OPTIONS') return;
-      request.principal = await authenticate(request.headers.authorization, services.credentials);
+      request.principal = await authenticate(request, authenticators);
       checkOrigin(request, request.principal);
       await enforceRateLimit(services.apiRateLimiter, request, reply);
     });
@@ -109,6 +119,13 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
   await app.register(ingestRoutes, { services, config });
   await app.register(jsSdkLoaderRoutes, { services, config });
   await app.register(metricsRoutes, { services });
+  // The web page: sign-in and the settings pages, with their security headers.
+  const assets = await loadAssets();
+  await app.register(async (web) => {
+    web.addHook('onSend', securityHeaders({ https: config.publicUrl.startsWith('https:') }));
+    await web.register(signInRoutes, { services, config, cookies });
+    await web.register(settingsPageRoutes, { services, config, cookies, assets });
+  });
 
   await app.register(openApiRoutes);
   await app.register(healthRoutes, { services });

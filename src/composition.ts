@@ -28,6 +28,8 @@ import { ProjectKeyService } from './services/project-keys.ts';
 import { ProjectService } from './services/projects.ts';
 import { RecentEventService } from './services/recent-events.ts';
 import { ApiSerializers } from './services/serializers/index.ts';
+import { SessionService } from './services/sessions.ts';
+import { DatabaseSignInThrottle } from './services/signin-throttle.ts';
 import { UserService } from './services/users.ts';
 import { openDatabase, type Database } from './storage/database.ts';
 
@@ -59,6 +61,9 @@ export function createServices(config: Config, db: Database = openDatabase(confi
     : undefined;
   const limiter = rateLimiter(config, db);
   const gate = new IngestGate({ keys, limiter, stats, recent, metrics, forwarder, maxBodyBytes: config.ingest.maxBodyBytes, now });
+  // Sessions and sign-in counters live in the database: every instance sees the same ones.
+  const throttle = new DatabaseSignInThrottle(db.stores.signInAttempts, config.sessions.throttleWindowSeconds);
+  const sessions = new SessionService(db.stores.sessions, db.stores.users, throttle, config.sessions);
   return {
     db,
     changes,
@@ -69,7 +74,8 @@ export function createServices(config: Config, db: Database = openDatabase(confi
     keys: new ProjectKeyService(db, changes),
     projects: new ProjectService(db, changes),
     organizations: new OrganizationService(db),
-    users: new UserService(db),
+    users: new UserService(db, sessions),
+    sessions,
     serializers: new ApiSerializers(db.stores, config.publicUrl),
     keySerializer: new KeySerializer(config.publicUrl, config.loader.cdnUrl),
     ingest: new IngestRuntime({ gate, keys, limiter, stats, recent, metrics, forwarder }, db, config.ingest.statsFlushSeconds, now),

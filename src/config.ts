@@ -26,6 +26,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   ingest: IngestConfig;
   loader: LoaderConfig;
+  /** The web page's sign-in sessions. */
+  sessions: SessionConfig;
 }
 
 export type RateLimiterKind = 'memory' | 'database' | 'redis';
@@ -52,6 +54,20 @@ export interface LoaderConfig {
   cdnUrl: string;
 }
 
+export interface SessionConfig {
+  /**
+   * Cookies only over HTTPS (`Secure`, and the `__Host-` name prefix that keeps sibling subdomains
+   * from planting them). Follows PUBLIC_URL's scheme unless SECURE_COOKIES says otherwise.
+   */
+  secureCookies: boolean;
+  /** How long a sign-in lasts, in hours (Django's and Sentry's default: two weeks). */
+  maxAgeHours: number;
+  /** Sign-in attempts allowed per email address, and per client IP, within one window. */
+  maxAttemptsPerEmail: number;
+  maxAttemptsPerIp: number;
+  throttleWindowSeconds: number;
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -62,6 +78,7 @@ type Env = Record<string, string | undefined>;
 
 export function loadConfig(env: Env = process.env): Config {
   const port = integerVar(env, 'PORT', 9000, 0, 65535);
+  const publicUrl = parsePublicUrl(env.PUBLIC_URL?.trim() || `http://localhost:${port}`);
   const pool = {
     poolSize: integerVar(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     connectTimeoutMs: integerVar(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
@@ -70,13 +87,20 @@ export function loadConfig(env: Env = process.env): Config {
     database: parseDatabaseUrl(env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL, pool),
     port,
     host: env.HOST?.trim() || '127.0.0.1',
-    publicUrl: parsePublicUrl(env.PUBLIC_URL?.trim() || `http://localhost:${port}`),
+    publicUrl,
     apiRateLimit: integerVar(env, 'API_RATE_LIMIT', 40, 0, 1_000_000),
     logLevel: logLevel(env.LOG_LEVEL),
     ingest: ingestConfig(env),
     loader: {
       sdkUrl: env.JS_SDK_LOADER_SDK_URL?.trim() ?? DEFAULT_LOADER_SDK_URL,
       cdnUrl: optionalHttpUrl(env, 'JS_SDK_LOADER_CDN_URL', { keepTrailingSlash: true }) ?? '',
+    },
+    sessions: {
+      secureCookies: booleanVar(env, 'SECURE_COOKIES', publicUrl.startsWith('https:')),
+      maxAgeHours: integerVar(env, 'SESSION_MAX_AGE_HOURS', 336, 1, 24 * 366),
+      maxAttemptsPerEmail: integerVar(env, 'SIGNIN_MAX_ATTEMPTS_PER_EMAIL', 10, 1, 1_000_000),
+      maxAttemptsPerIp: integerVar(env, 'SIGNIN_MAX_ATTEMPTS_PER_IP', 50, 1, 1_000_000),
+      throttleWindowSeconds: integerVar(env, 'SIGNIN_THROTTLE_WINDOW_SECONDS', 900, 1, 86_400),
     },
   };
 }
@@ -130,6 +154,14 @@ function optionalHttpUrl(env: Env, name: string, options: { keepTrailingSlash?: 
     throw new ConfigError(`${name} must use http or https (got "${redactUrl(value)}")`);
   }
   return options.keepTrailingSlash ? value : value.replace(/\/+$/, '');
+}
+
+function booleanVar(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false (got "${env[name]}")`);
 }
 
 function integerVar(env: Env, name: string, fallback: number, min: number, max: number): number {

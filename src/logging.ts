@@ -9,6 +9,7 @@ export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers["x-sentry-auth"]',
   'req.headers.cookie',
+  'req.headers["x-csrftoken"]',
   'res.headers["set-cookie"]',
 ];
 

@@ -89,7 +89,37 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ REDIS_URL: 'http://:hunter2@cache' })).toThrow(/\/\/:\*\*\*@cache/);
   });
 
+  it('derives SECURE_COOKIES from PUBLIC_URL\'s scheme unless it is set', () => {
+    expect(loadConfig({}).sessions.secureCookies).toBe(false);
+    expect(loadConfig({ PUBLIC_URL: 'https://keys.example.com' }).sessions.secureCookies).toBe(true);
+    expect(loadConfig({ PUBLIC_URL: 'https://keys.example.com', SECURE_COOKIES: 'false' }).sessions.secureCookies).toBe(false);
+    expect(loadConfig({ PUBLIC_URL: 'http://10.0.0.5:9000', SECURE_COOKIES: '1' }).sessions.secureCookies).toBe(true);
+  });
+
+  it('has session and sign-in throttle defaults, and reads them', () => {
+    expect(loadConfig({}).sessions).toEqual({
+      secureCookies: false,
+      maxAgeHours: 336,
+      maxAttemptsPerEmail: 10,
+      maxAttemptsPerIp: 50,
+      throttleWindowSeconds: 900,
+    });
+    expect(
+      loadConfig({
+        SESSION_MAX_AGE_HOURS: '8',
+        SIGNIN_MAX_ATTEMPTS_PER_EMAIL: '5',
+        SIGNIN_MAX_ATTEMPTS_PER_IP: '100',
+        SIGNIN_THROTTLE_WINDOW_SECONDS: '60',
+      }).sessions,
+    ).toMatchObject({ maxAgeHours: 8, maxAttemptsPerEmail: 5, maxAttemptsPerIp: 100, throttleWindowSeconds: 60 });
+  });
+
   it.each([
+    [{ SECURE_COOKIES: 'maybe' }, /^SECURE_COOKIES must be true or false/],
+    [{ SESSION_MAX_AGE_HOURS: '0' }, /^SESSION_MAX_AGE_HOURS must be an integer from 1/],
+    [{ SIGNIN_MAX_ATTEMPTS_PER_EMAIL: '0' }, /^SIGNIN_MAX_ATTEMPTS_PER_EMAIL must be an integer from 1/],
+    [{ SIGNIN_MAX_ATTEMPTS_PER_IP: 'many' }, /^SIGNIN_MAX_ATTEMPTS_PER_IP must be an integer/],
+    [{ SIGNIN_THROTTLE_WINDOW_SECONDS: '100000' }, /^SIGNIN_THROTTLE_WINDOW_SECONDS must be an integer from 1 to 86400/],
     [{ PORT: 'abc' }, /^PORT must be an integer/],
     [{ PORT: '70000' }, /^PORT must be an integer from 0 to 65535/],
     [{ API_RATE_LIMIT: '-1' }, /^API_RATE_LIMIT must be an integer/],

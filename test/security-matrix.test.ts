@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProjectKeyRow, ProjectRow, OrganizationRow, TeamRow } from '../src/storage/schema.ts';
 import { request, Seed, startHarness, TEST_ACTOR, type Harness } from './helpers/harness.ts';
+import { signIn, type BrowserSession } from './helpers/browser-session.ts';
 import { basic, bearer, CALLERS, runMatrix, type RouteCase } from './helpers/security-matrix.ts';
 
 let h: Harness;
@@ -13,6 +14,10 @@ let project: ProjectRow;
 let key: ProjectKeyRow;
 let team: TeamRow;
 const tokens: Record<string, string> = {};
+const sessions: Record<string, BrowserSession> = {};
+const PASSWORD = 'a password for the matrix';
+/** Names of what allowed callers create, unique so each creation succeeds. */
+let created = 0;
 
 const PROJECT_READ = ['project:read', 'project:write', 'project:admin'] as const;
 const PROJECT_WRITE = ['project:write', 'project:admin'] as const;
@@ -58,6 +63,21 @@ beforeAll(async () => {
   tokens.revokedOrgToken = await seed.orgToken(org, ['project:admin', 'org:read']);
   const orgTokenRow = await h.services.db.kysely.selectFrom('org_auth_tokens').select('id').orderBy('id', 'desc').executeTakeFirstOrThrow();
   await h.services.credentials.revokeOrgToken(org, orgTokenRow.id, TEST_ACTOR);
+
+  // Signed-in browsers (the web page's sessions), with each role.
+  for (const [name, organization, role] of [
+    ['owner', org, 'owner'],
+    ['member', org, 'member'],
+    ['foreignOwner', other, 'owner'],
+  ] as const) {
+    const user = await seed.user(`${name}-session@example.com`, { password: PASSWORD });
+    await seed.member(organization, user, role);
+    sessions[name] = await signIn(h, user.email, PASSWORD);
+  }
+  const ended = await seed.user('ended-session@victim.example', { password: PASSWORD });
+  await seed.member(org, ended, 'owner');
+  sessions.ended = await signIn(h, ended.email, PASSWORD);
+  await h.services.users.setPassword(ended, `${PASSWORD} changed`);
 });
 afterAll(() => h.close());
 
@@ -78,7 +98,7 @@ function routes(): RouteCase[] {
       name: 'POST org teams',
       method: 'POST',
       path: () => `/api/0/organizations/${org.slug}/teams/`,
-      body: () => ({ slug: 'matrix-team' }),
+      body: () => ({ slug: `matrix-team-${(created += 1)}` }),
       scopes: TEAM_CREATE,
       member: 'forbidden',
     },
@@ -88,7 +108,7 @@ function routes(): RouteCase[] {
       name: 'POST team projects',
       method: 'POST',
       path: () => `/api/0/teams/${org.slug}/${team.slug}/projects/`,
-      body: () => ({ name: 'matrix' }),
+      body: () => ({ name: `matrix-${(created += 1)}` }),
       scopes: TEAM_PROJECT_CREATE,
       member: 'forbidden',
     },
@@ -137,6 +157,21 @@ function callers(withoutScope: () => Record<string, string>, foreignKeyScoped = 
       ? CALLERS.foreign('API key of another organization', foreignKey)
       : CALLERS.withoutScope('API key of another organization, without event scopes', foreignKey),
     CALLERS.member(() => bearer(tokens.member!)),
+    CALLERS.fixed('unknown session cookie', { cookie: `clientkeys_session=${'A'.repeat(43)}` }, 401, 'Authentication credentials were not provided.'),
+    CALLERS.fixed('ended session (password changed)', sessions.ended!.headers(true), 401, 'Authentication credentials were not provided.'),
+    CALLERS.sessionCsrf('owner session without the CSRF token', () => sessions.owner!.headers(), 'CSRF Failed: CSRF token missing.'),
+    CALLERS.sessionCsrf(
+      "owner session with another session's CSRF token",
+      () => ({ ...sessions.owner!.headers(), 'x-csrftoken': sessions.member!.csrf }),
+      'CSRF Failed: CSRF token incorrect.',
+    ),
+    CALLERS.sessionCsrf(
+      'owner session from another origin',
+      () => ({ ...sessions.owner!.headers(true), origin: 'https://evil.example' }),
+      'CSRF Failed: Origin checking failed - https://evil.example does not match any trusted origins.',
+    ),
+    CALLERS.foreign('owner session of another organization', () => sessions.foreignOwner!.headers(true)),
+    CALLERS.member(() => sessions.member!.headers(true), 'member session'),
   ];
 }
 
@@ -150,6 +185,7 @@ describe('security matrix', () => {
   it('lets the owner through on every route', async () => {
     await runMatrix(h, [...routes(), ...eventRoutes()].filter((r) => r.method !== 'DELETE'), [
       { name: 'owner', headers: () => bearer(tokens.owner!), expect: () => ({ status: 200 }) },
+      { name: 'owner session', headers: () => sessions.owner!.headers(true), expect: () => ({ status: 200 }) },
     ], { values: () => [] });
   });
 
@@ -166,9 +202,12 @@ describe('security matrix', () => {
         CALLERS.withoutScope('token without the scope', () => bearer(tokens.noScope!)),
         CALLERS.withoutScope('org auth token (org:ci)', () => bearer(tokens.orgToken!)),
         CALLERS.member(() => bearer(tokens.member!)),
+        CALLERS.member(() => sessions.member!.headers(), 'member session'),
       ],
       { values: () => [] },
     );
+    const mine = await request(h, 'GET', '/api/0/organizations/', { headers: sessions.foreignOwner!.headers() });
+    expect(mine.body.map((o: { slug: string }) => o.slug)).toEqual(['intruder']);
     const theirs = await request(h, 'GET', '/api/0/organizations/', { token: tokens.foreignOwner! });
     expect(theirs.status).toBe(200);
     expect(theirs.body.map((o: { slug: string }) => o.slug)).toEqual(['intruder']);
@@ -192,6 +231,7 @@ describe('security matrix', () => {
         CALLERS.withoutScope('token without the scope', () => bearer(tokens.noScope!)),
         CALLERS.fixed('owner', bearer(tokens.owner!), 404, 'The requested resource does not exist'),
         CALLERS.fixed('owner of another organization', bearer(tokens.foreignOwner!), 404, 'The requested resource does not exist'),
+        CALLERS.fixed('owner session', sessions.owner!.headers(), 404, 'The requested resource does not exist'),
       ],
       { values: () => [] },
     );

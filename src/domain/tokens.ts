@@ -35,3 +35,11 @@ export function generateApiKey(): string {
 export function lastCharacters(secret: string): string {
   return secret.slice(-4);
 }
+
+/** A browser session's cookie value: 256 bits, URL-safe. */
+export function generateSessionToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** What `generateSessionToken` makes (and a CSRF token, made the same way). */
+export const SESSION_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;

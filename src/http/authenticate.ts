@@ -1,13 +1,25 @@
 /**
- * Reading credentials from the Authorization header, in the order of Sentry's authenticators
- * (UserAuthToken, OrgAuthToken, ApiKey) with DRF's messages for malformed headers, then Sentry's
+ * Reading credentials, in the order of Sentry's authenticators: the Authorization header
+ * (UserAuthToken, OrgAuthToken, ApiKey, with DRF's messages for malformed headers), then the
+ * session cookie (SessionAuthentication, which enforces CSRF on unsafe methods); then Sentry's
  * Origin check for credentials that carry allowed origins.
  */
 import type { FastifyRequest } from 'fastify';
+import { SCOPES } from '../domain/scopes.ts';
 import { ORG_TOKEN_PREFIX } from '../domain/tokens.ts';
 import type { CredentialService, CredentialResult } from '../services/credentials.ts';
 import type { Principal } from '../services/principal.ts';
+import type { SessionService } from '../services/sessions.ts';
+import { badOrigin, csrfHeader, isUnsafeMethod, originTrusted, tokenIncorrect, tokenMissing } from './csrf.ts';
 import { authenticationFailed, invalidOrigin } from './errors.ts';
+import type { SessionCookies } from './session-cookies.ts';
+
+export interface Authenticators {
+  credentials: CredentialService;
+  sessions: SessionService;
+  cookies: SessionCookies;
+  publicUrl: string;
+}
 
 /** Python's `bytes.split()`: runs of ASCII whitespace. */
 function splitHeader(value: string): string[] {
@@ -19,8 +31,32 @@ function unwrap(result: CredentialResult): Principal {
   return result.principal;
 }
 
-/** The caller's principal, undefined when anonymous; throws a 401 ApiError for bad credentials. */
-export async function authenticate(header: string | undefined, credentials: CredentialService): Promise<Principal | undefined> {
+/**
+ * The caller's principal, undefined when anonymous; throws a 401 ApiError for bad credentials and
+ * a 403 for a session request that fails the CSRF check. A header that no authenticator claims
+ * (another scheme, Basic with a password) falls through to the session, as in DRF.
+ */
+export async function authenticate(request: FastifyRequest, auth: Authenticators): Promise<Principal | undefined> {
+  return (await fromAuthorization(request.headers.authorization, auth.credentials)) ?? fromSession(request, auth);
+}
+
+/**
+ * SessionAuthentication: a signed-in browser, last. An unknown or expired session is anonymous
+ * (Django's AnonymousUser); unsafe methods must pass the CSRF check.
+ */
+async function fromSession(request: FastifyRequest, auth: Authenticators): Promise<Principal | undefined> {
+  const session = await auth.sessions.resolve(auth.cookies.sessionToken(request));
+  if (!session) return undefined;
+  if (isUnsafeMethod(request.method)) {
+    if (!originTrusted(request, auth.publicUrl)) throw badOrigin(request);
+    const token = csrfHeader(request);
+    if (!token) throw tokenMissing();
+    if (!auth.sessions.csrfMatches(session, token)) throw tokenIncorrect();
+  }
+  return { kind: 'session', user: session.user, sessionId: session.id, scopes: SCOPES };
+}
+
+async function fromAuthorization(header: string | undefined, credentials: CredentialService): Promise<Principal | undefined> {
   if (!header) return undefined;
   const parts = splitHeader(header);
   const scheme = parts[0]?.toLowerCase();
@@ -53,11 +89,12 @@ function decodeBasic(encoded: string): { user: string; password: string } | unde
 /**
  * Sentry's `is_valid_origin(origin, allowed=request.auth.get_allowed_origins())`: token requests
  * from a browser Origin are refused unless the credential lists that origin. Anonymous requests
- * are not checked (SENTRY_ALLOW_ORIGIN defaults to "*").
+ * are not checked (SENTRY_ALLOW_ORIGIN defaults to "*"), nor are sessions (`request.auth` is None
+ * for them in Sentry; their CSRF check covers the Origin).
  */
 export function checkOrigin(request: FastifyRequest, principal: Principal | undefined): void {
   const origin = request.headers.origin;
-  if (!origin || origin === 'null' || !principal) return;
+  if (!origin || origin === 'null' || !principal || principal.kind === 'session') return;
   const allowed = principal.kind === 'api-key' ? principal.allowedOrigins : [];
   if (!originAllowed(origin, allowed)) throw invalidOrigin(origin);
 }

@@ -46,6 +46,21 @@ export const ERRORS = {
     detail: 'Authentication credentials were not provided.',
   },
   authentication_failed: { status: 401, description: 'Credentials were given but are not valid.' },
+  csrf_failed: {
+    status: 403,
+    description: "A signed-in browser's state-changing request without its CSRF token (X-CSRFToken), or from another origin.",
+    detail: (reason) => `CSRF Failed: ${reason}`,
+  },
+  signin_failed: {
+    status: 400,
+    description: 'Sign-in refused: no such user, no password set, or a wrong password (the web page).',
+    detail: 'Please enter a correct email and password. Note that the password is case-sensitive.',
+  },
+  signin_throttled: {
+    status: 429,
+    description: 'Too many sign-in attempts for this email address or from this address (the web page).',
+    detail: 'You have made too many failed authentication attempts. Please try again later.',
+  },
   permission_denied: {
     status: 403,
     description: 'The caller lacks the scope or the membership.',

@@ -7,7 +7,7 @@ import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { KEY_PATTERN } from '../domain/keys.ts';
 import type { Scope } from '../domain/scopes.ts';
 import type { Services } from '../services/index.ts';
-import { isSuperuser } from '../services/principal.ts';
+import { isSuperuser, isUserPrincipal } from '../services/principal.ts';
 import type { ProjectKeyRow } from '../storage/schema.ts';
 import { idOrSlug } from '../storage/stores/id-or-slug.ts';
 import { projectContext } from './context.ts';
@@ -111,12 +111,12 @@ export function scopeGuard(map: ScopeMap = ORG_SCOPES): onRequestAsyncHookHandle
   };
 }
 
-/** `/users/me/`: any credential; only a user has a "me" (Sentry 404s the others). */
+/** `/users/me/`: any credential; only a user (a user token or a session) has a "me" (Sentry 404s the others). */
 export function userGuard(): onRequestAsyncHookHandler {
   return async function guard(request) {
     const principal = request.principal;
     if (!principal) throw notAuthenticated();
-    if (principal.kind !== 'user-token') throw apiError('not_found');
+    if (!isUserPrincipal(principal)) throw apiError('not_found');
   };
 }
 

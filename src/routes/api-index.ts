@@ -1,10 +1,12 @@
 /**
  * `GET /api/0/`: who the credential is (S:src/sentry/api/endpoints/index.py). Needs no scope;
- * also the readiness probe of the API.
+ * also the readiness probe of the API. A session has no `auth` (Sentry's `request.auth` is None
+ * for SessionAuthentication) but has a user.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { resource } from '../http/resource.ts';
+import { isUserPrincipal } from '../services/principal.ts';
 import { serializeSelfUser } from '../services/user-serializer.ts';
 
 const indexSchema = z
@@ -23,10 +25,11 @@ export async function apiIndexRoutes(app: FastifyInstance) {
         const principal = request.principal;
         return {
           version: '0' as const,
-          auth: principal
-            ? { scopes: principal.kind === 'org-token' ? [...principal.scopes] : [...principal.scopes].sort() }
-            : null,
-          user: principal?.kind === 'user-token' ? serializeSelfUser(principal.user) : null,
+          auth:
+            principal && principal.kind !== 'session'
+              ? { scopes: principal.kind === 'org-token' ? [...principal.scopes] : [...principal.scopes].sort() }
+              : null,
+          user: isUserPrincipal(principal) ? serializeSelfUser(principal.user) : null,
         };
       },
     },

@@ -13,7 +13,7 @@ import { resource } from '../http/resource.ts';
 import { errorResponses, pageQuery, queryParam } from '../schemas/common.ts';
 import { detailedOrganizationSchema, organizationListSchema, organizationSchema } from '../schemas/organization.ts';
 import type { Services } from '../services/index.ts';
-import { isSuperuser, type Principal } from '../services/principal.ts';
+import { isSuperuser, isUserPrincipal, type Principal } from '../services/principal.ts';
 import type { OrganizationFilter } from '../storage/stores/organizations.ts';
 import { absoluteUrl } from './project-keys.ts';
 
@@ -41,7 +41,7 @@ const STATUS_IDS: Readonly<Record<string, number>> = { active: 0, pending_deleti
 
 /** The organizations a credential lists: a user's memberships, an organization credential's own. */
 function principalFilter(principal: Principal, show: string | undefined): OrganizationFilter {
-  if (principal.kind !== 'user-token') return { organizationId: principal.organizationId };
+  if (!isUserPrincipal(principal)) return { organizationId: principal.organizationId };
   if (isSuperuser(principal) && show === 'all') return {};
   return { memberUserId: principal.user.id };
 }
@@ -96,7 +96,7 @@ export async function organizationRoutes(app: FastifyInstance, { services, confi
       handler: async (request: FastifyRequest<{ Querystring: ListQuery }>, reply: FastifyReply) => {
         const principal = request.principal as Principal;
         const q = request.query;
-        if ((q.owner === '1' || q.owner === 'true') && principal.kind === 'user-token') {
+        if ((q.owner === '1' || q.owner === 'true') && isUserPrincipal(principal)) {
           const owned = await services.organizations.owned(principal.user.id);
           return Promise.all(
             owned.map(async (o) => ({ organization: await serializer.serialize(o.organization, { featureFlags: true }), singleOwner: o.singleOwner })),

@@ -21,7 +21,7 @@ import {
   type UpdateProjectBody,
 } from '../schemas/project.ts';
 import type { Services } from '../services/index.ts';
-import { actorOf, type Principal } from '../services/principal.ts';
+import { actorOf, isUserPrincipal, principalUser, type Principal, type UserPrincipal } from '../services/principal.ts';
 import { viewerOf } from '../services/serializers/index.ts';
 import type { ProjectFilter } from '../storage/stores/projects.ts';
 import { absoluteUrl } from './project-keys.ts';
@@ -77,7 +77,7 @@ function queryFilter(query: string | undefined, principal: Principal): ProjectFi
         break;
       case 'is_member':
         // An organization credential is nobody's member: nothing matches.
-        if (principal.kind === 'user-token') filter.memberUserId = principal.user.id;
+        if (isUserPrincipal(principal)) filter.memberUserId = principal.user.id;
         else filter.none = true;
         break;
       default:
@@ -113,8 +113,8 @@ export async function projectRoutes(app: FastifyInstance, { services, config }: 
         }
         const filter = queryFilter(q.query, principal);
         // Organization credentials see the projects that belong to a team; users every project.
-        if (principal.kind !== 'user-token') filter.withTeam = true;
-        const bookmarkedBy = principal.kind === 'user-token' ? principal.user.id : undefined;
+        if (!isUserPrincipal(principal)) filter.withTeam = true;
+        const bookmarkedBy = principalUser(principal)?.id;
         const viewer = viewerOf(access);
         const latestDeploys = !(q.collapse ?? []).includes('latestDeploys');
         if (q.all_projects === '1') {
@@ -147,7 +147,7 @@ export async function projectRoutes(app: FastifyInstance, { services, config }: 
    */
   const updateChecks = async (request: FastifyRequest) => {
     const { principal, access, teamIds } = projectContext(request);
-    if (principal.kind !== 'user-token') throw userRequired();
+    if (!isUserPrincipal(principal)) throw userRequired();
     const elevated = access.hasAnyScope(['project:write', 'project:admin']) || access.hasAnyProjectScope(teamIds, ['project:write', 'project:admin']);
     const body = request.body;
     if (!elevated && body && typeof body === 'object') {
@@ -192,7 +192,7 @@ export async function projectRoutes(app: FastifyInstance, { services, config }: 
       handler: async (request: FastifyRequest<{ Body: UpdateProjectBody }>) => {
         const { project, principal } = projectContext(request);
         const body = request.body;
-        const userId = (principal as Extract<Principal, { kind: 'user-token' }>).user.id;
+        const userId = (principal as UserPrincipal).user.id;
         const result = await services.projects.update(
           project,
           {

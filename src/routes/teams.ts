@@ -17,7 +17,7 @@ import { errorResponses, pageQuery, queryParam } from '../schemas/common.ts';
 import { createProjectBody, projectSummaryListSchema, projectSummarySchema, type CreateProjectBody } from '../schemas/project.ts';
 import { createTeamBody, teamListSchema, teamSchema, type CreateTeamBody } from '../schemas/team.ts';
 import type { Services } from '../services/index.ts';
-import { actorOf } from '../services/principal.ts';
+import { actorOf, principalUser } from '../services/principal.ts';
 import { viewerOf } from '../services/serializers/index.ts';
 import type { TeamFilter } from '../storage/stores/teams.ts';
 import { absoluteUrl } from './project-keys.ts';
@@ -116,7 +116,7 @@ export async function teamRoutes(app: FastifyInstance, { services, config }: { s
       },
       handler: async (request: FastifyRequest<{ Body: CreateTeamBody }>, reply: FastifyReply) => {
         const { organization, principal } = orgContext(request);
-        const creatorUserId = principal.kind === 'user-token' ? principal.user.id : null;
+        const creatorUserId = principalUser(principal)?.id ?? null;
         const result = await services.organizations.addTeam(
           organization,
           { slug: request.body.slug, name: request.body.name, creatorUserId },

@@ -11,7 +11,7 @@ import { resource } from '../http/resource.ts';
 import { errorResponses } from '../schemas/common.ts';
 import { selfUserSchema } from '../schemas/user.ts';
 import type { Services } from '../services/index.ts';
-import { isSuperuser, type Principal } from '../services/principal.ts';
+import { isSuperuser, type UserPrincipal } from '../services/principal.ts';
 import { serializeSelfUser } from '../services/user-serializer.ts';
 
 const params = z.object({ user: z.string().describe('"me", or a user id.') });
@@ -29,7 +29,7 @@ export async function userRoutes(app: FastifyInstance, { services }: { services:
         },
       },
       handler: async (request: FastifyRequest<{ Params: z.output<typeof params> }>) => {
-        const principal = request.principal as Extract<Principal, { kind: 'user-token' }>;
+        const principal = request.principal as UserPrincipal;
         const ref = request.params.user;
         let user = principal.user;
         if (ref !== 'me' && ref !== String(principal.user.id)) {

@@ -16,7 +16,7 @@ import {
 } from '../domain/scopes.ts';
 import type { OrganizationRow } from '../storage/schema.ts';
 import type { Stores } from '../storage/stores/index.ts';
-import { isSuperuser, type Principal } from './principal.ts';
+import { isSuperuser, isUserPrincipal, type Principal } from './principal.ts';
 
 export class OrgAccess {
   constructor(
@@ -92,7 +92,7 @@ export class AccessService {
 
   async forOrganization(principal: Principal, organization: OrganizationRow): Promise<OrgAccess> {
     const ceiling = new Set(principal.scopes);
-    if (principal.kind !== 'user-token') {
+    if (!isUserPrincipal(principal)) {
       // Organization credentials act organization-wide, with their own scopes, in their own org only.
       if (principal.organizationId !== organization.id) return OrgAccess.none(organization);
       return new OrgAccess(organization, ceiling, true, new Map(), ceiling, null, false);

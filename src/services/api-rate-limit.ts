@@ -64,6 +64,7 @@ export interface RateLimitVerdict {
 export function callerKey(principal: Principal | undefined, ip: string): string {
   switch (principal?.kind) {
     case 'user-token':
+    case 'session':
       return `user:${principal.user.id}`;
     case 'api-key':
       return `apikey:${principal.keyId}`;

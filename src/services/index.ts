@@ -10,6 +10,7 @@ import type { KeyStatsService } from './key-stats.ts';
 import type { OrganizationService } from './organizations.ts';
 import type { ProjectKeyService } from './project-keys.ts';
 import type { ProjectService } from './projects.ts';
+import type { SessionService } from './sessions.ts';
 import type { ApiSerializers } from './serializers/index.ts';
 import type { RecentEventService } from './recent-events.ts';
 import type { UserService } from './users.ts';
@@ -26,6 +27,7 @@ export interface Services {
   projects: ProjectService;
   organizations: OrganizationService;
   users: UserService;
+  sessions: SessionService;
   keySerializer: KeySerializer;
   serializers: ApiSerializers;
   /** The DSN endpoints' gate with its key map, rate limiter and counters. */

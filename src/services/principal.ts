@@ -4,12 +4,30 @@ import type { UserRow } from '../storage/schema.ts';
 /** Who is calling, once their credential has been checked. */
 export type Principal =
   | { kind: 'user-token'; user: UserRow; tokenId: number; scopes: readonly Scope[] }
+  /**
+   * A signed-in browser (Sentry's SessionAuthentication). It holds every scope, as Sentry's
+   * `has_permission` lets any authenticated session user through; what the user may do is then
+   * decided by their roles alone (the organization role and their team roles).
+   */
+  | { kind: 'session'; user: UserRow; sessionId: number; scopes: readonly Scope[] }
   | { kind: 'org-token'; organizationId: number; tokenId: number; scopes: readonly Scope[] }
   | { kind: 'api-key'; organizationId: number; keyId: number; scopes: readonly Scope[]; allowedOrigins: readonly string[] };
 
+export type UserPrincipal = Extract<Principal, { kind: 'user-token' | 'session' }>;
+
+/** A principal that acts as a user (a user token or a session), as opposed to an organization credential. */
+export function isUserPrincipal(principal: Principal | undefined): principal is UserPrincipal {
+  return principal?.kind === 'user-token' || principal?.kind === 'session';
+}
+
+/** The user acting, if a user is acting. */
+export function principalUser(principal: Principal | undefined): UserRow | undefined {
+  return isUserPrincipal(principal) ? principal.user : undefined;
+}
+
 /** Superusers act as Sentry's "active superuser": every organization, internal keys, `useCase`. */
 export function isSuperuser(principal: Principal | undefined): boolean {
-  return principal?.kind === 'user-token' && principal.user.is_superuser === 1;
+  return principalUser(principal)?.is_superuser === 1;
 }
 
 /** Who did it, for the audit log: never a secret. */
@@ -23,6 +41,7 @@ export interface Actor {
 export function actorOf(principal: Principal | undefined, ipAddress: string | null): Actor {
   switch (principal?.kind) {
     case 'user-token':
+    case 'session':
       return { userId: principal.user.id, keyId: null, label: principal.user.email, ipAddress };
     case 'org-token':
       return { userId: null, keyId: null, label: `org auth token ${principal.tokenId}`, ipAddress };

@@ -8,8 +8,16 @@ import { fail, ok, type Result } from './result.ts';
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
+/** What ends a user's sign-in sessions. */
+export interface SessionEnder {
+  endAll(userId: number): Promise<number>;
+}
+
 export class UserService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly sessions: SessionEnder,
+  ) {}
 
   async create(email: string, options: { superuser?: boolean; password?: string | undefined }): Promise<Result<UserRow>> {
     const normalized = email.trim().toLowerCase();
@@ -37,6 +45,8 @@ export class UserService {
   async setPassword(user: UserRow, password: string): Promise<Result<UserRow>> {
     if (password.length < MIN_PASSWORD_LENGTH) return fail(`the password must have at least ${MIN_PASSWORD_LENGTH} characters`);
     await this.db.stores.users.setPassword(user.id, await hashPassword(password));
+    // Whoever knew the old password is signed out everywhere.
+    await this.sessions.endAll(user.id);
     return ok(user);
   }
 }

@@ -194,6 +194,24 @@ export interface RecentEventTable {
   title: string | null;
 }
 
+/** A signed-in browser. The cookie holds the token; only its SHA-256 is kept, and the CSRF token's. */
+export interface SessionTable {
+  id: Id;
+  token_hash: string;
+  csrf_hash: string;
+  user_id: number;
+  ip_address: string | null;
+  date_created: string;
+  expires_at: string;
+}
+
+/** Sign-in attempts per key ("email:<sha256>", "ip:<address>") in a fixed window. */
+export interface SignInAttemptTable {
+  key: string;
+  count: number;
+  window_end: string;
+}
+
 export interface DB {
   organizations: OrganizationTable;
   teams: TeamTable;
@@ -212,6 +230,8 @@ export interface DB {
   key_stats: KeyStatsTable;
   rate_limit_counters: RateLimitCounterTable;
   recent_events: RecentEventTable;
+  sessions: SessionTable;
+  signin_attempts: SignInAttemptTable;
 }
 
 export type OrganizationRow = Selectable<OrganizationTable>;
@@ -229,3 +249,4 @@ export type AuditLogRow = Selectable<AuditLogTable>;
 export type KeyStatsRow = Selectable<KeyStatsTable>;
 export type RecentEventRow = Selectable<RecentEventTable>;
 export type NewRecentEvent = Insertable<RecentEventTable>;
+export type SessionRow = Selectable<SessionTable>;

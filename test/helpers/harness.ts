@@ -54,6 +54,8 @@ export function testConfig(database: DatabaseConfig, overrides: Partial<Config> 
       statsFlushSeconds: 1,
     },
     loader: { sdkUrl: DEFAULT_LOADER_SDK_URL, cdnUrl: '' },
+    // Every test signs in from 127.0.0.1: the per-address limit is the throttle test's own business.
+    sessions: { secureCookies: false, maxAgeHours: 336, maxAttemptsPerEmail: 10, maxAttemptsPerIp: 10_000, throttleWindowSeconds: 900 },
     ...overrides,
   };
 }
@@ -183,8 +185,9 @@ export class Seed {
     return result.project;
   }
 
-  user(email: string, options: { superuser?: boolean } = {}): Promise<UserRow> {
-    return this.services.users.create(email, { superuser: options.superuser ?? false }).then(must);
+  user(email: string, options: { superuser?: boolean; password?: string } = {}): Promise<UserRow> {
+    if (options.password) recordSecret(options.password);
+    return this.services.users.create(email, { superuser: options.superuser ?? false, password: options.password }).then(must);
   }
 
   async member(org: OrganizationRow, user: UserRow, role: OrgRole, team?: TeamRow, teamRole: TeamRole | null = null): Promise<void> {

@@ -80,10 +80,19 @@ export const CALLERS = {
     headers,
     expect: () => ({ status: 403, body: FORBIDDEN, challenge: 'absent' }),
   }),
-  member: (headers: () => Record<string, string>): Caller => ({
-    name: 'member role',
+  member: (headers: () => Record<string, string>, name = 'member role'): Caller => ({
+    name,
     headers,
     expect: (route) => (route.member === 'allowed' ? { status: 200 } : { status: 403, body: FORBIDDEN, challenge: 'absent' }),
+  }),
+  /**
+   * A signed-in browser of someone allowed everywhere, with a wrong or no CSRF token: reads pass,
+   * every unsafe method is refused before any permission check (DRF's SessionAuthentication).
+   */
+  sessionCsrf: (name: string, headers: () => Record<string, string>, detail: string): Caller => ({
+    name,
+    headers,
+    expect: (route) => (route.method === 'GET' ? { status: 200 } : { status: 403, body: { detail }, challenge: 'absent' }),
   }),
 };
 

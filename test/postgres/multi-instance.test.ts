@@ -11,6 +11,7 @@ import type { ChangeEvent } from '../../src/changes/bus.ts';
 import { PostgresChangeBus } from '../../src/changes/postgres-bus.ts';
 import { closeServices, createServices } from '../../src/composition.ts';
 import { migrations } from '../../src/storage/migrations/index.ts';
+import { signIn } from '../helpers/browser-session.ts';
 import { request, Seed, startHarness, testConfig, type Harness } from '../helpers/harness.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
 
@@ -27,6 +28,8 @@ beforeAll(async () => {
   const org = await seed.org('acme');
   await seed.project(org, 'web');
   token = await seed.caller(org, 'owner@acme.example');
+  const signer = await seed.user('signer@acme.example', { password: 'a password for two instances' });
+  await seed.member(org, signer, 'owner');
 });
 afterAll(async () => {
   await a.close();
@@ -53,6 +56,15 @@ describe('two instances on one database', () => {
     expect(changed.status).toBe(200);
     const back = await request(a, 'GET', `${keys}${created.body.id}/`, { token });
     expect(back.body).toMatchObject({ name: 'via B', isActive: false });
+  });
+
+  it('honours a web session signed in on one instance on the other, and its sign-out on both', async () => {
+    const session = await signIn(a, 'signer@acme.example', 'a password for two instances');
+    const created = await request(b, 'POST', keys, { headers: session.headers(true), body: { name: 'from a session on B' } });
+    expect(created.status).toBe(201);
+    const signedOut = await fetch(`${b.baseUrl}/auth/logout/`, { method: 'POST', redirect: 'manual', headers: session.headers(true) });
+    expect(signedOut.status).toBe(303);
+    expect((await request(a, 'GET', keys, { headers: session.headers() })).status).toBe(401);
   });
 
   it("delivers each change to the other instance's subscribers within a second (LISTEN/NOTIFY)", async () => {

@@ -3,8 +3,9 @@ import type { Dialect } from '../dialect.ts';
 import { initial } from './0001-initial.ts';
 import { projectOptionsAndBookmarks } from './0002-project-options-bookmarks.ts';
 import { credentialExpiry } from './0003-credential-expiry.ts';
-import { keyRotation } from './0005-key-rotation.ts';
-import { ingest } from './0006-ingest.ts';
+import { sessions } from './0006-sessions.ts';
+import { keyRotation } from './0004-key-rotation.ts';
+import { ingest } from './0005-ingest.ts';
 
 /**
  * Every schema version, in order. Forward-only: a released migration is never edited, a change is
@@ -15,7 +16,8 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0001-initial': initial(dialect),
     '0002-project-options-bookmarks': projectOptionsAndBookmarks(dialect),
     '0003-credential-expiry': credentialExpiry(),
-    '0005-key-rotation': keyRotation(),
-    '0006-ingest': ingest(dialect),
+    '0004-key-rotation': keyRotation(),
+    '0005-ingest': ingest(dialect),
+    '0006-sessions': sessions(dialect),
   };
 }

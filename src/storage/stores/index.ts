@@ -11,6 +11,8 @@ import { ProjectBookmarkStore } from './project-bookmarks.ts';
 import { ProjectKeyStore } from './project-keys.ts';
 import { ProjectOptionStore } from './project-options.ts';
 import { ProjectStore } from './projects.ts';
+import { SessionStore } from './sessions.ts';
+import { SignInAttemptStore } from './signin-attempts.ts';
 import { TeamStore } from './teams.ts';
 import { UserStore } from './users.ts';
 
@@ -28,6 +30,8 @@ export interface Stores {
   keyStats: KeyStatsStore;
   rateLimitCounters: RateLimitCounterStore;
   recentEvents: RecentEventStore;
+  sessions: SessionStore;
+  signInAttempts: SignInAttemptStore;
 }
 
 /** The stores over one executor: the database itself, or a transaction. */
@@ -46,5 +50,7 @@ export function createStores(db: Kysely<DB>): Stores {
     keyStats: new KeyStatsStore(db),
     rateLimitCounters: new RateLimitCounterStore(db),
     recentEvents: new RecentEventStore(db),
+    sessions: new SessionStore(db),
+    signInAttempts: new SignInAttemptStore(db),
   };
 }
