@@ -54,7 +54,7 @@ async function load(url: string, options: Partial<autocannon.Options>) {
 }
 
 async function measure(database: DatabaseConfig): Promise<Figures> {
-  const config: Config = { database, port: 0, host: '127.0.0.1', publicUrl: 'http://bench', apiRateLimit: 0, logLevel: 'silent' };
+  const config: Config = { database, port: 0, host: '127.0.0.1', publicUrl: 'http://bench', apiRateLimit: 0, logLevel: 'silent', autoMigrate: false };
   const services = createServices(config);
   await services.db.migrate();
   const token = await seed(services);

@@ -11,6 +11,7 @@ import { authenticate, checkOrigin } from './http/authenticate.ts';
 import { registerBodyParsers } from './http/body.ts';
 import { enforceRateLimit } from './http/rate-limit.ts';
 import { clientError, frameworkError, registerErrorHandler } from './http/error-handler.ts';
+import { echoRequestId, RequestLog, requestId } from './logging.ts';
 import { serializerCompiler, validatorCompiler } from './http/zod.ts';
 import { apiIndexRoutes } from './routes/api-index.ts';
 import { auditLogRoutes } from './routes/audit-logs.ts';
@@ -40,7 +41,10 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
     routerOptions: { maxParamLength: 16 * 1024 },
     frameworkErrors: frameworkError,
     clientErrorHandler: clientError,
+    logController: new RequestLog(),
+    genReqId: requestId,
   });
+  echoRequestId(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerBodyParsers(app);

@@ -11,6 +11,7 @@ import { AuditLogService } from './services/audit-log.ts';
 import { CredentialService } from './services/credentials.ts';
 import type { Services } from './services/index.ts';
 import { KeySerializer } from './services/key-serializer.ts';
+import { KeyTransferService } from './services/key-transfer.ts';
 import { OrganizationService } from './services/organizations.ts';
 import { ProjectKeyService } from './services/project-keys.ts';
 import { ProjectService } from './services/projects.ts';
@@ -20,6 +21,8 @@ import { openDatabase, type Database } from './storage/database.ts';
 
 export function createServices(config: Config, db: Database = openDatabase(config.database)): Services {
   const changes = changeBus(config, db);
+  const keys = new ProjectKeyService(db, changes);
+  const keySerializer = new KeySerializer(config.publicUrl);
   return {
     db,
     changes,
@@ -27,11 +30,12 @@ export function createServices(config: Config, db: Database = openDatabase(confi
     access: new AccessService(db.stores),
     apiRateLimiter: new ApiRateLimiter(new MemoryRequestCounter(), config.apiRateLimit),
     auditLog: new AuditLogService(db),
-    keys: new ProjectKeyService(db, changes),
+    keys,
+    keyTransfer: new KeyTransferService(db, keys, keySerializer, changes),
     projects: new ProjectService(db, changes),
     organizations: new OrganizationService(db),
     users: new UserService(db),
-    keySerializer: new KeySerializer(config.publicUrl),
+    keySerializer,
     serializers: new ApiSerializers(db.stores, config.publicUrl),
   };
 }

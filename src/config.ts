@@ -24,6 +24,8 @@ export interface Config {
   /** Management API requests per second per caller and endpoint; 0 turns the limit off. */
   apiRateLimit: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Apply pending migrations when the server starts on an older database, instead of refusing. */
+  autoMigrate: boolean;
 }
 
 export class ConfigError extends Error {
@@ -47,7 +49,19 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl: parsePublicUrl(env.PUBLIC_URL?.trim() || `http://localhost:${port}`),
     apiRateLimit: integerVar(env, 'API_RATE_LIMIT', 40, 0, 1_000_000),
     logLevel: logLevel(env.LOG_LEVEL),
+    autoMigrate: booleanVar(env, 'AUTO_MIGRATE', false),
   };
+}
+
+const TRUE = ['1', 'true', 'yes', 'on'];
+const FALSE = ['0', 'false', 'no', 'off'];
+
+function booleanVar(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (TRUE.includes(raw)) return true;
+  if (FALSE.includes(raw)) return false;
+  throw new ConfigError(`${name} must be 1 or 0 (or true/false, yes/no, on/off; got "${env[name]}")`);
 }
 
 function integerVar(env: Env, name: string, fallback: number, min: number, max: number): number {

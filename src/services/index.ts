@@ -5,6 +5,7 @@ import type { ApiRateLimiter } from './api-rate-limit.ts';
 import type { AuditLogService } from './audit-log.ts';
 import type { CredentialService } from './credentials.ts';
 import type { KeySerializer } from './key-serializer.ts';
+import type { KeyTransferService } from './key-transfer.ts';
 import type { OrganizationService } from './organizations.ts';
 import type { ProjectKeyService } from './project-keys.ts';
 import type { ProjectService } from './projects.ts';
@@ -20,6 +21,7 @@ export interface Services {
   apiRateLimiter: ApiRateLimiter;
   auditLog: AuditLogService;
   keys: ProjectKeyService;
+  keyTransfer: KeyTransferService;
   projects: ProjectService;
   organizations: OrganizationService;
   users: UserService;

@@ -43,6 +43,7 @@ export function testConfig(database: DatabaseConfig, overrides: Partial<Config> 
     publicUrl: 'http://testserver',
     apiRateLimit: 0,
     logLevel: 'silent',
+    autoMigrate: false,
     ...overrides,
   };
 }
