@@ -47,6 +47,11 @@ export async function withServices<T>(
   }
 }
 
+/** "1 key", "2 keys". */
+export function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 export function print(line = ''): void {
   process.stdout.write(`${line}\n`);
 }

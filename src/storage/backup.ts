@@ -69,6 +69,7 @@ export async function backupDatabase(source: BackupSource, file: string, onProgr
  */
 async function copySqliteFile(source: SQLite.Database, file: string, onProgress?: Progress): Promise<void> {
   let lastRemaining = Number.POSITIVE_INFINITY;
+  let lastTotal = 0;
   let steps = 0;
   let allAtOnce = false;
   await source.backup(file, {
@@ -76,11 +77,13 @@ async function copySqliteFile(source: SQLite.Database, file: string, onProgress?
       steps += 1;
       if (remainingPages > lastRemaining || steps > 200) allAtOnce = true;
       lastRemaining = remainingPages;
+      lastTotal = totalPages;
       onProgress?.(totalPages - remainingPages, totalPages);
       return allAtOnce ? 0x7fffffff : Math.max(100, Math.ceil(totalPages / 100));
     },
   });
-  onProgress?.(1, 1);
+  // The callback is not called for the last step.
+  onProgress?.(lastTotal || 1, lastTotal || 1);
 }
 
 /** Rows of any engine into a new SQLite file at the same schema version, from one snapshot. */

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseKeyFile } from '../../schemas/key-file.ts';
 import type { ImportResult } from '../../services/key-transfer.ts';
-import { CliError, print, requireProject, withServices } from '../context.ts';
+import { CliError, count, print, requireProject, withServices } from '../context.ts';
 import { withProgress } from '../progress.ts';
 
 export function registerKeyTransferCommands(keys: Command): void {
@@ -18,7 +18,7 @@ export function registerKeyTransferCommands(keys: Command): void {
         const json = `${JSON.stringify(exported, null, 2)}\n`;
         if (!opts.output) return void process.stdout.write(json);
         writeFileSync(opts.output, json, { mode: 0o600 });
-        print(`exported ${exported.length} keys of ${org.slug}/${project.slug} to ${opts.output}`);
+        print(`exported ${count(exported.length, 'key')} of ${org.slug}/${project.slug} to ${opts.output}`);
       }),
     );
 
@@ -39,7 +39,7 @@ export function registerKeyTransferCommands(keys: Command): void {
         const result = await withProgress('import', 'keys', (bar) => services.keyTransfer.importKeys(project, parsed.keys, actor, bar.update));
         if (!result.ok) throw new CliError(`${refusal(result)}; nothing was imported`);
         const present = result.alreadyPresent.length;
-        print(`imported ${result.created.length} keys into ${org.slug}/${project.slug}${present ? ` (${present} already there, left as they are)` : ''}`);
+        print(`imported ${count(result.created.length, 'key')} into ${org.slug}/${project.slug}${present ? ` (${present} already there, left as they are)` : ''}`);
       }),
     );
 }

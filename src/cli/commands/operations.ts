@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import type { Config } from '../../config.ts';
 import { mismatchMessage } from '../../schema-check.ts';
 import type { RestoreResult } from '../../storage/backup.ts';
-import { CliError, print, withServices } from '../context.ts';
+import { CliError, count, print, withServices } from '../context.ts';
 import { withProgress } from '../progress.ts';
 
 function databaseName(config: Config): string {
@@ -78,7 +78,7 @@ export function registerOperationCommands(program: Command): void {
           const result = await withProgress('restore', 'rows', (bar) => services.db.restore(resolve(file), (done, total) => bar.update(done, total)));
           if (!result.ok) throw new CliError(restoreRefusal(result, file, config));
           const upgraded = result.upgradedBackup.length > 0 ? `; the backup's schema was brought up to date (${result.upgradedBackup.join(', ')})` : '';
-          print(`restored ${result.rows} rows from ${file} into ${databaseName(config)} (schema ${result.version})${upgraded}`);
+          print(`restored ${count(result.rows, 'row')} from ${file} into ${databaseName(config)} (schema ${result.version})${upgraded}`);
         },
         { schema: 'any' },
       ),
