@@ -100,7 +100,7 @@ async function copyIntoSqliteFile(source: AnyKysely, dialect: Dialect, file: str
       const out = openFile(file);
       try {
         await migrateTo(out.kysely, 'sqlite', [...executed].sort().at(-1) as string);
-        const tables = await dataTables(snapshot, dialect);
+        const tables = await foreignKeyOrder(out.kysely, await dataTables(snapshot, dialect));
         checkColumns(tables, await dataTables(out.kysely, 'sqlite'), 'the backup file');
         await copyTables(snapshot, out.kysely, 'sqlite', tables, onProgress);
       } finally {
