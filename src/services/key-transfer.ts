@@ -44,13 +44,12 @@ function normalizeDate(value: string | undefined): string {
 }
 
 /**
- * The file lists keys newest first (as the API does); they are created oldest first, so that their
- * ids, and so the API's order, stay as they were.
+ * The file lists keys as the API does, newest first; they are created oldest first, so that their
+ * ids, and so the API's order, stay as they were. A key listed twice (pages fetched while keys
+ * were added) counts once.
  */
 function oldestFirst(keys: ImportedKey[]): ImportedKey[] {
-  const unique = [...new Map(keys.map((k) => [k.publicKey, k] as const)).values()];
-  const dated = unique.every((k) => k.dateCreated !== undefined);
-  return dated ? unique.sort((a, b) => Date.parse(a.dateCreated as string) - Date.parse(b.dateCreated as string)) : unique.reverse();
+  return [...new Map(keys.map((k) => [k.publicKey, k] as const)).values()].reverse();
 }
 
 export class KeyTransferService {
