@@ -18,10 +18,16 @@ export function buildProgram(): Command {
     .description('Sentry-compatible client keys (DSNs): the server and its operator commands.')
     .version(VERSION, '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    .addHelpText(
+      'after',
+      '\nConfiguration comes from environment variables (DATABASE_URL, PORT, HOST, PUBLIC_URL, LOG_LEVEL, …), described\n' +
+        "in docs/configuration.md (also inside the installed package). `clientkeys <command> --help` describes each command.",
+    );
 
   program
     .command('serve')
+    .summary('run the server')
     .description(
       'run the server (configured by environment variables: PORT, HOST, PUBLIC_URL, DATABASE_URL…; see docs/configuration.md). ' +
         'An empty database gets the schema; an outdated one is refused unless --migrate or AUTO_MIGRATE=1',

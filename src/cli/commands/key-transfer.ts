@@ -9,6 +9,7 @@ import { withProgress } from '../progress.ts';
 export function registerKeyTransferCommands(keys: Command): void {
   keys
     .command('export <org/project>')
+    .summary("write a project's keys as JSON")
     .description("write every key of a project as JSON, as Sentry's key list shows them (secrets included), for `keys import`")
     .option('-o, --output <file>', 'write to FILE (readable by its owner only) instead of stdout')
     .action((path: string, opts: { output?: string }) =>
@@ -24,6 +25,7 @@ export function registerKeyTransferCommands(keys: Command): void {
 
   keys
     .command('import <org/project> <file>')
+    .summary("create a project's keys from JSON (e.g. Sentry's key list)")
     .description(
       "create a project's keys from FILE (\"-\" for stdin): the JSON of Sentry's GET /api/0/projects/{org}/{project}/keys/, " +
         'every page one after another, or of `keys export`. Public and secret keys, names, active state, rate limits and ' +

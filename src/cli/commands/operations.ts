@@ -15,6 +15,7 @@ function databaseName(config: Config): string {
 export function registerOperationCommands(program: Command): void {
   program
     .command('migrate')
+    .summary('create or upgrade the database schema')
     .description('create or upgrade the database schema (back up first: migrations only go forward)')
     .option('--dry-run', 'list the migrations that would run, and change nothing')
     .action((opts: { dryRun?: boolean }) =>
@@ -44,7 +45,11 @@ export function registerOperationCommands(program: Command): void {
 
   program
     .command('backup <file>')
-    .description('write a consistent copy of the database to FILE (a SQLite file) while the server keeps running')
+    .summary('copy the database to a file while the server runs')
+    .description(
+      'write a consistent copy of the database to FILE while the server keeps running: a SQLite file, whichever ' +
+        'database it came from (SQLite through its online backup API, PostgreSQL from one snapshot), readable by its owner only',
+    )
     .option('--force', 'replace FILE if it exists')
     .action((file: string, opts: { force?: boolean }) =>
       withServices(
@@ -70,7 +75,11 @@ export function registerOperationCommands(program: Command): void {
 
   program
     .command('restore <file>')
-    .description('read a backup FILE into an empty database (a new SQLite file or PostgreSQL database); the server should not be running on it')
+    .summary('read a backup file into an empty database')
+    .description(
+      'read a backup FILE (made by `clientkeys backup`, by this or an older version) into an empty database: a new SQLite ' +
+        'file or a new PostgreSQL database, on which no server is running yet. A database that holds data is refused',
+    )
     .action((file: string) =>
       withServices(
         async ({ config, services }) => {
