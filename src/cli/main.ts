@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config.ts';
 import { VERSION } from '../version.ts';
 import { SchemaMismatchError } from '../schema-check.ts';
+import { isDatabaseUnavailable } from '../storage/errors.ts';
 import { CliError } from './context.ts';
 import { registerCredentialCommands } from './commands/credentials.ts';
 import { registerKeyCommands } from './commands/keys.ts';
@@ -57,6 +58,11 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CliError || error instanceof ConfigError || error instanceof SchemaMismatchError) {
       process.stderr.write(`clientkeys: ${error.message}\n`);
       return error instanceof ConfigError ? 78 : 1;
+    }
+    if (isDatabaseUnavailable(error)) {
+      // EX_UNAVAILABLE: worth retrying (a process manager restarting the server, a script its command).
+      process.stderr.write(`clientkeys: cannot reach the database named by DATABASE_URL (${error instanceof Error ? error.message : String(error)})\n`);
+      return 69;
     }
     process.stderr.write(`clientkeys: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return 70;
