@@ -22,9 +22,9 @@ export function mismatchMessage(state: Extract<SchemaState, { kind: 'outdated' |
       `clientkeys ${VERSION}): run that version or a later one`
     );
   }
-  const count = state.pending.length === 1 ? 'migration' : `${state.pending.length} migrations`;
+  const more = state.pending.length === 1 ? 'one more migration' : `${state.pending.length} more migrations`;
   return (
-    `the database schema is at ${state.version} and clientkeys ${VERSION} needs ${count} more (${state.pending.join(', ')}): ` +
+    `the database schema is at ${state.version} and clientkeys ${VERSION} needs ${more} (${state.pending.join(', ')}): ` +
     'back it up (`clientkeys backup FILE`), then run `clientkeys migrate`, ' +
     'or start the server with `clientkeys serve --migrate` or AUTO_MIGRATE=1'
   );

@@ -129,7 +129,9 @@ describe(`a database of the previous schema version (${previous})`, () => {
     for (const args of [['keys', 'list', 'acme/web'], ['org', 'create', 'other']]) {
       const result = cli(args, env);
       expect(result.code).toBe(1);
-      expect(result.stderr.trim()).toMatch(new RegExp(`^clientkeys: the database schema is at ${previous} .*needs .*${latest}.*run \`clientkeys migrate\``));
+      expect(result.stderr.trim()).toMatch(
+        new RegExp(`^clientkeys: the database schema is at ${previous} and clientkeys [\\d.]+ needs one more migration \\(${latest}\\): back it up .*then run \`clientkeys migrate\``),
+      );
     }
   });
 
