@@ -4,7 +4,7 @@
  */
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import { applyCorsHeaders } from './http/cors.ts';
@@ -13,6 +13,7 @@ import { registerBodyParsers } from './http/body.ts';
 import { enforceRateLimit } from './http/rate-limit.ts';
 import { clientError, frameworkError, registerErrorHandler } from './http/error-handler.ts';
 import { SessionCookies } from './http/session-cookies.ts';
+import { echoRequestId, RequestLog, requestId } from './logging.ts';
 import { serializerCompiler, validatorCompiler } from './http/zod.ts';
 import { apiIndexRoutes } from './routes/api-index.ts';
 import { auditLogRoutes } from './routes/audit-logs.ts';
@@ -45,15 +46,18 @@ export interface AppOptions {
 export async function buildApp({ config, services, logger = false }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
-    // DSN endpoints are counted by /metrics, not logged line by line (see routes/ingest.ts).
-    logController: new LogController({ disableRequestLogging: (request: { url?: string }) => isIngestUrl(request.url ?? '') }),
+    // One line per request, with its route and duration; DSN endpoints are counted by /metrics
+    // instead of logged line by line (see routes/ingest.ts).
+    logController: new RequestLog({ disableRequestLogging: (request: { url?: string }) => isIngestUrl(request.url ?? '') }),
     return503OnClosing: true,
     bodyLimit: 1024 * 1024,
     // Any length reaches the routes (and gets Sentry's 404), as in Django, instead of the router's 414.
     routerOptions: { maxParamLength: 16 * 1024 },
     frameworkErrors: frameworkError,
     clientErrorHandler: clientError,
+    genReqId: requestId,
   });
+  echoRequestId(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerBodyParsers(app);

@@ -23,6 +23,7 @@ import { CredentialService } from './services/credentials.ts';
 import type { Services } from './services/index.ts';
 import { KeySerializer } from './services/key-serializer.ts';
 import { KeyStatsService } from './services/key-stats.ts';
+import { KeyTransferService } from './services/key-transfer.ts';
 import { OrganizationService } from './services/organizations.ts';
 import { ProjectKeyService } from './services/project-keys.ts';
 import { ProjectService } from './services/projects.ts';
@@ -53,17 +54,19 @@ export function createServices(config: Config, db: Database = openDatabase(confi
   const now = options.now ?? Date.now;
   const changes = changeBus(config, db);
   const metrics = new IngestMetrics();
-  const keys = new KeyCache((publicKeys) => db.stores.projectKeys.ingestKeys(publicKeys), changes);
+  const keyCache = new KeyCache((publicKeys) => db.stores.projectKeys.ingestKeys(publicKeys), changes);
   const stats = new KeyStatsRecorder(db.stores.keyStats);
   const recent = new RecentEvents(db.stores.recentEvents);
   const forwarder = config.ingest.forwardUrl
     ? new Forwarder(config.ingest.forwardUrl, config.ingest.forwardQueueSize, metrics)
     : undefined;
   const limiter = rateLimiter(config, db);
-  const gate = new IngestGate({ keys, limiter, stats, recent, metrics, forwarder, maxBodyBytes: config.ingest.maxBodyBytes, now });
+  const gate = new IngestGate({ keys: keyCache, limiter, stats, recent, metrics, forwarder, maxBodyBytes: config.ingest.maxBodyBytes, now });
   // Sessions and sign-in counters live in the database: every instance sees the same ones.
   const throttle = new DatabaseSignInThrottle(db.stores.signInAttempts, config.sessions.throttleWindowSeconds);
   const sessions = new SessionService(db.stores.sessions, db.stores.users, throttle, config.sessions);
+  const keyService = new ProjectKeyService(db, changes);
+  const keySerializer = new KeySerializer(config.publicUrl, config.loader.cdnUrl);
   return {
     db,
     changes,
@@ -71,14 +74,15 @@ export function createServices(config: Config, db: Database = openDatabase(confi
     access: new AccessService(db.stores),
     apiRateLimiter: new ApiRateLimiter(new MemoryRequestCounter(), config.apiRateLimit),
     auditLog: new AuditLogService(db),
-    keys: new ProjectKeyService(db, changes),
+    keys: keyService,
+    keyTransfer: new KeyTransferService(db, keyService, keySerializer, changes),
     projects: new ProjectService(db, changes),
     organizations: new OrganizationService(db),
     users: new UserService(db, sessions),
     sessions,
     serializers: new ApiSerializers(db.stores, config.publicUrl),
-    keySerializer: new KeySerializer(config.publicUrl, config.loader.cdnUrl),
-    ingest: new IngestRuntime({ gate, keys, limiter, stats, recent, metrics, forwarder }, db, config.ingest.statsFlushSeconds, now),
+    keySerializer,
+    ingest: new IngestRuntime({ gate, keys: keyCache, limiter, stats, recent, metrics, forwarder }, db, config.ingest.statsFlushSeconds, now),
     keyStats: new KeyStatsService(db.stores.keyStats, stats, now),
     recentEvents: new RecentEventService(db.stores.recentEvents, recent),
   };

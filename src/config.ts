@@ -28,6 +28,8 @@ export interface Config {
   loader: LoaderConfig;
   /** The web page's sign-in sessions. */
   sessions: SessionConfig;
+  /** Apply pending migrations when the server starts on an older database, instead of refusing. */
+  autoMigrate: boolean;
 }
 
 export type RateLimiterKind = 'memory' | 'database' | 'redis';
@@ -102,6 +104,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxAttemptsPerIp: integerVar(env, 'SIGNIN_MAX_ATTEMPTS_PER_IP', 50, 1, 1_000_000),
       throttleWindowSeconds: integerVar(env, 'SIGNIN_THROTTLE_WINDOW_SECONDS', 900, 1, 86_400),
     },
+    autoMigrate: booleanVar(env, 'AUTO_MIGRATE', false),
   };
 }
 
@@ -156,12 +159,15 @@ function optionalHttpUrl(env: Env, name: string, options: { keepTrailingSlash?: 
   return options.keepTrailingSlash ? value : value.replace(/\/+$/, '');
 }
 
+const TRUE = ['1', 'true', 'yes', 'on'];
+const FALSE = ['0', 'false', 'no', 'off'];
+
 function booleanVar(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name]?.trim().toLowerCase();
   if (raw === undefined || raw === '') return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(`${name} must be true or false (got "${env[name]}")`);
+  if (TRUE.includes(raw)) return true;
+  if (FALSE.includes(raw)) return false;
+  throw new ConfigError(`${name} must be 1 or 0 (or true/false, yes/no, on/off; got "${env[name]}")`);
 }
 
 function integerVar(env: Env, name: string, fallback: number, min: number, max: number): number {

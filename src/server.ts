@@ -1,12 +1,14 @@
 /**
- * The server process: open and migrate the database, listen, and on SIGTERM/SIGINT stop
- * accepting connections, let in-flight requests finish, then close the database.
+ * The server process: open the database and check its schema (created when empty, migrated only
+ * when AUTO_MIGRATE / `serve --migrate` says so), listen, and on SIGTERM/SIGINT stop accepting
+ * connections, let in-flight requests finish, then close the database.
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { closeServices, createServices } from './composition.ts';
 import { redactUrl, type Config } from './config.ts';
 import { loggerOptions } from './logging.ts';
+import { ensureSchema, type SchemaOutcome } from './schema-check.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -16,8 +18,9 @@ export interface RunningServer {
 
 export async function startServer(config: Config): Promise<RunningServer> {
   const services = createServices(config);
+  let schema: SchemaOutcome;
   try {
-    await services.db.migrate();
+    schema = await ensureSchema(services.db, { migrate: config.autoMigrate });
     await services.ingest.start();
   } catch (error) {
     await closeServices(services);
@@ -27,6 +30,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   app.addHook('onClose', async () => {
     await closeServices(services);
   });
+  if (schema.applied.length > 0) {
+    app.log.info({ migrations: schema.applied }, schema.created ? 'database schema created' : 'database schema migrated');
+  }
   const url = await app.listen({ port: config.port, host: config.host });
   const database = config.database.kind === 'sqlite' ? `sqlite:${config.database.path}` : redactUrl(config.database.url);
   app.log.info({ url, publicUrl: config.publicUrl, database }, 'clientkeys is listening');

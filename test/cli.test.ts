@@ -221,6 +221,13 @@ describe('bad input: one line on stderr, a non-zero exit, nothing written', () =
     expect(result.stderr.trim()).toMatch(/^clientkeys: DATABASE_URL must be/);
   });
 
+  it('says so when the database cannot be reached, with the exit code for "try again later"', () => {
+    const result = cli(['keys', 'list', 'acme/web'], { DATABASE_URL: 'postgres://nobody:hunter2@127.0.0.1:1/none' });
+    expect(result.code).toBe(69);
+    expect(result.stderr.trim()).toMatch(/^clientkeys: cannot reach the database named by DATABASE_URL \(.*ECONNREFUSED/);
+    expect(result.stderr).not.toContain('hunter2');
+  });
+
   it('wrote no second key when creation failed', async () => {
     const keys = JSON.parse(ok(['keys', 'list', 'acme/web', '--json']).stdout);
     expect(keys.map((k: { name: string }) => k.name)).toEqual(['Default']);

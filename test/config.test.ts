@@ -10,6 +10,12 @@ describe('configuration from the environment', () => {
     expect(config.host).toBe('127.0.0.1');
     expect(config.publicUrl).toBe('http://localhost:9000');
     expect(config.apiRateLimit).toBe(40);
+    expect(config.autoMigrate).toBe(false);
+  });
+
+  it('reads AUTO_MIGRATE as a switch', () => {
+    for (const on of ['1', 'true', 'YES', 'on']) expect(loadConfig({ AUTO_MIGRATE: on }).autoMigrate).toBe(true);
+    for (const off of ['0', 'false', 'no', 'off', '']) expect(loadConfig({ AUTO_MIGRATE: off }).autoMigrate).toBe(false);
   });
 
   it('derives PUBLIC_URL from PORT and normalises a given one', () => {
@@ -115,7 +121,7 @@ describe('configuration from the environment', () => {
   });
 
   it.each([
-    [{ SECURE_COOKIES: 'maybe' }, /^SECURE_COOKIES must be true or false/],
+    [{ SECURE_COOKIES: 'maybe' }, /^SECURE_COOKIES must be 1 or 0/],
     [{ SESSION_MAX_AGE_HOURS: '0' }, /^SESSION_MAX_AGE_HOURS must be an integer from 1/],
     [{ SIGNIN_MAX_ATTEMPTS_PER_EMAIL: '0' }, /^SIGNIN_MAX_ATTEMPTS_PER_EMAIL must be an integer from 1/],
     [{ SIGNIN_MAX_ATTEMPTS_PER_IP: 'many' }, /^SIGNIN_MAX_ATTEMPTS_PER_IP must be an integer/],
@@ -129,6 +135,7 @@ describe('configuration from the environment', () => {
     [{ DATABASE_URL: 'mysql://x/y' }, /^DATABASE_URL must be sqlite:PATH/],
     [{ DATABASE_URL: 'sqlite:' }, /^DATABASE_URL "sqlite:" needs a file path/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
+    [{ AUTO_MIGRATE: 'please' }, /^AUTO_MIGRATE must be 1 or 0/],
     [{ DATABASE_POOL_SIZE: '0' }, /^DATABASE_POOL_SIZE must be an integer from 1/],
     [{ DATABASE_URL: 'postgres://[bad' }, /^DATABASE_URL is not a valid PostgreSQL URL/],
   ])('names the bad variable: %j', (env, message) => {

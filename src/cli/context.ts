@@ -1,9 +1,12 @@
 /**
  * What every CLI command shares: the configuration from the environment, the services over the
- * database it names (schema created if needed), one-line errors and how secrets are printed.
+ * database it names (schema created when the database is empty, refused when it is outdated),
+ * one-line errors and how secrets are printed.
  */
+import { existsSync } from 'node:fs';
 import { closeServices, createServices } from '../composition.ts';
 import { loadConfig, type Config } from '../config.ts';
+import { ensureSchema } from '../schema-check.ts';
 import type { Services } from '../services/index.ts';
 import type { Actor } from '../services/principal.ts';
 import type { OrganizationRow, ProjectRow, TeamRow, UserRow } from '../storage/schema.ts';
@@ -22,15 +25,31 @@ export interface CliContext {
 
 export const CLI_ACTOR: Actor = { userId: null, keyId: null, label: 'clientkeys cli', ipAddress: null };
 
-export async function withServices<T>(work: (ctx: CliContext) => Promise<T>): Promise<T> {
+/**
+ * Run a command over the services. Unless `schema` is "any" (migrate, backup and restore look at
+ * the schema themselves), an empty database gets the schema and an outdated or newer one stops
+ * the command with a message naming what to run.
+ */
+export async function withServices<T>(
+  work: (ctx: CliContext) => Promise<T>,
+  options: { schema?: 'usable' | 'any'; mustExist?: boolean } = {},
+): Promise<T> {
   const config = loadConfig();
+  if (options.mustExist && config.database.kind === 'sqlite' && config.database.path !== ':memory:' && !existsSync(config.database.path)) {
+    throw new CliError(`no database at ${config.database.path} (check DATABASE_URL)`);
+  }
   const services = createServices(config);
   try {
-    await services.db.migrate();
+    if (options.schema !== 'any') await ensureSchema(services.db, { migrate: false });
     return await work({ config, services, actor: CLI_ACTOR });
   } finally {
     await closeServices(services);
   }
+}
+
+/** "1 key", "2 keys". */
+export function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 export function print(line = ''): void {

@@ -74,7 +74,8 @@ export class IngestRuntime {
     this.parts.keys.close();
     await this.parts.forwarder?.drain();
     try {
-      await this.flush();
+      // Only a started runtime (a server) counts anything; a CLI command's services never started it.
+      if (this.timer) await this.flush();
     } finally {
       await this.parts.limiter.close();
     }

@@ -7,6 +7,7 @@ import type { AuditLogService } from './audit-log.ts';
 import type { CredentialService } from './credentials.ts';
 import type { KeySerializer } from './key-serializer.ts';
 import type { KeyStatsService } from './key-stats.ts';
+import type { KeyTransferService } from './key-transfer.ts';
 import type { OrganizationService } from './organizations.ts';
 import type { ProjectKeyService } from './project-keys.ts';
 import type { ProjectService } from './projects.ts';
@@ -24,6 +25,7 @@ export interface Services {
   apiRateLimiter: ApiRateLimiter;
   auditLog: AuditLogService;
   keys: ProjectKeyService;
+  keyTransfer: KeyTransferService;
   projects: ProjectService;
   organizations: OrganizationService;
   users: UserService;

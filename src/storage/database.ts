@@ -4,8 +4,9 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
+import { backupDatabase, restoreDatabase, type BackupResult, type Progress, type RestoreResult } from './backup.ts';
 import type { Dialect } from './dialect.ts';
-import { migrateToLatest, type MigrationOutcome } from './migrate.ts';
+import { migrateToLatest, schemaState, type MigrationOutcome, type SchemaState } from './migrate.ts';
 import type { DB } from './schema.ts';
 import { createStores, type Stores } from './stores/index.ts';
 
@@ -19,6 +20,8 @@ export class Database {
   constructor(
     readonly kysely: Kysely<DB>,
     readonly dialect: Dialect,
+    /** The SQLite connection under `kysely`, for its online backup API. */
+    private readonly sqlite?: SQLite.Database,
   ) {
     this.stores = createStores(kysely);
   }
@@ -28,8 +31,24 @@ export class Database {
     return this.kysely.transaction().execute((trx) => work(createStores(trx)));
   }
 
-  migrate(): Promise<MigrationOutcome> {
-    return migrateToLatest(this.kysely as Kysely<unknown>, this.dialect);
+  /** Where the schema stands against this version's migrations. */
+  schemaState(): Promise<SchemaState> {
+    return schemaState(this.kysely as Kysely<unknown>, this.dialect);
+  }
+
+  /** Apply every pending migration; `onApplied` hears of each as it completes. */
+  migrate(onApplied?: (name: string) => void): Promise<MigrationOutcome> {
+    return migrateToLatest(this.kysely as Kysely<unknown>, this.dialect, onApplied);
+  }
+
+  /** A consistent copy into a SQLite file while the server may keep writing (see backup.ts). */
+  backup(file: string, onProgress?: Progress): Promise<BackupResult> {
+    return backupDatabase({ kysely: this.kysely as Kysely<unknown>, dialect: this.dialect, sqlite: this.sqlite }, file, onProgress);
+  }
+
+  /** Read a backup file into this database, which must hold no data. */
+  restore(file: string, onProgress?: Progress): Promise<RestoreResult> {
+    return restoreDatabase({ kysely: this.kysely as Kysely<unknown>, dialect: this.dialect }, file, onProgress);
   }
 
   close(): Promise<void> {
@@ -39,11 +58,14 @@ export class Database {
 
 export function openDatabase(config: DatabaseConfig): Database {
   switch (config.kind) {
-    case 'sqlite':
+    case 'sqlite': {
+      const sqlite = openSqlite(config.path);
       return new Database(
-        new Kysely<DB>({ dialect: new SqliteDialect({ database: new StatementCache(openSqlite(config.path)) }) }),
+        new Kysely<DB>({ dialect: new SqliteDialect({ database: new StatementCache(sqlite) }) }),
         'sqlite',
+        sqlite,
       );
+    }
     case 'postgres':
       return new Database(new Kysely<DB>({ dialect: new PostgresDialect({ pool: openPool(config) }) }), 'postgres');
   }

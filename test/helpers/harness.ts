@@ -56,6 +56,7 @@ export function testConfig(database: DatabaseConfig, overrides: Partial<Config> 
     loader: { sdkUrl: DEFAULT_LOADER_SDK_URL, cdnUrl: '' },
     // Every test signs in from 127.0.0.1: the per-address limit is the throttle test's own business.
     sessions: { secureCookies: false, maxAgeHours: 336, maxAttemptsPerEmail: 10, maxAttemptsPerIp: 10_000, throttleWindowSeconds: 900 },
+    autoMigrate: false,
     ...overrides,
   };
 }

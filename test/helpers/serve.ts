@@ -11,8 +11,8 @@ export interface Served {
   exited: Promise<number | null>;
 }
 
-export function serve(cwd: string, env: Record<string, string>): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve'], {
+export function serve(cwd: string, env: Record<string, string>, args: string[] = []): Promise<Served> {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,4 +1,4 @@
-/** project create and keys list|show|create|update|delete: the same services and JSON as the API. */
+/** project create and keys list|show|create|update|delete (export|import in key-transfer.ts): the same services and JSON as the API. */
 import type { Command } from 'commander';
 import { BROWSER_SDK_VERSION_CHOICES, LOADER_OPTION_NAMES, MAX_LABEL_LENGTH, MAX_RATE_LIMIT_WINDOW, type LoaderOptions } from '../../domain/keys.ts';
 import { isValidPlatform } from '../../domain/platforms.ts';
@@ -7,6 +7,7 @@ import { SLUG_ERROR } from '../../domain/slugs.ts';
 import type { ProjectKeyJson } from '../../schemas/project-key.ts';
 import type { RateLimitInput, UpdateKeyInput } from '../../services/project-keys.ts';
 import type { ProjectKeyRow } from '../../storage/schema.ts';
+import { registerKeyTransferCommands } from './key-transfer.ts';
 import { CliError, print, printJson, requireOrg, requireProject, requireTeam, splitPath, withServices, type CliContext } from '../context.ts';
 
 function rateLimitOption(value: string): RateLimitInput {
@@ -203,6 +204,8 @@ export function registerKeyCommands(program: Command): void {
         print(`deleted key ${key.public_key} (${key.label})`);
       }),
     );
+
+  registerKeyTransferCommands(keys);
 }
 
 function updateInput(opts: {

@@ -43,6 +43,27 @@ export class ProjectKeyStore {
       .executeTakeFirst();
   }
 
+  /** The key with this public key in any project, whatever its role or use case (keys are unique across projects). */
+  byPublicKey(publicKey: string): Promise<ProjectKeyRow | undefined> {
+    return this.db.selectFrom('project_keys').selectAll().where('public_key', '=', publicKey).executeTakeFirst();
+  }
+
+  bySecretKey(secretKey: string): Promise<ProjectKeyRow | undefined> {
+    return this.db.selectFrom('project_keys').selectAll().where('secret_key', '=', secretKey).executeTakeFirst();
+  }
+
+  /** How many keys a filter matches (for progress, not for paging). */
+  async count(filter: KeyFilter): Promise<number> {
+    if (filter.projectIds.length === 0) return 0;
+    let query = this.visible(this.db.selectFrom('project_keys').selectAll(), filter.userKeysOnly).where('project_id', 'in', filter.projectIds);
+    if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+    const row = await query
+      .clearSelect()
+      .select((eb) => eb.fn.countAll<number | string>().as('count'))
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
   /** One page of keys ordered by id, bounded as the paginator asks. */
   page(filter: KeyFilter, request: PageRequest): Promise<ProjectKeyRow[]> {
     if (filter.projectIds.length === 0) return Promise.resolve([]);

@@ -46,6 +46,11 @@ export class ProjectStore {
     return query.executeTakeFirst();
   }
 
+  /** A project by id in whatever state (pending deletion included). */
+  byId(id: number): Promise<ProjectRow | undefined> {
+    return this.db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
   async slugTaken(organizationId: number, slug: string, exceptId?: number): Promise<ProjectRow | undefined> {
     let query = this.db.selectFrom('projects').selectAll().where('organization_id', '=', organizationId).where('slug', '=', slug);
     if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
