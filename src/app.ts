@@ -25,6 +25,7 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { openApiRoutes } from './routes/openapi.ts';
 import { organizationProjectKeyRoutes } from './routes/organization-project-keys.ts';
 import { organizationRoutes } from './routes/organizations.ts';
+import { keyRotationRoutes } from './routes/key-rotation.ts';
 import { projectKeyRoutes } from './routes/project-keys.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { settingsPageRoutes } from './routes/settings-pages.ts';
@@ -109,6 +110,7 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
     });
     await api.register(apiIndexRoutes);
     await api.register(projectKeyRoutes, { services, config });
+    await api.register(keyRotationRoutes, { services });
     await api.register(organizationProjectKeyRoutes, { services, config });
     await api.register(auditLogRoutes, { services, config });
     await api.register(organizationRoutes, { services, config });

@@ -22,6 +22,7 @@ import { AuditLogService } from './services/audit-log.ts';
 import { CredentialService } from './services/credentials.ts';
 import type { Services } from './services/index.ts';
 import { KeySerializer } from './services/key-serializer.ts';
+import { ExpirySweeper, KeyRotationService } from './services/key-rotation.ts';
 import { KeyStatsService } from './services/key-stats.ts';
 import { KeyTransferService } from './services/key-transfer.ts';
 import { OrganizationService } from './services/organizations.ts';
@@ -66,6 +67,7 @@ export function createServices(config: Config, db: Database = openDatabase(confi
   const throttle = new DatabaseSignInThrottle(db.stores.signInAttempts, config.sessions.throttleWindowSeconds);
   const sessions = new SessionService(db.stores.sessions, db.stores.users, throttle, config.sessions);
   const keyService = new ProjectKeyService(db, changes);
+  const rotation = new KeyRotationService(db, changes, now);
   const keySerializer = new KeySerializer(config.publicUrl, config.loader.cdnUrl);
   return {
     db,
@@ -84,12 +86,15 @@ export function createServices(config: Config, db: Database = openDatabase(confi
     keySerializer,
     ingest: new IngestRuntime({ gate, keys: keyCache, limiter, stats, recent, metrics, forwarder }, db, config.ingest.statsFlushSeconds, now),
     keyStats: new KeyStatsService(db.stores.keyStats, stats, now),
+    rotation,
+    expirySweeper: new ExpirySweeper(rotation),
     recentEvents: new RecentEventService(db.stores.recentEvents, recent),
   };
 }
 
 /** Release what the services hold: cross-process listeners first, then the ingest counters, then the database. */
 export async function closeServices(services: Services): Promise<void> {
+  await services.expirySweeper.stop();
   await services.apiRateLimiter.close();
   await services.changes.close();
   try {

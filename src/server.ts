@@ -33,6 +33,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   if (schema.applied.length > 0) {
     app.log.info({ migrations: schema.applied }, schema.created ? 'database schema created' : 'database schema migrated');
   }
+  services.expirySweeper.start((error) => app.log.error({ err: error }, 'marking rotated keys inactive failed; retrying'));
   const url = await app.listen({ port: config.port, host: config.host });
   const database = config.database.kind === 'sqlite' ? `sqlite:${config.database.path}` : redactUrl(config.database.url);
   app.log.info({ url, publicUrl: config.publicUrl, database }, 'clientkeys is listening');

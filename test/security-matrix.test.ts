@@ -124,6 +124,7 @@ function routes(): RouteCase[] {
     { name: 'DELETE project', method: 'DELETE', path: () => `/api/0/projects/${org.slug}/${project.slug}/`, scopes: PROJECT_ADMIN, member: 'forbidden' },
     { name: 'GET audit log', method: 'GET', path: () => `/api/0/organizations/${org.slug}/audit-logs/`, scopes: ['org:write'], member: 'forbidden' },
     { name: 'GET key stats', method: 'GET', path: () => `${detail()}stats/`, scopes: PROJECT_READ, member: 'allowed' },
+    { name: 'POST key rotate', method: 'POST', path: () => `${detail()}rotate/`, body: () => ({ overlapSeconds: 3600 }), scopes: PROJECT_WRITE, member: 'forbidden' },
   ];
 }
 
@@ -183,7 +184,9 @@ describe('security matrix', () => {
   });
 
   it('lets the owner through on every route', async () => {
-    await runMatrix(h, [...routes(), ...eventRoutes()].filter((r) => r.method !== 'DELETE'), [
+    // Deleting and rotating change the key for good: the routes after them would not find it as it was.
+    const repeatable = (r: RouteCase) => r.method !== 'DELETE' && !r.path().endsWith('/rotate/');
+    await runMatrix(h, [...routes(), ...eventRoutes()].filter(repeatable), [
       { name: 'owner', headers: () => bearer(tokens.owner!), expect: () => ({ status: 200 }) },
       { name: 'owner session', headers: () => sessions.owner!.headers(true), expect: () => ({ status: 200 }) },
     ], { values: () => [] });

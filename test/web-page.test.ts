@@ -214,6 +214,40 @@ describe('the client keys page', () => {
     expect(gone.status).toBe(404);
   });
 
+  it('rotates a key: the successor appears, the old key says when it stops, both checked through the API', async () => {
+    const page = await signedIn(OWNER, keysPage(web));
+    await page.getByRole('button', { name: 'New Key' }).click();
+    const create = page.getByRole('dialog', { name: 'New Key' });
+    await create.getByLabel('Name').fill('Mobile');
+    await create.getByRole('button', { name: 'Create Key' }).click();
+    const old = card(page, 'Mobile');
+    await old.waitFor();
+    const oldId = (await keysOverApi(web)).find((k) => k.name === 'Mobile')!.id;
+
+    await old.getByRole('button', { name: 'Rotate' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Rotate key “Mobile”' });
+    await dialog.waitFor();
+    expect(await dialog.getByLabel('Old key keeps working for').inputValue()).toBe('86400');
+    await dialog.getByLabel('Old key keeps working for').selectOption({ label: '7 days' });
+    await page.screenshot({ path: join(shots, 'rotate-key-dialog.png') });
+    await dialog.getByRole('button', { name: 'Rotate key' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+
+    const keys = await keysOverApi(web);
+    const successor = keys.find((k) => k.replaces === oldId)!;
+    const previous = keys.find((k) => k.id === oldId)!;
+    expect(successor.name).toMatch(/^Mobile \(rotated \d{4}-\d\d-\d\d\)$/);
+    expect(previous.replacedBy).toBe(successor.id);
+    expect(Date.parse(previous.dateExpires!) - Date.now()).toBeGreaterThan(7 * 86_400_000 - 120_000);
+    const newCard = page.locator(`[data-key="${successor.id}"]`);
+    await newCard.waitFor();
+    expect(await newCard.locator('[data-rotation="replaces"]').textContent()).toBe('Replaces “Mobile”.');
+    const oldCard = page.locator(`[data-key="${oldId}"]`);
+    expect(await oldCard.locator('[data-rotation="replaced"]').textContent()).toMatch(new RegExp(`^Being replaced by “${successor.name.replace(/[()]/g, '\\$&')}”: it stops working at `));
+    expect(await oldCard.getByRole('button', { name: 'Rotate' }).isDisabled()).toBe(true);
+    await page.screenshot({ path: join(shots, 'keys-list-rotation.png'), fullPage: true });
+  });
+
   it('works from the keyboard: New Key opens a dialog focused on its name, Enter creates, Escape closes', async () => {
     const newKey = page.getByRole('button', { name: 'New Key' });
     await newKey.focus();
@@ -302,7 +336,7 @@ describe('what a member sees', () => {
     const why = await newKey.evaluate((el) => (globalThis as any).document.getElementById(el.getAttribute('aria-describedby') ?? '')?.textContent ?? '');
     expect(why).toContain('Your role lets you see these keys but not change them');
     expect(await page.getByText('Your role lets you see these keys but not change them').isVisible()).toBe(true);
-    for (const name of ['Disable', 'Rename', 'Delete']) {
+    for (const name of ['Disable', 'Rename', 'Rotate', 'Delete']) {
       const button = key.getByRole('button', { name, exact: true });
       expect(await button.isDisabled(), name).toBe(true);
       expect(await button.getAttribute('aria-describedby'), name).toBeTruthy();

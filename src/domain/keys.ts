@@ -67,3 +67,7 @@ export const MAX_POSITIVE_INT = 2147483647;
 /** RateLimitSerializer: window at most one day. */
 export const MAX_RATE_LIMIT_WINDOW = 86400;
 export const MAX_LABEL_LENGTH = 64;
+
+/** A rotation's overlap: how long the old key keeps working (clientkeys). */
+export const DEFAULT_OVERLAP_SECONDS = 86_400;
+export const MAX_OVERLAP_SECONDS = 30 * 86_400;

@@ -69,6 +69,11 @@ export const ERRORS = {
   not_found: { status: 404, description: 'No such resource.', detail: 'The requested resource does not exist' },
   team_not_found: { status: 404, description: 'No such team.', detail: 'Team not found' },
   method_not_allowed: { status: 405, description: 'Method not allowed.', detail: (m) => `Method "${m}" not allowed.` },
+  key_already_rotating: {
+    status: 409,
+    description: 'The key is already being replaced: its overlap has not ended.',
+    detail: (successor) => `This key is already being replaced by ${successor}; disable it to stop it now.`,
+  },
   project_slug_exists: {
     status: 409,
     description: 'The slug is taken.',

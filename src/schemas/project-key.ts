@@ -7,6 +7,7 @@ import {
   BROWSER_SDK_VERSION_CHOICES,
   KEY_PATTERN,
   MAX_LABEL_LENGTH,
+  MAX_OVERLAP_SECONDS,
   MAX_POSITIVE_INT,
   MAX_RATE_LIMIT_WINDOW,
   USE_CASES,
@@ -54,6 +55,16 @@ export const updateKeyBody = serializer({
 export type UpdateKeyBody = z.output<typeof updateKeyBody>;
 
 const url = z.string();
+
+export const rotateKeyBody = serializer({
+  overlapSeconds: integer({
+    min: 0,
+    max: MAX_OVERLAP_SECONDS,
+    description: 'How long the old key keeps working, in seconds: 0 stops it at once; default 86400 (a day), at most 30 days.',
+  }).optional(),
+}).meta({ id: 'RotateClientKey' });
+
+export type RotateKeyBody = z.output<typeof rotateKeyBody>;
 
 export const projectKeySchema = z
   .object({

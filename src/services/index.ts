@@ -6,6 +6,7 @@ import type { ApiRateLimiter } from './api-rate-limit.ts';
 import type { AuditLogService } from './audit-log.ts';
 import type { CredentialService } from './credentials.ts';
 import type { KeySerializer } from './key-serializer.ts';
+import type { ExpirySweeper, KeyRotationService } from './key-rotation.ts';
 import type { KeyStatsService } from './key-stats.ts';
 import type { KeyTransferService } from './key-transfer.ts';
 import type { OrganizationService } from './organizations.ts';
@@ -35,5 +36,8 @@ export interface Services {
   /** The DSN endpoints' gate with its key map, rate limiter and counters. */
   ingest: IngestRuntime;
   keyStats: KeyStatsService;
+  rotation: KeyRotationService;
+  /** Marks rotated keys inactive when their overlap ends; a server starts it. */
+  expirySweeper: ExpirySweeper;
   recentEvents: RecentEventService;
 }

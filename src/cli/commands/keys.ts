@@ -1,6 +1,13 @@
 /** project create and keys list|show|create|update|delete (export|import in key-transfer.ts): the same services and JSON as the API. */
 import type { Command } from 'commander';
-import { BROWSER_SDK_VERSION_CHOICES, LOADER_OPTION_NAMES, MAX_LABEL_LENGTH, MAX_RATE_LIMIT_WINDOW, type LoaderOptions } from '../../domain/keys.ts';
+import {
+  BROWSER_SDK_VERSION_CHOICES,
+  LOADER_OPTION_NAMES,
+  MAX_LABEL_LENGTH,
+  MAX_OVERLAP_SECONDS,
+  MAX_RATE_LIMIT_WINDOW,
+  type LoaderOptions,
+} from '../../domain/keys.ts';
 import { isValidPlatform } from '../../domain/platforms.ts';
 import { START_CURSOR, type Cursor } from '../../domain/paginator.ts';
 import { SLUG_ERROR } from '../../domain/slugs.ts';
@@ -18,6 +25,17 @@ function rateLimitOption(value: string): RateLimitInput {
   if (window > MAX_RATE_LIMIT_WINDOW) throw new CliError(`--rate-limit window must be at most ${MAX_RATE_LIMIT_WINDOW} seconds`);
   if (count > 2147483647) throw new CliError('--rate-limit count is too large');
   return { count, window };
+}
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** "0", "90", "90s", "30m", "12h", "1d" → seconds, within a rotation's overlap bounds. */
+export function durationOption(value: string): number {
+  const match = /^(\d+)([smhd]?)$/.exec(value.trim());
+  if (!match) throw new CliError(`--overlap must be a number of seconds or a duration like 30m, 12h, 1d (got "${value}")`);
+  const seconds = Number(match[1]) * (UNIT_SECONDS[match[2] || 's'] ?? 1);
+  if (seconds > MAX_OVERLAP_SECONDS) throw new CliError(`--overlap must be at most 30d (got "${value}")`);
+  return seconds;
 }
 
 function nameOption(value: string | undefined): string | undefined {
@@ -192,6 +210,24 @@ export function registerKeyCommands(program: Command): void {
           if (opts.json) return printJson(json);
           print(describeKey(json).join('\n'));
         }),
+    );
+
+  keys
+    .command('rotate <org/project> <key_id>')
+    .description('replace a key: a successor now, the old key refused once the overlap ends')
+    .option('--overlap <duration>', 'how long the old key keeps working: 0, 90s, 30m, 12h, 1d … at most 30d', '1d')
+    .option('--json', 'print the new key as the API returns it')
+    .action((path: string, keyId: string, opts: { overlap: string; json?: boolean }) =>
+      withServices(async (ctx) => {
+        const overlap = durationOption(opts.overlap);
+        const { project, key } = await requireKey(ctx, path, keyId);
+        const result = await ctx.services.rotation.rotate(project, key, overlap, ctx.actor);
+        if (!result.ok) throw new CliError(`key ${keyId} is already being replaced by ${result.replacedBy}`);
+        const json = serializer(ctx)(result.successor);
+        if (opts.json) return printJson(json);
+        print(describeKey(json).join('\n'));
+        print(`the old key ${key.public_key} is refused from ${result.previous.expires_at}`);
+      }),
     );
 
   keys

@@ -85,6 +85,26 @@ export class ProjectKeyStore {
     return this.db.updateTable('project_keys').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
   }
 
+  /** Active keys whose end (a rotation's overlap) has come. */
+  dueForExpiry(nowIso: string, limit = 500): Promise<ProjectKeyRow[]> {
+    return this.db
+      .selectFrom('project_keys')
+      .selectAll()
+      .where('expires_at', '<=', nowIso)
+      .where('status', '=', 0)
+      .orderBy('expires_at')
+      .limit(limit)
+      .execute();
+  }
+
+  /**
+   * Mark an active key inactive; undefined when it already was (another instance's sweep got
+   * there first), so each expiry is recorded once.
+   */
+  deactivate(id: number): Promise<ProjectKeyRow | undefined> {
+    return this.db.updateTable('project_keys').set({ status: 1 }).where('id', '=', id).where('status', '=', 0).returningAll().executeTakeFirst();
+  }
+
   async delete(id: number): Promise<void> {
     await this.db.deleteFrom('project_keys').where('id', '=', id).execute();
   }

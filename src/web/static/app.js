@@ -503,6 +503,85 @@ async function keysPage(orgSlug, projectSlug) {
     });
   }
 
+  function rotateDialog(/** @type {HTMLElement} */ opener, /** @type {any} */ key) {
+    openDialog(opener, `Rotate key “${key.name}”`, (dialog) => {
+      const id = uid('overlap');
+      const error = errorLine();
+      const form = h(
+        'form',
+        {
+          class: 'dialog-form',
+          onsubmit: async (/** @type {SubmitEvent} */ event) => {
+            event.preventDefault();
+            const overlapSeconds = Number(/** @type {HTMLSelectElement} */ (form.querySelector('select')).value);
+            try {
+              const { json: successor } = await api('POST', `${keysPath}${enc(key.id)}/rotate/`, { overlapSeconds });
+              const { json: previous } = await api('GET', `${keysPath}${enc(key.id)}/`);
+              keys = keys.map((k) => (k.id === previous.id ? previous : k));
+              keys.unshift(successor);
+              render();
+              dialog.close();
+              announce(`Key ${successor.name} created; ${previous.name} stops ${overlapSeconds === 0 ? 'now' : `at ${dateFormat.format(new Date(previous.dateExpires))}`}`);
+              /** @type {HTMLElement | null} */ (list.querySelector(`[data-key="${CSS.escape(successor.id)}"] h2`))?.focus();
+            } catch (e) {
+              showError(error, e);
+            }
+          },
+        },
+        h(
+          'p',
+          {},
+          'A new key with the same name, rate limit and loader options replaces this one. ',
+          'Deploy the new DSN; the old one keeps working until the overlap ends, then its events are refused.',
+        ),
+        h(
+          'div',
+          { class: 'field' },
+          h('label', { for: id }, 'Old key keeps working for'),
+          h(
+            'select',
+            { id, name: 'overlapSeconds' },
+            [
+              ['0', 'No overlap: stop it now'],
+              ['3600', '1 hour'],
+              ['86400', '1 day'],
+              ['604800', '7 days'],
+              ['2592000', '30 days'],
+            ].map(([value, label]) => h('option', { value, ...(value === '86400' ? { selected: true } : {}) }, label)),
+          ),
+        ),
+        error,
+        h(
+          'div',
+          { class: 'dialog-actions' },
+          h('button', { type: 'button', class: 'button', onclick: () => dialog.close() }, 'Cancel'),
+          h('button', { type: 'submit', class: 'button primary' }, 'Rotate key'),
+        ),
+      );
+      return form;
+    });
+  }
+
+  /** What a rotation in progress means for this key, in words. */
+  function rotationNote(/** @type {any} */ key) {
+    const successor = key.replacedBy && keys.find((k) => k.id === key.replacedBy);
+    if (key.replacedBy && key.dateExpires) {
+      const when = dateFormat.format(new Date(key.dateExpires));
+      const ended = new Date(key.dateExpires).getTime() <= Date.now();
+      return h(
+        'p',
+        { class: 'note rotation', 'data-rotation': 'replaced' },
+        `${ended ? 'Replaced' : 'Being replaced'} by ${successor ? `“${successor.name}”` : key.replacedBy}: `,
+        ended ? `its events are refused since ${when}.` : `it stops working at ${when}.`,
+      );
+    }
+    if (key.replaces) {
+      const previous = keys.find((k) => k.id === key.replaces);
+      return h('p', { class: 'note rotation', 'data-rotation': 'replaces' }, `Replaces ${previous ? `“${previous.name}”` : key.replaces}.`);
+    }
+    return null;
+  }
+
   /** A write control, disabled with the reason when the user may not use it. */
   const guarded = (/** @type {boolean} */ allowed, /** @type {string} */ note) =>
     allowed ? {} : { disabled: true, 'aria-describedby': note, title: 'Your role does not allow this' };
@@ -529,6 +608,18 @@ async function keysPage(orgSlug, projectSlug) {
       key.isActive ? 'Disable' : 'Enable',
     );
     const rename = h('button', { type: 'button', class: 'button', 'data-action': 'rename', ...guarded(perms.canWrite, perms.writeNote), onclick: () => renameDialog(rename, key) }, 'Rename');
+    const rotating = Boolean(key.replacedBy) && key.dateExpires && new Date(key.dateExpires).getTime() > Date.now();
+    const rotate = h(
+      'button',
+      {
+        type: 'button',
+        class: 'button',
+        'data-action': 'rotate',
+        ...(rotating ? { disabled: true, title: 'A rotation of this key is in progress' } : guarded(perms.canWrite, perms.writeNote)),
+        onclick: () => rotateDialog(rotate, key),
+      },
+      'Rotate',
+    );
     const remove = h(
       'button',
       {
@@ -549,8 +640,9 @@ async function keysPage(orgSlug, projectSlug) {
         { class: 'key-header' },
         h('h2', { id: headingId, tabindex: '-1' }, key.name),
         h('span', { class: `badge ${key.isActive ? 'badge-on' : 'badge-off'}` }, key.isActive ? 'Enabled' : 'Disabled'),
-        h('div', { class: 'key-actions' }, toggle, rename, remove),
+        h('div', { class: 'key-actions' }, toggle, rename, rotate, remove),
       ),
+      rotationNote(key),
       copyField('DSN', key.dsn.public, 'DSN'),
       h(
         'dl',

@@ -1,0 +1,53 @@
+/**
+ * `POST /api/0/projects/{org}/{project}/keys/{key_id}/rotate/` (a clientkeys extension): a
+ * successor key now, the old one refused once the overlap ends.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { clientIp, projectContext } from '../http/context.ts';
+import { apiError } from '../http/errors.ts';
+import { keyGuard, projectGuard, projectKeyOf } from '../http/guards.ts';
+import { resource } from '../http/resource.ts';
+import { errorResponses } from '../schemas/common.ts';
+import { projectKeySchema, rotateKeyBody, type RotateKeyBody } from '../schemas/project-key.ts';
+import type { Services } from '../services/index.ts';
+import { DEFAULT_OVERLAP_SECONDS } from '../domain/keys.ts';
+import { actorOf, isSuperuser } from '../services/principal.ts';
+
+const params = z.object({
+  org: z.string().describe('The id or slug of the organization.'),
+  project: z.string().describe('The id or slug of the project.'),
+  key_id: z.string().describe('The public key of the client key to replace.'),
+});
+
+export async function keyRotationRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  resource(app, '/api/0/projects/:org/:project/keys/:key_id/rotate/', {
+    POST: {
+      options: {
+        onRequest: [projectGuard(services), keyGuard(services)],
+        schema: {
+          tags: ['Client Keys'],
+          summary: 'Rotate a Client Key (clientkeys)',
+          description:
+            'Creates a successor key with the same name (suffixed), rate limit and loader options, and answers it. ' +
+            'The old key keeps working for `overlapSeconds`, then is refused by ingest on every instance; both keys ' +
+            'show the rotation in `dateExpires`, `replacedBy` and `replaces`. Needs project:write.',
+          params,
+          body: rotateKeyBody,
+          response: {
+            201: projectKeySchema,
+            ...errorResponses('validation', 'not_authenticated', 'permission_denied', 'not_found', 'key_already_rotating'),
+          },
+        },
+      },
+      handler: async (request: FastifyRequest<{ Body: RotateKeyBody }>, reply: FastifyReply) => {
+        const { project, principal } = projectContext(request);
+        const overlap = request.body.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS;
+        const result = await services.rotation.rotate(project, projectKeyOf(request), overlap, actorOf(principal, clientIp(request)));
+        if (!result.ok) throw apiError('key_already_rotating', result.replacedBy);
+        const includeUseCase = isSuperuser(principal);
+        return reply.code(201).send(services.keySerializer.serialize(result.successor, { includeUseCase }));
+      },
+    },
+  });
+}
