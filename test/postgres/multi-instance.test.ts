@@ -122,3 +122,47 @@ describe('start-up', () => {
     }
   });
 });
+
+describe('ingest on two instances', () => {
+  const send = async (h: Harness, projectId: number, publicKey: string) => {
+    const res = await fetch(`${h.baseUrl}/api/${projectId}/envelope/?sentry_key=${publicKey}`, {
+      method: 'POST',
+      body: `{"event_id":"${'a'.repeat(32)}"}\n{"type":"event"}\n{"message":"hello"}\n`,
+    });
+    await res.arrayBuffer();
+    return res.status;
+  };
+
+  it("refuses a key disabled through one instance on the other within a second (the key map's invalidation)", async () => {
+    const created = await request(a, 'POST', keys, { token, body: { name: 'ingest' } });
+    const projectId = created.body.projectId as number;
+    // B has the key in its map, as active.
+    expect(await send(b, projectId, created.body.id)).toBe(200);
+    const changedAt = Date.now();
+    await request(a, 'PUT', `${keys}${created.body.id}/`, { token, body: { isActive: false } });
+    let status = 200;
+    while (status === 200 && Date.now() - changedAt < 1000) {
+      status = await send(b, projectId, created.body.id);
+      if (status === 200) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(status).toBe(403);
+    expect(Date.now() - changedAt).toBeLessThan(1000);
+  });
+
+  it('ends a rotation overlap on every instance', async () => {
+    const created = await request(a, 'POST', keys, { token, body: { name: 'rotating' } });
+    const projectId = created.body.projectId as number;
+    expect(await send(b, projectId, created.body.id)).toBe(200);
+    const rotated = await request(a, 'POST', `${keys}${created.body.id}/rotate/`, { token, body: { overlapSeconds: 3 } });
+    expect(rotated.status).toBe(201);
+    const ends = Date.parse((await request(b, 'GET', `${keys}${created.body.id}/`, { token })).body.dateExpires);
+    // B learns the end through the bus and enforces it by the clock, without another change.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(Date.now()).toBeLessThan(ends - 1000);
+    expect(await send(b, projectId, created.body.id)).toBe(200);
+    while (Date.now() < ends) await new Promise((r) => setTimeout(r, 50));
+    expect(await send(b, projectId, created.body.id)).toBe(403);
+    expect(await send(a, projectId, created.body.id)).toBe(403);
+    expect(await send(b, projectId, rotated.body.id)).toBe(200);
+  });
+});
