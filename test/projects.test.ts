@@ -201,10 +201,10 @@ describe('PUT /projects/{org}/{project}/', () => {
     expect(rename.body).toEqual({ detail: 'You do not have permission to perform this action.' });
   });
 
-  it('answers an organization credential with an empty 400, as Sentry does', async () => {
+  it('answers an organization credential with a 400 that says why (Sentry sends it empty)', async () => {
     const res = await request(h, 'PUT', '/api/0/projects/acme/alpha/', { basic: apiKey, body: { name: 'x' } });
     expect(res.status).toBe(400);
-    expect(res.text).toBe('');
+    expect(res.body).toEqual({ detail: 'Only a user can change a project: organization auth tokens and API keys cannot.' });
   });
 });
 

@@ -32,7 +32,11 @@ export const ERRORS = {
   },
   invalid_id_query: { status: 400, description: "An id: filter that is not a number (legacy error envelope)." },
   invalid_team_id_query: { status: 400, description: 'An id: filter that is not a number.', detail: 'Invalid id value' },
-  user_required: { status: 400, description: 'Only a user may do this (an empty body, as Sentry answers).' },
+  user_required: {
+    status: 400,
+    description: 'Only a user may do this; organization tokens and API keys may not.',
+    detail: 'Only a user can change a project: organization auth tokens and API keys cannot.',
+  },
   invalid_request_data: {
     status: 400,
     description: 'since, until or resolution is invalid (Sentry gives one message for every case).',
@@ -180,7 +184,7 @@ export function teamSlugExists(): ApiError {
   return new ApiError('team_slug_exists', 409, { non_field_errors: [detail], detail });
 }
 
-/** `Response(status=400)`: no body at all. */
+/** Sentry answers an empty 400 here; clientkeys says why. */
 export function userRequired(): ApiError {
-  return new ApiError('user_required', 400, undefined);
+  return apiError('user_required');
 }

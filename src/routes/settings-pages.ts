@@ -12,11 +12,18 @@ import type { WebOptions } from './sign-in.ts';
 
 const hide = { schema: { hide: true } };
 
+const MAX_PAGE_URL = 2048;
+
 export async function settingsPageRoutes(app: FastifyInstance, { services, config, cookies, assets }: WebOptions & { assets: ReadonlyMap<string, Asset> }) {
   const base = basePath(config.publicUrl);
 
-  /** Signed-in browsers get the page; anyone else goes to sign in, and comes back here after. */
+  /**
+   * Signed-in browsers get the page; anyone else goes to sign in, and comes back here after. No
+   * page has a URL anywhere near this long; echoing one into a redirect would make headers too
+   * large for clients to read.
+   */
   const page = (title: string) => async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.url.length > MAX_PAGE_URL) return reply.callNotFound();
     const session = await services.sessions.resolve(cookies.sessionToken(request));
     if (!session) return reply.redirect(`${base}/auth/login/?next=${encodeURIComponent(base + request.url)}`, 302);
     return reply.type('text/html; charset=utf-8').send(settingsShell(base, title));
@@ -24,6 +31,7 @@ export async function settingsPageRoutes(app: FastifyInstance, { services, confi
 
   /** Django's APPEND_SLASH for pages (the API never redirects). */
   const appendSlash = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.url.length > MAX_PAGE_URL) return reply.callNotFound();
     const [path, query] = request.url.split(/\?(.*)/s) as [string, string?];
     return reply.redirect(`${base}${path}/${query ? `?${query}` : ''}`, 301);
   };

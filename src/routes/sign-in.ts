@@ -80,8 +80,9 @@ export async function signInRoutes(app: FastifyInstance, { services, config, coo
   });
 
   app.post('/auth/login/', { schema: { hide: true } }, async (request, reply) => {
-    const body = request.body && typeof request.body === 'object' ? request.body : {};
-    const form = signInForm.parse(body);
+    // A form is a dict of strings; anything else (a JSON list, a number) is an empty form.
+    const parsed = signInForm.safeParse(request.body);
+    const form = parsed.success ? parsed.data : signInForm.parse({});
     const next = safeNextPath(form.next, base);
     const csrfError = formCsrfError(request, form.csrf || undefined);
     if (csrfError) return renderForm(request, reply, csrfError.status, { next, email: form.email, error: detailOf(csrfError) });
