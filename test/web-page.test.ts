@@ -371,6 +371,28 @@ describe('on a narrow screen', () => {
 });
 
 describe('the usage chart', () => {
+  it('shows the events a key really received: accepted, and dropped by its rate limit', async () => {
+    const created = await request(h, 'POST', `/api/0/projects/${org.slug}/${api.slug}/keys/`, {
+      token,
+      body: { name: 'Charted', rateLimit: { count: 3, window: 3600 } },
+    });
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${h.baseUrl}/api/${api.id}/store/?sentry_key=${created.body.id}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ message: `event ${i}` }),
+      });
+      await res.arrayBuffer();
+    }
+    await h.services.ingest.flush();
+    const page = await signedIn(OWNER, keysPage(api));
+    const chart = card(page, 'Charted').locator('figure.usage-chart');
+    await chart.waitFor();
+    expect(await chart.locator('svg').getAttribute('aria-label')).toBe('Events for key Charted in the last 24 hours: 3 accepted, 2 dropped');
+    expect(await chart.locator('figcaption').textContent()).toBe('3 accepted2 dropped');
+    await page.screenshot({ path: join(shots, 'keys-list-usage.png'), fullPage: true });
+  });
+
   it("draws points of the key stats endpoint's shape: accepted and dropped per hour", async () => {
     const page = await newPage();
     await page.goto('/auth/login/');
