@@ -70,7 +70,12 @@ export function usageChart(points, label) {
     group.append(s('rect', { x, width: barWidth, y: top + plot - acceptedHeight, height: acceptedHeight, class: 'bar-accepted' }));
     group.append(s('rect', { x, width: barWidth, y: top + plot - acceptedHeight - droppedHeight, height: droppedHeight, class: 'bar-dropped' }));
     svg.append(group);
-    if (i % 6 === 0) svg.append(s('text', { x: x + barWidth / 2, y: height - 5, class: 'chart-tick', 'text-anchor': 'middle' }, when));
+    if (i % 6 === 0) {
+      // Labels at the edges are anchored inside the chart, so they are not cut off.
+      const centre = x + barWidth / 2;
+      const anchor = centre < 40 ? 'start' : centre > width - 40 ? 'end' : 'middle';
+      svg.append(s('text', { x: anchor === 'start' ? x : anchor === 'end' ? x + barWidth : centre, y: height - 5, class: 'chart-tick', 'text-anchor': anchor }, when));
+    }
   });
 
   const figure = document.createElement('figure');
