@@ -200,6 +200,16 @@ function openDialog(/** @type {HTMLElement} */ opener, /** @type {string} */ tit
   return dialog;
 }
 
+/** A form dialog's buttons: Cancel, and the submit button saying what it does. */
+function dialogActions(/** @type {HTMLDialogElement} */ dialog, /** @type {string} */ submitLabel) {
+  return h(
+    'div',
+    { class: 'dialog-actions' },
+    h('button', { type: 'button', class: 'button', onclick: () => dialog.close() }, 'Cancel'),
+    h('button', { type: 'submit', class: 'button primary' }, submitLabel),
+  );
+}
+
 function errorLine() {
   return h('p', { class: 'field-error', role: 'alert', hidden: true });
 }
@@ -417,12 +427,7 @@ async function keysPage(orgSlug, projectSlug) {
         h('div', { class: 'field' }, h('label', { for: id }, 'Name'), h('input', { id, name: 'name', type: 'text', maxlength: 64, autocomplete: 'off', placeholder: 'e.g. Web frontend' })),
         h('p', { class: 'hint' }, 'Leave it empty for a generated name. The key gets its own DSN at once.'),
         error,
-        h(
-          'div',
-          { class: 'dialog-actions' },
-          h('button', { type: 'button', class: 'button', onclick: () => dialog.close() }, 'Cancel'),
-          h('button', { type: 'submit', class: 'button primary' }, 'Create Key'),
-        ),
+        dialogActions(dialog, 'Create Key'),
       );
       return form;
     });
@@ -451,12 +456,7 @@ async function keysPage(orgSlug, projectSlug) {
         },
         h('div', { class: 'field' }, h('label', { for: id }, 'Name'), h('input', { id, name: 'name', type: 'text', maxlength: 64, required: true, value: key.name, autocomplete: 'off' })),
         error,
-        h(
-          'div',
-          { class: 'dialog-actions' },
-          h('button', { type: 'button', class: 'button', onclick: () => dialog.close() }, 'Cancel'),
-          h('button', { type: 'submit', class: 'button primary' }, 'Save name'),
-        ),
+        dialogActions(dialog, 'Save name'),
       );
       return form;
     });
@@ -551,12 +551,7 @@ async function keysPage(orgSlug, projectSlug) {
           ),
         ),
         error,
-        h(
-          'div',
-          { class: 'dialog-actions' },
-          h('button', { type: 'button', class: 'button', onclick: () => dialog.close() }, 'Cancel'),
-          h('button', { type: 'submit', class: 'button primary' }, 'Rotate key'),
-        ),
+        dialogActions(dialog, 'Rotate key'),
       );
       return form;
     });
