@@ -77,9 +77,11 @@ afterAll(() => {
 });
 
 describe('the npm package', () => {
-  it('ships the compiled code, the binary and the docs, and nothing of the source tree', () => {
-    expect(packed).toEqual(expect.arrayContaining(['package.json', 'README.md', 'SECURITY.md', 'bin/clientkeys', 'dist/cli/main.js', 'dist/server.js', 'docs/configuration.md']));
-    expect(packed.filter((p) => /^(src|test|bench|\.ci)\/|\.map$|tsconfig|vitest/.test(p))).toEqual([]);
+  it('ships the compiled code, the binary, the web page\'s static files and the docs, and nothing else of the source tree', () => {
+    expect(packed).toEqual(expect.arrayContaining(['package.json', 'README.md', 'SECURITY.md', 'bin/clientkeys', 'dist/cli/main.js', 'dist/server.js', 'docs/configuration.md', 'src/web/static/app.js', 'src/web/static/app.css']));
+    // The page's script and stylesheet are served as they are written (no build step), so they ship from src/.
+    const sourceTree = packed.filter((p) => /^(src|test|bench|\.ci)\/|\.map$|tsconfig|vitest/.test(p) && !p.startsWith('src/web/static/'));
+    expect(sourceTree).toEqual([]);
     expect(tarball).toMatch(new RegExp(`clientkeys-${version.replace(/\./g, '\\.')}\\.tgz$`));
   });
 
@@ -130,6 +132,10 @@ describe('the npm package', () => {
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
       expect((await fetch(`${url}/api/0/`)).status).toBe(200);
       expect((await fetch(`${url}/api/0/openapi.json`)).status).toBe(200);
+      const signIn = await fetch(`${url}/auth/login/`);
+      expect({ status: signIn.status, type: signIn.headers.get('content-type') }).toEqual({ status: 200, type: 'text/html; charset=utf-8' });
+      const script = await fetch(`${url}/_static/app.js`);
+      expect({ status: script.status, type: script.headers.get('content-type') }).toEqual({ status: 200, type: 'text/javascript; charset=utf-8' });
     } finally {
       process.kill(-child.pid!, 'SIGTERM');
     }
