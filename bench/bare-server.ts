@@ -1,11 +1,16 @@
 /**
  * The baseline of the ingest benchmark: a bare node:http server that reads the whole body and
- * answers what clientkeys answers to an accepted envelope, `{"id":"<event id>"}`. Prints its URL.
+ * answers what clientkeys answers to an accepted envelope, `{"id":"<event id>"}`. With
+ * BENCH_BODY_FILE it answers that file's bytes instead: the keys-list benchmark's ceiling, what
+ * sending a page's bytes costs on this machine before any work. Prints its URL.
  */
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-const body = JSON.stringify({ id: process.env.BENCH_EVENT_ID ?? '0'.repeat(32) });
+const body = process.env.BENCH_BODY_FILE
+  ? readFileSync(process.env.BENCH_BODY_FILE, 'utf8')
+  : JSON.stringify({ id: process.env.BENCH_EVENT_ID ?? '0'.repeat(32) });
 
 const server = createServer((request, response) => {
   const chunks: Buffer[] = [];

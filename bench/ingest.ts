@@ -9,16 +9,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closeServices, createServices } from '../src/composition.ts';
-import { loadConfig } from '../src/config.ts';
-import type { Actor } from '../src/services/principal.ts';
-import { load, machine, medianResult, printTable, RESULTS, ROOT, ROUNDS, DURATION, startProcess, warmUp, type LoadResult, type Server } from './lib.ts';
+import { load, medianResult, ratio as ratioOf, ROUNDS, startClientkeys, startReference, warmUp, type LoadResult, type Server } from './lib.ts';
+import { seedDatabase } from './seed.ts';
 
 export const CONNECTIONS = 50;
 export const TARGET_RATIO = 0.75;
 export const TARGET_P99_MS = 5;
 
-const ACTOR: Actor = { userId: null, keyId: null, label: 'bench', ipAddress: null };
 const EVENT_ID = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 
 /** What @sentry/node 11 sends for a captured exception, give or take the stack. */
@@ -61,45 +58,6 @@ export function sdkEnvelope(publicKey: string): string {
   return `${JSON.stringify(header)}\n{"type":"event"}\n${JSON.stringify(event)}\n`;
 }
 
-/** A database with one project and one key without a rate limit. */
-async function prepareDatabase(dir: string): Promise<{ databaseUrl: string; projectId: number; publicKey: string }> {
-  const databaseUrl = `sqlite:${join(dir, 'bench.sqlite')}`;
-  const services = createServices(loadConfig({ DATABASE_URL: databaseUrl }));
-  try {
-    await services.db.migrate();
-    const org = await services.organizations.createOrganization('bench', undefined, ACTOR);
-    if (!org.ok) throw new Error(org.error);
-    const project = await services.projects.create(org.value, { name: 'web', slug: 'web' }, ACTOR);
-    if (!project.ok) throw new Error(project.reason);
-    return { databaseUrl, projectId: project.project.id, publicKey: project.defaultKey.public_key };
-  } finally {
-    await closeServices(services);
-  }
-}
-
-function startClientkeys(databaseUrl: string): Promise<Server> {
-  const args = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${RESULTS}`] : [];
-  return startProcess(process.execPath, [...args, join(ROOT, 'bin', 'clientkeys'), 'serve'], { DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'info' }, (line) => {
-    try {
-      const entry = JSON.parse(line) as { msg?: string; url?: string };
-      return entry.msg === 'clientkeys is listening' ? entry.url : undefined;
-    } catch {
-      return undefined;
-    }
-  });
-}
-
-/** A reference server of bench/: `bare-server.ts` or `fastify-server.ts`. */
-function startReference(file: string): Promise<Server> {
-  return startProcess(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', file)], { BENCH_EVENT_ID: EVENT_ID }, (line) =>
-    line.startsWith('listening ') ? line.slice('listening '.length) : undefined,
-  );
-}
-
-function row(server: string, r: LoadResult): Record<string, string | number> {
-  return { server, 'req/s': r.requestsPerSecond, 'CPU µs/req': r.cpuMicrosPerRequest, 'p50 ms': r.p50, 'p99 ms': r.p99, non2xx: r.non2xx, errors: r.errors };
-}
-
 async function check(server: Server, path: string, body: string): Promise<void> {
   const response = await fetch(`${server.url}${path}`, { method: 'POST', body });
   const text = await response.text();
@@ -109,30 +67,30 @@ async function check(server: Server, path: string, body: string): Promise<void> 
 const SERVERS = ['bare', 'fastify', 'clientkeys'] as const;
 type ServerName = (typeof SERVERS)[number];
 
-export interface IngestBenchResult {
-  name: 'ingest';
-  machine: ReturnType<typeof machine>;
-  connections: number;
+export interface IngestFigures {
   bare: LoadResult;
   /** Fastify alone, for reference: what the framework costs before clientkeys adds anything. */
   fastify: LoadResult;
   clientkeys: LoadResult;
-  rounds: Record<ServerName, LoadResult>[];
+  /** clientkeys / bare throughput. */
   ratio: number;
+  /**
+   * The same comparison in server CPU per request (bare / clientkeys): what each request costs of a
+   * core, which other work on a shared machine disturbs far less than throughput.
+   */
   cpuRatio: number;
-  targets: { ratio: number; p99Ms: number };
-  met: boolean;
 }
 
-export async function runIngestBench(): Promise<IngestBenchResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'clientkeys-bench-'));
+export async function measureIngest(): Promise<IngestFigures> {
+  const dir = mkdtempSync(join(tmpdir(), 'clientkeys-bench-ingest-'));
   try {
-    const { databaseUrl, projectId, publicKey } = await prepareDatabase(dir);
-    const path = `/api/${projectId}/envelope/?sentry_version=7&sentry_key=${publicKey}&sentry_client=sentry.javascript.node%2F11.12.0`;
+    const databaseUrl = `sqlite:${join(dir, 'bench.sqlite')}`;
+    const { listedProjectId, publicKey } = await seedDatabase(databaseUrl, 1);
+    const path = `/api/${listedProjectId}/envelope/?sentry_version=7&sentry_key=${publicKey}&sentry_client=sentry.javascript.node%2F11.12.0`;
     const body = sdkEnvelope(publicKey);
     const servers: Record<ServerName, Server> = {
-      bare: await startReference('bare-server.ts'),
-      fastify: await startReference('fastify-server.ts'),
+      bare: await startReference('bare-server.ts', { BENCH_EVENT_ID: EVENT_ID }),
+      fastify: await startReference('fastify-server.ts', { BENCH_EVENT_ID: EVENT_ID }),
       clientkeys: await startClientkeys(databaseUrl),
     };
     const rounds: Record<ServerName, LoadResult>[] = [];
@@ -150,36 +108,14 @@ export async function runIngestBench(): Promise<IngestBenchResult> {
     } finally {
       for (const server of Object.values(servers)) await server.stop();
     }
-    const bare = medianResult(rounds.map((r) => r.bare));
-    const fastify = medianResult(rounds.map((r) => r.fastify));
-    const clientkeys = medianResult(rounds.map((r) => r.clientkeys));
-    const ratio = Math.round((clientkeys.requestsPerSecond / bare.requestsPerSecond) * 100) / 100;
-    // The same comparison in CPU per request: how much of a core each request costs, which other
-    // work on a shared machine disturbs far less than throughput.
-    const cpuRatio = Math.round((bare.cpuMicrosPerRequest / clientkeys.cpuMicrosPerRequest) * 100) / 100;
-    const result: IngestBenchResult = {
-      name: 'ingest',
-      machine: machine(),
-      connections: CONNECTIONS,
+    const [bare, fastify, clientkeys] = SERVERS.map((name) => medianResult(rounds.map((r) => r[name]))) as [LoadResult, LoadResult, LoadResult];
+    return {
       bare,
       fastify,
       clientkeys,
-      rounds,
-      ratio,
-      cpuRatio,
-      targets: { ratio: TARGET_RATIO, p99Ms: TARGET_P99_MS },
-      met: ratio >= TARGET_RATIO && clientkeys.p99 <= TARGET_P99_MS && clientkeys.non2xx === 0 && clientkeys.errors === 0,
+      ratio: ratioOf(clientkeys.requestsPerSecond, bare.requestsPerSecond),
+      cpuRatio: ratioOf(bare.cpuMicrosPerRequest, clientkeys.cpuMicrosPerRequest),
     };
-    printTable(`ingest: POST envelope (${body.length} bytes), ${CONNECTIONS} connections, median of ${ROUNDS} alternating runs of ${DURATION} s`, [
-      row('bare node:http', bare),
-      row('fastify alone (reference)', fastify),
-      row('clientkeys', clientkeys),
-    ]);
-    process.stdout.write(
-      `throughput ratio ${ratio}× (target ≥ ${TARGET_RATIO}×), p99 ${clientkeys.p99} ms (target ≤ ${TARGET_P99_MS} ms): ${result.met ? 'met' : 'NOT met'}\n` +
-        `CPU per request ratio ${cpuRatio}× (bare ${bare.cpuMicrosPerRequest} µs, clientkeys ${clientkeys.cpuMicrosPerRequest} µs); load average ${result.machine.loadAverage.join(' ')}\n`,
-    );
-    return result;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -16,6 +16,8 @@ export const RESULTS = join(ROOT, 'bench', 'results');
 
 export interface Server {
   url: string;
+  /** Resident memory of the server process now, in bytes (0 where /proc is not there). */
+  rssBytes(): number;
   /** CPU seconds the server process has used so far (user + system, from /proc). */
   cpuSeconds(): number;
   stop(): Promise<void>;
@@ -28,6 +30,15 @@ function processCpuSeconds(pid: number | undefined): number {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
     return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+function processRssBytes(pid: number | undefined): number {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
   } catch {
     return 0;
   }
@@ -47,6 +58,7 @@ export function startProcess(command: string, args: string[], env: Record<string
       resolve({
         url: found,
         cpuSeconds: () => processCpuSeconds(child.pid),
+        rssBytes: () => processRssBytes(child.pid),
         stop: async () => {
           child.kill('SIGTERM');
           await exited;
@@ -54,6 +66,31 @@ export function startProcess(command: string, args: string[], env: Record<string
       });
     });
   });
+}
+
+/**
+ * `clientkeys serve` as a user runs it (the built package, default logging), on `databaseUrl`.
+ * The management rate limit is off: the bench measures the work of a request, not the limiter's
+ * refusals. BENCH_PROFILE=1 writes a CPU profile of the process to bench/results/.
+ */
+export function startClientkeys(databaseUrl: string, env: Record<string, string> = {}): Promise<Server> {
+  const args = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${RESULTS}`] : [];
+  const serverEnv = { DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'info', API_RATE_LIMIT: '0', PUBLIC_URL: 'http://bench.example', ...env };
+  return startProcess(process.execPath, [...args, join(ROOT, 'bin', 'clientkeys'), 'serve'], serverEnv, (line) => {
+    try {
+      const entry = JSON.parse(line) as { msg?: string; url?: string };
+      return entry.msg === 'clientkeys is listening' ? entry.url : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+}
+
+/** A reference server under bench/ (run through tsx), which prints `listening <url>`. */
+export function startReference(file: string, env: Record<string, string> = {}): Promise<Server> {
+  return startProcess(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', file)], env, (line) =>
+    line.startsWith('listening ') ? line.slice('listening '.length) : undefined,
+  );
 }
 
 export interface LoadResult {
@@ -68,19 +105,22 @@ export interface LoadResult {
   errors: number;
 }
 
-export const DURATION = Number(process.env.BENCH_DURATION ?? 5);
-export const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
-export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** `npm run bench -- --quick`: shorter runs, one round, for a check in under two minutes. */
+export const QUICK = process.argv.includes('--quick');
+export const DURATION = Number(process.env.BENCH_DURATION ?? (QUICK ? 2 : 5));
+export const WARMUP = Number(process.env.BENCH_WARMUP ?? (QUICK ? 1 : 3));
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 3));
 
 /** A run whose numbers are thrown away: JIT, pools and caches settle. */
 export async function warmUp(options: Options): Promise<void> {
   await autocannon({ ...options, duration: WARMUP });
 }
 
-/** One measured run against `server`. */
+/** One measured run against `server`; any answer but a 2xx fails the bench rather than flattering it. */
 export async function load(server: Server, options: Options): Promise<LoadResult> {
   const cpuBefore = server.cpuSeconds();
   const result = await autocannon({ ...options, duration: DURATION });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx answers and ${result.errors} errors from ${options.url}`);
   const cpu = server.cpuSeconds() - cpuBefore;
   return {
     requestsPerSecond: Math.round(result.requests.average),
@@ -124,6 +164,11 @@ export function machine() {
     // Other work on the machine moves every number: recorded so runs can be compared fairly.
     loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
   };
+}
+
+/** a / b to two decimals. */
+export function ratio(a: number, b: number): number {
+  return b > 0 ? Math.round((a / b) * 100) / 100 : 0;
 }
 
 export function printTable(title: string, rows: Record<string, string | number>[]): void {

@@ -1,13 +1,137 @@
 /**
- * `npm run bench`: every benchmark in turn, results in bench/results/latest.json. Not a test:
- * nothing here fails the build; the numbers are for reading and comparing.
+ * `npm run bench [-- --quick] [-- --only ingest,keys,create]`: every benchmark in turn on fresh
+ * databases, one summary table against the targets, the cost curve from 1k to 100k keys, and
+ * everything in bench/results/latest.json. Not a test: nothing here fails the build; a missed
+ * target is printed and explained in BENCHMARKS.md.
  */
-import { runIngestBench } from './ingest.ts';
-import { writeResults } from './lib.ts';
+import { measureCreate, type CreateFigures } from './create.ts';
+import { CONNECTIONS, measureIngest, TARGET_P99_MS, TARGET_RATIO, type IngestFigures } from './ingest.ts';
+import { DEPTH, LIST_CONNECTIONS, measureKeys, TARGET_DEEP_RATIO, TARGET_RAW_RATIO, type KeysFigures } from './keys.ts';
+import { DURATION, machine, printTable, QUICK, ROUNDS, writeResults } from './lib.ts';
 
-const benchmarks = [runIngestBench];
+const SIZES = [1_000, 10_000, 100_000];
 
-const results = [];
-for (const bench of benchmarks) results.push(await bench());
-const file = writeResults('latest.json', { results });
-process.stdout.write(`\nwritten ${file}\n`);
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg >= 0 ? new Set((process.argv[onlyArg + 1] ?? '').split(',')) : undefined;
+const wanted = (name: string) => !only || only.has(name);
+
+type Row = Record<'figure' | 'clientkeys' | 'baseline' | 'ratio' | 'target' | 'met', string>;
+
+function check(met: boolean): string {
+  return met ? 'yes' : 'NO';
+}
+
+function ingestRows(f: IngestFigures): Row[] {
+  return [
+    {
+      figure: `ingest: envelope, ${CONNECTIONS} connections`,
+      clientkeys: `${f.clientkeys.requestsPerSecond} req/s`,
+      baseline: `bare node:http ${f.bare.requestsPerSecond} req/s`,
+      ratio: `${f.ratio}×`,
+      target: `≥ ${TARGET_RATIO}×`,
+      met: check(f.ratio >= TARGET_RATIO),
+    },
+    { figure: 'ingest: p99 latency', clientkeys: `${f.clientkeys.p99} ms`, baseline: `bare node:http ${f.bare.p99} ms`, ratio: '', target: `≤ ${TARGET_P99_MS} ms`, met: check(f.clientkeys.p99 <= TARGET_P99_MS) },
+    {
+      figure: 'ingest: server CPU per request',
+      clientkeys: `${f.clientkeys.cpuMicrosPerRequest} µs`,
+      baseline: `bare node:http ${f.bare.cpuMicrosPerRequest} µs`,
+      ratio: `${f.cpuRatio}×`,
+      target: '',
+      met: '',
+    },
+  ];
+}
+
+function keysRows(f: KeysFigures): Row[] {
+  const size = `${f.keys.toLocaleString('en')} keys`;
+  return [
+    {
+      figure: `keys list, first page of 100 (${size}, ${LIST_CONNECTIONS} conn.)`,
+      clientkeys: `${f.first.requestsPerSecond} req/s`,
+      baseline: `raw driver route ${f.raw.requestsPerSecond} req/s`,
+      ratio: `${f.rawRatio}×`,
+      target: `≥ ${TARGET_RAW_RATIO}×`,
+      met: check(f.rawRatio >= TARGET_RAW_RATIO),
+    },
+    {
+      figure: `keys list, page ${f.deepPage} (${size})`,
+      clientkeys: `${f.deep.requestsPerSecond} req/s`,
+      baseline: `first page ${f.first.requestsPerSecond} req/s`,
+      ratio: `${f.deepRatio}×`,
+      target: `≥ ${TARGET_DEEP_RATIO}×`,
+      met: check(f.deepRatio >= TARGET_DEEP_RATIO),
+    },
+    {
+      figure: `keys list, first page vs its bytes served bare (${Math.round(f.pageBytes / 1024)} KiB; raw rows ${Math.round(f.rawPageBytes / 1024)} KiB)`,
+      clientkeys: `${f.first.requestsPerSecond} req/s`,
+      baseline: `bare node:http ${f.ceiling.requestsPerSecond} req/s`,
+      ratio: `${f.ceilingRatio}×`,
+      target: '',
+      met: '',
+    },
+    { figure: `keys list p99, first / page ${f.deepPage}`, clientkeys: `${f.first.p99} / ${f.deep.p99} ms`, baseline: `raw driver route ${f.raw.p99} ms`, ratio: '', target: '', met: '' },
+    { figure: `cold start to first answer (${size})`, clientkeys: `${f.coldStartMs} ms`, baseline: '', ratio: '', target: '', met: '' },
+    { figure: `RSS after the list runs (${size})`, clientkeys: `${f.rssMb} MB`, baseline: '', ratio: '', target: '', met: '' },
+  ];
+}
+
+function createRows(f: CreateFigures): Row[] {
+  const postgres = 'unavailable' in f.postgres ? undefined : f.postgres;
+  return [
+    { figure: 'create keys, SQLite (10 connections)', clientkeys: `${f.sqlite.requestsPerSecond} keys/s`, baseline: '', ratio: '', target: '', met: '' },
+    {
+      figure: 'create keys, PostgreSQL (10 connections)',
+      clientkeys: postgres ? `${postgres.requestsPerSecond} keys/s` : 'not measured: no PostgreSQL',
+      baseline: `SQLite ${f.sqlite.requestsPerSecond} keys/s`,
+      ratio: f.postgresRatio === null ? '' : `${f.postgresRatio}×`,
+      target: '',
+      met: '',
+    },
+  ];
+}
+
+function curveRows(curve: KeysFigures[]): Record<string, string | number>[] {
+  return curve.map((f) => ({
+    keys: f.keys.toLocaleString('en'),
+    'cold start ms': f.coldStartMs,
+    'RSS MB': f.rssMb,
+    'first page req/s': f.first.requestsPerSecond,
+    'deep page req/s': `${f.deep.requestsPerSecond} (page ${f.deepPage})`,
+    'raw route req/s': f.raw.requestsPerSecond,
+    'same bytes bare req/s': f.ceiling.requestsPerSecond,
+    'CPU µs/req (clientkeys / raw)': `${f.first.cpuMicrosPerRequest} / ${f.raw.cpuMicrosPerRequest}`,
+    'first / raw': `${f.rawRatio}×`,
+    'deep / first': `${f.deepRatio}×`,
+    'first p99 ms': f.first.p99,
+  }));
+}
+
+const started = performance.now();
+const ingest = wanted('ingest') ? await measureIngest() : undefined;
+const curve: KeysFigures[] = [];
+if (wanted('keys')) for (const size of SIZES) curve.push(await measureKeys(size));
+const create = wanted('create') ? await measureCreate() : undefined;
+
+const largest = curve.at(-1);
+const rows = [...(ingest ? ingestRows(ingest) : []), ...(largest ? keysRows(largest) : []), ...(create ? createRows(create) : [])];
+const seconds = Math.round((performance.now() - started) / 1000);
+const info = machine();
+printTable(
+  `clientkeys benchmarks (${QUICK ? 'quick: ' : ''}median of ${ROUNDS} alternating run(s) of ${DURATION} s; ${info.cpus} × ${info.cpu}, Node ${info.node}, load average ${info.loadAverage.join(' ')})`,
+  rows,
+);
+if (curve.length > 0) printTable('cost curve: the keys list and the server as the project grows (SQLite)', curveRows(curve));
+const file = writeResults('latest.json', {
+  machine: info,
+  quick: QUICK,
+  durationSeconds: DURATION,
+  rounds: ROUNDS,
+  depth: DEPTH,
+  elapsedSeconds: seconds,
+  table: rows,
+  ingest,
+  curve,
+  create,
+});
+process.stdout.write(`\n${seconds} s; written ${file}\n`);

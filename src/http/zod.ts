@@ -4,8 +4,9 @@
  * the OpenAPI document.
  */
 import type { FastifySchemaCompiler } from 'fastify';
-import { serializerCompiler } from 'fastify-type-provider-zod';
+import { serializerCompiler as zodSerializerCompiler } from 'fastify-type-provider-zod';
 import type { ZodType } from 'zod';
+import { isBuiltBySerializers } from '../schemas/built-by-serializers.ts';
 import { toDrfErrors } from '../schemas/drf.ts';
 import { RequestValidationError } from './error-handler.ts';
 
@@ -17,4 +18,8 @@ export const validatorCompiler: FastifySchemaCompiler<ZodType> =
     return { error: new RequestValidationError(toDrfErrors(result.error.issues)) };
   };
 
-export { serializerCompiler };
+type SerializerCompiler = typeof zodSerializerCompiler;
+
+/** zod's encode for every answer, but JSON.stringify for those a serializer builds (see built-by-serializers.ts). */
+export const serializerCompiler: SerializerCompiler = (route) =>
+  isBuiltBySerializers(route.schema) ? (data: unknown) => JSON.stringify(data) : zodSerializerCompiler(route);

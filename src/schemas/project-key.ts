@@ -3,6 +3,7 @@
  * and the key as Sentry's ProjectKeySerializer emits it, field for field and in its order.
  */
 import { z } from 'zod';
+import { builtBySerializers } from './built-by-serializers.ts';
 import {
   BROWSER_SDK_VERSION_CHOICES,
   KEY_PATTERN,
@@ -66,8 +67,8 @@ export const rotateKeyBody = serializer({
 
 export type RotateKeyBody = z.output<typeof rotateKeyBody>;
 
-export const projectKeySchema = z
-  .object({
+export const projectKeySchema = builtBySerializers(
+  z.object({
     id: z.string().describe('The public key; also the key_id in paths.'),
     name: z.string(),
     label: z.string(),
@@ -109,9 +110,9 @@ export const projectKeySchema = z
       .describe('clientkeys: when the key stops being accepted (the end of a rotation overlap); null if never.'),
     replacedBy: z.string().nullable().describe('clientkeys: the public key of the key that replaces this one in a rotation.'),
     replaces: z.string().nullable().describe('clientkeys: the public key of the key this one replaced in a rotation.'),
-  })
-  .meta({ id: 'ClientKey' });
+  }).meta({ id: 'ClientKey' }),
+);
 
 export type ProjectKeyJson = z.output<typeof projectKeySchema>;
 
-export const projectKeyListSchema = z.array(projectKeySchema);
+export const projectKeyListSchema = builtBySerializers(z.array(projectKeySchema));

@@ -27,7 +27,11 @@ export function isKeyActive(row: Pick<ProjectKeyRow, 'status' | 'expires_at'>, n
   return row.status === KEY_STATUS.active && (row.expires_at === null || Date.parse(row.expires_at) > now);
 }
 
+/** Most keys share a handful of loader settings: parse each distinct text once, not once per key and request. */
+const DATA_MEMO_SIZE = 256;
+
 export class KeySerializer {
+  private readonly parsedData = new Map<string, KeyData>();
   private readonly endpoint: string;
   private readonly scheme: string;
   private readonly hostAndPath: string;
@@ -49,7 +53,7 @@ export class KeySerializer {
   }
 
   serialize(row: ProjectKeyRow, options: { includeUseCase: boolean; now?: number }): ProjectKeyJson {
-    const data = parseKeyData(row.data);
+    const data = this.keyData(row.data);
     const loader = data.dynamicSdkLoaderOptions ?? {};
     const name = row.label || row.public_key.slice(0, 14) || '';
     const sentry = {
@@ -84,6 +88,16 @@ export class KeySerializer {
       replacedBy: row.replaced_by,
       replaces: row.replaces,
     };
+  }
+
+  private keyData(json: string): Readonly<KeyData> {
+    let data = this.parsedData.get(json);
+    if (!data) {
+      if (this.parsedData.size >= DATA_MEMO_SIZE) this.parsedData.clear();
+      data = parseKeyData(json);
+      this.parsedData.set(json, data);
+    }
+    return data;
   }
 
   private dsn(pk: string, sk: string, pid: number): ProjectKeyJson['dsn'] {

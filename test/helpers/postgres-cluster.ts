@@ -51,7 +51,11 @@ export interface Cluster {
   destroy(): void;
 }
 
-export async function startCluster(): Promise<Cluster> {
+/**
+ * `durable: false` (the tests' default) turns off fsync and synchronous commit: tests need speed,
+ * not crash safety. Benchmarks ask for a durable cluster so PostgreSQL pays what a server pays.
+ */
+export async function startCluster(options: { durable?: boolean } = {}): Promise<Cluster> {
   const bin = binDir();
   const owner = postgresUser();
   const dir = mkdtempSync(join(tmpdir(), 'clientkeys-pg-'));
@@ -63,8 +67,9 @@ export async function startCluster(): Promise<Cluster> {
     if (result.status !== 0) throw new Error(`${tool} failed: ${result.stderr || result.stdout}`);
   };
   run('initdb', ['-D', data, '--auth=trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
-  const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`;
-  const start = () => run('pg_ctl', ['start', '-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '30']);
+  const durability = options.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
+  const serverOptions = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir}${durability} -c max_connections=300`;
+  const start = () => run('pg_ctl', ['start', '-D', data, '-o', serverOptions, '-l', join(dir, 'server.log'), '-w', '-t', '30']);
   const stop = () => run('pg_ctl', ['stop', '-D', data, '-m', 'fast', '-w', '-t', '30']);
   start();
   return {
