@@ -1,6 +1,7 @@
 /**
- * Create throughput of the management API (`POST …/keys/`, 10 connections, every answer a 201) on
- * SQLite and on PostgreSQL, alternating, each on a fresh database holding 1,000 keys. PostgreSQL is a
+ * Create throughput of the management API (`POST …/keys/`, 10 connections, every answer a 201) and
+ * the keys list (page of 100, 50 connections) on SQLite and on PostgreSQL, alternating, each on a
+ * fresh database holding 1,000 keys in the listed project. PostgreSQL is a
  * private cluster started for the run with its default durability (fsync and synchronous commit
  * on); without PostgreSQL's binaries that column says so and the rest of the bench runs.
  */
@@ -19,11 +20,16 @@ export interface CreateFigures {
   postgres: LoadResult | { unavailable: string };
   /** PostgreSQL / SQLite throughput. */
   postgresRatio: number | null;
+  list: { sqlite: LoadResult; postgres: LoadResult | null; postgresRatio: number | null };
 }
 
 async function startOn(databaseUrl: string): Promise<{ server: Server; token: string }> {
   const { token } = await seedDatabase(databaseUrl, SEEDED_KEYS);
   return { server: await startClientkeys(databaseUrl), token };
+}
+
+function listOptions(server: Server, token: string) {
+  return { url: `${server.url}/api/0/projects/bench/listed/keys/?per_page=100`, headers: { authorization: `Bearer ${token}` }, connections: 50 };
 }
 
 function options(server: Server, token: string) {
@@ -54,16 +60,28 @@ export async function measureCreate(): Promise<CreateFigures> {
     const postgres = typeof cluster === 'string' ? undefined : await startOn(cluster.url());
     if (postgres) started.push(postgres.server);
     const targets = [sqlite, ...(postgres ? [postgres] : [])];
-    for (const { server, token } of targets) await warmUp(options(server, token));
+    for (const { server, token } of targets) {
+      await warmUp(options(server, token));
+      await warmUp(listOptions(server, token));
+    }
     const runs: LoadResult[][] = [];
+    const listRuns: LoadResult[][] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const results: LoadResult[] = [];
-      for (const { server, token } of targets) results.push(await load(server, options(server, token)));
+      const listResults: LoadResult[] = [];
+      for (const { server, token } of targets) {
+        results.push(await load(server, options(server, token)));
+        listResults.push(await load(server, listOptions(server, token)));
+      }
       runs.push(results);
+      listRuns.push(listResults);
     }
     const sqliteResult = medianResult(runs.map((r) => r[0] as LoadResult));
     const postgresResult = postgres ? medianResult(runs.map((r) => r[1] as LoadResult)) : undefined;
+    const sqliteList = medianResult(listRuns.map((r) => r[0] as LoadResult));
+    const postgresList = postgres ? medianResult(listRuns.map((r) => r[1] as LoadResult)) : null;
     return {
+      list: { sqlite: sqliteList, postgres: postgresList, postgresRatio: postgresList ? ratio(postgresList.requestsPerSecond, sqliteList.requestsPerSecond) : null },
       sqlite: sqliteResult,
       postgres: postgresResult ?? { unavailable: cluster as string },
       postgresRatio: postgresResult ? ratio(postgresResult.requestsPerSecond, sqliteResult.requestsPerSecond) : null,

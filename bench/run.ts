@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick] [-- --only ingest,keys,create]`: every benchmark in turn on fresh
  * databases, one summary table against the targets, the cost curve from 1k to 100k keys, and
- * everything in bench/results/latest.json. Not a test: nothing here fails the build; a missed
+ * everything in bench/results/latest.json (`only-<parts>.json` for a partial run). Not a test: nothing here fails the build; a missed
  * target is printed and explained in BENCHMARKS.md.
  */
 import { measureCreate, type CreateFigures } from './create.ts';
@@ -88,6 +88,14 @@ function createRows(f: CreateFigures): Row[] {
       target: '',
       met: '',
     },
+    {
+      figure: 'keys list, page of 100 (1,000 keys), PostgreSQL',
+      clientkeys: f.list.postgres ? `${f.list.postgres.requestsPerSecond} req/s` : 'not measured: no PostgreSQL',
+      baseline: `SQLite ${f.list.sqlite.requestsPerSecond} req/s`,
+      ratio: f.list.postgresRatio === null ? '' : `${f.list.postgresRatio}×`,
+      target: '',
+      met: '',
+    },
   ];
 }
 
@@ -122,7 +130,8 @@ printTable(
   rows,
 );
 if (curve.length > 0) printTable('cost curve: the keys list and the server as the project grows (SQLite)', curveRows(curve));
-const file = writeResults('latest.json', {
+// A partial run does not overwrite the last full one.
+const file = writeResults(only ? `only-${[...only].sort().join('-')}.json` : 'latest.json', {
   machine: info,
   quick: QUICK,
   durationSeconds: DURATION,
