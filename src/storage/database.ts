@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
 import { backupDatabase, restoreDatabase, type BackupResult, type Progress, type RestoreResult } from './backup.ts';
 import type { Dialect } from './dialect.ts';
@@ -67,11 +67,13 @@ export function openDatabase(config: DatabaseConfig): Database {
       );
     }
     case 'postgres':
-      return new Database(new Kysely<DB>({ dialect: new PostgresDialect({ pool: openPool(config) }) }), 'postgres');
+      // pg is loaded when the first query needs a connection: SQLite processes never load it.
+      return new Database(new Kysely<DB>({ dialect: new PostgresDialect({ pool: () => openPool(config) }) }), 'postgres');
   }
 }
 
-function openPool(config: Extract<DatabaseConfig, { kind: 'postgres' }>): pg.Pool {
+async function openPool(config: Extract<DatabaseConfig, { kind: 'postgres' }>): Promise<pg.Pool> {
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: config.url,
     max: config.poolSize,

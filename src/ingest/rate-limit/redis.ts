@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { currentWindow, refused, type Quota, type RateLimitDecision, type RateLimiter } from './limiter.ts';
 
 /**
@@ -22,27 +22,41 @@ type ScriptedRedis = Redis & {
   clientkeysRateLimit(key: string, limit: number, quantity: number, expireAt: number): Promise<number>;
 };
 
-export class RedisRateLimiter implements RateLimiter {
-  private readonly redis: ScriptedRedis;
+/** ioredis is loaded with the first request it serves: processes without Redis (the CLI) never load it. */
+async function connect(url: string): Promise<ScriptedRedis> {
+  const { Redis } = await import('ioredis');
+  // Fail fast rather than queue requests while Redis is away: ingest must not hang on it.
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: true });
+  redis.defineCommand('clientkeysRateLimit', { numberOfKeys: 1, lua: SCRIPT });
+  // Connection errors surface per call; an unhandled 'error' event would crash the process.
+  redis.on('error', () => {});
+  return redis as ScriptedRedis;
+}
 
-  constructor(url: string) {
-    // Fail fast rather than queue requests while Redis is away: ingest must not hang on it.
-    const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: true });
-    redis.defineCommand('clientkeysRateLimit', { numberOfKeys: 1, lua: SCRIPT });
-    // Connection errors surface per call; an unhandled 'error' event would crash the process.
-    redis.on('error', () => {});
-    this.redis = redis as ScriptedRedis;
-  }
+export class RedisRateLimiter implements RateLimiter {
+  private redis: ScriptedRedis | Promise<ScriptedRedis> | undefined;
+  private closed = false;
+
+  constructor(private readonly url: string) {}
 
   async consume(quota: Quota, quantity: number, nowMs: number): Promise<RateLimitDecision> {
     const { slot, end } = currentWindow(quota, nowMs);
     // The hash tag keeps an organization's counters on one cluster node, as Relay's keys do.
     const key = `quota:k{${quota.organizationId}}${quota.keyId}:${quota.window}:${slot}`;
-    const rejected = await this.redis.clientkeysRateLimit(key, quota.limit, quantity, end + 60);
+    const redis = await this.client();
+    const rejected = await redis.clientkeysRateLimit(key, quota.limit, quantity, end + 60);
     return rejected === 0 ? { admitted: true } : refused(quota, nowMs);
   }
 
   async close(): Promise<void> {
-    this.redis.disconnect();
+    this.closed = true;
+    const redis = await this.redis;
+    redis?.disconnect();
+  }
+
+  private client(): ScriptedRedis | Promise<ScriptedRedis> {
+    if (this.closed) throw new Error('the Redis rate limiter is closed');
+    this.redis ??= connect(this.url).then((redis) => (this.redis = redis));
+    return this.redis;
   }
 }
