@@ -1,11 +1,13 @@
 /**
- * Key answers are written with JSON.stringify, not through zod's encode (src/schemas/built-by-serializers.ts).
- * That is only right while the serializer builds exactly what the schema would: the same fields,
- * in the schema's order, with the schema's types. Generated rows of every shape prove it.
+ * Key answers are written with JSON.stringify, not through zod's encode (src/schemas/built-by-serializers.ts),
+ * or from bytes made once and kept (KeySerializer.answer). That is only right while the serializer
+ * builds exactly what the schema would (the same fields, in the schema's order, with the schema's
+ * types) and a kept answer is never served for a key that changed. Generated rows of every shape,
+ * and generated histories of changes to them, prove both.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isBuiltBySerializers } from '../src/schemas/built-by-serializers.ts';
+import { isBuiltBySerializers, writeJson } from '../src/schemas/built-by-serializers.ts';
 import { projectKeyListSchema, projectKeySchema } from '../src/schemas/project-key.ts';
 import { KeySerializer } from '../src/services/key-serializer.ts';
 import type { ProjectKeyRow } from '../src/storage/schema.ts';
@@ -52,6 +54,55 @@ describe('key answers written without zod', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('are the same bytes when kept and copied, for one key and for pages of keys', () => {
+    fc.assert(
+      fc.property(publicUrls, fc.array(rows, { maxLength: 5 }), fc.boolean(), (publicUrl, keyRows, includeUseCase) => {
+        const serializer = new KeySerializer(publicUrl);
+        const now = Date.parse('2030-01-01T00:00:00Z');
+        const page = keyRows.map((r) => serializer.answer(r, { includeUseCase, now }));
+        const expected = JSON.stringify(projectKeyListSchema.encode(keyRows.map((r) => serializer.serialize(r, { includeUseCase, now }))));
+        expect(Buffer.from(writeJson(page)).toString('utf8')).toBe(expected);
+        for (const key of page) expect(Buffer.from(writeJson(key)).toString('utf8')).toBe(JSON.stringify(projectKeySchema.encode(key)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never serves a kept answer for a key that changed, became inactive, or is seen by another kind of caller', () => {
+    // A history of requests for a few keys: asked again as they are, or after one column changed.
+    const columns = Object.keys(fc.sample(rows, 1)[0]!).filter((c) => c !== 'id') as (keyof ProjectKeyRow)[];
+    const change = fc.oneof(fc.constant(null), fc.tuple(fc.constantFrom(...columns), rows));
+    const step = fc.record({ id: fc.integer({ min: 1, max: 3 }), change, includeUseCase: fc.boolean(), at: isoDate });
+    let kept = 0;
+    fc.assert(
+      fc.property(fc.array(rows, { minLength: 3, maxLength: 3 }), fc.array(step, { minLength: 1, maxLength: 40 }), (initial, history) => {
+        const serializer = new KeySerializer('https://keys.example.com');
+        const current = new Map(initial.map((row, i) => [i + 1, { ...row, id: i + 1 }]));
+        const previous = new Map<number, unknown>();
+        for (const { id, change, includeUseCase, at } of history) {
+          if (change) current.set(id, { ...current.get(id)!, [change[0]]: change[1][change[0]] });
+          const row = { ...current.get(id)! };
+          const options = { includeUseCase, now: Date.parse(at) };
+          const answer = serializer.answer(row, options);
+          expect(answer).toEqual(serializer.serialize(row, options));
+          if (answer === previous.get(id)) kept += 1;
+          previous.set(id, answer);
+        }
+      }),
+      { numRuns: 300 },
+    );
+    expect(kept).toBeGreaterThan(100);
+  });
+
+  it('shares a kept answer only frozen, so no caller can change what the next one is sent', () => {
+    const serializer = new KeySerializer('https://keys.example.com');
+    const [row] = fc.sample(rows, { numRuns: 1, seed: 7 });
+    const answer = serializer.answer(row!, { includeUseCase: false });
+    expect(serializer.answer({ ...row! }, { includeUseCase: false })).toBe(answer);
+    expect(() => Object.assign(answer.dsn, { public: 'changed' })).toThrow(TypeError);
+    expect(() => Object.assign(answer, { name: 'changed' })).toThrow(TypeError);
   });
 
   it('applies to the key schemas only', () => {

@@ -6,7 +6,7 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import { serializerCompiler as zodSerializerCompiler } from 'fastify-type-provider-zod';
 import type { ZodType } from 'zod';
-import { isBuiltBySerializers } from '../schemas/built-by-serializers.ts';
+import { isBuiltBySerializers, writeJson } from '../schemas/built-by-serializers.ts';
 import { toDrfErrors } from '../schemas/drf.ts';
 import { RequestValidationError } from './error-handler.ts';
 
@@ -20,6 +20,9 @@ export const validatorCompiler: FastifySchemaCompiler<ZodType> =
 
 type SerializerCompiler = typeof zodSerializerCompiler;
 
-/** zod's encode for every answer, but JSON.stringify for those a serializer builds (see built-by-serializers.ts). */
+/**
+ * zod's encode for every answer, but for those a serializer builds, JSON.stringify or the bytes the
+ * serializer made (see built-by-serializers.ts). Fastify sends a Buffer as it is.
+ */
 export const serializerCompiler: SerializerCompiler = (route) =>
-  isBuiltBySerializers(route.schema) ? (data: unknown) => JSON.stringify(data) : zodSerializerCompiler(route);
+  isBuiltBySerializers(route.schema) ? (writeJson as (data: unknown) => string) : zodSerializerCompiler(route);

@@ -86,7 +86,7 @@ export async function organizationProjectKeyRoutes(app: FastifyInstance, { servi
         );
         const url = absoluteUrl(config, request);
         reply.header('link', linkHeader(url.path, url.query, result.prev, result.next));
-        return result.results.map((row) => services.keySerializer.serialize(row, { includeUseCase: superuser }));
+        return result.results.map((row) => services.keySerializer.answer(row, { includeUseCase: superuser }));
       },
     },
   });

@@ -56,7 +56,7 @@ export async function projectKeyRoutes(app: FastifyInstance, { services, config 
   const guard = projectGuard(services);
   const serialize = (request: FastifyRequest) => {
     const includeUseCase = isSuperuser(request.principal);
-    return (row: Parameters<Services['keySerializer']['serialize']>[0]) => services.keySerializer.serialize(row, { includeUseCase });
+    return (row: Parameters<Services['keySerializer']['answer']>[0]) => services.keySerializer.answer(row, { includeUseCase });
   };
 
   resource(app, '/api/0/projects/:org/:project/keys/', {

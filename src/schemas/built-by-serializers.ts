@@ -3,10 +3,16 @@
  * serializers (services/key-serializer.ts). Fastify writes them with JSON.stringify directly: zod's
  * encode of a page of 100 keys costs as much as building it (BENCHMARKS.md) and would only copy
  * what the serializer already made. test/response-serializer.test.ts proves the bytes are the same.
+ *
+ * A serializer may also hand over an answer with its JSON bytes already made (`withJsonBytes`):
+ * a page of such answers is written by copying bytes, without encoding a string again.
  */
 import type { ZodType } from 'zod';
 
 const schemas = new WeakSet<object>();
+const JSON_BYTES = Symbol('clientkeys.jsonBytes');
+
+type WithBytes = { readonly [JSON_BYTES]: Buffer };
 
 export function builtBySerializers<T extends ZodType>(schema: T): T {
   schemas.add(schema);
@@ -15,4 +21,50 @@ export function builtBySerializers<T extends ZodType>(schema: T): T {
 
 export function isBuiltBySerializers(schema: unknown): boolean {
   return typeof schema === 'object' && schema !== null && schemas.has(schema);
+}
+
+/** Attach `value`'s JSON bytes and freeze it, deeply: such an answer is shared by every request that sends it. */
+export function withJsonBytes<T extends object>(value: T): Readonly<T> {
+  Object.defineProperty(value, JSON_BYTES, { value: Buffer.from(JSON.stringify(value)) });
+  return deepFreeze(value);
+}
+
+function bytesOf(value: unknown): Buffer | undefined {
+  return typeof value === 'object' && value !== null ? (value as Partial<WithBytes>)[JSON_BYTES] : undefined;
+}
+
+const OPEN = 0x5b; // [
+const COMMA = 0x2c;
+const CLOSE = 0x5d; // ]
+
+/** The body of an answer built by serializers: the bytes made before where every part has them, else JSON.stringify. */
+export function writeJson(data: unknown): string | Buffer {
+  const bytes = bytesOf(data);
+  if (bytes) return bytes;
+  if (!Array.isArray(data) || data.length === 0) return JSON.stringify(data);
+  const parts: Buffer[] = [];
+  let length = data.length + 1;
+  for (const item of data) {
+    const part = bytesOf(item);
+    if (!part) return JSON.stringify(data);
+    parts.push(part);
+    length += part.length;
+  }
+  const body = Buffer.allocUnsafe(length);
+  body[0] = OPEN;
+  let offset = 1;
+  for (const part of parts) {
+    if (offset > 1) body[offset++] = COMMA;
+    offset += part.copy(body, offset);
+  }
+  body[offset] = CLOSE;
+  return body;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }

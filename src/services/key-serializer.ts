@@ -8,6 +8,7 @@ import {
   KEY_STATUS,
   type KeyData,
 } from '../domain/keys.ts';
+import { withJsonBytes } from '../schemas/built-by-serializers.ts';
 import type { ProjectKeyJson } from '../schemas/project-key.ts';
 import type { ProjectKeyRow } from '../storage/schema.ts';
 
@@ -30,8 +31,28 @@ export function isKeyActive(row: Pick<ProjectKeyRow, 'status' | 'expires_at'>, n
 /** Most keys share a handful of loader settings: parse each distinct text once, not once per key and request. */
 const DATA_MEMO_SIZE = 256;
 
+/** The answers kept with their JSON bytes (about 3 KB each): twenty pages of 100 keys. */
+const ANSWER_CACHE_SIZE = 2048;
+
+interface CachedAnswer {
+  row: ProjectKeyRow;
+  isActive: boolean;
+  includeUseCase: boolean;
+  json: Readonly<ProjectKeyJson>;
+}
+
+type SerializeOptions = { includeUseCase: boolean; now?: number };
+
+/** Every column equal: the answer built from one row is the answer of the other. */
+function sameRow(a: ProjectKeyRow, b: ProjectKeyRow): boolean {
+  for (const column in a) if (a[column as keyof ProjectKeyRow] !== b[column as keyof ProjectKeyRow]) return false;
+  return true;
+}
+
 export class KeySerializer {
   private readonly parsedData = new Map<string, KeyData>();
+  /** By key id, least recently answered first. */
+  private readonly answers = new Map<number, CachedAnswer>();
   private readonly endpoint: string;
   private readonly scheme: string;
   private readonly hostAndPath: string;
@@ -52,7 +73,32 @@ export class KeySerializer {
     return `${this.scheme}://${publicKey}@${this.hostAndPath}/${projectId}`;
   }
 
-  serialize(row: ProjectKeyRow, options: { includeUseCase: boolean; now?: number }): ProjectKeyJson {
+  /**
+   * The key as an API answer: `serialize`'s object, frozen, with its JSON bytes. A key answered
+   * again unchanged (every column, its activity and the caller's view the same) is not rebuilt:
+   * clients ask for the same first pages over and over, and building and encoding ~1.6 KB per key
+   * is most of a page's cost (BENCHMARKS.md).
+   */
+  answer(row: ProjectKeyRow, options: SerializeOptions): Readonly<ProjectKeyJson> {
+    const now = options.now ?? Date.now();
+    const isActive = isKeyActive(row, now);
+    const cached = this.answers.get(row.id);
+    if (cached) {
+      this.answers.delete(row.id);
+      if (cached.isActive === isActive && cached.includeUseCase === options.includeUseCase && sameRow(cached.row, row)) {
+        this.answers.set(row.id, cached);
+        return cached.json;
+      }
+    } else if (this.answers.size >= ANSWER_CACHE_SIZE) {
+      this.answers.delete(this.answers.keys().next().value as number);
+    }
+    const json = withJsonBytes(this.serialize(row, { includeUseCase: options.includeUseCase, now }));
+    this.answers.set(row.id, { row: { ...row }, isActive, includeUseCase: options.includeUseCase, json });
+    return json;
+  }
+
+  /** The key as the API shows it, built afresh (exports and the CLI, which read each key once). */
+  serialize(row: ProjectKeyRow, options: SerializeOptions): ProjectKeyJson {
     const data = this.keyData(row.data);
     const loader = data.dynamicSdkLoaderOptions ?? {};
     const name = row.label || row.public_key.slice(0, 14) || '';
