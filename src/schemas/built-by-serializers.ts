@@ -37,16 +37,32 @@ const OPEN = 0x5b; // [
 const COMMA = 0x2c;
 const CLOSE = 0x5d; // ]
 
+/**
+ * The last page written that began with a given answer: asked for again with the same answers,
+ * it is sent as it is (a page is ~160 KB, fresh memory each time otherwise).
+ */
+const pages = new WeakMap<object, { items: readonly unknown[]; body: Buffer }>();
+
 /** The body of an answer built by serializers: the bytes made before where every part has them, else JSON.stringify. */
 export function writeJson(data: unknown): string | Buffer {
   const bytes = bytesOf(data);
   if (bytes) return bytes;
   if (!Array.isArray(data) || data.length === 0) return JSON.stringify(data);
+  const first = data[0] as object;
+  const page = pages.get(first);
+  if (page && page.items.length === data.length && page.items.every((item, i) => item === data[i])) return page.body;
+  const body = concatenate(data);
+  if (body && bytesOf(first)) pages.set(first, { items: data.slice(), body });
+  return body ?? JSON.stringify(data);
+}
+
+/** `[a,b,…]` from the parts' bytes; undefined when a part has none. */
+function concatenate(data: readonly unknown[]): Buffer | undefined {
   const parts: Buffer[] = [];
   let length = data.length + 1;
   for (const item of data) {
     const part = bytesOf(item);
-    if (!part) return JSON.stringify(data);
+    if (!part) return undefined;
     parts.push(part);
     length += part.length;
   }
