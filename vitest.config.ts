@@ -10,7 +10,8 @@ export default defineConfig({
     // package test (minutes: it compiles better-sqlite3) is `npm run test:package`.
     exclude: [...configDefaults.exclude, 'test/package/**', ...(postgres ? [] : ['test/postgres/**'])],
     globalSetup: ['test/setup/database.ts', 'test/setup/secrets.ts'],
-    testTimeout: 30_000,
+    // A guard against hangs, not a measure: a test that runs the CLI a dozen times takes ~20 s on a busy 2-core machine.
+    testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
     // Vitest's default leaves a core free; most files here wait on child processes and sockets
