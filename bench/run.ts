@@ -1,8 +1,9 @@
 /**
  * `npm run bench [-- --quick] [-- --only ingest,keys,create]`: every benchmark in turn on fresh
  * databases, one summary table against the targets, the cost curve from 1k to 100k keys, and
- * everything in bench/results/latest.json (`only-<parts>.json` for a partial run). Not a test: nothing here fails the build; a missed
- * target is printed and explained in BENCHMARKS.md.
+ * everything in bench/results/latest.json (`quick.json` for a quick run, `only-<parts>.json` for a
+ * partial one). Not a test: nothing here fails the build; a missed target is printed and explained
+ * in BENCHMARKS.md.
  */
 import { measureCreate, type CreateFigures } from './create.ts';
 import { CONNECTIONS, measureIngest, TARGET_P99_MS, TARGET_RATIO, type IngestFigures } from './ingest.ts';
@@ -130,8 +131,8 @@ printTable(
   rows,
 );
 if (curve.length > 0) printTable('cost curve: the keys list and the server as the project grows (SQLite)', curveRows(curve));
-// A partial run does not overwrite the last full one.
-const file = writeResults(only ? `only-${[...only].sort().join('-')}.json` : 'latest.json', {
+// A quick or partial run does not overwrite the last full one.
+const file = writeResults(only ? `only-${[...only].sort().join('-')}.json` : QUICK ? 'quick.json' : 'latest.json', {
   machine: info,
   quick: QUICK,
   durationSeconds: DURATION,
