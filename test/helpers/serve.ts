@@ -19,8 +19,9 @@ export function serve(cwd: string, env: Record<string, string>, args: string[] =
   });
   const logs: string[] = [];
   const file = logStream('serve');
-  child.on('exit', () => file.end(logs.join('\n')));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+  // 'close' rather than 'exit': only then has every line the server wrote been read.
+  child.on('close', () => file.end(logs.join('\n')));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal ? -1 : null))));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${logs.join('\n')}`)), 20_000);
     child.stderr!.on('data', (chunk: Buffer) => logs.push(chunk.toString()));

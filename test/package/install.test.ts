@@ -114,7 +114,9 @@ describe('the npm package', () => {
     // In a process group of its own, signalled as a whole as a service manager or a terminal's ^C
     // does: npx runs the server as a grandchild and does not pass a SIGTERM sent to itself on.
     const child = spawn('npx', ['clientkeys', 'serve'], { cwd: app, env: shellEnv({ ...DB(), PORT: '0' }), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    // 'close', not 'exit': npx may exit on the signal before the server (its grandchild, which shares
+    // the stdout pipe) has written its last lines; the pipe closes only when every holder is gone.
+    const exited = new Promise<void>((r) => child.on('close', () => r()));
     const messages: string[] = [];
     let errors = '';
     child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
