@@ -32,6 +32,7 @@ export const INGEST_ERRORS = {
   invalid_query: { status: 400, detail: 'invalid query string', reason: 'invalid_query' },
   too_large: { status: 413, detail: 'request body too large', reason: 'too_large' },
   rejected: { status: 403, detail: 'event submission rejected with_reason: ProjectId', reason: 'project_id' },
+  origin_not_allowed: { status: 403, detail: 'event submission rejected with_reason: Cors', reason: 'cors' },
   rate_limited: {
     status: 429,
     detail:

@@ -13,6 +13,7 @@
 import { authFromEnvelopeHeader, authFromRequest, type AuthSources, type ClientAuth } from './auth.ts';
 import { decodeBody, type BodyResult } from './body.ts';
 import type { IngestEndpoint, ReadBody } from './endpoints.ts';
+import { requestOrigin } from '../domain/origins.ts';
 import { envelopeHeader } from './envelope.ts';
 import { INGEST_ERRORS, ingestFailure, type IngestFailure } from './errors.ts';
 import type { Forwarder, ForwardRequest } from './forwarder.ts';
@@ -30,6 +31,9 @@ export interface GateRequest {
   rawBody: Buffer;
   contentEncoding: string | undefined;
   contentType: string | undefined;
+  /** The Origin and Referer headers, for the project's allowed domains. */
+  origin: string | undefined;
+  referer: string | undefined;
   params: Record<string, string | undefined>;
   /** The request as received, for FORWARD_URL; only built when the request is accepted. */
   forward: () => ForwardRequest;
@@ -127,7 +131,7 @@ export class IngestGate {
     return read.ok ? { request, auth, body, read } : read;
   }
 
-  /** The key exists, may send, and belongs to the project in the path. */
+  /** The key exists, may send, belongs to the project in the path, and its project admits the origin. */
   private checkKey(read: Read): Maybe<GateResult> {
     return then(this.options.keys.get(read.auth.publicKey), (key): Maybe<GateResult> => {
       if (!key) return ingestFailure('rejected', { reason: 'unknown_key' });
@@ -139,6 +143,9 @@ export class IngestGate {
       const stated = read.request.projectId;
       if (stated !== undefined && Number(stated) !== key.projectId) {
         return ingestFailure('rejected', { reason: 'wrong_project', projectId: key.projectId });
+      }
+      if (key.allowedOrigins && !key.allowedOrigins(requestOrigin(read.request.origin, read.request.referer))) {
+        return ingestFailure('origin_not_allowed', { projectId: key.projectId });
       }
       return this.checkQuota(read, key);
     });

@@ -7,6 +7,7 @@
  */
 import type { ChangeBus, ChangeEvent } from '../changes/bus.ts';
 import { KEY_PATTERN, KEY_ROLES, KEY_STATUS, type KeyData } from '../domain/keys.ts';
+import { compileAllowedOrigins, type OriginCheck } from '../domain/origins.ts';
 import { parseKeyData } from '../services/key-serializer.ts';
 import type { IngestKeyRow } from '../storage/stores/project-keys.ts';
 
@@ -22,6 +23,8 @@ export interface IngestKey {
   data: KeyData;
   /** Epoch ms from which the key is refused (a rotation's overlap ends), or null. */
   expiresAt: number | null;
+  /** The project's allowed domains; undefined when every origin is (Sentry's default). */
+  allowedOrigins: OriginCheck;
 }
 
 /** Where keys come from: the project-key store, by public key or all of them. */
@@ -31,6 +34,30 @@ export interface KeyCacheOptions {
   negativeTtlMs?: number;
   negativeMaxEntries?: number;
   now?: () => number;
+}
+
+/**
+ * The keys of a project share one compiled check: keyed by the option's stored text, kept while
+ * any key refers to it (a project's keys are loaded together), bounded for safety.
+ */
+const originChecks = new Map<string, OriginCheck>();
+
+function allowedOrigins(stored: string | null): OriginCheck {
+  if (stored === null) return undefined;
+  let check = originChecks.get(stored);
+  if (check === undefined && !originChecks.has(stored)) {
+    let domains: unknown;
+    try {
+      domains = JSON.parse(stored);
+    } catch {
+      domains = null;
+    }
+    // Only the API writes the option, always a list of strings; anything else reads as the default.
+    check = Array.isArray(domains) ? compileAllowedOrigins(domains.filter((d): d is string => typeof d === 'string')) : undefined;
+    if (originChecks.size >= 10_000) originChecks.clear();
+    originChecks.set(stored, check);
+  }
+  return check;
 }
 
 export function toIngestKey(row: IngestKeyRow): IngestKey {
@@ -43,6 +70,7 @@ export function toIngestKey(row: IngestKeyRow): IngestKey {
     rateLimit: row.rate_limit_count && row.rate_limit_window ? { count: row.rate_limit_count, window: row.rate_limit_window } : null,
     data: parseKeyData(row.data),
     expiresAt: row.expires_at === null ? null : Date.parse(row.expires_at),
+    allowedOrigins: allowedOrigins(row.allowed_domains),
   };
 }
 

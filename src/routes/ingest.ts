@@ -166,6 +166,8 @@ export async function ingestRoutes(app: FastifyInstance, { services, config }: {
         rawBody,
         contentEncoding: header(request, 'content-encoding'),
         contentType: header(request, 'content-type'),
+        origin: header(request, 'origin'),
+        referer: header(request, 'referer'),
         params,
         forward: forwardOf(request, rawBody),
       });

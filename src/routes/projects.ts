@@ -204,6 +204,7 @@ export async function projectRoutes(app: FastifyInstance, { services, config }: 
             resolveAge: body.resolveAge,
             highlightContext: body.highlightContext,
             highlightTags: body.highlightTags as string[] | undefined,
+            allowedDomains: body.allowedDomains,
             bookmark: typeof body.isBookmarked === 'boolean' ? { userId, value: body.isBookmarked } : undefined,
           },
           actorOf(principal, clientIp(request)),

@@ -5,6 +5,7 @@
  * project); and the bodies that create and update one.
  */
 import { z } from 'zod';
+import { isAcceptableOrigin } from '../domain/origins.ts';
 import { CONSOLE_PLATFORMS, isValidPlatform } from '../domain/platforms.ts';
 import { MIXED_SLUG_PATTERN, PROJECT_SLUG_MAX_LENGTH, RESERVED_PROJECT_SLUGS, SLUG_ERROR } from '../domain/slugs.ts';
 import { boolean, char, integer, list, serializer } from './drf.ts';
@@ -190,6 +191,24 @@ const highlightContext = z
   .meta({ type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } });
 
 /**
+ * `allowedDomains`: a list of OriginField values, blanks dropped, and not empty
+ * (ProjectAdminSerializer.validate_allowedDomains).
+ */
+const allowedDomains = list(
+  char({ allowBlank: true }).superRefine((value, ctx) => {
+    if (value && !isAcceptableOrigin(value)) ctx.addIssue({ code: 'custom', message: `${value} is not an acceptable domain` });
+  }),
+  { description: 'Origins whose browsers may send events with the project\'s keys: `*`, `example.com`, `*.example.com`, `https://example.com`.' },
+).transform((values, ctx) => {
+  const domains = values.filter((value): value is string => Boolean(value));
+  if (domains.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'Empty value will block all requests, use * to accept from all domains', input: undefined });
+    return z.NEVER;
+  }
+  return domains;
+});
+
+/**
  * The fields of ProjectMemberSerializer (isBookmarked, for project:read) and of
  * ProjectAdminSerializer that clientkeys stores (S:src/sentry/core/endpoints/project_details.py).
  */
@@ -203,6 +222,7 @@ export const updateProjectBody = serializer({
   resolveAge: integer({ allowNull: true, emptyAsNull: true }).optional(),
   highlightContext: highlightContext.optional(),
   highlightTags: list(char()).optional(),
+  allowedDomains: allowedDomains.optional(),
 }).meta({ id: 'UpdateProject' });
 
 export type UpdateProjectBody = z.output<typeof updateProjectBody>;
@@ -210,4 +230,5 @@ export type UpdateProjectBody = z.output<typeof updateProjectBody>;
 /** The admin-only fields of the body, for Sentry's "a member sent one" check. */
 export const ADMIN_PROJECT_FIELDS = [
   'name', 'slug', 'platform', 'subjectPrefix', 'subjectTemplate', 'resolveAge', 'highlightContext', 'highlightTags',
+  'allowedDomains',
 ] as const;

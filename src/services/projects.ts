@@ -26,6 +26,8 @@ export interface UpdateProjectInput {
   resolveAge?: number | null | undefined;
   highlightContext?: Record<string, string[]> | undefined;
   highlightTags?: string[] | undefined;
+  /** Origins whose browsers may send events (checked by the ingest gate). */
+  allowedDomains?: string[] | undefined;
   /** The caller's bookmark: true stars the project, false unstars it. */
   bookmark?: { userId: number; value: boolean } | undefined;
 }
@@ -42,6 +44,7 @@ const OPTION_KEYS = {
   resolveAge: 'sentry:resolve_age',
   highlightContext: 'sentry:highlight_context',
   highlightTags: 'sentry:highlight_tags',
+  allowedDomains: 'sentry:origins',
 } as const;
 
 export interface CreateProjectInput {
@@ -134,8 +137,9 @@ export class ProjectService {
    */
   async update(project: ProjectRow, input: UpdateProjectInput, actor: Actor): Promise<UpdateProjectResult> {
     if (input.slug && RESERVED_PROJECT_SLUGS.has(input.slug)) return { ok: false, reason: 'slug_reserved' };
+    let result: UpdateProjectResult;
     try {
-      return await this.db.transaction(async (stores): Promise<UpdateProjectResult> => {
+      result = await this.db.transaction(async (stores): Promise<UpdateProjectResult> => {
         if (input.slug) {
           const other = await stores.projects.slugTaken(project.organization_id, input.slug, project.id);
           if (other) return { ok: false, reason: 'slug_taken', otherName: other.name };
@@ -174,6 +178,9 @@ export class ProjectService {
       if (uniqueViolation(error)) return { ok: false, reason: 'slug_taken', otherName: input.slug ?? '' };
       throw error;
     }
+    // The ingest gate holds each key with its project's allowed domains: every instance reloads them.
+    if (result.ok && input.allowedDomains !== undefined) await this.changes.publish({ type: 'project', projectId: project.id });
+    return result;
   }
 
   /**

@@ -124,9 +124,10 @@ describe('start-up', () => {
 });
 
 describe('ingest on two instances', () => {
-  const send = async (h: Harness, projectId: number, publicKey: string) => {
+  const send = async (h: Harness, projectId: number, publicKey: string, headers: Record<string, string> = {}) => {
     const res = await fetch(`${h.baseUrl}/api/${projectId}/envelope/?sentry_key=${publicKey}`, {
       method: 'POST',
+      headers,
       body: `{"event_id":"${'a'.repeat(32)}"}\n{"type":"event"}\n{"message":"hello"}\n`,
     });
     await res.arrayBuffer();
@@ -147,6 +148,25 @@ describe('ingest on two instances', () => {
     }
     expect(status).toBe(403);
     expect(Date.now() - changedAt).toBeLessThan(1000);
+  });
+
+  it("applies a project's allowed domains changed through one instance on the other within a second", async () => {
+    const created = await request(a, 'POST', keys, { token, body: { name: 'browser' } });
+    const projectId = created.body.projectId as number;
+    const origin = { origin: 'https://shop.example' };
+    expect(await send(b, projectId, created.body.id, origin)).toBe(200);
+    const changedAt = Date.now();
+    const put = await request(a, 'PUT', '/api/0/projects/acme/web/', { token, body: { allowedDomains: ['app.example'] } });
+    expect(put.body.allowedDomains).toEqual(['app.example']);
+    let status = 200;
+    while (status === 200 && Date.now() - changedAt < 1000) {
+      status = await send(b, projectId, created.body.id, origin);
+      if (status === 200) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(status).toBe(403);
+    expect(Date.now() - changedAt).toBeLessThan(1000);
+    expect(await send(b, projectId, created.body.id, { origin: 'https://app.example' })).toBe(200);
+    await request(a, 'PUT', '/api/0/projects/acme/web/', { token, body: { allowedDomains: ['*'] } });
   });
 
   it('ends a rotation overlap on every instance', async () => {

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hashedColor } from '../../domain/colors.ts';
+import { ANY_ORIGIN } from '../../domain/origins.ts';
 import { MOBILE_PLATFORMS } from '../../domain/platforms.ts';
 import type { DetailedProjectJson, ProjectJson, ProjectSummaryJson } from '../../schemas/project.ts';
 import type { ProjectRow, TeamRow } from '../../storage/schema.ts';
@@ -163,7 +164,7 @@ export class ProjectSerializer {
       digestsMinDelay: num(options['digests:mail:minimum_delay'], PROJECT_DEFAULTS.digestsMinDelay),
       digestsMaxDelay: num(options['digests:mail:maximum_delay'], PROJECT_DEFAULTS.digestsMaxDelay),
       subjectPrefix: str(options['mail:subject_prefix'], PROJECT_DEFAULTS.subjectPrefix),
-      allowedDomains: ['*'],
+      allowedDomains: strings(options['sentry:origins']) ?? [...ANY_ORIGIN],
       resolveAge: num(options['sentry:resolve_age'], 0),
       dataScrubber: true,
       dataScrubberDefaults: true,

@@ -26,6 +26,8 @@ export interface IngestKeyRow {
   rate_limit_window: number | null;
   data: string;
   expires_at: string | null;
+  /** The project's `sentry:origins` option as stored (JSON), or null for Sentry's default. */
+  allowed_domains: string | null;
 }
 
 export class ProjectKeyStore {
@@ -114,6 +116,9 @@ export class ProjectKeyStore {
     let query = this.db
       .selectFrom('project_keys')
       .innerJoin('projects', 'projects.id', 'project_keys.project_id')
+      .leftJoin('project_options as origins', (join) =>
+        join.onRef('origins.project_id', '=', 'project_keys.project_id').on('origins.key', '=', 'sentry:origins'),
+      )
       .select([
         'project_keys.id',
         'project_keys.public_key',
@@ -126,6 +131,7 @@ export class ProjectKeyStore {
         'project_keys.rate_limit_window',
         'project_keys.data',
         'project_keys.expires_at',
+        'origins.value as allowed_domains',
       ]);
     if (publicKeys) {
       if (publicKeys.length === 0) return Promise.resolve([]);
