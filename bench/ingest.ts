@@ -1,10 +1,12 @@
 /**
  * The ingest path against a bare node:http server that reads the body and answers the same JSON:
  * `POST /api/<pid>/envelope/?sentry_key=…` with an @sentry/node-shaped event envelope, 50
- * connections. Both servers run in their own processes, the load alternates between them for
- * BENCH_ROUNDS rounds and each side's median run is reported, so other work on the machine
- * weighs on both alike. Targets: ≥ 0.75× the bare throughput, p99 ≤ 5 ms. BENCH_PROFILE=1
- * writes a CPU profile of the clientkeys process to bench/results/.
+ * connections. Two more references show where the difference goes: Fastify alone (the framework)
+ * and clientkeys' gate behind bare node:http (the gate inside a server, without the framework).
+ * Every server runs in its own process, the load alternates between them for BENCH_ROUNDS rounds
+ * and each one's median run is reported, so other work on the machine weighs on all alike.
+ * Targets: ≥ 0.75× the bare throughput, p99 ≤ 5 ms. BENCH_PROFILE=1 writes a CPU profile of the
+ * clientkeys process to bench/results/.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,13 +66,15 @@ async function check(server: Server, path: string, body: string): Promise<void> 
   if (response.status !== 200 || text !== `{"id":"${EVENT_ID}"}`) throw new Error(`unexpected answer ${response.status} ${text}`);
 }
 
-const SERVERS = ['bare', 'fastify', 'clientkeys'] as const;
+const SERVERS = ['bare', 'fastify', 'gate', 'clientkeys'] as const;
 type ServerName = (typeof SERVERS)[number];
 
 export interface IngestFigures {
   bare: LoadResult;
   /** Fastify alone, for reference: what the framework costs before clientkeys adds anything. */
   fastify: LoadResult;
+  /** clientkeys' gate behind bare node:http, for reference: what the gate costs inside a server. */
+  gate: LoadResult;
   clientkeys: LoadResult;
   /** clientkeys / bare throughput. */
   ratio: number;
@@ -91,6 +95,7 @@ export async function measureIngest(): Promise<IngestFigures> {
     const servers: Record<ServerName, Server> = {
       bare: await startReference('bare-server.ts', { BENCH_EVENT_ID: EVENT_ID }),
       fastify: await startReference('fastify-server.ts', { BENCH_EVENT_ID: EVENT_ID }),
+      gate: await startReference('gate-server.ts', { DATABASE_URL: databaseUrl }),
       clientkeys: await startClientkeys(databaseUrl),
     };
     const rounds: Record<ServerName, LoadResult>[] = [];
@@ -108,10 +113,11 @@ export async function measureIngest(): Promise<IngestFigures> {
     } finally {
       for (const server of Object.values(servers)) await server.stop();
     }
-    const [bare, fastify, clientkeys] = SERVERS.map((name) => medianResult(rounds.map((r) => r[name]))) as [LoadResult, LoadResult, LoadResult];
+    const [bare, fastify, gate, clientkeys] = SERVERS.map((name) => medianResult(rounds.map((r) => r[name]))) as [LoadResult, LoadResult, LoadResult, LoadResult];
     return {
       bare,
       fastify,
+      gate,
       clientkeys,
       ratio: ratioOf(clientkeys.requestsPerSecond, bare.requestsPerSecond),
       cpuRatio: ratioOf(bare.cpuMicrosPerRequest, clientkeys.cpuMicrosPerRequest),

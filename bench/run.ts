@@ -8,7 +8,7 @@
 import { measureCreate, type CreateFigures } from './create.ts';
 import { CONNECTIONS, measureIngest, TARGET_P99_MS, TARGET_RATIO, type IngestFigures } from './ingest.ts';
 import { DEPTH, LIST_CONNECTIONS, measureKeys, TARGET_DEEP_RATIO, TARGET_RAW_RATIO, type KeysFigures } from './keys.ts';
-import { DURATION, machine, printTable, QUICK, ROUNDS, writeResults } from './lib.ts';
+import { DURATION, machine, printTable, QUICK, ratio, ROUNDS, writeResults } from './lib.ts';
 
 const SIZES = [1_000, 10_000, 100_000];
 
@@ -41,6 +41,18 @@ function ingestRows(f: IngestFigures): Row[] {
       target: '',
       met: '',
     },
+    // References, not clientkeys: where the ratio goes (the framework, the gate).
+    ...([
+      ['Fastify alone', f.fastify],
+      ["clientkeys' gate behind bare node:http", f.gate],
+    ] as const).map(([name, result]) => ({
+      figure: `ingest reference: ${name}`,
+      clientkeys: `${result.requestsPerSecond} req/s, ${result.cpuMicrosPerRequest} µs`,
+      baseline: `bare node:http ${f.bare.requestsPerSecond} req/s`,
+      ratio: `${ratio(result.requestsPerSecond, f.bare.requestsPerSecond)}×`,
+      target: '',
+      met: '',
+    })),
   ];
 }
 
