@@ -37,8 +37,9 @@ export interface KeyCacheOptions {
 }
 
 /**
- * The keys of a project share one compiled check: keyed by the option's stored text, kept while
- * any key refers to it (a project's keys are loaded together), bounded for safety.
+ * The keys of a project share one compiled check rather than one each (100,000 keys of a project
+ * would otherwise hold 100,000 copies): memoised by the option's stored text, emptied if it grows
+ * past any plausible number of distinct settings.
  */
 const originChecks = new Map<string, OriginCheck>();
 
