@@ -2,8 +2,9 @@
  * The composition root: the one place that picks implementations (SQLite or PostgreSQL; the rate
  * limiter in memory, in the database or in Redis) and wires the services over them.
  */
-import { InMemoryChangeBus, type ChangeBus } from './changes/bus.ts';
+import type { ChangeBus } from './changes/bus.ts';
 import { PostgresChangeBus } from './changes/postgres-bus.ts';
+import { SqliteChangeBus } from './changes/sqlite-bus.ts';
 import type { Config } from './config.ts';
 import { Forwarder } from './ingest/forwarder.ts';
 import { IngestGate } from './ingest/gate.ts';
@@ -104,8 +105,11 @@ export async function closeServices(services: Services): Promise<void> {
   }
 }
 
-/** One process: subscribers in memory. Several on PostgreSQL: LISTEN/NOTIFY reaches them all. */
+/**
+ * Several instances on PostgreSQL: LISTEN/NOTIFY reaches them all. SQLite: the server's own changes
+ * in memory, and those the CLI commits from another process through `PRAGMA data_version`.
+ */
 function changeBus(config: Config, db: Database): ChangeBus {
   if (config.database.kind === 'postgres') return new PostgresChangeBus(config.database.url, db.kysely);
-  return new InMemoryChangeBus();
+  return new SqliteChangeBus(() => db.dataVersion() ?? 0);
 }

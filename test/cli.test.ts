@@ -183,6 +183,37 @@ describe('the CLI and the API agree', () => {
   });
 });
 
+describe('changes made with the CLI reach a running server', () => {
+  /** Events sent to the running server with a key until its answer is `want`; how long that took. */
+  async function until(dsn: string, want: number): Promise<number> {
+    const [, publicKey, projectId] = /^http:\/\/([0-9a-f]{32})@[^/]+\/(\d+)$/.exec(dsn)!;
+    const started = Date.now();
+    let status = 0;
+    while (Date.now() - started < 3000) {
+      const res = await fetch(`${h.baseUrl}/api/${projectId}/envelope/?sentry_key=${publicKey}`, { method: 'POST', body: '{}\n{"type":"event"}\n{}\n' });
+      status = res.status;
+      await res.arrayBuffer();
+      if (status === want) return Date.now() - started;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`still ${status} after 3 s, expected ${want}`);
+  }
+
+  it('refuses a key disabled or deleted from the CLI within a second, and admits it again once enabled', async () => {
+    const created = ok(['project', 'create', 'acme/live', '--json']);
+    const dsn = JSON.parse(created.stdout).defaultKey.dsn.public as string;
+    const publicKey = /([0-9a-f]{32})@/.exec(dsn)![1]!;
+    // The server has the key in memory, as active.
+    expect(await until(dsn, 200)).toBeLessThan(1000);
+    ok(['keys', 'update', 'acme/live', publicKey, '--disable']);
+    expect(await until(dsn, 403)).toBeLessThan(1000);
+    ok(['keys', 'update', 'acme/live', publicKey, '--enable']);
+    expect(await until(dsn, 200)).toBeLessThan(1000);
+    ok(['keys', 'delete', 'acme/live', publicKey]);
+    expect(await until(dsn, 403)).toBeLessThan(1000);
+  });
+});
+
 describe('bad input: one line on stderr, a non-zero exit, nothing written', () => {
   it.each([
     [['org', 'create', 'acme'], /organization "acme" already exists/],

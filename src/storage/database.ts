@@ -51,6 +51,14 @@ export class Database {
     return restoreDatabase({ kysely: this.kysely as Kysely<unknown>, dialect: this.dialect }, file, onProgress);
   }
 
+  /**
+   * SQLite's `PRAGMA data_version` on this connection: it moves when another connection (another
+   * process) commits to the file, never for this one's own commits. Undefined on PostgreSQL.
+   */
+  dataVersion(): number | undefined {
+    return this.sqlite ? (this.sqlite.pragma('data_version', { simple: true }) as number) : undefined;
+  }
+
   close(): Promise<void> {
     return this.kysely.destroy();
   }
