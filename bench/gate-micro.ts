@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config.ts';
 import { closeServices, createServices } from '../src/composition.ts';
-import { INGEST_ENDPOINTS } from '../src/ingest/endpoints.ts';
+import { envelopeGateRequest } from './gate-request.ts';
 import { sdkEnvelope } from './ingest.ts';
 import { seedDatabase } from './seed.ts';
 
@@ -16,20 +16,10 @@ const databaseUrl = `sqlite:${join(dir, 'bench.sqlite')}`;
 const { listedProjectId, publicKey } = await seedDatabase(databaseUrl, 1_000);
 const services = createServices(loadConfig({ DATABASE_URL: databaseUrl }));
 await services.ingest.parts.keys.warm();
-const endpoint = INGEST_ENDPOINTS.find((e) => e.name === 'envelope')!;
 const body = Buffer.from(sdkEnvelope(publicKey));
-const request = () => ({
-  endpoint,
-  projectId: String(listedProjectId),
-  auth: { xSentryAuth: undefined, authorization: undefined, query: `sentry_key=${publicKey}`, pathKey: undefined },
-  rawBody: Buffer.from(body),
-  contentEncoding: undefined,
-  contentType: undefined,
-  origin: undefined,
-  referer: undefined,
-  params: { project_id: String(listedProjectId) },
-  forward: () => ({ url: '', method: 'POST', headers: {}, body }),
-});
+const url = `/api/${listedProjectId}/envelope/?sentry_key=${publicKey}`;
+// A fresh copy of the body each time, as each request brings its own.
+const request = () => envelopeGateRequest(url, Buffer.from(body));
 for (let round = 0; round < 5; round++) {
   const n = 200_000;
   const start = process.hrtime.bigint();

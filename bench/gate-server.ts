@@ -5,36 +5,15 @@
  * measures what the gate costs inside a server, apart from the framework. Prints its URL.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../src/config.ts';
 import { closeServices, createServices } from '../src/composition.ts';
-import { INGEST_ENDPOINTS } from '../src/ingest/endpoints.ts';
-import type { GateRequest, GateResult } from '../src/ingest/gate.ts';
+import type { GateResult } from '../src/ingest/gate.ts';
+import { envelopeGateRequest } from './gate-request.ts';
 
 const services = createServices(loadConfig({ DATABASE_URL: process.env.DATABASE_URL }));
 await services.ingest.parts.keys.warm();
-const envelope = INGEST_ENDPOINTS.find((endpoint) => endpoint.name === 'envelope')!;
-
-/** `/api/<project_id>/envelope/?…` as the gate takes it. */
-function gateRequest(request: IncomingMessage, body: Buffer): GateRequest {
-  const url = request.url ?? '';
-  const queryStart = url.indexOf('?');
-  const projectId = url.slice('/api/'.length, url.indexOf('/', '/api/'.length));
-  const header = (name: string) => request.headers[name] as string | undefined;
-  return {
-    endpoint: envelope,
-    projectId,
-    auth: { xSentryAuth: header('x-sentry-auth'), authorization: header('authorization'), query: queryStart < 0 ? '' : url.slice(queryStart + 1), pathKey: undefined },
-    rawBody: body,
-    contentEncoding: header('content-encoding'),
-    contentType: header('content-type'),
-    origin: header('origin'),
-    referer: header('referer'),
-    params: { project_id: projectId },
-    forward: () => ({ url, method: 'POST', headers: {}, body }),
-  };
-}
 
 function answer(response: ServerResponse, result: GateResult): void {
   const body = result.ok ? `{"id":"${result.read.eventId}"}` : JSON.stringify({ detail: result.code });
@@ -53,7 +32,9 @@ const server = createServer((request, response) => {
   request.on('data', (chunk: Buffer) => chunks.push(chunk));
   request.on('end', () => {
     // As in clientkeys: no promise when the gate decides at once.
-    const result = services.ingest.gate.admit(gateRequest(request, Buffer.concat(chunks)));
+    const result = services.ingest.gate.admit(
+      envelopeGateRequest(request.url ?? '', Buffer.concat(chunks), (name) => request.headers[name] as string | undefined),
+    );
     if (result instanceof Promise) void result.then((r) => answer(response, r));
     else answer(response, result);
   });

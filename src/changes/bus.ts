@@ -34,7 +34,7 @@ export class LocalListeners {
 }
 
 export class InMemoryChangeBus implements ChangeBus {
-  private readonly listeners = new LocalListeners();
+  protected readonly listeners = new LocalListeners();
 
   async publish(event: ChangeEvent): Promise<void> {
     this.listeners.dispatch(event);

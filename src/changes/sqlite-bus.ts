@@ -5,12 +5,11 @@
  * commits: polled a few times a second while anyone subscribes, a query that reads no table.
  * SQLite does not say which rows changed, so subscribers get a `resync` and start afresh.
  */
-import { LocalListeners, type ChangeBus, type ChangeEvent, type ChangeListener } from './bus.ts';
+import { InMemoryChangeBus, type ChangeListener } from './bus.ts';
 
 export const DATA_VERSION_POLL_MS = 250;
 
-export class SqliteChangeBus implements ChangeBus {
-  private readonly listeners = new LocalListeners();
+export class SqliteChangeBus extends InMemoryChangeBus {
   private timer: NodeJS.Timeout | undefined;
   private seen: number | undefined;
 
@@ -18,21 +17,18 @@ export class SqliteChangeBus implements ChangeBus {
     /** `PRAGMA data_version` on the connection this process writes through. */
     private readonly dataVersion: () => number,
     private readonly intervalMs = DATA_VERSION_POLL_MS,
-  ) {}
-
-  async publish(event: ChangeEvent): Promise<void> {
-    this.listeners.dispatch(event);
+  ) {
+    super();
   }
 
-  subscribe(listener: ChangeListener): () => void {
-    const remove = this.listeners.add(listener);
+  override subscribe(listener: ChangeListener): () => void {
     if (!this.timer) {
       this.seen = this.dataVersion();
       this.timer = setInterval(() => this.poll(), this.intervalMs);
       // Polling never keeps a process alive (the CLI subscribes too, through its services).
       this.timer.unref();
     }
-    return remove;
+    return super.subscribe(listener);
   }
 
   /** Tell subscribers when another process has committed since the last look. */
@@ -48,7 +44,7 @@ export class SqliteChangeBus implements ChangeBus {
     this.listeners.dispatch({ type: 'resync' });
   }
 
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
   }
