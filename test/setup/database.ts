@@ -1,6 +1,6 @@
 /**
- * With TEST_DATABASE=postgres the whole suite runs on PostgreSQL: on TEST_DATABASE_URL when given
- * (a server you run), else on a private cluster started here for the run.
+ * The `postgres` project of the run (vitest.config.ts) runs the whole suite on PostgreSQL: on
+ * TEST_DATABASE_URL when given (a server you run), else on a private cluster started here for the run.
  */
 import type { TestProject } from 'vitest/node';
 import { startCluster, type Cluster } from '../helpers/postgres-cluster.ts';
@@ -12,7 +12,7 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
-  if (process.env.TEST_DATABASE !== 'postgres') return undefined;
+  if (project.config.env?.TEST_DATABASE !== 'postgres') return undefined;
   let cluster: Cluster | undefined;
   let url = process.env.TEST_DATABASE_URL;
   if (!url) {
