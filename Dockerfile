@@ -14,6 +14,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json README.md SECURITY.md ./
 COPY bin ./bin
+COPY scripts ./scripts
 COPY src ./src
 COPY docs ./docs
 RUN npm run build \
