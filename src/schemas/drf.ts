@@ -26,6 +26,7 @@ export const DRF = {
   invalidChoice: (input: string) => `"${input}" is not a valid choice.`,
   notADict: (type: string) => `Invalid data. Expected a dictionary, but got ${type}.`,
   notAList: (type: string) => `Expected a list of items but got type "${type}".`,
+  maxItems: (n: number) => `Ensure this field has no more than ${n} elements.`,
 } as const;
 
 /** The Python type name DRF puts in "Expected a dictionary, but got <type>". */
@@ -207,7 +208,8 @@ export function choice<const T extends readonly [string, ...string[]]>(
  * DRF ListField(child=…): a list whose items each pass `child`; an item's errors are reported
  * under its index, `{"field": {"0": ["…"]}}`.
  */
-export function list<T extends z.ZodType>(child: T, options: { description?: string } = {}) {
+/** DRF's ListField; `maxItems` (its `max_length`) is checked before any item is. */
+export function list<T extends z.ZodType>(child: T, options: { description?: string; maxItems?: number } = {}) {
   return z
     .unknown()
     .transform((value, ctx): unknown[] => {
@@ -215,10 +217,15 @@ export function list<T extends z.ZodType>(child: T, options: { description?: str
       if (value === null) return fail(ctx, DRF.null);
       // DRF treats a str or a dict as "not a list" too.
       if (!Array.isArray(value)) return fail(ctx, DRF.notAList(pythonTypeName(value)));
+      if (options.maxItems !== undefined && value.length > options.maxItems) return fail(ctx, DRF.maxItems(options.maxItems));
       return value;
     })
     .pipe(z.array(child))
-    .meta({ type: 'array', ...(options.description ? { description: options.description } : {}) });
+    .meta({
+      type: 'array',
+      ...(options.maxItems !== undefined ? { maxItems: options.maxItems } : {}),
+      ...(options.description ? { description: options.description } : {}),
+    });
 }
 
 /**
