@@ -1,14 +1,16 @@
 /**
  * Request bodies as DRF's parsers read them: JSON (an empty body is an empty dict) and HTML form
  * encoding; any other content type is a 415. Prototype-polluting keys are dropped like any other
- * unknown field.
+ * unknown field; JSON nested deeper than MAX_JSON_DEPTH is refused before it is parsed.
  */
 import type { FastifyInstance } from 'fastify';
 import secureJson from 'secure-json-parse';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../domain/json-depth.ts';
 import { apiError } from './errors.ts';
 
 function parseJson(text: string): unknown {
   if (text.trim() === '') return {};
+  if (nestsDeeperThan(text)) throw apiError('json_parse_error', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
   try {
     return secureJson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' });
   } catch (error) {
