@@ -10,6 +10,7 @@ import type { Config } from './config.ts';
 import { applyCorsHeaders } from './http/cors.ts';
 import { authenticate, checkOrigin } from './http/authenticate.ts';
 import { registerBodyParsers } from './http/body.ts';
+import { lingerIfUnread } from './http/linger.ts';
 import { enforceRateLimit } from './http/rate-limit.ts';
 import { clientError, frameworkError, registerErrorHandler } from './http/error-handler.ts';
 import { SessionCookies } from './http/session-cookies.ts';
@@ -59,6 +60,12 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
     genReqId: requestId,
   });
   echoRequestId(app);
+  // Any answer sent before its request's body arrived (a 413, a 401 decided on the headers) drains
+  // the body before the connection may close, so the client reads the answer.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    lingerIfUnread(request, reply, request.routeOptions.bodyLimit ?? config.ingest.maxBodyBytes);
+    done(null, payload);
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerBodyParsers(app);

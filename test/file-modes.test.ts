@@ -54,7 +54,7 @@ describe('a backup and a key export', () => {
     await services.db.migrate();
     const seed = new Seed(services);
     const project = await seed.project(await seed.org('acme'), 'web');
-    for (let i = 0; i < 50; i++) await services.keys.create(project, { name: `k${i}` }, { userId: null, keyId: null, label: 'test', ipAddress: null });
+    for (let i = 0; i < 50; i++) await services.keys.create(project, { name: `k${i}`, useCase: 'user' }, { userId: null, keyId: null, label: 'test', ipAddress: null });
     await closeServices(services);
   });
   afterAll(() => database.drop());

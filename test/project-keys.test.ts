@@ -187,7 +187,7 @@ describe('CreateProjectKeyTest', () => {
     const project = await newProject();
     const elsewhere = new Seed(h.services);
     const otherProject = await elsewhere.project(await elsewhere.org('other-tenant'), 'theirs');
-    const theirs = await h.services.keys.create(otherProject, { public: '7'.repeat(32), secret: '8'.repeat(32) }, TEST_ACTOR);
+    const theirs = await h.services.keys.create(otherProject, { public: '7'.repeat(32), secret: '8'.repeat(32), useCase: 'user' }, TEST_ACTOR);
     expect(theirs.ok).toBe(true);
     const before = await request(h, 'GET', keysPath(project), { token: owner });
     const refusal = { public: ['This key is already in use: choose another public and secret key, or leave them out to have them generated.'] };

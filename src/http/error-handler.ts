@@ -10,7 +10,6 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { DrfErrors } from '../schemas/drf.ts';
 import { isDatabaseUnavailable } from '../storage/errors.ts';
 import { ApiError, apiError, validationError } from './errors.ts';
-import { discardRestOfBody } from './linger.ts';
 
 /** A request-schema failure carrying DRF's error dict (built by the validator compiler). */
 export class RequestValidationError extends Error {
@@ -76,7 +75,6 @@ export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler(async (error, request, reply) => {
     const known = toApiError(error, request);
     if (known) {
-      if ((error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') discardRestOfBody(reply, request.routeOptions.bodyLimit ?? 1024 * 1024);
       if (known.status >= 500) request.log.error({ err: error }, known.message);
       reply.code(known.status).headers(known.headers);
       if (known.body === undefined) return reply.send();

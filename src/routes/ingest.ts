@@ -10,7 +10,6 @@ import { INGEST_ENDPOINTS, type IngestEndpoint } from '../ingest/endpoints.ts';
 import { INGEST_ERRORS, ingestErrorBody, ingestFailure, type IngestFailure } from '../ingest/errors.ts';
 import { FORWARDED_HEADERS, type ForwardRequest } from '../ingest/forwarder.ts';
 import type { Cleared, GateMeta, GateResult } from '../ingest/gate.ts';
-import { discardRestOfBody } from '../http/linger.ts';
 import type { Services } from '../services/index.ts';
 
 declare module 'fastify' {
@@ -92,7 +91,6 @@ export async function ingestRoutes(app: FastifyInstance, { services, config }: {
           ? ingestFailure('invalid_body', { causes: [error.message] })
           : undefined;
     if (failure) {
-      if (failure.code === 'too_large') discardRestOfBody(reply, config.ingest.maxBodyBytes);
       services.ingest.parts.metrics.request('refused', INGEST_ERRORS[failure.code].reason, endpoint, undefined);
       return renderIngestError(reply, failure);
     }
@@ -175,7 +173,7 @@ export async function ingestRoutes(app: FastifyInstance, { services, config }: {
 
   /**
    * The key is checked before the body is read: a request refused here is answered at once and its
-   * body discarded unparsed (Node drains what the client still sends, so the answer reaches it).
+   * body discarded unparsed (drained by the lingering close, http/linger.ts, so the answer reaches it).
    */
   function preflight(endpoint: IngestEndpoint) {
     return (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
@@ -184,7 +182,6 @@ export async function ingestRoutes(app: FastifyInstance, { services, config }: {
           request.ingestCleared = result;
           done();
         } else {
-          discardRestOfBody(reply, config.ingest.maxBodyBytes);
           renderIngestError(reply, result);
         }
       };

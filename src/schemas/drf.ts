@@ -98,7 +98,7 @@ export function char(options: CharOptions = {}) {
 
 function charProblems(text: string, options: CharOptions): string[] {
   const problems: string[] = [];
-  if (options.maxLength !== undefined && [...text].length > options.maxLength) {
+  if (options.maxLength !== undefined && text.length > options.maxLength && codePoints(text, options.maxLength) > options.maxLength) {
     problems.push(DRF.maxLength(options.maxLength));
   }
   if (text.includes('\u0000')) problems.push(DRF.nullCharacters);
@@ -106,6 +106,19 @@ function charProblems(text: string, options: CharOptions): string[] {
   if (surrogate !== undefined) problems.push(DRF.surrogate(surrogate));
   if (options.pattern && !options.pattern.test(text)) problems.push(options.patternMessage ?? DRF.invalidPattern);
   return problems;
+}
+
+/** Python's len() (code points), counting no further than just past `max`. */
+function codePoints(text: string, max: number): number {
+  let count = 0;
+  for (let i = 0; i < text.length && count <= max; i++, count++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+  }
+  return count;
 }
 
 function loneSurrogate(text: string): number | undefined {
