@@ -103,6 +103,13 @@ function swapInto(next, part) {
   for (const file of filesBelow(dist)) {
     if (part.owns(file) && !keep.has(file) && !stamps.has(join(dist, file))) rmSync(join(dist, file));
   }
+  // A folder emptied so (an SDK version no longer built) goes too, deepest first.
+  const folders = readdirSync(dist, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => join(entry.parentPath, entry.name))
+    .filter((folder) => part.owns(relative(dist, folder)))
+    .sort((a, b) => b.length - a.length);
+  for (const folder of folders) if (readdirSync(folder).length === 0) rmSync(folder, { recursive: true });
 }
 
 const force = process.argv.includes('--force');
