@@ -261,6 +261,13 @@ describe('the loader route', () => {
     expect(again.status).toBe(201);
     loader = await dsnOf(old.public_key);
     expect(loader.config.dsn).toBe(`http://${again.body.public as string}@testserver/${project.id}`);
+
+    // A key whose overlap has ended is refused by the gate, but its loader still leads to the successor.
+    const gone = await createKey(h, project);
+    const replaced = await request(h, 'POST', `/api/0/projects/acme/web/keys/${gone.public_key}/rotate/`, { token: owner, body: { overlapSeconds: 0 } });
+    expect(replaced.status).toBe(201);
+    expect((await send(h, `/api/${project.id}/envelope/?sentry_key=${gone.public_key}`, { body: '{}\n' })).status).toBe(403);
+    expect((await dsnOf(gone.public_key)).config.dsn).toBe(`http://${replaced.body.public as string}@testserver/${project.id}`);
   });
 });
 
