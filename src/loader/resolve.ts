@@ -17,13 +17,13 @@
  *  - a URL template: that CDN, with Sentry's version choice, for every key;
  *  - empty: the no-op loader, as in Sentry.
  */
+import { SENTRY_CDN_SDK_URL } from '../config.ts';
 import { DEFAULT_BROWSER_SDK_VERSION } from '../domain/keys.ts';
 import { keyIsLive, type IngestKey } from '../ingest/key-cache.ts';
 import { loaderBundle, sdkUrl } from './bundle.ts';
 import type { LoaderContext } from './script.ts';
 import type { SdkAssets } from './sdk-assets.ts';
 import { majorOf, selectSdkVersion } from './sdk-version.ts';
-import { SENTRY_CDN_SDK_URL } from '../config.ts';
 
 export type LoaderAnswer = { kind: 'noop' } | { kind: 'loader'; context: LoaderContext; surrogateKey: string };
 
