@@ -17,7 +17,7 @@ import { requestOrigin } from '../domain/origins.ts';
 import { envelopeHeader } from './envelope.ts';
 import { INGEST_ERRORS, ingestFailure, type IngestFailure } from './errors.ts';
 import type { Forwarder, ForwardRequest } from './forwarder.ts';
-import type { IngestKey, KeyCache } from './key-cache.ts';
+import { keyIsLive, type IngestKey, type KeyCache } from './key-cache.ts';
 import type { KeyStatsRecorder } from './key-stats.ts';
 import type { IngestMetrics } from './metrics.ts';
 import { keyQuota, rateLimitsHeader, type RateLimitDecision, type RateLimiter } from './rate-limit/limiter.ts';
@@ -182,7 +182,7 @@ export class IngestGate {
     if (!key) return ingestFailure('rejected', { reason: 'unknown_key' });
     // A rotated key stops at its stored time exactly, on every instance, whether or not the
     // expiry sweep has marked it inactive yet.
-    if (!key.active || (key.expiresAt !== null && key.expiresAt <= this.now())) {
+    if (!keyIsLive(key, this.now())) {
       return ingestFailure('rejected', { reason: 'disabled_key', projectId: key.projectId });
     }
     const stated = meta.projectId;

@@ -26,6 +26,8 @@ export interface IngestKeyRow {
   rate_limit_window: number | null;
   data: string;
   expires_at: string | null;
+  /** The public key of the key that replaced this one (a rotation), or null. */
+  replaced_by: string | null;
   /** The project's `sentry:origins` option as stored (JSON), or null for Sentry's default. */
   allowed_domains: string | null;
 }
@@ -131,6 +133,7 @@ export class ProjectKeyStore {
         'project_keys.rate_limit_window',
         'project_keys.data',
         'project_keys.expires_at',
+        'project_keys.replaced_by',
         'origins.value as allowed_domains',
       ]);
     if (publicKeys) {
