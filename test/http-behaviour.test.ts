@@ -143,7 +143,12 @@ describe('Origin checks (is_valid_origin)', () => {
     expect((await request(h, 'GET', keysPath, { basic: key, headers: { origin: 'https://dash.example' } })).status).toBe(200);
     expect((await request(h, 'GET', keysPath, { basic: key, headers: { origin: 'https://a.corp.example' } })).status).toBe(200);
     expect((await request(h, 'GET', keysPath, { basic: key, headers: { origin: 'https://other.example' } })).status).toBe(400);
-    expect((await request(h, 'GET', keysPath, { basic: key, headers: { origin: 'null' } })).status).toBe(200);
+    // As Sentry's is_valid_origin: "null" (a sandboxed iframe, a file: page) is no listed origin.
+    const fromNull = await request(h, 'GET', keysPath, { basic: key, headers: { origin: 'null' } });
+    expect(fromNull.status).toBe(400);
+    expect(fromNull.body).toBe('Invalid origin: null');
+    const anyOrigin = await seed.apiKey(org, ['project:read'], ['*']);
+    expect((await request(h, 'GET', keysPath, { basic: anyOrigin, headers: { origin: 'null' } })).status).toBe(200);
   });
 });
 

@@ -3,9 +3,9 @@
  * caller sends, inputs of growing size in the shapes that trip parsers (repeated separators, header
  * lines, unclosed quotes, nesting, runs of one character) cost event-loop time linear in their size;
  * and without a valid key, almost nothing whatever their size. Measured in the server under test
- * (event-loop utilisation and delay), with the client on another thread (test/helpers/input-cost.ts).
- * Thresholds are wide (3× linear, plus a few ms): what they catch is super-linear growth, which is
- * 16× or more from one size to the next here, not the machine's noise.
+ * (its CPU time, event-loop utilisation and delay), with the client in another process
+ * (test/helpers/input-cost.ts). Thresholds are wide (3× linear, plus a few ms): what they catch is
+ * super-linear growth, not the machine's noise.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
@@ -49,7 +49,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await bare?.close();
-  await meter?.close();
+  meter?.close();
   await h?.close();
 });
 
@@ -97,7 +97,7 @@ const post = (path: string, body: string, headers: Record<string, string> = {}):
   body: Buffer.from(body),
 });
 
-const format = (cost: Cost) => `${cost.activeMs.toFixed(2)} ms (stall ${cost.maxStallMs.toFixed(1)} ms, ${cost.status})`;
+const format = (cost: Cost) => `${cost.cpuMs.toFixed(2)} ms CPU (loop ${cost.activeMs.toFixed(1)} ms, stall ${cost.maxStallMs.toFixed(1)} ms, ${cost.status})`;
 
 interface Sample {
   bytes: number;
@@ -107,22 +107,24 @@ interface Sample {
 /**
  * Linear growth: what the large input costs beyond a tiny one (the request's constant part: a new
  * connection, routing, the answer) may be at most three times the small input's cost beyond the
- * cheaper of the two, scaled by size, plus 10 ms (reading a megabyte off the socket alone costs a few ms
- * on a busy machine). A quadratic path grows four times (bodies) to
- * twelve times (queries) faster than linear from the small size to the large one.
+ * cheaper of the two, scaled by size, plus a slack for what one collection of the garbage a megabyte
+ * leaves costs (25 ms for bodies, 10 ms for query strings). What is caught is super-linear growth:
+ * the quadratic paths this test was written against cost 60 ms at a 12 KB query and 2.4 s at a
+ * 500 KB body.
  */
-async function expectLinear(what: string, measureAt: (size: number) => Promise<Sample>, sizes: [number, number, number]): Promise<void> {
+async function expectLinear(what: string, measureAt: (size: number) => Promise<Sample>, sizes: [number, number, number], slackMs = 25): Promise<void> {
   const [tiny, small, large] = [await measureAt(sizes[0]), await measureAt(sizes[1]), await measureAt(sizes[2])];
   // A tiny input may take another, costlier way (a 201 where larger ones are 400s).
-  const base = Math.min(tiny.cost.activeMs, small.cost.activeMs);
-  const perByte = (small.cost.activeMs - base) / small.bytes;
-  const allowed = base + 3 * perByte * large.bytes + 10;
+  const base = Math.min(tiny.cost.cpuMs, small.cost.cpuMs);
+  const perByte = (small.cost.cpuMs - base) / small.bytes;
+  const allowed = base + 3 * perByte * large.bytes + slackMs;
   const report = `${what}: ${format(tiny.cost)} at ${tiny.bytes} B, ${format(small.cost)} at ${small.bytes} B, ${format(large.cost)} at ${large.bytes} B (allowed ${allowed.toFixed(1)} ms)`;
   if (process.env.COST_REPORT) console.log(report);
   for (const sample of [tiny, small, large]) expect(sample.cost.status, report).toBeLessThan(500);
-  expect(large.cost.activeMs, report).toBeLessThanOrEqual(allowed);
-  // Linear, and a small enough constant: no single block of the loop approaches a user-visible stall.
-  expect(large.cost.maxStallMs, report).toBeLessThan(250);
+  expect(large.cost.cpuMs, report).toBeLessThanOrEqual(allowed);
+  // Linear, and a small enough constant: no single block of the loop approaches a user-visible
+  // stall (wall clock, so with room for a busy machine taking the core away now and then).
+  expect(large.cost.maxStallMs, report).toBeLessThan(500);
 }
 
 const sample = async (request: CostRequest): Promise<Sample> => ({
@@ -139,15 +141,15 @@ async function expectCheapRefusal(what: string, request: (size: number) => CostR
     for (let i = 0; i < REFUSAL_TRIALS; i++) {
       const a = await meter.measure(request(size));
       const b = await meter.measure(floor());
-      if (!refusal || a.activeMs < refusal.activeMs) refusal = a;
-      if (!bareCost || b.activeMs < bareCost.activeMs) bareCost = b;
+      if (!refusal || a.cpuMs < refusal.cpuMs) refusal = a;
+      if (!bareCost || b.cpuMs < bareCost.cpuMs) bareCost = b;
     }
-    const allowed = 2 * bareCost!.activeMs + REFUSAL_SLACK_MS;
-    const report = `${what}: ${format(refusal!)} at ${size} B; bare node:http reading them ${bareCost!.activeMs.toFixed(2)} ms (allowed ${allowed.toFixed(2)} ms)`;
+    const allowed = 2 * bareCost!.cpuMs + REFUSAL_SLACK_MS;
+    const report = `${what}: ${format(refusal!)} at ${size} B; bare node:http reading them ${bareCost!.cpuMs.toFixed(2)} ms CPU (allowed ${allowed.toFixed(2)} ms)`;
     if (process.env.COST_REPORT) console.log(report);
     expect(refusal!.status, report).toBeGreaterThanOrEqual(400);
     expect(refusal!.status, report).toBeLessThan(500);
-    expect(refusal!.activeMs, report).toBeLessThan(allowed);
+    expect(refusal!.cpuMs, report).toBeLessThan(allowed);
   }
 }
 
@@ -243,7 +245,7 @@ describe('management routes', () => {
       // Sized so that the encoded query, not the text, is what grows to URL_LARGE.
       const expansion = encode(grow(100)).length / 100;
       const measureAt = (size: number) => sample(send('GET', `${path}?query=${encode(grow(Math.floor(size / expansion)))}&cursor=${encode('1.5:0:0')}`, undefined, auth()));
-      await expectLinear(`GET ${path}, ${shape}`, measureAt, [16, URL_SMALL, URL_LARGE]);
+      await expectLinear(`GET ${path}, ${shape}`, measureAt, [16, URL_SMALL, URL_LARGE], 10);
     }
   });
 });

@@ -1,55 +1,56 @@
 /**
  * Lingering close, as nginx does it: a request answered before its body was read (a 413, or a
- * refusal decided on the headers alone) keeps being read and what arrives is discarded, until the
+ * refusal decided on the headers alone) is answered with `Connection: close`; the writing side is
+ * shut once the answer is out, and what the client still sends is read and discarded until its
  * body ends, twice the limit has arrived, or LINGER_MS pass; only then is the socket closed.
  * Closing at once makes the kernel answer the bytes the client is still sending with a reset, and
- * many clients then never read the answer (EPIPE). A client that keeps the connection alive gets
- * it back once its body has been drained.
+ * many clients then never read the answer (EPIPE, ECONNRESET). The connection is never reused: a
+ * client may stop sending its body once it has the answer, and its next request must not be read
+ * as the rest of this one.
  */
-import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export const LINGER_MS = 10_000;
 
 const lingering = new WeakSet<object>();
 
-/** For an onSend hook: when the body is still arriving, drain it before the socket may close. */
+/** For an onSend hook: when the body is still arriving, drain it before the socket closes. */
 export function lingerIfUnread(request: FastifyRequest, reply: FastifyReply, limitBytes: number): void {
   const raw = request.raw;
-  if (raw.complete || raw.destroyed || lingering.has(raw)) return;
+  // `complete` is false only on a real request still receiving its body (not on `inject`'s).
+  if (raw.complete !== false || raw.destroyed || lingering.has(raw) || typeof raw.socket?.destroySoon !== 'function') return;
   lingering.add(raw);
-  // Fastify asks for the connection to close after a body error; the close is ours, once drained.
-  reply.removeHeader('connection');
-  const socket: Socket = raw.socket;
+  const socket = raw.socket;
+  reply.header('connection', 'close');
   let discarded = 0;
   let drained = false;
-  let closeWanted = false;
-  const finish = () => {
-    if (drained) return;
+  const destroy = () => {
     drained = true;
     clearTimeout(timer);
-    if (closeWanted) socket.destroy();
+    socket.off('data', count);
+    socket.destroy();
   };
-  const timer = setTimeout(() => {
-    closeWanted = true;
-    finish();
-  }, LINGER_MS);
+  const timer = setTimeout(destroy, LINGER_MS);
   timer.unref();
-  raw.on('data', (chunk: Buffer) => {
+  // Counted on the socket: Node may take the request's own 'data' listeners away to dump the body.
+  const count = (chunk: Buffer) => {
     discarded += chunk.length;
-    if (discarded > 2 * limitBytes) {
-      closeWanted = true;
-      finish();
-    }
+    if (discarded > 2 * limitBytes + 64 * 1024) destroy();
+  };
+  socket.on('data', count);
+  let answered = false;
+  // Not the request's 'close': Node emits it once the answer is written, with body still arriving.
+  raw.once('end', () => {
+    drained = true;
+    if (answered) destroy();
   });
-  raw.once('end', finish);
-  raw.once('close', finish);
-  // Node closes the socket once the answer is written when the connection is not kept alive:
-  // close the writing side then, and the socket only once the body is drained.
+  socket.once('close', () => clearTimeout(timer));
+  // Node closes a `Connection: close` socket as soon as the answer is written: shut only the
+  // writing side then (the client sees the answer end), and the socket once the body is drained.
   const destroySoon = socket.destroySoon.bind(socket);
   socket.destroySoon = () => {
+    answered = true;
     if (drained) return destroySoon();
-    closeWanted = true;
     if (socket.writable) socket.end();
   };
   raw.resume();
