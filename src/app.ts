@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import { applyCorsHeaders } from './http/cors.ts';
+import { applySentryHeaders } from './http/sentry-headers.ts';
 import { authenticate, checkOrigin } from './http/authenticate.ts';
 import { registerBodyParsers } from './http/body.ts';
 import { enforceRateLimit } from './http/rate-limit.ts';
@@ -107,6 +108,7 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
     });
     api.addHook('onSend', async (request, reply) => {
       applyCorsHeaders(request, reply);
+      applySentryHeaders(request, reply);
     });
     await api.register(apiIndexRoutes);
     await api.register(projectKeyRoutes, { services, config });

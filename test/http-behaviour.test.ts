@@ -39,8 +39,26 @@ describe('headers on every API answer', () => {
       expect(res.headers.get('access-control-expose-headers')).toBe('X-Sentry-Error, X-Sentry-Direct-Hit, X-Hits, X-Max-Hits, Endpoint, Retry-After, Link');
       expect(res.headers.get('access-control-allow-origin')).toBe('*');
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-      expect(res.headers.get('vary')).toBeNull();
+      // Django's middleware: SecurityHeadersMiddleware and LocaleMiddleware, on every answer.
+      expect(res.headers.get('x-frame-options')).toBe('deny');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-xss-protection')).toBe('1; mode=block');
+      expect(res.headers.get('content-language')).toBe('en');
+      expect(res.headers.get('vary')).toBe('Accept-Language');
     }
+  });
+
+  it("puts the middleware's headers on the catch-all's answers too, and only under /api/0/", async () => {
+    for (const path of ['/api/0/no/such/thing/', '/api/0/projects/acme/web/keys']) {
+      const res = await request(h, 'GET', path);
+      expect(res.status).toBe(404);
+      expect(res.headers.get('x-frame-options')).toBe('deny');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('content-language')).toBe('en');
+      expect(res.headers.get('vary')).toBe('Accept-Language');
+    }
+    const outside = await request(h, 'GET', '/healthz');
+    expect(outside.headers.get('content-language')).toBeNull();
   });
 
   it('echoes the Origin, or the Referer origin', async () => {
