@@ -142,10 +142,65 @@ describe('request bodies', () => {
     expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
   });
 
-  it('treats a JSON null body as "may not be null"', async () => {
+  it('answers a JSON null body as DRF\'s serializer does: "No data provided"', async () => {
     const res = await request(h, 'POST', keysPath, { token: owner, rawBody: 'null', headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ non_field_errors: ['This field may not be null.'] });
+    expect(res.body).toEqual({ non_field_errors: ['No data provided'] });
+    // A nested serializer given null is still the field's own "may not be null".
+    const nested = await request(h, 'POST', keysPath, { token: owner, body: { rateLimit: null } });
+    expect(nested.body).toEqual({ rateLimit: ['This field may not be null.'] });
+  });
+
+  it('reads only application/json as JSON: another +json type is a 415, as DRF\'s JSONParser', async () => {
+    const res = await request(h, 'POST', keysPath, { token: owner, rawBody: '{"name":"x"}', headers: { 'content-type': 'application/vnd.api+json' } });
+    expect(res.status).toBe(415);
+    expect(res.body).toEqual({ detail: 'Unsupported media type "application/vnd.api+json" in request.' });
+    const charset = await request(h, 'POST', keysPath, { token: owner, rawBody: '{"name":"utf8"}', headers: { 'content-type': 'application/json; charset=utf-8' } });
+    expect(charset.status).toBe(201);
+  });
+
+  it('accepts an HTML form, with rateLimit.count and rateLimit.window as the nested fields', async () => {
+    const res = await request(h, 'POST', keysPath, {
+      token: owner,
+      rawBody: new URLSearchParams({ name: 'From a form', 'rateLimit.count': '10', 'rateLimit.window': '60' }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ name: 'From a form', rateLimit: { count: 10, window: 60 } });
+    const bad = await request(h, 'POST', keysPath, {
+      token: owner,
+      rawBody: 'rateLimit.window=100000',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toEqual({ rateLimit: { window: ['Ensure this value is less than or equal to 86400.'] } });
+    const updated = await request(h, 'PUT', `${keysPath}${res.body.id}/`, {
+      token: owner,
+      rawBody: 'isActive=false&name=Renamed',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({ name: 'Renamed', isActive: false });
+  });
+
+  it('accepts a multipart form the same way; an uploaded file is not a string', async () => {
+    const form = new FormData();
+    form.set('name', 'From multipart');
+    form.set('rateLimit.count', '5');
+    form.set('rateLimit.window', '3600');
+    const res = await fetch(`${h.baseUrl}${keysPath}`, { method: 'POST', headers: { authorization: `Bearer ${owner}` }, body: form });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ name: 'From multipart', rateLimit: { count: 5, window: 3600 } });
+
+    const withFile = new FormData();
+    withFile.set('name', new Blob(['not a name']), 'name.txt');
+    const refused = await fetch(`${h.baseUrl}${keysPath}`, { method: 'POST', headers: { authorization: `Bearer ${owner}` }, body: withFile });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toEqual({ name: ['Not a valid string.'] });
+
+    const noBoundary = await request(h, 'POST', keysPath, { token: owner, rawBody: 'x', headers: { 'content-type': 'multipart/form-data' } });
+    expect(noBoundary.status).toBe(400);
+    expect(noBoundary.body).toEqual({ detail: 'Multipart form parse error - Invalid boundary in multipart: None' });
   });
 });
 

@@ -43,6 +43,11 @@ export const ERRORS = {
     detail: 'Invalid request data',
   },
   json_parse_error: { status: 400, description: 'The body is not valid JSON.', detail: (m) => `JSON parse error - ${m}` },
+  multipart_parse_error: {
+    status: 400,
+    description: 'The multipart body cannot be read.',
+    detail: (m) => `Multipart form parse error - ${m}`,
+  },
   invalid_origin: { status: 400, description: 'The Origin is not allowed for this credential.' },
   not_authenticated: {
     status: 401,
