@@ -4,6 +4,7 @@
  */
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
+import { METHODS } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
@@ -11,6 +12,7 @@ import { applyCorsHeaders } from './http/cors.ts';
 import { applySentryHeaders } from './http/sentry-headers.ts';
 import { authenticate, checkOrigin } from './http/authenticate.ts';
 import { registerBodyParsers } from './http/body.ts';
+import { registerHttpMethods } from './http/resource.ts';
 import { enforceRateLimit } from './http/rate-limit.ts';
 import { clientError, frameworkError, registerErrorHandler } from './http/error-handler.ts';
 import { SessionCookies } from './http/session-cookies.ts';
@@ -60,6 +62,7 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
     genReqId: requestId,
   });
   echoRequestId(app);
+  registerHttpMethods(app, METHODS);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerBodyParsers(app);

@@ -2,8 +2,10 @@
  * What every API answer looks like on the wire: Allow and CORS headers, OPTIONS, 405, Sentry's
  * trailing-slash catch-all, content types, body limits, Origin checks and the API index.
  */
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrganizationRow, ProjectRow } from '../src/storage/schema.ts';
+import { signIn } from './helpers/browser-session.ts';
 import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
 
 let h: Harness;
@@ -22,6 +24,20 @@ beforeAll(async () => {
   keysPath = `/api/0/projects/acme/web/keys/`;
 });
 afterAll(() => h.close());
+
+/** Any verb, TRACE and PROPFIND included (fetch refuses to send some), over node:http. */
+function verb(method: string, path: string, headers: Record<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${h.baseUrl}${path}`, { method, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 describe('headers on every API answer', () => {
   it('sends Allow and CORS headers as Sentry, on success and on errors', async () => {
@@ -76,17 +92,49 @@ describe('headers on every API answer', () => {
     expect(res.headers.get('allow')).toBe('GET, POST, HEAD, OPTIONS');
   });
 
-  it('answers HEAD like GET without a body', async () => {
+  it('answers HEAD with a token 403, as no scope map of Sentry names HEAD; HEAD of an unguarded resource like GET', async () => {
     const res = await request(h, 'HEAD', keysPath, { token: owner });
-    expect(res.status).toBe(200);
-    expect(res.text).toBe('');
+    expect(res.status).toBe(403);
+    expect(res.headers.get('www-authenticate')).toBeNull();
+    expect((await request(h, 'HEAD', keysPath)).status).toBe(401);
+    const index = await request(h, 'HEAD', '/api/0/', { token: owner });
+    expect(index.status).toBe(200);
+    expect(index.text).toBe('');
   });
 
-  it('answers an unsupported method with 405 and the Allow header', async () => {
-    const res = await request(h, 'PATCH', keysPath, { token: owner, body: {} });
-    expect(res.status).toBe(405);
-    expect(res.body).toEqual({ detail: 'Method "PATCH" not allowed.' });
-    expect(res.headers.get('allow')).toBe('GET, POST, HEAD, OPTIONS');
+  it('answers 405 only after authentication and the scope check, as Endpoint.dispatch', async () => {
+    const anonymous = await request(h, 'PATCH', keysPath, { body: {} });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="api"');
+    // PATCH is in no scope map: every token lacks its scope, and there is no scope to name.
+    const token = await request(h, 'PATCH', keysPath, { token: owner, body: {} });
+    expect(token.status).toBe(403);
+    expect(token.body).toEqual({ detail: 'You do not have permission to perform this action.' });
+    expect(token.headers.get('www-authenticate')).toBeNull();
+    // DELETE is in ProjectPermission's map: a token without project:admin gets the challenge.
+    const reader = await seed.caller(org, 'reader@acme.example', 'owner', ['project:read']);
+    const underScoped = await request(h, 'DELETE', keysPath, { token: reader });
+    expect(underScoped.status).toBe(403);
+    expect(underScoped.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="project:admin"');
+    const allowed = await request(h, 'DELETE', keysPath, { token: owner });
+    expect(allowed.status).toBe(405);
+    expect(allowed.body).toEqual({ detail: 'Method "DELETE" not allowed.' });
+    expect(allowed.headers.get('allow')).toBe('GET, POST, HEAD, OPTIONS');
+    // No project check before the 405: an unknown project gives the same answer.
+    expect((await request(h, 'DELETE', '/api/0/projects/acme/nope/keys/', { token: owner })).status).toBe(405);
+  });
+
+  it('answers PATCH, TRACE and other verbs 405 to a session (no scope map applies to it), 401 anonymous, 403 to a token', async () => {
+    await seed.member(org, await seed.user('browser@acme.example', { password: 'a browser password' }), 'owner');
+    const session = await signIn(h, 'browser@acme.example', 'a browser password');
+    for (const method of ['PATCH', 'TRACE', 'PROPFIND']) {
+      const asSession = await verb(method, keysPath, session.headers(true));
+      expect(asSession.status, method).toBe(405);
+      expect(JSON.parse(asSession.text), method).toEqual({ detail: `Method "${method}" not allowed.` });
+      expect(asSession.headers.vary, method).toBe('Accept-Language, Cookie');
+      expect((await verb(method, keysPath, {})).status, method).toBe(401);
+      expect((await verb(method, keysPath, { authorization: `Bearer ${owner}` })).status, method).toBe(403);
+    }
   });
 });
 

@@ -155,10 +155,13 @@ export function notAuthenticated(): ApiError {
 
 /**
  * 403 for a token that holds none of the method's scopes, with RFC 6750's challenge naming them
- * (getsentry/sentry#118612). A denial at object level has no challenge.
+ * (getsentry/sentry#118612). A denial at object level, or for a method without scopes, has no
+ * challenge.
  */
 export function insufficientScope(required: readonly string[]): ApiError {
   const error = apiError('permission_denied');
+  // A method the scope map does not name (HEAD, PATCH…) has no scope to name: a plain 403.
+  if (required.length === 0) return error;
   const scope = [...required].sort().join(' ');
   return new ApiError(error.code, error.status, error.body, {
     'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}"`,

@@ -69,18 +69,42 @@ export const TEAM_PROJECT_SCOPES: ScopeMap = {
   DELETE: ['project:admin'],
 };
 
+/**
+ * The scopes a method needs. Sentry's scope maps name GET, POST, PUT and DELETE only: HEAD (which
+ * Django answers with the GET handler), PATCH, TRACE and any other verb need a scope no
+ * credential holds, so a token is refused them.
+ */
 function methodScopes(map: ScopeMap, method: string): readonly Scope[] {
-  // HEAD is answered by the GET handler, so it needs what GET needs.
-  const key = method === 'HEAD' ? 'GET' : method;
-  return map[key as keyof ScopeMap] ?? [];
+  return Object.hasOwn(map, method) ? map[method as keyof ScopeMap] : [];
 }
 
-/** `ScopedPermission.has_permission`: anonymous → 401; a credential with none of the scopes → 403. */
-function requireScope(request: FastifyRequest, map: ScopeMap): void {
+/**
+ * `ScopedPermission.has_permission`: anonymous → 401; a credential with none of the method's
+ * scopes → 403 (with the challenge naming them, when there are any). A session has no
+ * `request.auth` in Sentry and passes here; its roles are checked on the object.
+ */
+export function requireScope(request: FastifyRequest, map: ScopeMap): void {
   const principal = request.principal;
   if (!principal) throw notAuthenticated();
+  if (principal.kind === 'session') return;
   const required = methodScopes(map, request.method);
   if (!principal.scopes.some((s) => required.includes(s))) throw insufficientScope(required);
+}
+
+const SCOPE_MAP = Symbol('scopeMap');
+
+/** A guard remembers its scope map: a resource checks it before answering 405 (see resource.ts). */
+function withScopeMap(guard: onRequestAsyncHookHandler, map: ScopeMap): onRequestAsyncHookHandler {
+  return Object.assign(guard, { [SCOPE_MAP]: map });
+}
+
+/** The scope map of the first guard among a route's onRequest hooks, if one has a map. */
+export function scopeMapOf(hooks: unknown): ScopeMap | undefined {
+  for (const hook of Array.isArray(hooks) ? hooks : [hooks]) {
+    const map = (hook as { [SCOPE_MAP]?: ScopeMap } | undefined)?.[SCOPE_MAP];
+    if (map) return map;
+  }
+  return undefined;
 }
 
 type OrgParams = { org: string };
@@ -97,18 +121,18 @@ async function resolveOrg(services: Services, request: FastifyRequest<{ Params: 
 
 /** Routes under `/organizations/{org}/…`. */
 export function organizationGuard(services: Services, map: ScopeMap = ORG_SCOPES): onRequestAsyncHookHandler {
-  return async function guard(request) {
+  return withScopeMap(async function guard(request) {
     const context = await resolveOrg(services, request as FastifyRequest<{ Params: OrgParams }>, map);
     if (!context.access.hasAnyScope(methodScopes(map, request.method))) throw apiError('permission_denied');
     request.orgContext = context;
-  };
+  }, map);
 }
 
 /** `GET /organizations/`: a credential with the scope; which organizations it sees is the route's. */
 export function scopeGuard(map: ScopeMap = ORG_SCOPES): onRequestAsyncHookHandler {
-  return async function guard(request) {
+  return withScopeMap(async function guard(request) {
     requireScope(request, map);
-  };
+  }, map);
 }
 
 /** `/users/me/`: any credential; only a user (a user token or a session) has a "me" (Sentry 404s the others). */
@@ -127,7 +151,7 @@ export function userGuard(): onRequestAsyncHookHandler {
  * project:read may POST (create a project on it).
  */
 export function teamGuard(services: Services, map: ScopeMap = TEAM_SCOPES, options: { memberMayCreate?: boolean } = {}): onRequestAsyncHookHandler {
-  return async function guard(request) {
+  return withScopeMap(async function guard(request) {
     const req = request as FastifyRequest<{ Params: TeamParams }>;
     const context = await resolveOrg(services, req, map);
     const team = await services.db.stores.teams.find(context.organization.id, idOrSlug(req.params.team));
@@ -145,12 +169,12 @@ export function teamGuard(services: Services, map: ScopeMap = TEAM_SCOPES, optio
     if (!permitted) throw apiError('permission_denied');
     request.orgContext = context;
     request.teamContext = { ...context, team };
-  };
+  }, map);
 }
 
 /** Routes under `/projects/{org}/{project}/…`. */
 export function projectGuard(services: Services, map: ScopeMap = PROJECT_SCOPES): onRequestAsyncHookHandler {
-  return async function guard(request) {
+  return withScopeMap(async function guard(request) {
     const req = request as FastifyRequest<{ Params: ProjectParams }>;
     const context = await resolveOrg(services, req, map);
     const project = await services.db.stores.projects.find(context.organization.id, idOrSlug(req.params.project));
@@ -163,7 +187,7 @@ export function projectGuard(services: Services, map: ScopeMap = PROJECT_SCOPES)
     if (!permitted) throw apiError('permission_denied');
     request.orgContext = context;
     request.projectContext = { ...context, project, teamIds };
-  };
+  }, map);
 }
 
 /** S:src/sentry/api/bases/project.py ProjectEventPermission: reading a project's events. */
