@@ -75,7 +75,7 @@ export function createServices(config: Config, db: Database = openDatabase(confi
     changes,
     credentials: new CredentialService(db, config.publicUrl),
     access: new AccessService(db.stores),
-    apiRateLimiter: new ApiRateLimiter(new MemoryRequestCounter(), config.apiRateLimit),
+    apiRateLimiter: new ApiRateLimiter(new MemoryRequestCounter(), config.apiRateLimit, now),
     auditLog: new AuditLogService(db),
     keys: keyService,
     keyTransfer: new KeyTransferService(db, keyService, keySerializer, changes),
