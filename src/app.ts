@@ -10,7 +10,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-pro
 import type { Config } from './config.ts';
 import { applyCorsHeaders } from './http/cors.ts';
 import { applySentryHeaders } from './http/sentry-headers.ts';
-import { authenticate, checkOrigin } from './http/authenticate.ts';
+import { authenticate, authenticateAuthIndex, checkOrigin } from './http/authenticate.ts';
 import { registerBodyParsers } from './http/body.ts';
 import { registerHttpMethods } from './http/resource.ts';
 import { enforceRateLimit } from './http/rate-limit.ts';
@@ -20,6 +20,7 @@ import { echoRequestId, RequestLog, requestId } from './logging.ts';
 import { serializerCompiler, validatorCompiler } from './http/zod.ts';
 import { apiIndexRoutes } from './routes/api-index.ts';
 import { auditLogRoutes } from './routes/audit-logs.ts';
+import { authIndexRoutes } from './routes/auth-index.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ingestRoutes, isIngestUrl } from './routes/ingest.ts';
 import { jsSdkLoaderRoutes } from './routes/js-sdk-loader.ts';
@@ -101,7 +102,9 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
   await app.register(async (api) => {
     api.addHook('onRequest', async (request, reply) => {
       if (request.method === 'OPTIONS') return;
-      request.principal = await authenticate(request, authenticators);
+      request.principal = request.routeOptions.config.authIndex
+        ? await authenticateAuthIndex(request, authenticators)
+        : await authenticate(request, authenticators);
       checkOrigin(request, request.principal);
       await enforceRateLimit(services.apiRateLimiter, request, reply);
     });
@@ -114,6 +117,7 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
       applySentryHeaders(request, reply);
     });
     await api.register(apiIndexRoutes);
+    await api.register(authIndexRoutes, { services, cookies });
     await api.register(projectKeyRoutes, { services, config });
     await api.register(keyRotationRoutes, { services });
     await api.register(organizationProjectKeyRoutes, { services, config });
