@@ -13,6 +13,10 @@ interface ErrorSpec {
 }
 
 export const ERRORS = {
+  project_moved: {
+    status: 302,
+    description: "An old slug of a renamed project: Location is the same URL with the new slug (Sentry's ProjectMoved).",
+  },
   validation: { status: 400, description: 'The request body is invalid (DRF error dict: field → messages).' },
   invalid_cursor: { status: 400, description: 'Bad cursor.', detail: 'Invalid cursor parameter.' },
   invalid_per_page: { status: 400, description: 'per_page is not an integer.', detail: 'Invalid per_page parameter.' },
@@ -166,6 +170,14 @@ export function insufficientScope(required: readonly string[]): ApiError {
   return new ApiError(error.code, error.status, error.body, {
     'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}"`,
   });
+}
+
+/**
+ * ProjectEndpoint's answer for a renamed project's old slug (S:src/sentry/api/bases/project.py
+ * `handle_exception_with_details`): 302 to the request's path and query with the new slug.
+ */
+export function projectMoved(url: string, slug: string): ApiError {
+  return new ApiError('project_moved', 302, { slug, detail: { extra: { url, slug } } }, { location: url });
 }
 
 /** Sentry renders this one as a bare JSON string. */

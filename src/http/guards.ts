@@ -11,7 +11,7 @@ import { isSuperuser, isUserPrincipal } from '../services/principal.ts';
 import type { ProjectKeyRow } from '../storage/schema.ts';
 import { idOrSlug } from '../storage/stores/id-or-slug.ts';
 import { projectContext } from './context.ts';
-import { apiError, insufficientScope, notAuthenticated } from './errors.ts';
+import { apiError, insufficientScope, notAuthenticated, projectMoved } from './errors.ts';
 
 export type ScopeMap = Readonly<Record<'GET' | 'POST' | 'PUT' | 'DELETE', readonly Scope[]>>;
 
@@ -172,19 +172,32 @@ export function teamGuard(services: Services, map: ScopeMap = TEAM_SCOPES, optio
   }, map);
 }
 
-/** Routes under `/projects/{org}/{project}/…`. */
+/**
+ * Routes under `/projects/{org}/{project}/…`. An old slug of a renamed project answers 302 to the
+ * same URL with the new slug (ProjectEndpoint.convert_args, ProjectRedirect), once the caller is
+ * known to have access to the project: without it the rename is not revealed.
+ */
 export function projectGuard(services: Services, map: ScopeMap = PROJECT_SCOPES): onRequestAsyncHookHandler {
   return withScopeMap(async function guard(request) {
     const req = request as FastifyRequest<{ Params: ProjectParams }>;
     const context = await resolveOrg(services, req, map);
-    const project = await services.db.stores.projects.find(context.organization.id, idOrSlug(req.params.project));
-    if (!project) throw apiError('not_found');
-    const teamIds = (await services.db.stores.teams.ofProject(project.id)).map((t) => t.id);
     const allowed = methodScopes(map, request.method);
     const { access } = context;
-    const permitted =
+    const teamsOf = async (projectId: number) => (await services.db.stores.teams.ofProject(projectId)).map((t) => t.id);
+    const permitted = (teamIds: number[]) =>
       (access.hasAnyScope(allowed) && access.hasProjectAccess(teamIds)) || access.hasAnyProjectScope(teamIds, allowed);
-    if (!permitted) throw apiError('permission_denied');
+    const project = await services.db.stores.projects.find(context.organization.id, idOrSlug(req.params.project));
+    if (!project) {
+      const moved = await services.projects.renamedFrom(context.organization, req.params.project);
+      if (!moved) throw apiError('not_found');
+      if (!permitted(await teamsOf(moved.id))) throw apiError('permission_denied');
+      const { org, project: oldSlug } = req.params;
+      const url = request.url.replaceAll(`projects/${org}/${oldSlug}/`, `projects/${org}/${moved.slug}/`);
+      if (url === request.url) throw apiError('not_found');
+      throw projectMoved(url, moved.slug);
+    }
+    const teamIds = await teamsOf(project.id);
+    if (!permitted(teamIds)) throw apiError('permission_denied');
     request.orgContext = context;
     request.projectContext = { ...context, project, teamIds };
   }, map);
