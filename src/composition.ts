@@ -69,7 +69,12 @@ export function createServices(config: Config, db: Database = openDatabase(confi
   const sessions = new SessionService(db.stores.sessions, db.stores.users, throttle, config.sessions);
   const keyService = new ProjectKeyService(db, changes);
   const rotation = new KeyRotationService(db, changes, now);
-  const keySerializer = new KeySerializer(config.publicUrl, config.loader.cdnUrl);
+  const keySerializer = new KeySerializer({
+    publicUrl: config.publicUrl,
+    ingestUrl: config.ingestUrl,
+    orgSubdomains: config.ingestOrgSubdomains,
+    cdnUrl: config.loader.cdnUrl,
+  });
   return {
     db,
     changes,

@@ -27,7 +27,8 @@ export async function jsSdkLoaderRoutes(app: FastifyInstance, { services, config
     if (!key || !key.active || !config.loader.sdkUrl) return reply.send(NOOP_LOADER_SCRIPT);
 
     const version = selectSdkVersion(key.data.browserSdkVersion || DEFAULT_BROWSER_SDK_VERSION);
-    const bundle = loaderBundle(version, key.data, services.keySerializer.publicDsn(key.publicKey, key.projectId));
+    const dsn = await services.organizations.dsnSettings(key.organizationId);
+    const bundle = loaderBundle(version, key.data, services.keySerializer.publicDsn(key.publicKey, key.projectId, dsn));
     const context = {
       publicKey: key.publicKey,
       jsSdkUrl: sdkUrl(config.loader.sdkUrl, version, bundle.modifier),

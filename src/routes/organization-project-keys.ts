@@ -87,7 +87,8 @@ export async function organizationProjectKeyRoutes(app: FastifyInstance, { servi
         );
         const url = absoluteUrl(config, request);
         reply.header('link', linkHeader(url.path, url.query, result.prev, result.next));
-        return result.results.map((row) => services.keySerializer.answer(row, { includeUseCase: superuser }));
+        const dsn = await services.organizations.dsnSettings(organization.id);
+        return result.results.map((row) => services.keySerializer.answer(row, { includeUseCase: superuser, dsn }));
       },
     },
   });

@@ -54,9 +54,10 @@ export function absoluteUrl(config: Config, request: FastifyRequest): { path: st
 
 export async function projectKeyRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
   const guard = projectGuard(services);
-  const serialize = (request: FastifyRequest) => {
+  const serialize = async (request: FastifyRequest) => {
     const includeUseCase = isSuperuser(request.principal);
-    return (row: Parameters<Services['keySerializer']['answer']>[0]) => services.keySerializer.answer(row, { includeUseCase });
+    const dsn = await services.organizations.dsnSettings(projectContext(request).organization.id);
+    return (row: Parameters<Services['keySerializer']['answer']>[0]) => services.keySerializer.answer(row, { includeUseCase, dsn });
   };
 
   resource(app, '/api/0/projects/:org/:project/keys/', {
@@ -82,7 +83,7 @@ export async function projectKeyRoutes(app: FastifyInstance, { services, config 
         );
         const url = absoluteUrl(config, request);
         reply.header('link', linkHeader(url.path, url.query, result.prev, result.next));
-        return result.results.map(serialize(request));
+        return result.results.map(await serialize(request));
       },
     },
     POST: {
@@ -113,7 +114,7 @@ export async function projectKeyRoutes(app: FastifyInstance, { services, config 
           actorOf(principal, clientIp(request)),
         );
         if (!result.ok) throw validationError({ [result.field]: [`project key with this ${result.field} key already exists.`] });
-        return reply.code(201).send(serialize(request)(result.key));
+        return reply.code(201).send((await serialize(request))(result.key));
       },
     },
   });
@@ -132,7 +133,7 @@ export async function projectKeyRoutes(app: FastifyInstance, { services, config 
           response: { 200: projectKeySchema, ...errorResponses(...authErrors) },
         },
       },
-      handler: async (request: FastifyRequest) => serialize(request)(keyOf(request)),
+      handler: async (request: FastifyRequest) => (await serialize(request))(keyOf(request)),
     },
     PUT: {
       options: {
@@ -149,7 +150,7 @@ export async function projectKeyRoutes(app: FastifyInstance, { services, config 
         const key = keyOf(request);
         const { project, principal } = projectContext(request);
         const updated = await services.keys.update(project, key, request.body, actorOf(principal, clientIp(request)));
-        return serialize(request)(updated);
+        return (await serialize(request))(updated);
       },
     },
     DELETE: {

@@ -43,6 +43,9 @@ export function testConfig(database: DatabaseConfig, overrides: Partial<Config> 
     port: 0,
     host: '127.0.0.1',
     publicUrl: 'http://testserver',
+    // As loadConfig: INGEST_URL defaults to PUBLIC_URL.
+    ingestUrl: overrides.publicUrl ?? 'http://testserver',
+    ingestOrgSubdomains: false,
     apiRateLimit: 0,
     logLevel: 'silent',
     ingest: {
