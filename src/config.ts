@@ -2,6 +2,7 @@
  * Configuration from the environment, checked once at boot. A bad value stops the process with a
  * message naming the variable; defaults make `npm start` work on a bare machine.
  */
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 
 export type DatabaseConfig =
@@ -95,7 +96,7 @@ export function loadConfig(env: Env = process.env): Config {
     connectTimeoutMs: integerVar(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
   };
   const ingestOrgSubdomains = booleanVar(env, 'INGEST_ORG_SUBDOMAINS', false);
-  if (ingestOrgSubdomains && !/[a-z]/i.test(new URL(ingestUrl).hostname.replace(/^\[.*\]$/, ''))) {
+  if (ingestOrgSubdomains && isIP(new URL(ingestUrl).hostname.replace(/^\[|\]$/g, '')) !== 0) {
     throw new ConfigError(`INGEST_ORG_SUBDOMAINS needs a host name in ${env.INGEST_URL?.trim() ? 'INGEST_URL' : 'PUBLIC_URL'}, not an IP address (got "${ingestUrl}")`);
   }
   return {

@@ -6,6 +6,7 @@
  * the secret DSN on PUBLIC_URL (SENTRY_ENDPOINT falls back to the URL prefix); with
  * INGEST_ORG_SUBDOMAINS the host gets the organization's `o<id>.` prefix, as on sentry.io.
  */
+import { isIP } from 'node:net';
 import {
   AVAILABLE_BROWSER_SDK_VERSIONS,
   DEFAULT_BROWSER_SDK_VERSION,
@@ -90,9 +91,14 @@ function endpoint(url: string): Endpoint {
   return { base: `${parsed.protocol}//${parsed.host}${path}`, scheme: parsed.protocol.slice(0, -1), hostAndPath: `${parsed.host}${path}` };
 }
 
-/** SENTRY_ORG_SUBDOMAIN_TEMPLATE applied to a base: the organization's id before the host. */
+/**
+ * SENTRY_ORG_SUBDOMAIN_TEMPLATE applied to a base: the organization's id before the host. An IP
+ * address has no subdomains and is left as it is (PUBLIC_URL may be one; config.ts refuses one
+ * in the ingest URL when INGEST_ORG_SUBDOMAINS is on).
+ */
 function withOrgSubdomain(base: Endpoint, organizationId: number): Endpoint {
   const url = new URL(base.base);
+  if (isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0) return base;
   url.hostname = `o${organizationId}.${url.hostname}`;
   return endpoint(url.toString());
 }
