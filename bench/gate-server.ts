@@ -32,7 +32,7 @@ const server = createServer((request, response) => {
   request.on('data', (chunk: Buffer) => chunks.push(chunk));
   request.on('end', () => {
     // As in clientkeys: no promise when the gate decides at once.
-    const result = services.ingest.gate.admit(
+    const result = services.ingest.gate.admitWhole(
       envelopeGateRequest(request.url ?? '', Buffer.concat(chunks), (name) => request.headers[name] as string | undefined),
     );
     if (result instanceof Promise) void result.then((r) => answer(response, r));

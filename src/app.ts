@@ -12,6 +12,7 @@ import { applyCorsHeaders } from './http/cors.ts';
 import { applySentryHeaders } from './http/sentry-headers.ts';
 import { authenticate, authenticateAuthIndex, checkOrigin } from './http/authenticate.ts';
 import { registerBodyParsers } from './http/body.ts';
+import { lingerIfUnread } from './http/linger.ts';
 import { registerHttpMethods } from './http/resource.ts';
 import { enforceRateLimit } from './http/rate-limit.ts';
 import { clientError, frameworkError, registerErrorHandler } from './http/error-handler.ts';
@@ -64,6 +65,12 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
   });
   echoRequestId(app);
   registerHttpMethods(app, METHODS);
+  // Any answer sent before its request's body arrived (a 413, a 401 decided on the headers) drains
+  // the body before the connection may close, so the client reads the answer.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    lingerIfUnread(request, reply, request.routeOptions.bodyLimit ?? config.ingest.maxBodyBytes);
+    done(null, payload);
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerBodyParsers(app);

@@ -59,8 +59,12 @@ export interface IngestConfig {
 }
 
 export interface LoaderConfig {
-  /** Sentry's JS_SDK_LOADER_DEFAULT_SDK_URL: the bundle URL with %s for version and bundle modifier; "" serves the no-op loader. */
-  sdkUrl: string;
+  /**
+   * Where the loader's SDK bundle comes from. null (JS_SDK_LOADER_SDK_URL unset): this server's own
+   * /js-sdk/ bundles. A URL: Sentry's JS_SDK_LOADER_DEFAULT_SDK_URL, with %s for version and bundle
+   * modifier (a CDN). "": the no-op loader.
+   */
+  sdkUrl: string | null;
   /** Sentry's JS_SDK_LOADER_CDN_URL: where `dsn.cdn` points (`{cdn}{public_key}.min.js`); empty for this server's own /js-sdk-loader/. */
   cdnUrl: string;
 }
@@ -110,7 +114,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: logLevel(env.LOG_LEVEL),
     ingest: ingestConfig(env),
     loader: {
-      sdkUrl: env.JS_SDK_LOADER_SDK_URL?.trim() ?? DEFAULT_LOADER_SDK_URL,
+      sdkUrl: loaderSdkUrl(env),
       cdnUrl: optionalHttpUrl(env, 'JS_SDK_LOADER_CDN_URL', { keepTrailingSlash: true }) ?? '',
     },
     sessions: {
@@ -124,8 +128,25 @@ export function loadConfig(env: Env = process.env): Config {
   };
 }
 
-/** Sentry's default (S:src/sentry/conf/server.py JS_SDK_LOADER_DEFAULT_SDK_URL). */
-export const DEFAULT_LOADER_SDK_URL = 'https://browser.sentry-cdn.com/%s/bundle%s.min.js';
+/** Sentry's default (S:src/sentry/conf/server.py JS_SDK_LOADER_DEFAULT_SDK_URL): its CDN. */
+export const SENTRY_CDN_SDK_URL = 'https://browser.sentry-cdn.com/%s/bundle%s.min.js';
+
+/** Unset: null (this server's bundles); empty: "" (the no-op loader); else an http(s) URL template. */
+function loaderSdkUrl(env: Env): string | null {
+  const value = env.JS_SDK_LOADER_SDK_URL?.trim();
+  if (value === undefined) return null;
+  if (value === '') return '';
+  let url: URL | undefined;
+  try {
+    url = new URL(value.replaceAll('%s', 'x'));
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new ConfigError(`JS_SDK_LOADER_SDK_URL must be an absolute http(s) URL, with %s for the version and the bundle name, or empty (got "${redactUrl(value)}")`);
+  }
+  return value;
+}
 
 const RATE_LIMITERS: readonly RateLimiterKind[] = ['memory', 'database', 'redis'];
 

@@ -4,7 +4,7 @@
  * match a pattern; a request without either is admitted).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileAllowedOrigins, isAcceptableOrigin, requestOrigin } from '../src/domain/origins.ts';
+import { compileAllowedOrigins, isAcceptableOrigin, requestOrigin, trimTrailingSlashes } from '../src/domain/origins.ts';
 import type { OrganizationRow, ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
 import { request, Seed, startHarness, TEST_ACTOR, type Harness } from './helpers/harness.ts';
 import { createKey, envelopePath, eventEnvelope, eventId, send } from './helpers/ingest.ts';
@@ -56,12 +56,24 @@ describe('origin patterns', () => {
     expect(check(requestOrigin('http://app.example', undefined))).toBe(false);
   });
 
-  it('reads the Origin, else the Referer, and only http(s) URLs', () => {
+  it('reads the Origin, else the Referer; an unusable one (null, not http(s)) is an origin that matches nothing', () => {
     expect(requestOrigin('https://a.example', 'https://b.example/page')).toEqual({ scheme: 'https', domain: 'a.example', port: null });
     expect(requestOrigin(undefined, 'http://b.example:8080/page?q=1')).toEqual({ scheme: 'http', domain: 'b.example', port: '8080' });
-    expect(requestOrigin('null', 'https://b.example/')).toEqual({ scheme: 'https', domain: 'b.example', port: null });
-    expect(requestOrigin('chrome-extension://abc', undefined)).toBeUndefined();
+    // Stricter than Relay, which reads these as no origin at all and admits them.
+    expect(requestOrigin('null', 'https://b.example/')).toBeNull();
+    expect(requestOrigin('chrome-extension://abc', undefined)).toBeNull();
+    expect(requestOrigin(undefined, 'file:///home/me/page.html')).toBeNull();
     expect(requestOrigin(undefined, undefined)).toBeUndefined();
+    const check = compileAllowedOrigins(['*.example'])!;
+    expect(check(null)).toBe(false);
+    expect(check(undefined)).toBe(true);
+  });
+
+  it('trims trailing slashes only (its cost is in test/input-cost.test.ts)', () => {
+    const inner = `a${'/'.repeat(1000)}x`;
+    expect(trimTrailingSlashes(inner)).toBe(inner);
+    expect(trimTrailingSlashes(`${inner}////`)).toBe(inner);
+    expect(trimTrailingSlashes('////')).toBe('');
   });
 
   it('admits a request without an origin, and no origin when the list is empty', () => {
@@ -124,6 +136,8 @@ describe('allowedDomains over the project API', () => {
       [[true], { allowedDomains: { '0': ['Not a valid string.'] } }],
       ['example.com', { allowedDomains: ['Expected a list of items but got type "str".'] }],
       [null, { allowedDomains: ['This field may not be null.'] }],
+      [Array(1001).fill('example.com'), { allowedDomains: ['Ensure this field has no more than 1000 elements.'] }],
+      [[`${'a'.repeat(1000)}.example`], { allowedDomains: { '0': ['Ensure this field has no more than 1000 characters.'] } }],
     ];
     for (const [value, errors] of cases) {
       const res = await put({ allowedDomains: value, name: 'renamed' });
@@ -158,7 +172,16 @@ describe('the DSN endpoints enforce it', () => {
   });
 
   it('refuses any other origin with 403 Cors, counted, and spending no quota', async () => {
-    const refused: Record<string, string>[] = [{ origin: 'https://evil.test' }, { referer: 'http://app.test/' }, { origin: 'null', referer: 'https://evil.test/' }, { origin: 'https://example.com.evil.test' }];
+    const refused: Record<string, string>[] = [
+      { origin: 'https://evil.test' },
+      { referer: 'http://app.test/' },
+      { origin: 'null', referer: 'https://evil.test/' },
+      { origin: 'https://example.com.evil.test' },
+      // A sandboxed iframe on an allowed page, and pages that are not web pages at all.
+      { origin: 'null', referer: 'https://www.example.com/' },
+      { origin: 'chrome-extension://abcdef' },
+      { referer: 'file:///C:/page.html' },
+    ];
     for (const headers of refused) {
       const res = await post(headers);
       expect({ headers, status: res.status, body: res.json }).toEqual({ headers, status: 403, body: CORS });
@@ -167,7 +190,7 @@ describe('the DSN endpoints enforce it', () => {
     // Three events a window: the three above were admitted, the refusals spent nothing.
     expect((await post({ origin: 'https://example.com' })).status).toBe(429);
     const metrics = await (await fetch(`${h.baseUrl}/metrics`)).text();
-    expect(metrics).toMatch(new RegExp(`clientkeys_ingest_requests_total\\{[^}]*outcome="refused"[^}]*reason="cors"[^}]*\\} 4`));
+    expect(metrics).toMatch(new RegExp(`clientkeys_ingest_requests_total\\{[^}]*outcome="refused"[^}]*reason="cors"[^}]*\\} ${refused.length}`));
   });
 
   it('follows a change at once, with no restart', async () => {

@@ -43,7 +43,7 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ API_RATE_LIMIT: '100' }).apiRateLimit).toBe(100);
   });
 
-  it('has ingest defaults: memory counters, no Redis, no forwarding, Sentry\'s loader URL', () => {
+  it('has ingest defaults: memory counters, no Redis, no forwarding, the loader on its own SDK bundles', () => {
     const config = loadConfig({});
     expect(config.ingest).toEqual({
       maxBodyBytes: 20 * 1024 * 1024,
@@ -53,7 +53,7 @@ describe('configuration from the environment', () => {
       forwardQueueSize: 1000,
       statsFlushSeconds: 5,
     });
-    expect(config.loader).toEqual({ sdkUrl: 'https://browser.sentry-cdn.com/%s/bundle%s.min.js', cdnUrl: '' });
+    expect(config.loader).toEqual({ sdkUrl: null, cdnUrl: '' });
   });
 
   it('shares rate-limit counters through Redis when REDIS_URL is set, else through PostgreSQL, unless told otherwise', () => {
@@ -74,6 +74,9 @@ describe('configuration from the environment', () => {
     });
     expect(config.ingest).toMatchObject({ maxBodyBytes: 1048576, forwardUrl: 'https://relay.example.com', forwardQueueSize: 50, statsFlushSeconds: 30 });
     expect(config.loader).toEqual({ sdkUrl: '', cdnUrl: 'https://js.example.com/' });
+    expect(loadConfig({ JS_SDK_LOADER_SDK_URL: ' https://browser.sentry-cdn.com/%s/bundle%s.min.js ' }).loader.sdkUrl).toBe(
+      'https://browser.sentry-cdn.com/%s/bundle%s.min.js',
+    );
   });
 
   it.each([
@@ -86,6 +89,8 @@ describe('configuration from the environment', () => {
     [{ INGEST_MAX_BODY_SIZE: '10' }, /^INGEST_MAX_BODY_SIZE must be an integer from 1024/],
     [{ STATS_FLUSH_SECONDS: '0' }, /^STATS_FLUSH_SECONDS must be an integer from 1 to 3600/],
     [{ JS_SDK_LOADER_CDN_URL: 'cdn' }, /^JS_SDK_LOADER_CDN_URL must be an absolute http\(s\) URL/],
+    [{ JS_SDK_LOADER_SDK_URL: '/%s/bundle%s.min.js' }, /^JS_SDK_LOADER_SDK_URL must be an absolute http\(s\) URL, with %s/],
+    [{ JS_SDK_LOADER_SDK_URL: 'javascript:alert(1)' }, /^JS_SDK_LOADER_SDK_URL must be an absolute http\(s\) URL/],
   ])('names the bad ingest variable: %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -4,10 +4,13 @@
  * oversized bodies — and never a 5xx, always Sentry's error shapes, nothing written by a refused
  * request, and the server alive afterwards.
  */
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrganizationRow, ProjectKeyRow } from '../src/storage/schema.ts';
 import { Seed, startHarness, type Harness } from './helpers/harness.ts';
+
+const SDK_VERSION = (JSON.parse(readFileSync(new URL('../node_modules/@sentry/browser/package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 let h: Harness;
 let org: OrganizationRow;
@@ -125,6 +128,7 @@ const ROUTES: FuzzRoute[] = [
   { method: 'POST', path: (_o, p, k) => `/api/${p === 'web' ? projectId : p}/minidump/?sentry_key=${k}` },
   { method: 'POST', path: (_o, p, k) => `/api/${p === 'web' ? projectId : p}/cron/${p}/${k}/` },
   { method: 'GET', path: (_o, _p, k) => `/js-sdk-loader/${k}.min.js` },
+  { method: 'GET', path: (o, _p, _k, g) => `/js-sdk/${o === 'acme' ? SDK_VERSION : o}/bundle${g === 'web' ? '' : g}.min.js` },
   // The web page.
   { method: 'GET', path: (o, p) => `/settings/${o}/projects/${p}/keys/` },
   { method: 'POST', path: () => '/auth/login/' },

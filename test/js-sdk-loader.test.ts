@@ -1,18 +1,27 @@
 /**
- * `/js-sdk-loader/{public_key}(.min)?.js`: the bundle and options chosen as Sentry chooses them
- * (the table of tests/sentry/web/frontend/test_js_sdk_loader.py), Sentry's headers, a no-op for
- * unknown and disabled keys.
+ * `/js-sdk-loader/{public_key}(.min)?.js` and `/js-sdk/{version}/{file}` over HTTP: the bundle and
+ * options chosen as Sentry chooses them (the table of tests/sentry/web/frontend/test_js_sdk_loader.py),
+ * this server's own bundles by default with integrity hashes that match what it serves, Sentry's
+ * CDN where configured or where the package has no bundle, a no-op for unknown and disabled keys,
+ * a rotated key's loader on its successor. What the loader does in a browser is
+ * js-sdk-loader-browser.test.ts.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LoaderOptions } from '../src/domain/keys.ts';
+import { SENTRY_CDN_SDK_URL } from '../src/config.ts';
+import { LOADER_OPTION_NAMES, type LoaderOptions } from '../src/domain/keys.ts';
 import { loaderBundle, sdkUrl } from '../src/loader/bundle.ts';
+import { loadSdkAssets, type SdkAssets } from '../src/loader/sdk-assets.ts';
 import { selectSdkVersion } from '../src/loader/sdk-version.ts';
 import type { ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
-import { Seed, startHarness, TEST_ACTOR, type Harness } from './helpers/harness.ts';
+import { request, Seed, startHarness, TEST_ACTOR, type Harness } from './helpers/harness.ts';
 import { createKey, send, setActive } from './helpers/ingest.ts';
 
-const TEMPLATE = 'https://browser.sentry-cdn.com/%s/bundle%s.min.js';
-const url = (version: string, options: LoaderOptions) => sdkUrl(TEMPLATE, version, loaderBundle(version, { dynamicSdkLoaderOptions: options }, 'dsn').modifier);
+const url = (version: string, options: LoaderOptions) => sdkUrl(SENTRY_CDN_SDK_URL, version, loaderBundle(version, { dynamicSdkLoaderOptions: options }, 'dsn').modifier);
+const SDK_VERSION = (JSON.parse(readFileSync(new URL('../node_modules/@sentry/browser/package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 describe('the bundle a key asks for', () => {
   it.each([
@@ -55,19 +64,14 @@ describe('the bundle a key asks for', () => {
     expect(url('6.19.7', { hasPerformance: true, hasReplay: true })).toMatch(/\/6\.19\.7\/bundle\.min\.js$/);
   });
 
-  it('sets init options only for what the key enabled', () => {
-    expect(loaderBundle('7.37.0', { dynamicSdkLoaderOptions: { hasPerformance: true, hasFeedback: true } }, 'D').config).toEqual({
-      dsn: 'D',
-      tracesSampleRate: 1,
-      autoInjectFeedback: true,
-    });
-    expect(loaderBundle('10.0.0', { dynamicSdkLoaderOptions: { hasReplay: true, hasDebug: true, hasLogsAndMetrics: true } }, 'D').config).toEqual({
-      dsn: 'D',
-      replaysSessionSampleRate: 0.1,
-      replaysOnErrorSampleRate: 1,
-      debug: true,
-      enableLogs: true,
-    });
+  it('sets init options only for what the key enabled; feedback is an integration, not an option', () => {
+    const both = loaderBundle('7.37.0', { dynamicSdkLoaderOptions: { hasPerformance: true, hasFeedback: true } }, 'D');
+    expect(both.config).toEqual({ dsn: 'D', tracesSampleRate: 1 });
+    expect(both.addFeedback).toBe(true);
+    const logs = loaderBundle('10.0.0', { dynamicSdkLoaderOptions: { hasReplay: true, hasDebug: true, hasLogsAndMetrics: true } }, 'D');
+    expect(logs.config).toEqual({ dsn: 'D', replaysSessionSampleRate: 0.1, replaysOnErrorSampleRate: 1, debug: true, enableLogs: true });
+    expect(logs.addFeedback).toBe(false);
+    expect(loaderBundle('6.19.7', { dynamicSdkLoaderOptions: { hasFeedback: true } }, 'D').addFeedback).toBe(false);
   });
 
   it('picks the highest release of the chosen major; "latest" means the latest before v8', () => {
@@ -86,10 +90,45 @@ describe('the bundle a key asks for', () => {
   });
 });
 
+describe("the package's SDK bundles", () => {
+  let assets: SdkAssets;
+  beforeAll(async () => {
+    assets = await loadSdkAssets();
+  });
+
+  it('are built from the pinned @sentry/browser, with hashes of their bytes', () => {
+    expect(assets.version).toBe(SDK_VERSION);
+    for (const [name, asset] of assets.files) {
+      expect(asset.integrity, name).toBe(`sha384-${createHash('sha384').update(asset.body).digest('base64')}`);
+      expect(asset.body.subarray(0, 200).toString(), name).toContain(`@sentry/browser ${SDK_VERSION}`);
+    }
+  });
+
+  it('hold a bundle for every combination of the five loader options, and nothing else', () => {
+    const wanted = new Set<string>();
+    for (let bits = 0; bits < 1 << LOADER_OPTION_NAMES.length; bits += 1) {
+      const options = Object.fromEntries(LOADER_OPTION_NAMES.map((name, i) => [name, (bits & (1 << i)) !== 0]));
+      wanted.add(`bundle${loaderBundle(assets.version, { dynamicSdkLoaderOptions: options }, 'dsn').modifier}.min.js`);
+    }
+    expect([...assets.files.keys()].sort()).toEqual([...wanted].sort());
+    expect(wanted.size).toBe(24);
+  });
+
+  it("carry each feature only where it belongs: a shim stands in for the others", () => {
+    const text = (name: string) => assets.files.get(name)!.body.toString();
+    // The shims' warning names what is missing; the real integrations' names are in their code.
+    expect(text('bundle.min.js')).toContain('even though this bundle does not include it');
+    expect(text('bundle.min.js')).not.toContain('rrweb');
+    expect(text('bundle.replay.min.js')).toContain('rrweb');
+    expect(assets.files.get('bundle.min.js')!.body.length).toBeLessThan(assets.files.get('bundle.tracing.replay.min.js')!.body.length / 2);
+  });
+});
+
 describe('the loader route', () => {
   let h: Harness;
   let project: ProjectRow;
   let key: ProjectKeyRow;
+  let owner: string;
 
   beforeAll(async () => {
     h = await startHarness();
@@ -97,57 +136,223 @@ describe('the loader route', () => {
     const org = await seed.org('acme');
     project = await seed.project(org, 'web');
     key = await seed.defaultKey(project);
+    owner = await seed.caller(org, 'owner@acme.example');
   });
   afterAll(() => h.close());
 
   const CACHE = 'public, max-age=3600, s-maxage=60, stale-while-revalidate=315360000, stale-if-error=315360000';
+  const get = (path: string, headers?: Record<string, string>) => send(h, path, { method: 'GET', headers });
+  /** The loader's arguments: (…, publicKey, sdkUrl, config, lazy, integrity, addFeedback). */
+  function args(script: string) {
+    const match = /'Sentry', ("[^"]*"), ("[^"]*"), (\{.*\}), (true|false), ("[^"]*"|null), (true|false)\);\s*$/.exec(script);
+    if (!match) throw new Error(`no loader arguments in ${script.slice(-300)}`);
+    const [, publicKey, sdkUrl, config, lazy, integrity, feedback] = match;
+    return {
+      publicKey: JSON.parse(publicKey!) as string,
+      sdkUrl: JSON.parse(sdkUrl!) as string,
+      config: JSON.parse(config!) as Record<string, unknown>,
+      lazy: lazy === 'true',
+      integrity: JSON.parse(integrity!) as string | null,
+      addFeedback: feedback === 'true',
+    };
+  }
 
-  it("serves the default key's loader with Sentry's headers: 10.x with tracing and replay", async () => {
-    const res = await send(h, `/js-sdk-loader/${key.public_key}.js`, { method: 'GET' });
+  it("serves the default key's loader with Sentry's headers, on this server's bundle with its integrity hash", async () => {
+    const res = await get(`/js-sdk-loader/${key.public_key}.js`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/javascript/);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     expect(res.headers.get('cache-control')).toBe(CACHE);
-    expect(res.headers.get('surrogate-key')).toMatch(new RegExp(`^project/${project.id} sdk/10\\.\\d+\\.\\d+ sdk-loader$`));
+    expect(res.headers.get('surrogate-key')).toBe(`project/${project.id} sdk/${SDK_VERSION} sdk-loader`);
     expect(res.headers.get('set-cookie')).toBeNull();
     expect(res.headers.get('vary')).toBeNull();
-    expect(res.text).toMatch(/https:\/\/browser\.sentry-cdn\.com\/10\.\d+\.\d+\/bundle\.tracing\.replay\.min\.js/);
-    expect(res.text).toContain(`"dsn":"http://${key.public_key}@testserver/${project.id}"`);
-    expect(res.text).toContain('"tracesSampleRate":1');
-    expect(res.text).toContain('"replaysSessionSampleRate":0.1');
+    const loader = args(res.text);
+    expect(loader).toEqual({
+      publicKey: key.public_key,
+      sdkUrl: `http://testserver/js-sdk/${SDK_VERSION}/bundle.tracing.replay.min.js`,
+      config: { dsn: `http://${key.public_key}@testserver/${project.id}`, tracesSampleRate: 1, replaysSessionSampleRate: 0.1, replaysOnErrorSampleRate: 1 },
+      lazy: false,
+      integrity: expect.stringMatching(/^sha384-[A-Za-z0-9+/]{64}$/),
+      addFeedback: false,
+    });
 
-    const min = await send(h, `/js-sdk-loader/${key.public_key}.min.js`, { method: 'GET' });
+    // The hash is the one of the bytes the bundle URL answers with.
+    const bundle = await fetch(`${h.baseUrl}${new URL(loader.sdkUrl).pathname}`);
+    const bytes = Buffer.from(await bundle.arrayBuffer());
+    expect(`sha384-${createHash('sha384').update(bytes).digest('base64')}`).toBe(loader.integrity);
+
+    const min = await get(`/js-sdk-loader/${key.public_key}.min.js`);
     expect(min.status).toBe(200);
-    expect(min.text).toContain(key.public_key);
-    expect(min.text).toContain('bundle.tracing.replay.min.js');
+    expect(args(min.text)).toEqual(loader);
     expect(min.text.length).toBeLessThan(res.text.length);
+    expect(min.text).not.toMatch(/^\s*\/\//m);
   });
 
   it("follows the key's browserSdkVersion and options at once", async () => {
     const own = await createKey(h, project);
-    await h.services.keys.update(project, own, { browserSdkVersion: '7.x', dynamicSdkLoaderOptions: { hasPerformance: false, hasReplay: false, hasDebug: true } }, TEST_ACTOR);
-    const res = await send(h, `/js-sdk-loader/${own.public_key}.js`, { method: 'GET' });
-    expect(res.text).toMatch(/\/7\.\d+\.\d+\/bundle\.es5\.debug\.min\.js/);
-    expect(res.text).toContain('"debug":true');
+    await h.services.keys.update(project, own, { browserSdkVersion: '8.x', dynamicSdkLoaderOptions: { hasPerformance: false, hasReplay: false, hasDebug: true, hasFeedback: true } }, TEST_ACTOR);
+    let loader = args((await get(`/js-sdk-loader/${own.public_key}.js`)).text);
+    expect(loader.sdkUrl).toBe(`http://testserver/js-sdk/${SDK_VERSION}/bundle.feedback.debug.min.js`);
+    expect(loader.config).toEqual({ dsn: expect.any(String), debug: true });
+    expect(loader.addFeedback).toBe(true);
+    expect(loader.lazy).toBe(false);
+
+    await h.services.keys.update(project, own, { dynamicSdkLoaderOptions: { hasPerformance: false, hasReplay: false, hasDebug: false, hasFeedback: false, hasLogsAndMetrics: true } }, TEST_ACTOR);
+    loader = args((await get(`/js-sdk-loader/${own.public_key}.js`)).text);
+    expect(loader.sdkUrl).toBe(`http://testserver/js-sdk/${SDK_VERSION}/bundle.logs.metrics.min.js`);
+    expect(loader.config).toEqual({ dsn: expect.any(String), enableLogs: true });
+
+    await h.services.keys.update(project, own, { dynamicSdkLoaderOptions: { hasPerformance: false, hasReplay: false, hasDebug: false, hasFeedback: false, hasLogsAndMetrics: false } }, TEST_ACTOR);
+    loader = args((await get(`/js-sdk-loader/${own.public_key}.js`)).text);
+    expect(loader).toMatchObject({ sdkUrl: `http://testserver/js-sdk/${SDK_VERSION}/bundle.min.js`, lazy: true });
+  });
+
+  it("loads Sentry's v7 bundle from its CDN for the choices before v8, which the package does not carry", async () => {
+    const own = await createKey(h, project);
+    for (const [choice, expected] of [
+      ['7.x', /^https:\/\/browser\.sentry-cdn\.com\/7\.\d+\.\d+\/bundle\.tracing\.es5\.debug\.min\.js$/],
+      ['latest', /^https:\/\/browser\.sentry-cdn\.com\/7\.\d+\.\d+\/bundle\.tracing\.es5\.debug\.min\.js$/],
+      ['6.x', /^https:\/\/browser\.sentry-cdn\.com\/6\.\d+\.\d+\/bundle\.debug\.min\.js$/],
+    ] as const) {
+      await h.services.keys.update(project, own, { browserSdkVersion: choice, dynamicSdkLoaderOptions: { hasPerformance: true, hasReplay: false, hasDebug: true } }, TEST_ACTOR);
+      const res = await get(`/js-sdk-loader/${own.public_key}.js`);
+      const loader = args(res.text);
+      expect(loader.sdkUrl, choice).toMatch(expected);
+      expect(loader.integrity, choice).toBeNull();
+      expect(res.headers.get('surrogate-key')).toMatch(new RegExp(`^project/${project.id} sdk/${choice === '6.x' ? 6 : 7}\\.\\d+\\.\\d+ sdk-loader$`));
+    }
   });
 
   it('serves a no-op for an unknown or disabled key, with the same cache headers and no Surrogate-Key', async () => {
     const disabled = await createKey(h, project);
     await setActive(h, project, disabled, false);
     for (const path of [`/js-sdk-loader/${'f'.repeat(32)}.min.js`, `/js-sdk-loader/abc.js`, `/js-sdk-loader/${disabled.public_key}.js`]) {
-      const res = await send(h, path, { method: 'GET' });
+      const res = await get(path);
       expect(res.status, path).toBe(200);
       expect(res.headers.get('cache-control')).toBe(CACHE);
       expect(res.headers.get('surrogate-key')).toBeNull();
       expect(res.text).toContain('No Sentry SDK is configured for this key');
-      expect(res.text).not.toContain('sentry-cdn');
+      expect(res.text).not.toContain('js-sdk/');
     }
-    expect((await send(h, '/js-sdk-loader/nope.css', { method: 'GET' })).status).toBe(404);
+    expect((await get('/js-sdk-loader/nope.css')).status).toBe(404);
+  });
+
+  it("serves a rotated key's loader on its successor's DSN, and on its own while the successor is disabled", async () => {
+    const old = await createKey(h, project);
+    const rotated = await request(h, 'POST', `/api/0/projects/acme/web/keys/${old.public_key}/rotate/`, { token: owner, body: { overlapSeconds: 3600 } });
+    expect(rotated.status).toBe(201);
+    const successor = rotated.body.public as string;
+    const dsnOf = async (publicKey: string) => args((await get(`/js-sdk-loader/${publicKey}.js`)).text);
+
+    let loader = await dsnOf(old.public_key);
+    expect(loader.config.dsn).toBe(`http://${successor}@testserver/${project.id}`);
+    // The page's script tag names the old key: the loader looks for that one among the scripts.
+    expect(loader.publicKey).toBe(old.public_key);
+
+    const successorRow = (await h.services.keys.list({ projectIds: [project.id], userKeysOnly: false }, { cursor: undefined, limit: 100 })).results.find((k) => k.public_key === successor)!;
+    await setActive(h, project, successorRow, false);
+    loader = await dsnOf(old.public_key);
+    expect(loader.config.dsn).toBe(`http://${old.public_key}@testserver/${project.id}`);
+    expect((await get(`/js-sdk-loader/${successor}.js`)).text).toContain('No Sentry SDK is configured for this key');
+
+    // Rotated again with no overlap: the old key and the first successor are off, the newest is served.
+    await setActive(h, project, successorRow, true);
+    const again = await request(h, 'POST', `/api/0/projects/acme/web/keys/${successor}/rotate/`, { token: owner, body: { overlapSeconds: 0 } });
+    expect(again.status).toBe(201);
+    loader = await dsnOf(old.public_key);
+    expect(loader.config.dsn).toBe(`http://${again.body.public as string}@testserver/${project.id}`);
+
+    // A key whose overlap has ended is refused by the gate, but its loader still leads to the successor.
+    const gone = await createKey(h, project);
+    const replaced = await request(h, 'POST', `/api/0/projects/acme/web/keys/${gone.public_key}/rotate/`, { token: owner, body: { overlapSeconds: 0 } });
+    expect(replaced.status).toBe(201);
+    expect((await send(h, `/api/${project.id}/envelope/?sentry_key=${gone.public_key}`, { body: '{}\n' })).status).toBe(403);
+    expect((await dsnOf(gone.public_key)).config.dsn).toBe(`http://${replaced.body.public as string}@testserver/${project.id}`);
   });
 });
 
-describe('without an SDK URL', () => {
-  it('serves the no-op loader for every key', async () => {
+describe('the bundle route', () => {
+  let h: Harness;
+  let assets: SdkAssets;
+  beforeAll(async () => {
+    h = await startHarness();
+    assets = await loadSdkAssets();
+  });
+  afterAll(() => h.close());
+
+  it('serves each bundle as a CDN does: immutable for a year, to any origin, gzip when asked', async () => {
+    for (const [name, asset] of assets.files) {
+      const res = await fetch(`${h.baseUrl}/js-sdk/${assets.version}/${name}`, { headers: { 'accept-encoding': 'identity' } });
+      expect(res.status, name).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+      expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      expect(res.headers.get('content-encoding')).toBeNull();
+      expect(Buffer.from(await res.arrayBuffer()).equals(asset.body), name).toBe(true);
+    }
+    // fetch() would decode gzip itself: a plain request shows what is on the wire.
+    const name = 'bundle.tracing.replay.min.js';
+    const compressed = await new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+      const req = httpRequest(`${h.baseUrl}/js-sdk/${assets.version}/${name}`, { headers: { 'accept-encoding': 'gzip, br' } }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ headers: response.headers, body: Buffer.concat(chunks) }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(compressed.headers.vary).toBe('Accept-Encoding');
+    expect(compressed.headers['content-encoding']).toBe('gzip');
+    expect(compressed.body.length).toBeLessThan(assets.files.get(name)!.body.length / 2);
+    expect(gunzipSync(compressed.body).equals(assets.files.get(name)!.body)).toBe(true);
+  });
+
+  it('answers a revalidation with 304, and HEAD without a body', async () => {
+    const path = `/js-sdk/${assets.version}/bundle.min.js`;
+    const first = await fetch(`${h.baseUrl}${path}`);
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^"[A-Za-z0-9+/]{32}"$/);
+    const again = await fetch(`${h.baseUrl}${path}`, { headers: { 'if-none-match': etag! } });
+    expect(again.status).toBe(304);
+    const head = await fetch(`${h.baseUrl}${path}`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+  });
+
+  it('answers 404 for any other version or file', async () => {
+    for (const path of [
+      `/js-sdk/10.0.0/bundle.min.js`,
+      `/js-sdk/${assets.version}/bundle.es5.min.js`,
+      `/js-sdk/${assets.version}/manifest.json`,
+      `/js-sdk/${assets.version}/LICENSE`,
+      `/js-sdk/${assets.version}/..%2F..%2Fpackage.json`,
+      `/js-sdk/${assets.version}/`,
+      `/js-sdk/`,
+    ]) {
+      const res = await send(h, path, { method: 'GET' });
+      expect(res.status, path).toBe(404);
+      expect(res.json, path).toMatchObject({ detail: expect.any(String) });
+    }
+  });
+});
+
+describe('with JS_SDK_LOADER_SDK_URL', () => {
+  it("naming a CDN: every key's loader loads Sentry's version choice from there, without an integrity hash", async () => {
+    const h = await startHarness({ loader: { sdkUrl: 'https://cdn.example/sentry/%s/bundle%s.min.js', cdnUrl: '' } });
+    try {
+      const seed = new Seed(h.services);
+      const project = await seed.project(await seed.org('acme'), 'web');
+      const key = await seed.defaultKey(project);
+      const res = await send(h, `/js-sdk-loader/${key.public_key}.js`, { method: 'GET' });
+      expect(res.text).toMatch(/"https:\/\/cdn\.example\/sentry\/10\.\d+\.\d+\/bundle\.tracing\.replay\.min\.js", \{/);
+      expect(res.text).toMatch(/, (true|false), null, false\);\s*$/);
+      expect(res.headers.get('surrogate-key')).toMatch(/ sdk\/10\.\d+\.\d+ sdk-loader$/);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('empty: serves the no-op loader for every key', async () => {
     const h = await startHarness({ loader: { sdkUrl: '', cdnUrl: 'https://js.example.com/' } });
     try {
       const seed = new Seed(h.services);
@@ -159,72 +364,6 @@ describe('without an SDK URL', () => {
       expect(h.services.keySerializer.serialize(key, { includeUseCase: false }).dsn.cdn).toBe(`https://js.example.com/${key.public_key}.min.js`);
     } finally {
       await h.close();
-    }
-  });
-});
-
-describe('the loader script, run', () => {
-  /** A page of just enough DOM: scripts it appends are recorded, their load fired by the test. */
-  function page() {
-    const injected: { src: string; load: () => void }[] = [];
-    const window: Record<string, any> = {};
-    const document = {
-      scripts: [] as unknown[],
-      head: { appendChild: (script: any) => injected.push(script) },
-      createElement: () => {
-        const script: any = { listeners: [] as (() => void)[] };
-        script.addEventListener = (_event: string, listener: () => void) => script.listeners.push(listener);
-        script.load = () => script.listeners.forEach((l: () => void) => l());
-        return script;
-      },
-    };
-    return { window, document, injected };
-  }
-
-  async function run(source: string, env: ReturnType<typeof page>) {
-    const { runInNewContext } = await import('node:vm');
-    runInNewContext(source, { window: env.window, document: env.document });
-  }
-
-  function fakeSdk() {
-    const calls: [string, unknown[]][] = [];
-    let client: unknown;
-    return {
-      calls,
-      sdk: {
-        init: (options: unknown) => {
-          calls.push(['init', [options]]);
-          client = {};
-        },
-        getClient: () => client,
-        captureMessage: (...args: unknown[]) => calls.push(['captureMessage', args]),
-      },
-    };
-  }
-
-  it('loads the SDK at once for a key with tracing, initialises it and replays queued calls', async () => {
-    const { loaderScript } = await import('../src/loader/script.ts');
-    const env = page();
-    await run(loaderScript({ publicKey: 'k', jsSdkUrl: 'https://cdn/sdk.js', config: { dsn: 'D', tracesSampleRate: 1 }, isLazy: false }), env);
-    expect(env.injected.map((s) => s.src)).toEqual(['https://cdn/sdk.js']);
-    env.window.Sentry.captureMessage('early');
-    const { calls, sdk } = fakeSdk();
-    env.window.Sentry = sdk;
-    env.injected[0]!.load();
-    expect(calls).toEqual([
-      ['init', [{ dsn: 'D', tracesSampleRate: 1 }]],
-      ['captureMessage', ['early']],
-    ]);
-  });
-
-  it('waits for the first error when lazy, minified or not', async () => {
-    const { loaderScript, minifiedLoaderScript } = await import('../src/loader/script.ts');
-    for (const render of [loaderScript, minifiedLoaderScript]) {
-      const env = page();
-      await run(render({ publicKey: 'k', jsSdkUrl: 'https://cdn/sdk.js', config: { dsn: 'D' }, isLazy: true }), env);
-      expect(env.injected).toHaveLength(0);
-      env.window.onerror('boom', 'app.js', 1, 1, new Error('boom'));
-      expect(env.injected).toHaveLength(1);
     }
   });
 });

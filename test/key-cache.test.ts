@@ -19,6 +19,7 @@ const row = (publicKey: string, overrides: Partial<IngestKeyRow> = {}): IngestKe
   rate_limit_window: null,
   data: '{}',
   expires_at: null,
+  replaced_by: null,
   allowed_domains: null,
   ...overrides,
 });

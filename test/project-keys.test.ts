@@ -208,12 +208,26 @@ describe('CreateProjectKeyTest', () => {
     expect(row?.secret_key).toBe('b'.repeat(32));
   });
 
-  it('a duplicate public key is a 400 naming the field, and nothing is written', async () => {
+  it('a chosen key already in use is one 400 that says nothing of where: this organization, another, public or secret', async () => {
     const project = await newProject();
+    const elsewhere = new Seed(h.services);
+    const otherProject = await elsewhere.project(await elsewhere.org('other-tenant'), 'theirs');
+    const theirs = await h.services.keys.create(otherProject, { public: '7'.repeat(32), secret: '8'.repeat(32), useCase: 'user' }, TEST_ACTOR);
+    expect(theirs.ok).toBe(true);
     const before = await request(h, 'GET', keysPath(project), { token: owner });
-    const res = await request(h, 'POST', keysPath(project), { token: owner, body: { public: 'a'.repeat(32) } });
-    expect(res.status).toBe(400);
-    expect(res.body).toEqual({ public: ['project key with this public key already exists.'] });
+    const refusal = { public: ['This key is already in use: choose another public and secret key, or leave them out to have them generated.'] };
+    const attempts = [
+      { public: 'a'.repeat(32) }, // a key of this organization
+      { public: '7'.repeat(32) }, // another organization's key
+      { public: '9'.repeat(32), secret: '8'.repeat(32) }, // a fresh public key with another organization's secret
+      { public: 'a'.repeat(32), secret: '8'.repeat(32) },
+    ];
+    for (const body of attempts) {
+      const res = await request(h, 'POST', keysPath(project), { token: owner, body });
+      expect({ body, status: res.status, answer: res.body }).toEqual({ body, status: 400, answer: refusal });
+    }
+    const secretOnly = await request(h, 'POST', keysPath(project), { token: owner, body: { secret: '8'.repeat(32) } });
+    expect(secretOnly.body).toEqual({ secret: refusal.public });
     const after = await request(h, 'GET', keysPath(project), { token: owner });
     expect(after.body).toEqual(before.body);
   });

@@ -203,6 +203,17 @@ describe('PUT /projects/{org}/{project}/', () => {
     expect(rename.body).toEqual({ detail: 'You do not have permission to perform this action.' });
   });
 
+  it("ignores a member's falsy admin fields (0, \"\", [], {}) instead of applying them", async () => {
+    const before = (await request(h, 'GET', '/api/0/projects/acme/delta/', { token: owner })).body;
+    const falsy = { name: 0, slug: '', platform: '', allowedDomains: [], highlightTags: [], highlightContext: {}, resolveAge: 0, subjectPrefix: '' };
+    for (const [field, value] of Object.entries(falsy)) {
+      const res = await put('delta', { isBookmarked: true, [field]: value }, member);
+      expect(res.status, field).toBe(200);
+      const after = (await request(h, 'GET', '/api/0/projects/acme/delta/', { token: owner })).body;
+      expect(after[field], field).toEqual(before[field]);
+    }
+  });
+
   it('answers an organization credential with a 400 that says why (Sentry sends it empty)', async () => {
     const res = await request(h, 'PUT', '/api/0/projects/acme/alpha/', { basic: apiKey, body: { name: 'x' } });
     expect(res.status).toBe(400);

@@ -159,8 +159,11 @@ describe('the sign-in form', () => {
     browserSession(cookies.get('clientkeys_session')!.value, cookies.get('clientkeys_csrf')!.value);
   });
 
+  /** Paths that look local but resolve, once their dot segments are applied, to `//evil.example/…`. */
+  const RESOLVING_TO_ANOTHER_HOST = ['/settings/..//evil.example/x', '/settings/%2e%2e//evil.example/x', '/a/b/../..//evil.example'];
+
   it('never redirects to another site after sign-in', async () => {
-    for (const next of ['//evil.example/', 'https://evil.example/', '/\\evil.example', '/auth/login/', 'javascript:alert(1)', '/%0d%0aX: y']) {
+    for (const next of ['//evil.example/', 'https://evil.example/', '/\\evil.example', '/auth/login/', 'javascript:alert(1)', '/%0d%0aX: y', ...RESOLVING_TO_ANOTHER_HOST]) {
       const form = await signInForm(h);
       const response = await postSignIn(h, { email: 'owner@acme.example', password: OWNER_PASSWORD, csrf: form.csrf, next }, { cookie: form.cookie });
       expect(response.status, next).toBe(303);
@@ -169,6 +172,15 @@ describe('the sign-in form', () => {
       expect(location).not.toContain('evil');
       const cookies = setCookies(response);
       browserSession(cookies.get('clientkeys_session')!.value, cookies.get('clientkeys_csrf')!.value);
+    }
+  });
+
+  it('never sends a signed-in browser to another site from the sign-in page', async () => {
+    const session = await signIn(h, 'owner@acme.example', OWNER_PASSWORD);
+    for (const next of RESOLVING_TO_ANOTHER_HOST) {
+      const response = await fetch(`${h.baseUrl}/auth/login/?next=${encodeURIComponent(next)}`, { redirect: 'manual', headers: session.headers() });
+      expect(response.status, next).toBe(302);
+      expect(response.headers.get('location'), next).toBe('/settings/');
     }
   });
 

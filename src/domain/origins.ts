@@ -13,6 +13,16 @@ import { domainToASCII } from 'node:url';
 export const ANY_ORIGIN = ['*'] as const;
 
 /**
+ * The text without its trailing slashes, in one backward pass. (`/\/+$/` is quadratic in V8 on a
+ * long run of slashes that is not at the end: each start position scans the run again.)
+ */
+export function trimTrailingSlashes(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x2f) end--;
+  return end === text.length ? text : text.slice(0, end);
+}
+
+/**
  * OriginField.is_valid_origin (S:src/sentry/api/serializers/rest_framework/origin.py): `*`, or a
  * pattern whose domain has no port (Sentry's matching expressions do not support ports) and is a
  * name IDNA can encode (Sentry would fail on one it cannot; clientkeys refuses it).
@@ -56,21 +66,33 @@ export interface RequestOrigin {
   port: string | null;
 }
 
-function parseHeaderUrl(value: string | undefined): RequestOrigin | undefined {
-  if (!value) return undefined;
+/**
+ * `undefined`: the request names no origin (a server-side SDK). `null`: it names one that cannot
+ * be matched: `Origin: null` (a sandboxed iframe, a file: page), a non-http(s) URL, or garbage.
+ */
+export type RequestOriginValue = RequestOrigin | undefined | null;
+
+function parseHeaderUrl(value: string): RequestOrigin | null {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return undefined;
+    return null;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
   // Relay matches the URL as rust-url writes it: lowercase host, default port left out.
   return { scheme: url.protocol.slice(0, -1), domain: url.hostname, port: url.port === '' ? null : url.port };
 }
 
-export function requestOrigin(origin: string | undefined, referer: string | undefined): RequestOrigin | undefined {
-  return parseHeaderUrl(origin) ?? parseHeaderUrl(referer);
+/**
+ * The Origin header when present, else the Referer. Stricter than Relay on purpose: Relay reads an
+ * unusable Origin as none and lets it through; here it is an origin that matches no pattern, so a
+ * sandboxed iframe cannot get around a project's list.
+ */
+export function requestOrigin(origin: string | undefined, referer: string | undefined): RequestOriginValue {
+  if (origin) return parseHeaderUrl(origin);
+  if (referer) return parseHeaderUrl(referer);
+  return undefined;
 }
 
 function matches(pattern: Pattern, origin: RequestOrigin): boolean {
@@ -83,16 +105,17 @@ function matches(pattern: Pattern, origin: RequestOrigin): boolean {
 
 /**
  * Whether a request with this origin may send events (ProjectInfo::is_valid_origin): a request
- * without one always may; otherwise it must match a pattern, and an empty list admits none.
- * `undefined` stands for "every origin", so the common case costs nothing per request.
+ * without one always may; one whose origin cannot be matched never may; otherwise it must match a
+ * pattern, and an empty list admits none. `undefined` stands for "every origin", so the common
+ * case costs nothing per request.
  */
-export type OriginCheck = ((origin: RequestOrigin | undefined) => boolean) | undefined;
+export type OriginCheck = ((origin: RequestOriginValue) => boolean) | undefined;
 
 export function compileAllowedOrigins(allowed: readonly string[]): OriginCheck {
   const patterns = allowed
-    .map((value) => value.toLowerCase().replace(/\/+$/, ''))
+    .map((value) => trimTrailingSlashes(value.toLowerCase()))
     .filter((value) => value !== '')
     .map(parsePattern);
   if (patterns.some((p) => p.scheme === null && p.domain === null && p.port === null)) return undefined;
-  return (origin) => origin === undefined || patterns.some((pattern) => matches(pattern, origin));
+  return (origin) => origin === undefined || (origin !== null && patterns.some((pattern) => matches(pattern, origin)));
 }

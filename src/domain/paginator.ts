@@ -183,9 +183,12 @@ export async function offsetPaginate<T>(options: {
   const cursor = options.cursor ?? START_CURSOR;
   const { limit } = options;
   const page = cursor.offset;
+  // A float value (`1.5:0:0`) is sliced as Django slices a queryset: int() of each bound. A
+  // negative one, where Django raises, gives an empty page rather than an error.
   const offset = page * cursor.value;
-  const stop = offset + (cursor.value || limit) + 1;
-  let results = await options.fetch({ offset, limit: stop - offset });
+  const start = Math.max(0, Math.trunc(offset));
+  const stop = Math.trunc(offset + (cursor.value || limit) + 1);
+  let results = stop > start ? await options.fetch({ offset: start, limit: stop - start }) : [];
   // A cursor made for another page size: keep the rows that end where it ends.
   if (cursor.value !== limit) results = results.slice(-(limit + 1));
   return {

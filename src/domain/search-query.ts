@@ -7,6 +7,9 @@
 export function splitQueryIntoTokens(query: string): string[] {
   const tokens: string[] = [];
   let token = '';
+  // Whether the token holds anything but whitespace (Python's `token.strip() != ""`), kept as a
+  // flag: stripping a growing token at every space made a long run of spaces quadratic.
+  let hasContent = false;
   let quoted = false;
   let quoteType: string | undefined;
   let endOfPrevWord: string | undefined;
@@ -15,11 +18,14 @@ export function splitQueryIntoTokens(query: string): string[] {
     const char = query[i] as string;
     const next = query[i + 1];
     token += char;
-    if (next !== undefined && !isSpace(char) && isSpace(next)) endOfPrevWord = char;
-    if (isSpace(char) && !quoted && endOfPrevWord !== ':') {
-      if (token.trim() !== '') {
+    const space = isSpace(char);
+    if (!space) hasContent = true;
+    if (next !== undefined && !space && isSpace(next)) endOfPrevWord = char;
+    if (space && !quoted && endOfPrevWord !== ':') {
+      if (hasContent) {
         tokens.push(trimSpaces(token));
         token = '';
+        hasContent = false;
       }
     }
     if (char === "'" || char === '"') {
@@ -29,11 +35,21 @@ export function splitQueryIntoTokens(query: string): string[] {
       }
     }
   }
-  if (token.trim() !== '') tokens.push(trimSpaces(token));
+  if (hasContent) tokens.push(trimSpaces(token));
   return tokens;
 }
 
-const trimSpaces = (s: string) => s.replace(/^ +| +$/g, '');
+/** Python's `strip(char)`, in one pass from each end (`/ +$/` is quadratic on a long inner run). */
+function strip(s: string, char: string): string {
+  const code = char.charCodeAt(0);
+  let start = 0;
+  let end = s.length;
+  while (start < end && s.charCodeAt(start) === code) start++;
+  while (end > start && s.charCodeAt(end - 1) === code) end--;
+  return s.slice(start, end);
+}
+
+const trimSpaces = (s: string) => strip(s, ' ');
 
 function unquote(value: string): string {
   const m = /^(["'])(.*)\1$/s.exec(value);
@@ -41,7 +57,8 @@ function unquote(value: string): string {
 }
 
 export function tokenizeQuery(query: string): Record<string, string[]> {
-  const result: Record<string, string[]> = {};
+  // No prototype: `__proto__:x` is a filter like any other, not Object.prototype.
+  const result: Record<string, string[]> = Object.create(null);
   const add = (key: string, value: string) => (result[key] ??= []).push(value);
   for (const token of splitQueryIntoTokens(query)) {
     if (['OR', 'AND'].includes(token.toUpperCase()) || token.replace(/[()]/g, '') === '') continue;
@@ -56,7 +73,7 @@ export function tokenizeQuery(query: string): Record<string, string[]> {
       }
     }
     if (!isTag) {
-      add('query', token.replace(/^"+|"+$/g, ''));
+      add('query', strip(token, '"'));
       continue;
     }
     const idx = token.indexOf(':');

@@ -6,6 +6,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { SCOPES } from '../domain/scopes.ts';
+import { trimTrailingSlashes } from '../domain/origins.ts';
 import { ORG_TOKEN_PREFIX } from '../domain/tokens.ts';
 import type { CredentialService, CredentialResult } from '../services/credentials.ts';
 import type { Principal } from '../services/principal.ts';
@@ -94,7 +95,9 @@ function decodeBasic(encoded: string): { user: string; password: string } | unde
  */
 export function checkOrigin(request: FastifyRequest, principal: Principal | undefined): void {
   const origin = request.headers.origin;
-  if (!origin || origin === 'null' || !principal || principal.kind === 'session') return;
+  // `Origin: null` (a sandboxed iframe, a file: page) is checked like any other: Sentry's
+  // is_valid_origin admits it only where every origin is.
+  if (!origin || !principal || principal.kind === 'session') return;
   const allowed = principal.kind === 'api-key' ? principal.allowedOrigins : [];
   if (!originAllowed(origin, allowed)) throw invalidOrigin(origin);
 }
@@ -103,14 +106,15 @@ export function originAllowed(origin: string, allowed: readonly string[]): boole
   if (allowed.length === 0) return false;
   if (allowed.includes('*')) return true;
   const lower = origin.toLowerCase();
-  if (allowed.some((a) => a.toLowerCase().replace(/\/+$/, '') === lower)) return true;
+  if (lower === 'null') return false;
+  if (allowed.some((a) => trimTrailingSlashes(a.toLowerCase()) === lower)) return true;
   let parsed: URL;
   try {
     parsed = new URL(lower);
   } catch {
     return false;
   }
-  return allowed.some((entry) => matchesOriginPattern(parsed, entry.toLowerCase().replace(/\/+$/, '')));
+  return allowed.some((entry) => matchesOriginPattern(parsed, trimTrailingSlashes(entry.toLowerCase())));
 }
 
 /** `parse_uri_match` patterns: `scheme://domain[:port][/path]`, `*.domain`, `domain`, `*:port`. */

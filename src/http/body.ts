@@ -4,15 +4,18 @@
  * so `application/vnd.api+json` is a 415 like any other type), HTML forms and multipart forms.
  * An empty body is an empty dict. Form fields are DRF's "HTML input": the last value of a repeated
  * key wins (Django's QueryDict), and `rateLimit.count` is the `count` of the nested `rateLimit`
- * (DRF's `parse_html_dict`). Prototype-polluting keys are dropped like any other unknown field.
+ * (DRF's `parse_html_dict`). Prototype-polluting keys are dropped like any other unknown field;
+ * JSON nested deeper than MAX_JSON_DEPTH is refused before it is parsed.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../domain/json-depth.ts';
 import { multipartBoundary, parseMultipart } from '../ingest/multipart.ts';
 import { apiError } from './errors.ts';
 
 function parseJson(text: string): unknown {
   if (text.trim() === '') return {};
+  if (nestsDeeperThan(text)) throw apiError('json_parse_error', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
   try {
     return secureJson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' });
   } catch (error) {

@@ -182,5 +182,11 @@ export function authFromEnvelopeHeader(header: Record<string, unknown> | undefin
   const projectId = url.pathname.split('/').pop() ?? '';
   if (!url.username) return ingestFailure('bad_envelope_auth', { causes: ['no username in dsn'] });
   if (!/^\d+$/.test(projectId)) return ingestFailure('bad_envelope_auth', { causes: ['missing project id in dsn'] });
-  return checkKey({ key: decodeURIComponent(url.username), version: PROTOCOL_VERSION, client: undefined });
+  let key: string;
+  try {
+    key = decodeURIComponent(url.username);
+  } catch {
+    return ingestFailure('bad_envelope_auth', { causes: ['invalid dsn'] });
+  }
+  return checkKey({ key, version: PROTOCOL_VERSION, client: undefined });
 }

@@ -4,10 +4,11 @@
  * Payloads are checked only as far as Relay checks them before queueing.
  */
 import { randomUUID } from 'node:crypto';
+import { nestsDeeperThan } from '../domain/json-depth.ts';
+import { inflateEither } from './body.ts';
 import { ingestFailure, type IngestFailure } from './errors.ts';
 import { errorEventCount, normaliseEventId, parseEnvelope, type Envelope } from './envelope.ts';
 import { multipartBoundary, parseMultipart } from './multipart.ts';
-import { inflateSync } from 'node:zlib';
 
 /** How a successful request is answered. */
 export type SuccessKind =
@@ -23,7 +24,14 @@ export interface ReadInput {
   /** The raw query string, parsed only by the endpoints that read it. */
   query: string;
   params: Record<string, string | undefined>;
+  /** The body limit, which also bounds what a body inflates to (Relay answers 413 beyond it). */
+  maxBytes: number;
 }
+
+/** What is kept of an envelope's item types and SDK name (recent events): a bounded list and length. */
+export const MAX_ITEM_TYPES = 32;
+export const MAX_ITEM_TYPE_LENGTH = 64;
+export const MAX_SDK_LENGTH = 128;
 
 export interface ReadBody {
   ok: true;
@@ -45,14 +53,25 @@ export interface IngestEndpoint {
   envelopeAuth: boolean;
   /** Relay answers this endpoint 202 even when rate limited (cron). */
   neverRateLimited: boolean;
-  read(input: ReadInput): ReadBody | IngestFailure;
+  /** A promise only when reading must wait (the store endpoint's zlib bodies). */
+  read(input: ReadInput): ReadBody | IngestFailure | Promise<ReadBody | IngestFailure>;
 }
 
 const newEventId = () => randomUUID().replaceAll('-', '');
 
 function sdkOf(header: Record<string, unknown>): string | undefined {
   const sdk = header.sdk as { name?: unknown; version?: unknown } | undefined;
-  return typeof sdk?.name === 'string' ? `${sdk.name}${typeof sdk.version === 'string' ? `/${sdk.version}` : ''}` : undefined;
+  if (typeof sdk?.name !== 'string') return undefined;
+  return `${sdk.name}${typeof sdk.version === 'string' ? `/${sdk.version}` : ''}`.slice(0, MAX_SDK_LENGTH);
+}
+
+function itemTypesOf(envelope: Envelope): string[] {
+  const types: string[] = [];
+  for (const item of envelope.items) {
+    if (types.length === MAX_ITEM_TYPES) break;
+    types.push(item.type.slice(0, MAX_ITEM_TYPE_LENGTH));
+  }
+  return types;
 }
 
 function fromEnvelope(envelope: Envelope, body: Buffer): ReadBody {
@@ -61,7 +80,7 @@ function fromEnvelope(envelope: Envelope, body: Buffer): ReadBody {
     ok: true,
     quantity: errorEventCount(envelope),
     eventId: envelope.eventId,
-    itemTypes: envelope.items.map((i) => i.type),
+    itemTypes: itemTypesOf(envelope),
     event: eventItem ? body.subarray(eventItem.payloadStart, eventItem.payloadEnd) : undefined,
     sdk: sdkOf(envelope.headers),
   };
@@ -74,7 +93,10 @@ function readEnvelope({ body }: ReadInput): ReadBody | IngestFailure {
   return fromEnvelope(parsed.envelope, body);
 }
 
+const TOO_DEEP = () => ingestFailure('invalid_json', { causes: ['the JSON nests too deeply'] });
+
 function parseJsonObject(data: Buffer): { ok: true; value: Record<string, unknown> } | IngestFailure {
+  if (nestsDeeperThan(data)) return TOO_DEEP();
   try {
     const value: unknown = JSON.parse(data.toString('utf8'));
     if (value && typeof value === 'object' && !Array.isArray(value)) return { ok: true, value: value as Record<string, unknown> };
@@ -84,24 +106,33 @@ function parseJsonObject(data: Buffer): { ok: true; value: Record<string, unknow
   }
 }
 
-/** Relay's `decode_bytes`: JSON as is, else base64 of JSON or of zlib-compressed JSON (old SDKs). */
-function decodeStoreBody(body: Buffer): Buffer | IngestFailure {
+const BASE64 = /^[A-Za-z0-9+/=\s]+$/;
+
+/**
+ * Relay's `decode_bytes`: JSON as is, else base64 of JSON or of zlib-compressed JSON (old SDKs),
+ * inflated off the event loop to at most the body limit (413 beyond, as Relay).
+ */
+function decodeStoreBody(body: Buffer, maxBytes: number): Buffer | IngestFailure | Promise<Buffer | IngestFailure> {
   if (body[0] === 0x7b) return body;
   const text = body.toString('latin1').trim();
-  if (!/^[A-Za-z0-9+/=\s]+$/.test(text)) return ingestFailure('invalid_body', { causes: ['not JSON, nor base64'] });
+  if (!BASE64.test(text)) return ingestFailure('invalid_body', { causes: ['not JSON, nor base64'] });
   const binary = Buffer.from(text, 'base64');
   if (binary[0] === 0x7b) return binary;
-  try {
-    return inflateSync(binary, { maxOutputLength: 64 * 1024 * 1024 });
-  } catch {
-    return ingestFailure('invalid_body', { causes: ['cannot inflate the base64 body'] });
-  }
+  return inflateEither(binary, maxBytes).catch((error: unknown) =>
+    (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE'
+      ? ingestFailure('too_large', { causes: [`the decompressed body exceeds ${maxBytes} bytes`] })
+      : ingestFailure('invalid_body', { causes: ['cannot inflate the base64 body'] }),
+  );
 }
 
-function readStore(input: ReadInput): ReadBody | IngestFailure {
+function readStore(input: ReadInput): ReadBody | IngestFailure | Promise<ReadBody | IngestFailure> {
   if (input.body.length === 0) return ingestFailure('empty_body');
   if (/^application\/x-sentry-envelope/i.test(input.contentType ?? '')) return readEnvelope(input);
-  const data = decodeStoreBody(input.body);
+  const data = decodeStoreBody(input.body, input.maxBytes);
+  return data instanceof Promise ? data.then(storeEvent) : storeEvent(data);
+}
+
+function storeEvent(data: Buffer | IngestFailure): ReadBody | IngestFailure {
   if (!Buffer.isBuffer(data)) return data;
   const event = parseJsonObject(data);
   if (!event.ok) return event;
@@ -119,6 +150,7 @@ function readSecurity({ body }: ReadInput): ReadBody | IngestFailure {
 /** Network Error Logging: a JSON array of reports, each becoming an event. */
 function readNel({ body }: ReadInput): ReadBody | IngestFailure {
   if (body.length === 0) return ingestFailure('empty_body');
+  if (nestsDeeperThan(body)) return TOO_DEEP();
   let reports: unknown;
   try {
     reports = JSON.parse(body.toString('utf8'));

@@ -1,8 +1,10 @@
 /**
  * Just enough of Sentry's envelope format (https://develop.sentry.dev/sdk/envelopes/) to gate it:
  * the header line, each item's header, where payloads start and end. Payloads are not
- * interpreted here; the body is forwarded exactly as it came.
+ * interpreted here. Every header is checked for depth before JSON.parse sees it, and the envelope
+ * header (read for its `dsn` before the key is known) for size too.
  */
+import { nestsDeeperThan } from '../domain/json-depth.ts';
 
 export interface EnvelopeItem {
   type: string;
@@ -22,6 +24,8 @@ export interface Envelope {
 export type EnvelopeResult = { ok: true; envelope: Envelope } | { ok: false; cause: string };
 
 const NEWLINE = 0x0a;
+/** Far more than event_id, dsn, sdk, sent_at and a trace context take; a longer header line is refused. */
+export const MAX_ENVELOPE_HEADER_BYTES = 64 * 1024;
 const UUID = /^(?:[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 
 /** Relay's EventId: a UUID in simple or hyphenated form, emitted as 32 lowercase hex. */
@@ -32,6 +36,7 @@ export function normaliseEventId(value: unknown): string | undefined | null {
 }
 
 function parseObject(text: string): Record<string, unknown> | undefined {
+  if (nestsDeeperThan(text)) return undefined;
   try {
     const value: unknown = JSON.parse(text);
     return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
@@ -47,12 +52,15 @@ function lineEnd(body: Buffer, from: number): number {
 
 /** The first line as a JSON object, for the envelope-header DSN; undefined when it is not one. */
 export function envelopeHeader(body: Buffer): Record<string, unknown> | undefined {
-  return parseObject(body.toString('utf8', 0, lineEnd(body, 0)));
+  const length = lineEnd(body, 0);
+  if (length > MAX_ENVELOPE_HEADER_BYTES) return undefined;
+  return parseObject(body.toString('utf8', 0, length));
 }
 
 export function parseEnvelope(body: Buffer): EnvelopeResult {
   const headerEnd = lineEnd(body, 0);
   if (headerEnd === 0) return { ok: false, cause: 'missing envelope header' };
+  if (headerEnd > MAX_ENVELOPE_HEADER_BYTES) return { ok: false, cause: 'envelope header too large' };
   const headers = parseObject(body.toString('utf8', 0, headerEnd));
   if (!headers) return { ok: false, cause: 'invalid envelope header' };
   const eventId = normaliseEventId(headers.event_id);

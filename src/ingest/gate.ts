@@ -11,33 +11,50 @@
  * the hot path allocates no promise at all.
  */
 import { authFromEnvelopeHeader, authFromRequest, type AuthSources, type ClientAuth } from './auth.ts';
-import { decodeBody, type BodyResult } from './body.ts';
+import { contentEncodings, decodeBody, type Encoding } from './body.ts';
 import type { IngestEndpoint, ReadBody } from './endpoints.ts';
 import { requestOrigin } from '../domain/origins.ts';
 import { envelopeHeader } from './envelope.ts';
 import { INGEST_ERRORS, ingestFailure, type IngestFailure } from './errors.ts';
 import type { Forwarder, ForwardRequest } from './forwarder.ts';
-import type { IngestKey, KeyCache } from './key-cache.ts';
+import { keyIsLive, type IngestKey, type KeyCache } from './key-cache.ts';
 import type { KeyStatsRecorder } from './key-stats.ts';
 import type { IngestMetrics } from './metrics.ts';
 import { keyQuota, rateLimitsHeader, type RateLimitDecision, type RateLimiter } from './rate-limit/limiter.ts';
 import type { RecentEvents } from './recent-events.ts';
 
-export interface GateRequest {
+/** What the gate reads before the body: the request line and headers. */
+export interface GateMeta {
   endpoint: IngestEndpoint;
   /** The `{project_id}` path segment as received; undefined on the legacy `/api/store/`. */
   projectId: string | undefined;
   auth: AuthSources;
-  rawBody: Buffer;
   contentEncoding: string | undefined;
-  contentType: string | undefined;
   /** The Origin and Referer headers, for the project's allowed domains. */
   origin: string | undefined;
   referer: string | undefined;
+}
+
+export interface GateRequest extends GateMeta {
+  rawBody: Buffer;
+  contentType: string | undefined;
   params: Record<string, string | undefined>;
   /** The request as received, for FORWARD_URL; only built when the request is accepted. */
   forward: () => ForwardRequest;
 }
+
+/**
+ * A request whose line and headers passed: its key, already checked, or none yet when the key can
+ * only come from the envelope header (the body's first line).
+ */
+export interface Cleared {
+  ok: true;
+  auth: ClientAuth | undefined;
+  key: IngestKey | undefined;
+  layers: Encoding[];
+}
+
+export type Preflight = Cleared | IngestFailure;
 
 export interface Admitted {
   ok: true;
@@ -64,10 +81,11 @@ export interface IngestGateOptions {
   now?: () => number;
 }
 
-/** A request that passed authentication and whose body was read. */
+/** A request whose key passed and whose body was read. */
 interface Read {
   request: GateRequest;
   auth: ClientAuth;
+  key: IngestKey;
   body: Buffer;
   read: ReadBody;
 }
@@ -83,11 +101,27 @@ export class IngestGate {
     this.now = options.now ?? Date.now;
   }
 
-  admit(request: GateRequest): Maybe<GateResult> {
-    return then(this.decide(request), (result) => this.count(request, result));
+  /**
+   * Everything that can be decided before the body is read, cheapest first: the path, the
+   * credential, the body's encoding, then the key and its rules. A request refused here costs no
+   * body parsing at all (its bytes are discarded unread).
+   */
+  preflight(meta: GateMeta): Maybe<Preflight> {
+    const decided = this.decideEarly(meta);
+    return then(decided, (result) => (result.ok ? result : this.count(meta, result)));
   }
 
-  private count(request: GateRequest, result: GateResult): GateResult {
+  /** Both steps for a request whose body is already in (the bench's references, the tunnel). */
+  admitWhole(request: GateRequest): Maybe<GateResult> {
+    return then(this.preflight(request), (cleared) => (cleared.ok ? this.admit(request, cleared) : cleared));
+  }
+
+  /** The rest, once the body is in: decode, the envelope header's key if needed, the endpoint's read, the quota. */
+  admit(request: GateRequest, cleared: Cleared): Maybe<GateResult> {
+    return then(this.decide(request, cleared), (result) => this.count(request, result));
+  }
+
+  private count<R extends GateResult>(request: GateMeta, result: R | IngestFailure): R | IngestFailure {
     const { metrics } = this.options;
     if (result.ok) {
       metrics.request('accepted', 'accepted', request.endpoint.name, result.key.projectId);
@@ -98,66 +132,77 @@ export class IngestGate {
     return result;
   }
 
-  private decide(request: GateRequest): Maybe<GateResult> {
-    if (request.projectId !== undefined && !PROJECT_ID.test(request.projectId)) {
+  private decideEarly(meta: GateMeta): Maybe<Preflight> {
+    if (meta.projectId !== undefined && !PROJECT_ID.test(meta.projectId)) {
       return ingestFailure('bad_project', { causes: ['invalid digit found in string'] });
     }
-    const auth = authFromRequest(request.auth);
+    const auth = authFromRequest(meta.auth);
     if (!auth.ok && auth.code !== 'missing_auth') return auth;
-    if (request.rawBody.length > this.options.maxBodyBytes) return ingestFailure('too_large');
-    const decoded = decodeBody(request.rawBody, request.contentEncoding, this.options.maxBodyBytes);
-    return then(decoded, (body) => {
-      const read = this.readBody(request, auth.ok ? auth : undefined, body);
-      return 'code' in read ? read : this.checkKey(read);
+    if (!auth.ok && !meta.endpoint.envelopeAuth) return auth;
+    const encodings = contentEncodings(meta.contentEncoding);
+    if (!encodings.ok) return encodings;
+    if (!auth.ok) return { ok: true, auth: undefined, key: undefined, layers: encodings.layers };
+    return then(this.options.keys.get(auth.publicKey), (key): Preflight => {
+      const refused = this.checkKey(meta, key);
+      return refused ?? { ok: true, auth, key, layers: encodings.layers };
     });
   }
 
-  /** Authentication from the envelope header when the request had none, then the endpoint's body checks. */
-  private readBody(request: GateRequest, requestAuth: ClientAuth | undefined, decoded: BodyResult): Read | IngestFailure {
-    if (!decoded.ok) return decoded;
-    const body = decoded.body;
-    let auth = requestAuth;
-    if (!auth) {
-      if (!request.endpoint.envelopeAuth) return ingestFailure('missing_auth');
+  private decide(request: GateRequest, cleared: Cleared): Maybe<GateResult> {
+    const maxBytes = this.options.maxBodyBytes;
+    if (request.rawBody.length > maxBytes) return ingestFailure('too_large', { projectId: cleared.key?.projectId });
+    return then(decodeBody(request.rawBody, cleared.layers, maxBytes), (decoded) => {
+      if (!decoded.ok) return decoded;
+      const body = decoded.body;
+      if (cleared.auth && cleared.key) return this.readBody(request, cleared.auth, cleared.key, body);
+      // No credential on the request: the envelope header's dsn names the key.
       const fromHeader = authFromEnvelopeHeader(envelopeHeader(body));
       // A DSN in the header that is not one is a bad header, whatever in it is wrong.
       if (!fromHeader.ok) {
         return fromHeader.code === 'bad_public_key' ? ingestFailure('bad_envelope_auth', { causes: fromHeader.causes ?? [] }) : fromHeader;
       }
-      auth = fromHeader;
-    }
-    const query = request.auth.query;
-    const read = request.endpoint.read({ body, contentType: request.contentType, query, params: request.params });
-    return read.ok ? { request, auth, body, read } : read;
-  }
-
-  /** The key exists, may send, belongs to the project in the path, and its project admits the origin. */
-  private checkKey(read: Read): Maybe<GateResult> {
-    return then(this.options.keys.get(read.auth.publicKey), (key): Maybe<GateResult> => {
-      if (!key) return ingestFailure('rejected', { reason: 'unknown_key' });
-      // A rotated key stops at its stored time exactly, on every instance, whether or not the
-      // expiry sweep has marked it inactive yet.
-      if (!key.active || (key.expiresAt !== null && key.expiresAt <= this.now())) {
-        return ingestFailure('rejected', { reason: 'disabled_key', projectId: key.projectId });
-      }
-      const stated = read.request.projectId;
-      if (stated !== undefined && Number(stated) !== key.projectId) {
-        return ingestFailure('rejected', { reason: 'wrong_project', projectId: key.projectId });
-      }
-      if (key.allowedOrigins && !key.allowedOrigins(requestOrigin(read.request.origin, read.request.referer))) {
-        return ingestFailure('origin_not_allowed', { projectId: key.projectId });
-      }
-      return this.checkQuota(read, key);
+      return then(this.options.keys.get(fromHeader.publicKey), (key): Maybe<GateResult> => {
+        const refused = this.checkKey(request, key);
+        return refused ?? this.readBody(request, fromHeader, key as IngestKey, body);
+      });
     });
   }
 
+  /** The endpoint's own reading of the body, then the quota. */
+  private readBody(request: GateRequest, auth: ClientAuth, key: IngestKey, body: Buffer): Maybe<GateResult> {
+    const read = request.endpoint.read({ body, contentType: request.contentType, query: request.auth.query, params: request.params, maxBytes: this.options.maxBodyBytes });
+    return then(read, (result): Maybe<GateResult> => {
+      if (!result.ok) return { ...result, projectId: key.projectId };
+      return this.checkQuota({ request, auth, key, body, read: result });
+    });
+  }
+
+  /** Why the key may not send this request, or undefined: it exists, may send, is of the project in the path, and its project admits the origin. */
+  private checkKey(meta: GateMeta, key: IngestKey | undefined): IngestFailure | undefined {
+    if (!key) return ingestFailure('rejected', { reason: 'unknown_key' });
+    // A rotated key stops at its stored time exactly, on every instance, whether or not the
+    // expiry sweep has marked it inactive yet.
+    if (!keyIsLive(key, this.now())) {
+      return ingestFailure('rejected', { reason: 'disabled_key', projectId: key.projectId });
+    }
+    const stated = meta.projectId;
+    if (stated !== undefined && Number(stated) !== key.projectId) {
+      return ingestFailure('rejected', { reason: 'wrong_project', projectId: key.projectId });
+    }
+    if (key.allowedOrigins && !key.allowedOrigins(requestOrigin(meta.origin, meta.referer))) {
+      return ingestFailure('origin_not_allowed', { projectId: key.projectId });
+    }
+    return undefined;
+  }
+
   /** Last, the key's quota: only events of the error categories count, as in Relay. */
-  private checkQuota(read: Read, key: IngestKey): Maybe<GateResult> {
+  private checkQuota(read: Read): Maybe<GateResult> {
+    const key = read.key;
     const nowMs = this.now();
     const quantity = read.read.quantity;
-    if (quantity === 0 || !key.rateLimit) return this.accept(read, key, nowMs);
+    if (quantity === 0 || !key.rateLimit) return this.accept(read, nowMs);
     return then(this.consume(key, key.rateLimit, quantity, nowMs), (decision): GateResult => {
-      if (decision.admitted) return this.accept(read, key, nowMs);
+      if (decision.admitted) return this.accept(read, nowMs);
       this.options.stats.record(key.id, 'dropped', quantity, nowMs);
       this.options.metrics.eventsCounted('dropped', key.projectId, quantity);
       // Relay answers check-ins 202 even when they are dropped.
@@ -184,7 +229,7 @@ export class IngestGate {
     }
   }
 
-  private accept({ request, auth, body, read }: Read, key: IngestKey, nowMs: number): Admitted {
+  private accept({ request, auth, key, body, read }: Read, nowMs: number): Admitted {
     if (read.quantity > 0) {
       this.options.stats.record(key.id, 'accepted', read.quantity, nowMs);
       this.options.metrics.eventsCounted('accepted', key.projectId, read.quantity);

@@ -23,6 +23,8 @@ export interface IngestKey {
   data: KeyData;
   /** Epoch ms from which the key is refused (a rotation's overlap ends), or null. */
   expiresAt: number | null;
+  /** The public key of its successor once the key has been rotated, or null. */
+  replacedBy: string | null;
   /** The project's allowed domains; undefined when every origin is (Sentry's default). */
   allowedOrigins: OriginCheck;
 }
@@ -71,8 +73,17 @@ export function toIngestKey(row: IngestKeyRow): IngestKey {
     rateLimit: row.rate_limit_count && row.rate_limit_window ? { count: row.rate_limit_count, window: row.rate_limit_window } : null,
     data: parseKeyData(row.data),
     expiresAt: row.expires_at === null ? null : Date.parse(row.expires_at),
+    replacedBy: row.replaced_by,
     allowedOrigins: allowedOrigins(row.allowed_domains),
   };
+}
+
+/**
+ * The key may be used now: active, and a rotated key only until its overlap ends (exactly, on
+ * every instance, whether or not the expiry sweep has marked it inactive yet).
+ */
+export function keyIsLive(key: IngestKey, now: number): boolean {
+  return key.active && (key.expiresAt === null || key.expiresAt > now);
 }
 
 export class KeyCache {

@@ -8,6 +8,13 @@ import type { NewRecentEvent } from '../storage/schema.ts';
 import type { RecentEventStore } from '../storage/stores/recent-events.ts';
 
 export const RECENT_EVENTS_PER_PROJECT = 100;
+/**
+ * Every field a request chooses is cut to a bound (item types and SDK names in endpoints.ts), so a
+ * row stays under 4 KB and a project's recent events under 400 KB, whatever its SDKs send.
+ */
+export const MAX_TITLE_LENGTH = 200;
+export const MAX_PLATFORM_LENGTH = 64;
+export const MAX_LEVEL_LENGTH = 32;
 const MAX_SUMMARY_BYTES = 64 * 1024;
 const WRITE_CHUNK = 20;
 const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -70,9 +77,9 @@ export function summarise(event: Buffer | undefined): EventSummary {
       text(json.culprit);
   }
   return {
-    platform: text(json.platform) ?? null,
-    level: text(json.level) ?? null,
-    title: title ? title.slice(0, 200) : null,
+    platform: text(json.platform)?.slice(0, MAX_PLATFORM_LENGTH) ?? null,
+    level: text(json.level)?.slice(0, MAX_LEVEL_LENGTH) ?? null,
+    title: title ? title.slice(0, MAX_TITLE_LENGTH) : null,
   };
 }
 

@@ -14,7 +14,6 @@ export interface SdkConfig {
   replaysSessionSampleRate?: number;
   replaysOnErrorSampleRate?: number;
   debug?: boolean;
-  autoInjectFeedback?: boolean;
   enableLogs?: boolean;
 }
 
@@ -24,6 +23,11 @@ export interface LoaderBundle {
   config: SdkConfig;
   /** Load the SDK on the first error only, when no feature needs it from the start. */
   isLazy: boolean;
+  /**
+   * The loader adds `feedbackIntegration()` to the page's integrations, as it adds tracing and
+   * replay for their sample rates (the feedback widget has no init option of its own to say so).
+   */
+  addFeedback: boolean;
 }
 
 export function loaderBundle(sdkVersion: string, data: KeyData, dsn: string): LoaderBundle {
@@ -59,10 +63,9 @@ export function loaderBundle(sdkVersion: string, data: KeyData, dsn: string): Lo
     config.replaysOnErrorSampleRate = 1;
   }
   if (debug) config.debug = true;
-  if (feedback) config.autoInjectFeedback = true;
   if (logs) config.enableLogs = true;
 
-  return { modifier, config, isLazy: !(bundleTracing || bundleReplay || feedback || logs) };
+  return { modifier, config, isLazy: !(bundleTracing || bundleReplay || feedback || logs), addFeedback: feedback };
 }
 
 /** Sentry's JS_SDK_LOADER_DEFAULT_SDK_URL with its `%s` slots: none, the version, or version and modifier. */

@@ -9,13 +9,17 @@ import type { Config } from '../config.ts';
 import { INGEST_ENDPOINTS, type IngestEndpoint } from '../ingest/endpoints.ts';
 import { INGEST_ERRORS, ingestErrorBody, ingestFailure, type IngestFailure } from '../ingest/errors.ts';
 import { FORWARDED_HEADERS, type ForwardRequest } from '../ingest/forwarder.ts';
-import type { GateResult } from '../ingest/gate.ts';
+import type { Cleared, GateMeta, GateResult } from '../ingest/gate.ts';
 import type { Services } from '../services/index.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The DSN endpoint a route serves, for what is counted before the gate sees a request. */
     ingestEndpoint?: string;
+  }
+  interface FastifyRequest {
+    /** What the gate decided before the body was read (see `preflight`). */
+    ingestCleared: Cleared | undefined;
   }
 }
 
@@ -97,6 +101,7 @@ export async function ingestRoutes(app: FastifyInstance, { services, config }: {
   });
 
   gate.onError = (message, error) => app.log.error({ err: error }, message);
+  app.decorateRequest('ingestCleared', undefined);
 
   // One logger for every ingest request instead of a child per request (what Fastify does by
   // default, and a measurable part of an event's cost), at warn or quieter: at ingest volumes the
@@ -113,6 +118,7 @@ export async function ingestRoutes(app: FastifyInstance, { services, config }: {
         schema: { hide: true },
         config: { ingestEndpoint: endpoint.name },
         childLoggerFactory,
+        onRequest: preflight(endpoint),
         handler: handle(endpoint),
       });
       app.route({
@@ -149,30 +155,56 @@ export async function ingestRoutes(app: FastifyInstance, { services, config }: {
     }
   }
 
+  function meta(endpoint: IngestEndpoint, request: FastifyRequest): GateMeta {
+    const params = request.params as Record<string, string | undefined>;
+    const queryStart = request.url.indexOf('?');
+    return {
+      endpoint,
+      projectId: params.project_id,
+      auth: {
+        xSentryAuth: header(request, 'x-sentry-auth'),
+        authorization: header(request, 'authorization'),
+        query: queryStart < 0 ? '' : request.url.slice(queryStart + 1),
+        pathKey: params.sentry_key,
+      },
+      contentEncoding: header(request, 'content-encoding'),
+      origin: header(request, 'origin'),
+      referer: header(request, 'referer'),
+    };
+  }
+
+  /**
+   * The key is checked before the body is read: a request refused here is answered at once and its
+   * body discarded unparsed (drained by the lingering close, http/linger.ts, so the answer reaches it).
+   */
+  function preflight(endpoint: IngestEndpoint) {
+    return (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      const decided = (result: Cleared | IngestFailure) => {
+        if (result.ok) {
+          request.ingestCleared = result;
+          done();
+        } else {
+          renderIngestError(reply, result);
+        }
+      };
+      const result = gate.preflight(meta(endpoint, request));
+      if (result instanceof Promise) result.then(decided, (error: unknown) => reply.send(error));
+      else decided(result);
+    };
+  }
+
   function handle(endpoint: IngestEndpoint) {
     // Not an async function: when the gate answers at once, so does the handler, without a promise.
     return (request: FastifyRequest, reply: FastifyReply) => {
-      const params = request.params as Record<string, string | undefined>;
-      const queryStart = request.url.indexOf('?');
-      const query = queryStart < 0 ? '' : request.url.slice(queryStart + 1);
       const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const result = gate.admit({
-        endpoint,
-        projectId: params.project_id,
-        auth: {
-          xSentryAuth: header(request, 'x-sentry-auth'),
-          authorization: header(request, 'authorization'),
-          query,
-          pathKey: params.sentry_key,
-        },
+      const gateRequest = {
+        ...meta(endpoint, request),
         rawBody,
-        contentEncoding: header(request, 'content-encoding'),
         contentType: header(request, 'content-type'),
-        origin: header(request, 'origin'),
-        referer: header(request, 'referer'),
-        params,
+        params: request.params as Record<string, string | undefined>,
         forward: forwardOf(request, rawBody),
-      });
+      };
+      const result = gate.admit(gateRequest, request.ingestCleared as Cleared);
       return result instanceof Promise ? result.then((r) => respond(endpoint, reply, r)) : respond(endpoint, reply, result);
     };
   }

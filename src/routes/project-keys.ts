@@ -52,6 +52,8 @@ export function absoluteUrl(config: Config, request: FastifyRequest): { path: st
   return { path: `${config.publicUrl}${path}`, query };
 }
 
+export const CHOSEN_KEY_IN_USE = 'This key is already in use: choose another public and secret key, or leave them out to have them generated.';
+
 export async function projectKeyRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
   const guard = projectGuard(services);
   const serialize = async (request: FastifyRequest) => {
@@ -113,7 +115,10 @@ export async function projectKeyRoutes(app: FastifyInstance, { services, config 
           },
           actorOf(principal, clientIp(request)),
         );
-        if (!result.ok) throw validationError({ [result.field]: [`project key with this ${result.field} key already exists.`] });
+        // A chosen key is unique across the whole installation. The refusal is one message, under the
+        // field the request chose, whichever key collided and in whichever organization, so it
+        // tells no caller anything about another organization's keys (SECURITY.md).
+        if (!result.ok) throw validationError({ [body.public ? 'public' : 'secret']: [CHOSEN_KEY_IN_USE] });
         return reply.code(201).send((await serialize(request))(result.key));
       },
     },

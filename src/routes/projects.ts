@@ -153,6 +153,9 @@ export async function projectRoutes(app: FastifyInstance, { services, config }: 
     if (!elevated && body && typeof body === 'object') {
       const raw = body as Record<string, unknown>;
       if (ADMIN_PROJECT_FIELDS.some((f) => isTruthy(raw[f]))) throw apiError('permission_denied');
+      // Sentry then reads the body with ProjectMemberSerializer, which has none of the admin
+      // fields: a falsy one (0, "", [], {}) is ignored, never applied.
+      for (const field of ADMIN_PROJECT_FIELDS) delete raw[field];
     }
   };
 

@@ -28,6 +28,7 @@ export const DRF = {
   notAList: (type: string) => `Expected a list of items but got type "${type}".`,
   /** The top-level serializer given `null` (DRF's `Serializer` 'null' message). */
   noData: 'No data provided',
+  maxItems: (n: number) => `Ensure this field has no more than ${n} elements.`,
 } as const;
 
 /** The Python type name DRF puts in "Expected a dictionary, but got <type>". */
@@ -99,7 +100,7 @@ export function char(options: CharOptions = {}) {
 
 function charProblems(text: string, options: CharOptions): string[] {
   const problems: string[] = [];
-  if (options.maxLength !== undefined && [...text].length > options.maxLength) {
+  if (options.maxLength !== undefined && text.length > options.maxLength && codePoints(text, options.maxLength) > options.maxLength) {
     problems.push(DRF.maxLength(options.maxLength));
   }
   if (text.includes('\u0000')) problems.push(DRF.nullCharacters);
@@ -107,6 +108,19 @@ function charProblems(text: string, options: CharOptions): string[] {
   if (surrogate !== undefined) problems.push(DRF.surrogate(surrogate));
   if (options.pattern && !options.pattern.test(text)) problems.push(options.patternMessage ?? DRF.invalidPattern);
   return problems;
+}
+
+/** Python's len() (code points), counting no further than just past `max`. */
+function codePoints(text: string, max: number): number {
+  let count = 0;
+  for (let i = 0; i < text.length && count <= max; i++, count++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+  }
+  return count;
 }
 
 function loneSurrogate(text: string): number | undefined {
@@ -209,7 +223,8 @@ export function choice<const T extends readonly [string, ...string[]]>(
  * DRF ListField(child=…): a list whose items each pass `child`; an item's errors are reported
  * under its index, `{"field": {"0": ["…"]}}`.
  */
-export function list<T extends z.ZodType>(child: T, options: { description?: string } = {}) {
+/** DRF's ListField; `maxItems` (its `max_length`) is checked before any item is. */
+export function list<T extends z.ZodType>(child: T, options: { description?: string; maxItems?: number } = {}) {
   return z
     .unknown()
     .transform((value, ctx): unknown[] => {
@@ -217,10 +232,15 @@ export function list<T extends z.ZodType>(child: T, options: { description?: str
       if (value === null) return fail(ctx, DRF.null);
       // DRF treats a str or a dict as "not a list" too.
       if (!Array.isArray(value)) return fail(ctx, DRF.notAList(pythonTypeName(value)));
+      if (options.maxItems !== undefined && value.length > options.maxItems) return fail(ctx, DRF.maxItems(options.maxItems));
       return value;
     })
     .pipe(z.array(child))
-    .meta({ type: 'array', ...(options.description ? { description: options.description } : {}) });
+    .meta({
+      type: 'array',
+      ...(options.maxItems !== undefined ? { maxItems: options.maxItems } : {}),
+      ...(options.description ? { description: options.description } : {}),
+    });
 }
 
 /**

@@ -169,6 +169,19 @@ export const createProjectBody = serializer({
 
 export type CreateProjectBody = z.output<typeof createProjectBody>;
 
+/**
+ * What a project stores of the fields a caller chooses, bounded (SECURITY.md lists them): Sentry
+ * sets no limits here, but nothing unbounded may reach the database.
+ */
+export const PROJECT_LIMITS = {
+  allowedDomains: 1000,
+  originLength: 1000,
+  highlightTags: 100,
+  highlightContextTypes: 100,
+  highlightContextKeys: 100,
+  highlightLength: 200,
+} as const;
+
 /** HighlightContextField: `{"context type": ["key", …]}`. */
 const highlightContext = z
   .unknown()
@@ -178,11 +191,17 @@ const highlightContext = z
       return z.NEVER;
     };
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return fail('Expected a dictionary.');
+    const entries = Object.entries(value);
+    const { highlightContextTypes, highlightContextKeys, highlightLength } = PROJECT_LIMITS;
+    if (entries.length > highlightContextTypes) return fail(`At most ${highlightContextTypes} context types are allowed.`);
     const result: Record<string, string[]> = {};
-    for (const [key, items] of Object.entries(value)) {
-      if (key === '' || key.includes('\n')) return fail(`Key '${key}' is invalid.`);
+    for (const [key, items] of entries) {
+      if (key === '' || key.includes('\n') || key.length > highlightLength) return fail(`Key '${key.slice(0, highlightLength)}' is invalid.`);
       if (!Array.isArray(items) || !items.every((i) => typeof i === 'string')) {
         return fail(`Value for '${key}' must be a list of strings.`);
+      }
+      if (items.length > highlightContextKeys || items.some((i: string) => i.length > highlightLength)) {
+        return fail(`Value for '${key}' may hold at most ${highlightContextKeys} strings of at most ${highlightLength} characters.`);
       }
       result[key] = [...new Set(items as string[])];
     }
@@ -195,10 +214,15 @@ const highlightContext = z
  * (ProjectAdminSerializer.validate_allowedDomains).
  */
 const allowedDomains = list(
-  char({ allowBlank: true }).superRefine((value, ctx) => {
-    if (value && !isAcceptableOrigin(value)) ctx.addIssue({ code: 'custom', message: `${value} is not an acceptable domain` });
+  char({ allowBlank: true, maxLength: PROJECT_LIMITS.originLength }).superRefine((value, ctx) => {
+    if (value && value.length <= PROJECT_LIMITS.originLength && !isAcceptableOrigin(value)) {
+      ctx.addIssue({ code: 'custom', message: `${value} is not an acceptable domain` });
+    }
   }),
-  { description: 'Origins whose browsers may send events with the project\'s keys: `*`, `example.com`, `*.example.com`, `https://example.com`.' },
+  {
+    maxItems: PROJECT_LIMITS.allowedDomains,
+    description: `Origins whose browsers may send events with the project's keys: \`*\`, \`example.com\`, \`*.example.com\`, \`https://example.com\`. At most ${PROJECT_LIMITS.allowedDomains} entries of at most ${PROJECT_LIMITS.originLength} characters.`,
+  },
 ).transform((values, ctx) => {
   const domains = values.filter((value): value is string => Boolean(value));
   if (domains.length === 0) {
@@ -221,7 +245,7 @@ export const updateProjectBody = serializer({
   subjectTemplate: char({ maxLength: 200 }).optional(),
   resolveAge: integer({ allowNull: true, emptyAsNull: true }).optional(),
   highlightContext: highlightContext.optional(),
-  highlightTags: list(char()).optional(),
+  highlightTags: list(char({ maxLength: PROJECT_LIMITS.highlightLength }), { maxItems: PROJECT_LIMITS.highlightTags }).optional(),
   allowedDomains: allowedDomains.optional(),
 }).meta({ id: 'UpdateProject' });
 

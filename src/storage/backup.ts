@@ -9,6 +9,7 @@
  */
 import { chmodSync, copyFileSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { ensurePrivateFile } from './private-files.ts';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
@@ -51,6 +52,7 @@ export async function backupDatabase(source: BackupSource, file: string, onProgr
   // Written beside the target and renamed at the end: a half-written backup never has its name.
   const partial = `${file}.partial-${process.pid}`;
   try {
+    ensurePrivateFile(partial);
     if (source.sqlite) await copySqliteFile(source.sqlite, partial, onProgress);
     else await copyIntoSqliteFile(source.kysely as AnyKysely, source.dialect, partial, onProgress);
     await seal(partial);

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
@@ -9,6 +9,7 @@ import type { Dialect } from './dialect.ts';
 import { migrateToLatest, schemaState, type MigrationOutcome, type SchemaState } from './migrate.ts';
 import type { DB } from './schema.ts';
 import { createStores, type Stores } from './stores/index.ts';
+import { ensurePrivateFile } from './private-files.ts';
 
 /**
  * The one stateful store of clientkeys: a Kysely instance over SQLite or PostgreSQL, with the
@@ -131,7 +132,12 @@ class StatementCache {
 }
 
 function openSqlite(path: string): SQLite.Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    // SQLite gives the -wal and -shm files the database file's mode, so 0600 here covers all three.
+    ensurePrivateFile(path);
+    for (const sidecar of ['-wal', '-shm']) if (existsSync(path + sidecar)) ensurePrivateFile(path + sidecar);
+  }
   const db = new SQLite(path);
   // WAL lets readers (the CLI, a backup) run beside the server; with synchronous=NORMAL a commit
   // survives a killed process (it is in the WAL), only power loss can take the last ones.

@@ -25,6 +25,9 @@ export function safeNextPath(next: unknown, base: string): string {
     return fallback;
   }
   if (url.origin !== PROBE_ORIGIN) return fallback;
+  // Checked on the resolved path: `/settings/..//evil.example` resolves to `//evil.example`,
+  // which a browser reads as another host.
+  if (url.pathname.startsWith('//') || url.pathname.includes('\\')) return fallback;
   if (!url.pathname.startsWith(`${base}/`) || url.pathname.startsWith(`${base}/auth/`)) return fallback;
   return url.pathname + url.search;
 }

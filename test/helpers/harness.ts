@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { loggerOptions } from '../../src/logging.ts';
 import { closeServices, createServices, type ServiceOptions } from '../../src/composition.ts';
-import { DEFAULT_LOADER_SDK_URL, type Config, type DatabaseConfig } from '../../src/config.ts';
+import type { Config, DatabaseConfig } from '../../src/config.ts';
 import { parseScopeList, type OrgRole, type Scope, type TeamRole } from '../../src/domain/scopes.ts';
 import type { Services } from '../../src/services/index.ts';
 import type { Actor } from '../../src/services/principal.ts';
@@ -56,7 +56,7 @@ export function testConfig(database: DatabaseConfig, overrides: Partial<Config> 
       forwardQueueSize: 100,
       statsFlushSeconds: 1,
     },
-    loader: { sdkUrl: DEFAULT_LOADER_SDK_URL, cdnUrl: '' },
+    loader: { sdkUrl: null, cdnUrl: '' },
     // Every test signs in from 127.0.0.1: the per-address limit is the throttle test's own business.
     sessions: { secureCookies: false, maxAgeHours: 336, maxAttemptsPerEmail: 10, maxAttemptsPerIp: 10_000, throttleWindowSeconds: 900 },
     autoMigrate: false,

@@ -5,6 +5,7 @@
  * so it runs as `npm run test:package`, which CI runs after the suite.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -49,6 +50,9 @@ function npx(args: string[], env: Record<string, string> = {}) {
 
 let tarball: string;
 let packed: string[];
+/** The Default key the CLI test creates, whose loader the serve test fetches. */
+let defaultKey: string | undefined;
+const SDK_VERSION = (JSON.parse(readFileSync(join(ROOT, 'node_modules', '@sentry', 'browser', 'package.json'), 'utf8')) as { version: string }).version;
 
 beforeAll(() => {
   // `npm run test:package` has just built dist/; packing runs the same build through `prepare`
@@ -85,11 +89,17 @@ describe('the npm package', () => {
     expect(tarball).toMatch(new RegExp(`clientkeys-${version.replace(/\./g, '\\.')}\\.tgz$`));
   });
 
+  it('ships the browser SDK bundles the JS SDK loader serves, with their manifest and the SDK\'s licence', () => {
+    const sdk = packed.filter((p) => p.startsWith(`dist/js-sdk/${SDK_VERSION}/`));
+    expect(sdk).toEqual(expect.arrayContaining(['bundle.min.js', 'bundle.tracing.replay.min.js', 'bundle.tracing.replay.feedback.logs.metrics.debug.min.js', 'manifest.json', 'LICENSE'].map((f) => `dist/js-sdk/${SDK_VERSION}/${f}`)));
+    expect(sdk.filter((p) => p.endsWith('.min.js'))).toHaveLength(24);
+  });
+
   it('installs into an empty folder with its runtime dependencies only', () => {
     const installed = join(app, 'node_modules');
     expect(existsSync(join(installed, 'clientkeys', 'dist', 'cli', 'main.js'))).toBe(true);
     expect(existsSync(join(installed, 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'))).toBe(true);
-    for (const dev of ['typescript', 'vitest', 'tsx', 'autocannon', '@sentry/api']) expect(existsSync(join(installed, dev)), dev).toBe(false);
+    for (const dev of ['typescript', 'vitest', 'tsx', 'autocannon', '@sentry/api', '@sentry/browser', 'esbuild']) expect(existsSync(join(installed, dev)), dev).toBe(false);
   });
 
   it('answers --version and --help', () => {
@@ -106,6 +116,7 @@ describe('the npm package', () => {
     const keys = JSON.parse(steps[2]!.stdout) as { name: string; dsn: { public: string } }[];
     expect(keys.map((k) => k.name)).toEqual(['Default']);
     expect(keys[0]!.dsn.public).toMatch(/^https:\/\/[0-9a-f]{32}@keys\.example\.com\/1$/);
+    defaultKey = /^https:\/\/([0-9a-f]{32})@/.exec(keys[0]!.dsn.public)?.[1];
     expect(npx(['migrate', '--dry-run']).stdout).toMatch(/up to date/);
   });
 
@@ -138,6 +149,14 @@ describe('the npm package', () => {
       expect({ status: signIn.status, type: signIn.headers.get('content-type') }).toEqual({ status: 200, type: 'text/html; charset=utf-8' });
       const script = await fetch(`${url}/_static/app.js`);
       expect({ status: script.status, type: script.headers.get('content-type') }).toEqual({ status: 200, type: 'text/javascript; charset=utf-8' });
+      // The Default key's loader loads the SDK from this install, and the bundle matches its hash.
+      const loader = await (await fetch(`${url}/js-sdk-loader/${defaultKey}.min.js`)).text();
+      const [, bundlePath, integrity] = /"https:\/\/keys\.example\.com(\/js-sdk\/[^"]+)", \{.*\}, (?:true|false), "(sha384-[^"]+)"/.exec(loader) ?? [];
+      expect(bundlePath).toBe(`/js-sdk/${SDK_VERSION}/bundle.tracing.replay.min.js`);
+      const bundle = await fetch(`${url}${bundlePath}`, { headers: { 'accept-encoding': 'identity' } });
+      expect(bundle.status).toBe(200);
+      expect(bundle.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect(`sha384-${createHash('sha384').update(Buffer.from(await bundle.arrayBuffer())).digest('base64')}`).toBe(integrity);
     } finally {
       process.kill(-child.pid!, 'SIGTERM');
     }

@@ -1,6 +1,7 @@
 /** keys export and keys import: a project's keys as JSON in Sentry's format, e.g. to move from Sentry. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { writePrivateFile } from '../../storage/private-files.ts';
 import { parseKeyFile } from '../../schemas/key-file.ts';
 import type { ImportResult } from '../../services/key-transfer.ts';
 import { CliError, count, print, requireProject, withServices } from '../context.ts';
@@ -18,7 +19,7 @@ export function registerKeyTransferCommands(keys: Command): void {
         const exported = await withProgress('export', 'keys', (bar) => services.keyTransfer.exportKeys(project, bar.update));
         const json = `${JSON.stringify(exported, null, 2)}\n`;
         if (!opts.output) return void process.stdout.write(json);
-        writeFileSync(opts.output, json, { mode: 0o600 });
+        writePrivateFile(opts.output, json);
         print(`exported ${count(exported.length, 'key')} of ${org.slug}/${project.slug} to ${opts.output}`);
       }),
     );

@@ -26,6 +26,8 @@ export interface IngestKeyRow {
   rate_limit_window: number | null;
   data: string;
   expires_at: string | null;
+  /** The public key of the key that replaced this one (a rotation), or null. */
+  replaced_by: string | null;
   /** The project's `sentry:origins` option as stored (JSON), or null for Sentry's default. */
   allowed_domains: string | null;
 }
@@ -66,7 +68,7 @@ export class ProjectKeyStore {
     return Number(row.count);
   }
 
-  /** One page of keys ordered by id, bounded as the paginator asks. */
+  /** One page of keys ordered by id, bounded as the paginator asks (a cursor's value may be any number). */
   page(filter: KeyFilter, request: PageRequest): Promise<ProjectKeyRow[]> {
     if (filter.projectIds.length === 0) return Promise.resolve([]);
     let query = this.visible(this.db.selectFrom('project_keys').selectAll(), filter.userKeysOnly);
@@ -75,7 +77,7 @@ export class ProjectKeyStore {
         ? query.where('project_id', '=', filter.projectIds[0] as number)
         : query.where('project_id', 'in', filter.projectIds);
     if (filter.status !== undefined) query = query.where('status', '=', filter.status);
-    if (request.bound !== undefined) query = query.where('id', request.ascending ? '>=' : '<=', request.bound);
+    if (request.bound !== undefined) query = query.where('id', request.ascending ? '>=' : '<=', idBound(request.bound, request.ascending));
     return query
       .orderBy('id', request.ascending ? 'asc' : 'desc')
       .limit(request.limit)
@@ -131,6 +133,7 @@ export class ProjectKeyStore {
         'project_keys.rate_limit_window',
         'project_keys.data',
         'project_keys.expires_at',
+        'project_keys.replaced_by',
         'origins.value as allowed_domains',
       ]);
     if (publicKeys) {
@@ -145,4 +148,16 @@ export class ProjectKeyStore {
     if (userKeysOnly) q = q.where('use_case', '=', 'user') as Q;
     return q;
   }
+}
+
+const INT4_MIN = -(2 ** 31);
+const INT4_MAX = 2 ** 31 - 1;
+
+/**
+ * The same rows as `id >= bound` (or `<=`) for a bound that is a float or beyond the id column's
+ * range (a cursor like `1.5:0:0`), as an integer PostgreSQL accepts for an int4 parameter.
+ */
+function idBound(bound: number, ascending: boolean): number {
+  const whole = ascending ? Math.ceil(bound) : Math.floor(bound);
+  return Math.min(INT4_MAX, Math.max(INT4_MIN, whole));
 }
