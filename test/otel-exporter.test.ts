@@ -198,7 +198,8 @@ describe('the Sentry exporter of the OpenTelemetry Collector', () => {
     expect(exporter.keyFetches).toBe(fetchesBefore + 1);
     expect(exporter.cache.get('checkout')!.publicKey).toBe(created.body.public);
     // Other refusals are not the ProjectId text: no refetch for them.
-    expect((await sendOtlp(stale.tracesUrl, TRACES, stale.publicKey, 'text/plain')).status).toBe(415);
+    const fresh = exporter.cache.get('checkout')!;
+    expect((await sendOtlp(fresh.tracesUrl, TRACES, fresh.publicKey, 'text/plain')).status).toBe(415);
     await exporter.pushTraces('checkout', TRACES);
     expect(exporter.keyFetches).toBe(fetchesBefore + 1);
   });
