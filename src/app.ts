@@ -4,13 +4,16 @@
  */
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
+import { METHODS } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import { applyCorsHeaders } from './http/cors.ts';
-import { authenticate, checkOrigin } from './http/authenticate.ts';
+import { applySentryHeaders } from './http/sentry-headers.ts';
+import { authenticate, authenticateAuthIndex, checkOrigin } from './http/authenticate.ts';
 import { registerBodyParsers } from './http/body.ts';
 import { lingerIfUnread } from './http/linger.ts';
+import { registerHttpMethods } from './http/resource.ts';
 import { enforceRateLimit } from './http/rate-limit.ts';
 import { clientError, frameworkError, registerErrorHandler } from './http/error-handler.ts';
 import { SessionCookies } from './http/session-cookies.ts';
@@ -18,6 +21,7 @@ import { echoRequestId, RequestLog, requestId } from './logging.ts';
 import { serializerCompiler, validatorCompiler } from './http/zod.ts';
 import { apiIndexRoutes } from './routes/api-index.ts';
 import { auditLogRoutes } from './routes/audit-logs.ts';
+import { authIndexRoutes } from './routes/auth-index.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ingestRoutes, isIngestUrl } from './routes/ingest.ts';
 import { jsSdkLoaderRoutes } from './routes/js-sdk-loader.ts';
@@ -60,6 +64,7 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
     genReqId: requestId,
   });
   echoRequestId(app);
+  registerHttpMethods(app, METHODS);
   // Any answer sent before its request's body arrived (a 413, a 401 decided on the headers) drains
   // the body before the connection may close, so the client reads the answer.
   app.addHook('onSend', (request, reply, payload, done) => {
@@ -104,7 +109,9 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
   await app.register(async (api) => {
     api.addHook('onRequest', async (request, reply) => {
       if (request.method === 'OPTIONS') return;
-      request.principal = await authenticate(request, authenticators);
+      request.principal = request.routeOptions.config.authIndex
+        ? await authenticateAuthIndex(request, authenticators)
+        : await authenticate(request, authenticators);
       checkOrigin(request, request.principal);
       await enforceRateLimit(services.apiRateLimiter, request, reply);
     });
@@ -114,8 +121,10 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
     });
     api.addHook('onSend', async (request, reply) => {
       applyCorsHeaders(request, reply);
+      applySentryHeaders(request, reply);
     });
     await api.register(apiIndexRoutes);
+    await api.register(authIndexRoutes, { services, cookies });
     await api.register(projectKeyRoutes, { services, config });
     await api.register(keyRotationRoutes, { services });
     await api.register(organizationProjectKeyRoutes, { services, config });

@@ -69,13 +69,18 @@ export function createServices(config: Config, db: Database = openDatabase(confi
   const sessions = new SessionService(db.stores.sessions, db.stores.users, throttle, config.sessions);
   const keyService = new ProjectKeyService(db, changes);
   const rotation = new KeyRotationService(db, changes, now);
-  const keySerializer = new KeySerializer(config.publicUrl, config.loader.cdnUrl);
+  const keySerializer = new KeySerializer({
+    publicUrl: config.publicUrl,
+    ingestUrl: config.ingestUrl,
+    orgSubdomains: config.ingestOrgSubdomains,
+    cdnUrl: config.loader.cdnUrl,
+  });
   return {
     db,
     changes,
     credentials: new CredentialService(db, config.publicUrl),
     access: new AccessService(db.stores),
-    apiRateLimiter: new ApiRateLimiter(new MemoryRequestCounter(), config.apiRateLimit),
+    apiRateLimiter: new ApiRateLimiter(new MemoryRequestCounter(), config.apiRateLimit, now),
     auditLog: new AuditLogService(db),
     keys: keyService,
     keyTransfer: new KeyTransferService(db, keyService, keySerializer, changes),

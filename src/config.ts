@@ -2,6 +2,7 @@
  * Configuration from the environment, checked once at boot. A bad value stops the process with a
  * message naming the variable; defaults make `npm start` work on a bare machine.
  */
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 
 export type DatabaseConfig =
@@ -19,8 +20,16 @@ export interface Config {
   database: DatabaseConfig;
   port: number;
   host: string;
-  /** Base of every DSN and Link URL (Sentry's `system.url-prefix`), without a trailing slash. */
+  /** Base of every Link and API URL (Sentry's `system.url-prefix`), without a trailing slash. */
   publicUrl: string;
+  /**
+   * Base of the DSNs and the other ingest URLs of a key (Sentry's SENTRY_PUBLIC_ENDPOINT):
+   * INGEST_URL, else PUBLIC_URL. The secret DSN stays on PUBLIC_URL, as Sentry's private DSN is
+   * built on SENTRY_ENDPOINT, which falls back to the URL prefix.
+   */
+  ingestUrl: string;
+  /** INGEST_ORG_SUBDOMAINS: DSN hosts are `o<organization id>.<host>`, as on sentry.io. */
+  ingestOrgSubdomains: boolean;
   /** Management API requests per second per caller and endpoint; 0 turns the limit off. */
   apiRateLimit: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -85,15 +94,22 @@ type Env = Record<string, string | undefined>;
 export function loadConfig(env: Env = process.env): Config {
   const port = integerVar(env, 'PORT', 9000, 0, 65535);
   const publicUrl = parsePublicUrl(env.PUBLIC_URL?.trim() || `http://localhost:${port}`);
+  const ingestUrl = env.INGEST_URL?.trim() ? parsePublicUrl(env.INGEST_URL.trim(), 'INGEST_URL') : publicUrl;
   const pool = {
     poolSize: integerVar(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     connectTimeoutMs: integerVar(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
   };
+  const ingestOrgSubdomains = booleanVar(env, 'INGEST_ORG_SUBDOMAINS', false);
+  if (ingestOrgSubdomains && isIP(new URL(ingestUrl).hostname.replace(/^\[|\]$/g, '')) !== 0) {
+    throw new ConfigError(`INGEST_ORG_SUBDOMAINS needs a host name in ${env.INGEST_URL?.trim() ? 'INGEST_URL' : 'PUBLIC_URL'}, not an IP address (got "${ingestUrl}")`);
+  }
   return {
     database: parseDatabaseUrl(env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL, pool),
     port,
     host: env.HOST?.trim() || '127.0.0.1',
     publicUrl,
+    ingestUrl,
+    ingestOrgSubdomains,
     apiRateLimit: integerVar(env, 'API_RATE_LIMIT', 40, 0, 1_000_000),
     logLevel: logLevel(env.LOG_LEVEL),
     ingest: ingestConfig(env),
@@ -223,18 +239,18 @@ export function parseDatabaseUrl(
   return { kind: 'sqlite', path: resolve(value) };
 }
 
-function parsePublicUrl(value: string): string {
+function parsePublicUrl(value: string, name = 'PUBLIC_URL'): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(`PUBLIC_URL must be an absolute http(s) URL (got "${value}")`);
+    throw new ConfigError(`${name} must be an absolute http(s) URL (got "${value}")`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(`PUBLIC_URL must use http or https (got "${value}")`);
+    throw new ConfigError(`${name} must use http or https (got "${value}")`);
   }
   if (url.username || url.password || url.search || url.hash) {
-    throw new ConfigError(`PUBLIC_URL must not carry credentials, a query or a fragment (got "${value}")`);
+    throw new ConfigError(`${name} must not carry credentials, a query or a fragment (got "${redactUrl(value)}")`);
   }
   return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
 }

@@ -45,21 +45,24 @@ describe('management rate limits', () => {
     const reset = Number(limited.headers.get('x-sentry-rate-limit-reset'));
     expect(reset - Date.now() / 1000).toBeGreaterThan(0);
     expect(reset - Date.now() / 1000).toBeLessThanOrEqual(1);
-    expect(limited.headers.get('x-sentry-rate-limit-concurrentlimit')).toBe('100');
+    expect(limited.headers.get('x-sentry-rate-limit-concurrentlimit')).toBe('999');
     const names = [...limited.headers.keys()].filter((k) => k.startsWith('x-sentry-rate-limit'));
     expect(names).toEqual(
       expect.arrayContaining(['x-sentry-rate-limit-remaining', 'x-sentry-rate-limit-limit', 'x-sentry-rate-limit-reset', 'x-sentry-rate-limit-concurrentremaining', 'x-sentry-rate-limit-concurrentlimit']),
     );
   });
 
-  it('counts each caller and each endpoint apart; other endpoints have Sentry default limit', async () => {
+  it("counts each caller and each endpoint apart; endpoints without limits of their own have Sentry's default group, 999", async () => {
     await atWindowStart();
     for (let i = 0; i < 5; i++) await request(h, 'GET', keys, { token: owner });
     expect((await request(h, 'GET', keys, { token: owner })).status).toBe(429);
     expect((await request(h, 'GET', keys, { token: other })).status).toBe(200);
     const detail = await request(h, 'GET', keyPath, { token: owner });
     expect(detail.status).toBe(200);
-    expect(detail.headers.get('x-sentry-rate-limit-limit')).toBe('470');
+    expect(detail.headers.get('x-sentry-rate-limit-limit')).toBe('999');
+    expect(detail.headers.get('x-sentry-rate-limit-concurrentlimit')).toBe('999');
+    // The stats endpoint declares 20/s; API_RATE_LIMIT (5 here) stays the ceiling of the key endpoints.
+    expect((await request(h, 'GET', `${keyPath}stats/`, { token: owner })).headers.get('x-sentry-rate-limit-limit')).toBe('5');
     expect((await request(h, 'POST', keys, { token: owner, body: {} })).headers.get('x-sentry-rate-limit-limit')).toBe('5');
   });
 
@@ -75,6 +78,31 @@ describe('management rate limits', () => {
     const statuses = [];
     for (let i = 0; i < 6; i++) statuses.push((await request(h, 'GET', keys)).status);
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+  });
+});
+
+describe("the endpoints' own limits at the default API_RATE_LIMIT", () => {
+  it('key stats: 20 a second (ProjectKeyStatsEndpoint.rate_limits); the keys list 40; others 999', async () => {
+    // One pinned instant: every request falls in the same one-second window.
+    const pinned = Date.UTC(2026, 11, 1, 12, 0, 0, 100);
+    const limits = await startHarness({ apiRateLimit: 40 }, { now: () => pinned });
+    try {
+      const seed = new Seed(limits.services);
+      const org = await seed.org('acme');
+      const project = await seed.project(org, 'web');
+      const token = await seed.caller(org, 'o@acme.example');
+      const stats = `${keys}${(await seed.defaultKey(project)).public_key}/stats/`;
+      const statuses = [];
+      for (let i = 0; i < 21; i++) statuses.push((await request(limits, 'GET', stats, { token })).status);
+      expect(statuses).toEqual([...Array(20).fill(200), 429]);
+      const limited = await request(limits, 'GET', stats, { token });
+      expect(limited.text).toBe('"You are attempting to use this endpoint too frequently. Limit is 20 requests in 1 seconds"');
+      expect((await request(limits, 'GET', keys, { token })).headers.get('x-sentry-rate-limit-limit')).toBe('40');
+      expect((await request(limits, 'GET', '/api/0/organizations/acme/project-keys/', { token })).headers.get('x-sentry-rate-limit-limit')).toBe('40');
+      expect((await request(limits, 'GET', '/api/0/organizations/acme/', { token })).headers.get('x-sentry-rate-limit-limit')).toBe('999');
+    } finally {
+      await limits.close();
+    }
   });
 });
 

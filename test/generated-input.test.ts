@@ -104,6 +104,8 @@ const ROUTES: FuzzRoute[] = [
   { method: 'GET', path: (o) => `/api/0/organizations/${o}/audit-logs/` },
   { method: 'GET', path: () => '/api/0/' },
   { method: 'PATCH', path: (o, p) => `/api/0/projects/${o}/${p}/keys/` },
+  // A method the list does not implement but its scope map names: 405 for a caller with project:admin.
+  { method: 'DELETE', path: (o, p) => `/api/0/projects/${o}/${p}/keys/` },
   { method: 'POST', path: (o, p, k) => `/api/0/projects/${o}/${p}/keys/${k}/rotate/` },
   { method: 'GET', path: (o, p, k) => `/api/0/projects/${o}/${p}/keys/${k}/stats/` },
   { method: 'GET', path: (o, p) => `/api/0/projects/${o}/${p}/events/recent/` },

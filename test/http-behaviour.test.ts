@@ -2,8 +2,10 @@
  * What every API answer looks like on the wire: Allow and CORS headers, OPTIONS, 405, Sentry's
  * trailing-slash catch-all, content types, body limits, Origin checks and the API index.
  */
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrganizationRow, ProjectRow } from '../src/storage/schema.ts';
+import { signIn } from './helpers/browser-session.ts';
 import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
 
 let h: Harness;
@@ -23,6 +25,20 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
+/** Any verb, TRACE and PROPFIND included (fetch refuses to send some), over node:http. */
+function verb(method: string, path: string, headers: Record<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${h.baseUrl}${path}`, { method, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 describe('headers on every API answer', () => {
   it('sends Allow and CORS headers as Sentry, on success and on errors', async () => {
     for (const [path, allow, token] of [
@@ -39,8 +55,26 @@ describe('headers on every API answer', () => {
       expect(res.headers.get('access-control-expose-headers')).toBe('X-Sentry-Error, X-Sentry-Direct-Hit, X-Hits, X-Max-Hits, Endpoint, Retry-After, Link');
       expect(res.headers.get('access-control-allow-origin')).toBe('*');
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-      expect(res.headers.get('vary')).toBeNull();
+      // Django's middleware: SecurityHeadersMiddleware and LocaleMiddleware, on every answer.
+      expect(res.headers.get('x-frame-options')).toBe('deny');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-xss-protection')).toBe('1; mode=block');
+      expect(res.headers.get('content-language')).toBe('en');
+      expect(res.headers.get('vary')).toBe('Accept-Language');
     }
+  });
+
+  it("puts the middleware's headers on the catch-all's answers too, and only under /api/0/", async () => {
+    for (const path of ['/api/0/no/such/thing/', '/api/0/projects/acme/web/keys']) {
+      const res = await request(h, 'GET', path);
+      expect(res.status).toBe(404);
+      expect(res.headers.get('x-frame-options')).toBe('deny');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('content-language')).toBe('en');
+      expect(res.headers.get('vary')).toBe('Accept-Language');
+    }
+    const outside = await request(h, 'GET', '/healthz');
+    expect(outside.headers.get('content-language')).toBeNull();
   });
 
   it('echoes the Origin, or the Referer origin', async () => {
@@ -58,17 +92,49 @@ describe('headers on every API answer', () => {
     expect(res.headers.get('allow')).toBe('GET, POST, HEAD, OPTIONS');
   });
 
-  it('answers HEAD like GET without a body', async () => {
+  it('answers HEAD with a token 403, as no scope map of Sentry names HEAD; HEAD of an unguarded resource like GET', async () => {
     const res = await request(h, 'HEAD', keysPath, { token: owner });
-    expect(res.status).toBe(200);
-    expect(res.text).toBe('');
+    expect(res.status).toBe(403);
+    expect(res.headers.get('www-authenticate')).toBeNull();
+    expect((await request(h, 'HEAD', keysPath)).status).toBe(401);
+    const index = await request(h, 'HEAD', '/api/0/', { token: owner });
+    expect(index.status).toBe(200);
+    expect(index.text).toBe('');
   });
 
-  it('answers an unsupported method with 405 and the Allow header', async () => {
-    const res = await request(h, 'PATCH', keysPath, { token: owner, body: {} });
-    expect(res.status).toBe(405);
-    expect(res.body).toEqual({ detail: 'Method "PATCH" not allowed.' });
-    expect(res.headers.get('allow')).toBe('GET, POST, HEAD, OPTIONS');
+  it('answers 405 only after authentication and the scope check, as Endpoint.dispatch', async () => {
+    const anonymous = await request(h, 'PATCH', keysPath, { body: {} });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="api"');
+    // PATCH is in no scope map: every token lacks its scope, and there is no scope to name.
+    const token = await request(h, 'PATCH', keysPath, { token: owner, body: {} });
+    expect(token.status).toBe(403);
+    expect(token.body).toEqual({ detail: 'You do not have permission to perform this action.' });
+    expect(token.headers.get('www-authenticate')).toBeNull();
+    // DELETE is in ProjectPermission's map: a token without project:admin gets the challenge.
+    const reader = await seed.caller(org, 'reader@acme.example', 'owner', ['project:read']);
+    const underScoped = await request(h, 'DELETE', keysPath, { token: reader });
+    expect(underScoped.status).toBe(403);
+    expect(underScoped.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="project:admin"');
+    const allowed = await request(h, 'DELETE', keysPath, { token: owner });
+    expect(allowed.status).toBe(405);
+    expect(allowed.body).toEqual({ detail: 'Method "DELETE" not allowed.' });
+    expect(allowed.headers.get('allow')).toBe('GET, POST, HEAD, OPTIONS');
+    // No project check before the 405: an unknown project gives the same answer.
+    expect((await request(h, 'DELETE', '/api/0/projects/acme/nope/keys/', { token: owner })).status).toBe(405);
+  });
+
+  it('answers PATCH, TRACE and other verbs 405 to a session (no scope map applies to it), 401 anonymous, 403 to a token', async () => {
+    await seed.member(org, await seed.user('browser@acme.example', { password: 'a browser password' }), 'owner');
+    const session = await signIn(h, 'browser@acme.example', 'a browser password');
+    for (const method of ['PATCH', 'TRACE', 'PROPFIND']) {
+      const asSession = await verb(method, keysPath, session.headers(true));
+      expect(asSession.status, method).toBe(405);
+      expect(JSON.parse(asSession.text), method).toEqual({ detail: `Method "${method}" not allowed.` });
+      expect(asSession.headers.vary, method).toBe('Accept-Language, Cookie');
+      expect((await verb(method, keysPath, {})).status, method).toBe(401);
+      expect((await verb(method, keysPath, { authorization: `Bearer ${owner}` })).status, method).toBe(403);
+    }
   });
 });
 
@@ -124,10 +190,65 @@ describe('request bodies', () => {
     expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
   });
 
-  it('treats a JSON null body as "may not be null"', async () => {
+  it('answers a JSON null body as DRF\'s serializer does: "No data provided"', async () => {
     const res = await request(h, 'POST', keysPath, { token: owner, rawBody: 'null', headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ non_field_errors: ['This field may not be null.'] });
+    expect(res.body).toEqual({ non_field_errors: ['No data provided'] });
+    // A nested serializer given null is still the field's own "may not be null".
+    const nested = await request(h, 'POST', keysPath, { token: owner, body: { rateLimit: null } });
+    expect(nested.body).toEqual({ rateLimit: ['This field may not be null.'] });
+  });
+
+  it('reads only application/json as JSON: another +json type is a 415, as DRF\'s JSONParser', async () => {
+    const res = await request(h, 'POST', keysPath, { token: owner, rawBody: '{"name":"x"}', headers: { 'content-type': 'application/vnd.api+json' } });
+    expect(res.status).toBe(415);
+    expect(res.body).toEqual({ detail: 'Unsupported media type "application/vnd.api+json" in request.' });
+    const charset = await request(h, 'POST', keysPath, { token: owner, rawBody: '{"name":"utf8"}', headers: { 'content-type': 'application/json; charset=utf-8' } });
+    expect(charset.status).toBe(201);
+  });
+
+  it('accepts an HTML form, with rateLimit.count and rateLimit.window as the nested fields', async () => {
+    const res = await request(h, 'POST', keysPath, {
+      token: owner,
+      rawBody: new URLSearchParams({ name: 'From a form', 'rateLimit.count': '10', 'rateLimit.window': '60' }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ name: 'From a form', rateLimit: { count: 10, window: 60 } });
+    const bad = await request(h, 'POST', keysPath, {
+      token: owner,
+      rawBody: 'rateLimit.window=100000',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toEqual({ rateLimit: { window: ['Ensure this value is less than or equal to 86400.'] } });
+    const updated = await request(h, 'PUT', `${keysPath}${res.body.id}/`, {
+      token: owner,
+      rawBody: 'isActive=false&name=Renamed',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({ name: 'Renamed', isActive: false });
+  });
+
+  it('accepts a multipart form the same way; an uploaded file is not a string', async () => {
+    const form = new FormData();
+    form.set('name', 'From multipart');
+    form.set('rateLimit.count', '5');
+    form.set('rateLimit.window', '3600');
+    const res = await fetch(`${h.baseUrl}${keysPath}`, { method: 'POST', headers: { authorization: `Bearer ${owner}` }, body: form });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ name: 'From multipart', rateLimit: { count: 5, window: 3600 } });
+
+    const withFile = new FormData();
+    withFile.set('name', new Blob(['not a name']), 'name.txt');
+    const refused = await fetch(`${h.baseUrl}${keysPath}`, { method: 'POST', headers: { authorization: `Bearer ${owner}` }, body: withFile });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toEqual({ name: ['Not a valid string.'] });
+
+    const noBoundary = await request(h, 'POST', keysPath, { token: owner, rawBody: 'x', headers: { 'content-type': 'multipart/form-data' } });
+    expect(noBoundary.status).toBe(400);
+    expect(noBoundary.body).toEqual({ detail: 'Multipart form parse error - Invalid boundary in multipart: None' });
   });
 });
 

@@ -32,6 +32,8 @@ beforeAll(async () => {
   ok(cli(['project', 'create', 'acme/web'], env));
   ok(cli(['project', 'create', 'acme/other'], env));
   ok(cli(['user', 'create', 'root@example.com', '--superuser'], env));
+  // A superuser's token is an ordinary member's token: it needs the membership.
+  ok(cli(['member', 'add', 'acme', 'root@example.com', '--role', 'owner'], env));
   token = ok(cli(['token', 'create', 'root@example.com', '--scopes', 'project:admin,org:read'], env)).lines.at(-1)!;
 });
 afterAll(async () => {

@@ -59,9 +59,22 @@ describe('organization-wide key list', () => {
       expect(bad.status).toBe(400);
       expect(bad.body).toEqual({ detail: 'Invalid project parameter. Values must be numbers.' });
     }
-    // Slugs win over ids, as in Sentry's get_projects.
-    const both = await request(h, 'GET', `${path}?projectSlug=web&project=abc`, { token: owner });
-    expect(projectIds(both.body)).toEqual([web.id]);
+  });
+
+  it('refuses project and projectSlug together unless they name the same projects (_validate_fetched_projects)', async () => {
+    // Slugs pick the projects, the ids are still parsed and then checked against them.
+    const bad = await request(h, 'GET', `${path}?projectSlug=web&project=abc`, { token: owner });
+    expect(bad.status).toBe(400);
+    const both = await request(h, 'GET', `${path}?projectSlug=web&project=${api.id}`, { token: owner });
+    expect(both.status).toBe(403);
+    expect(both.body).toEqual({ detail: 'You do not have permission to perform this action.' });
+    expect((await request(h, 'GET', `${path}?projectSlug=web&project=-1`, { token: owner })).status).toBe(403);
+    const same = await request(h, 'GET', `${path}?projectSlug=web&project=${web.id}`, { token: owner });
+    expect(same.status).toBe(200);
+    expect(projectIds(same.body)).toEqual([web.id]);
+    // $all makes every accessible project the answer, ids or not.
+    const all = await request(h, 'GET', `${path}?projectSlug=$all&project=${api.id}`, { token: owner });
+    expect(projectIds(all.body)).toEqual([api.id, web.id, lonely.id].sort());
   });
 
   it('filters by team (slug or id) and by status', async () => {

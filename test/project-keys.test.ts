@@ -3,6 +3,7 @@
  * test_project_key_details.py), ported, plus the acceptance cases implied by Sentry's code.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signIn, type BrowserSession } from './helpers/browser-session.ts';
 import { request, Seed, startHarness, TEST_ACTOR, type Harness } from './helpers/harness.ts';
 import type { OrganizationRow, ProjectRow, UserRow } from '../src/storage/schema.ts';
 
@@ -11,14 +12,17 @@ let seed: Seed;
 let org: OrganizationRow;
 let owner: string;
 let superuserToken: string;
+/** A signed-in superuser: Sentry's active superuser is a session, never a token. */
+let superuser: BrowserSession;
 
 beforeAll(async () => {
   h = await startHarness();
   seed = new Seed(h.services);
   org = await seed.org('baz');
   owner = await seed.caller(org, 'owner@example.com', 'owner');
-  const admin: UserRow = await seed.user('root@example.com', { superuser: true });
+  const admin: UserRow = await seed.user('root@example.com', { superuser: true, password: 'root password 1' });
   superuserToken = await seed.token(admin);
+  superuser = await signIn(h, 'root@example.com', 'root password 1');
 });
 afterAll(() => h.close());
 
@@ -90,12 +94,33 @@ describe('ListProjectKeysTest', () => {
   it('test_use_case_superuser: a superuser sees every key, with useCase', async () => {
     const project = await newProject();
     await createInternalKey(project, 'profiling');
-    const res = await request(h, 'GET', keysPath(project), { token: superuserToken });
+    const res = await request(h, 'GET', keysPath(project), { headers: superuser.headers(true) });
     expect(res.status).toBe(200);
     expect(res.body).toHaveLength(2);
     const sorted = [...res.body].sort((a: any, b: any) => a.useCase.localeCompare(b.useCase));
     expect(sorted[0].useCase).toBe('profiling');
     expect(sorted[1].useCase).toBe('user');
+  });
+
+  it("a superuser's token is an ordinary token: no internal keys, no useCase, no other organizations", async () => {
+    const other = await seed.org('su-elsewhere');
+    const project = await seed.project(other, 'app');
+    const internal = await createInternalKey(project, 'profiling');
+    const path = `/api/0/projects/${other.slug}/${project.slug}/keys/`;
+    // Not a member of this organization: with a token the superuser is a stranger.
+    expect((await request(h, 'GET', path, { token: superuserToken })).status).toBe(403);
+    expect((await request(h, 'GET', path, { headers: superuser.headers() })).status).toBe(200);
+    const root = await h.services.db.stores.users.byEmail('root@example.com');
+    await seed.member(other, root!, 'owner');
+    const res = await request(h, 'GET', path, { token: superuserToken });
+    expect(res.status).toBe(200);
+    expect(res.body).toHaveLength(1);
+    expect(res.body[0]).not.toHaveProperty('useCase');
+    expect((await request(h, 'GET', `${path}${internal.public_key}/`, { token: superuserToken })).status).toBe(404);
+    const created = await request(h, 'POST', path, { token: superuserToken, body: { useCase: 'demo' } });
+    expect(created.status).toBe(201);
+    expect(created.body).not.toHaveProperty('useCase');
+    expect((await dbKey(created.body.public))?.use_case).toBe('user');
   });
 
   it('lists newest first and filters by status (a bogus status lists nothing)', async () => {
@@ -219,7 +244,7 @@ describe('CreateProjectKeyTest', () => {
 
   it('test_superuser_can_create_internal', async () => {
     const project = await newProject();
-    const res = await request(h, 'POST', keysPath(project), { token: superuserToken, body: { useCase: 'demo', public: 'e'.repeat(32), secret: '5'.repeat(32) } });
+    const res = await request(h, 'POST', keysPath(project), { headers: superuser.headers(true), body: { useCase: 'demo', public: 'e'.repeat(32), secret: '5'.repeat(32) } });
     expect(res.status).toBe(201);
     expect(res.body.useCase).toBe('demo');
     expect((await dbKey('e'.repeat(32)))?.use_case).toBe('demo');
@@ -407,7 +432,7 @@ describe('UpdateProjectKeyTest', () => {
     const path = keyPath(project, internal.public_key);
     expect((await request(h, 'PUT', path, { token: owner, body: { name: 'x' } })).status).toBe(404);
     expect((await request(h, 'GET', path, { token: owner })).status).toBe(404);
-    expect((await request(h, 'PUT', path, { token: superuserToken, body: { name: 'x' } })).status).toBe(200);
+    expect((await request(h, 'PUT', path, { headers: superuser.headers(true), body: { name: 'x' } })).status).toBe(200);
   });
 
   it('test_cannot_upgrade_to_internal', async () => {
@@ -443,7 +468,7 @@ describe('DeleteProjectKeyTest', () => {
     const project = await newProject();
     const internal = await createInternalKey(project, 'profiling');
     expect((await request(h, 'DELETE', keyPath(project, internal.public_key), { token: owner })).status).toBe(404);
-    expect((await request(h, 'DELETE', keyPath(project, internal.public_key), { token: superuserToken })).status).toBe(204);
+    expect((await request(h, 'DELETE', keyPath(project, internal.public_key), { headers: superuser.headers(true) })).status).toBe(204);
   });
 });
 

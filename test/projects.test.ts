@@ -175,7 +175,9 @@ describe('PUT /projects/{org}/{project}/', () => {
       highlightTags: ['release', 'release'],
       highlightContext: { user: ['id', 'email'] },
     });
-    expect((await request(h, 'GET', '/api/0/projects/acme/charlie/', { token: owner })).status).toBe(404);
+    // The old slug redirects to the new one (ProjectRedirect; test/project-redirects.test.ts).
+    const old = await fetch(`${h.baseUrl}/api/0/projects/acme/charlie/`, { redirect: 'manual', headers: { authorization: `Bearer ${owner}` } });
+    expect([old.status, old.headers.get('location')]).toEqual([302, '/api/0/projects/acme/charlie-app/']);
     const entries = await h.services.db.stores.auditLog.list(org.id);
     expect(entries[0]).toMatchObject({ event: 'project.edit', actor_label: 'owner@acme.example' });
     await put('charlie-app', { slug: 'charlie' });

@@ -56,6 +56,19 @@ function expectSameShape(actual: unknown, documented: unknown, at = '$'): void {
   }
 }
 
+/**
+ * The headers of Django's middleware, as the seed shows them. `Vary` there also names Cookie: the
+ * seed's request went through a browser session; an API key's request reads no session.
+ */
+function expectSeedHeaders(res: Response, example: Example): void {
+  for (const name of ['x-content-type-options', 'x-frame-options', 'x-xss-protection', 'content-language']) {
+    expect(example.headers[name], name).toBeDefined();
+    expect(res.headers.get(name), name).toBe(example.headers[name]);
+  }
+  expect(example.headers.vary).toBe('Accept-Language, Cookie');
+  expect(res.headers.get('vary')).toBe('Accept-Language');
+}
+
 let h: Harness;
 let apiKey: string;
 
@@ -88,6 +101,7 @@ describe('seed pages', () => {
     const { res, body } = await replay(example);
     expect(res.status).toBe(example.status);
     expect(res.headers.get('allow')).toBe(example.headers.allow);
+    expectSeedHeaders(res, example);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expectSameShape(body, example.responseBody);
     const key = body as Record<string, any>;
@@ -103,6 +117,7 @@ describe('seed pages', () => {
     const { res, body } = await replay(example);
     expect(res.status).toBe(example.status);
     expect(res.headers.get('allow')).toBe(example.headers.allow);
+    expectSeedHeaders(res, example);
     expectSameShape(body, example.responseBody);
     // Same grammar as the documented header; the cursors differ (per_page is 10 now, 100 then).
     const documented = example.headers.link!.replace(/cursor=[\d:]+|cursor="[\d:]+"/g, 'C');

@@ -1,6 +1,7 @@
 /** `GET /users/me/`: who a token belongs to (DetailedSelfUserSerializer). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UserRow } from '../src/storage/schema.ts';
+import { signIn } from './helpers/browser-session.ts';
 import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
 
 let h: Harness;
@@ -18,7 +19,7 @@ beforeAll(async () => {
   await seed.member(org, ann, 'owner');
   annToken = await seed.token(ann, 'org:read');
   bobToken = await seed.caller(org, 'bob@example.com', 'member');
-  rootToken = await seed.token(await seed.user('root@example.com', { superuser: true }));
+  rootToken = await seed.token(await seed.user('root@example.com', { superuser: true, password: 'root password 1' }));
   apiKey = await seed.apiKey(org, ['org:read']);
 });
 afterAll(() => h.close());
@@ -40,7 +41,10 @@ describe('GET /users/me/', () => {
 
   it("shows another user only to a superuser", async () => {
     expect((await request(h, 'GET', `/api/0/users/${ann.id}/`, { token: bobToken })).status).toBe(403);
-    expect((await request(h, 'GET', `/api/0/users/${ann.id}/`, { token: rootToken })).body.email).toBe('ann@example.com');
-    expect((await request(h, 'GET', '/api/0/users/999999/', { token: rootToken })).status).toBe(404);
+    // Only a superuser's session is an active superuser; its token is an ordinary user's.
+    expect((await request(h, 'GET', `/api/0/users/${ann.id}/`, { token: rootToken })).status).toBe(403);
+    const root = await signIn(h, 'root@example.com', 'root password 1');
+    expect((await request(h, 'GET', `/api/0/users/${ann.id}/`, { headers: root.headers() })).body.email).toBe('ann@example.com');
+    expect((await request(h, 'GET', '/api/0/users/999999/', { headers: root.headers() })).status).toBe(404);
   });
 });

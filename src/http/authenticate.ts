@@ -12,7 +12,7 @@ import type { CredentialService, CredentialResult } from '../services/credential
 import type { Principal } from '../services/principal.ts';
 import type { SessionService } from '../services/sessions.ts';
 import { badOrigin, csrfHeader, isUnsafeMethod, originTrusted, tokenIncorrect, tokenMissing } from './csrf.ts';
-import { authenticationFailed, invalidOrigin } from './errors.ts';
+import { ApiError, authenticationFailed, invalidOrigin } from './errors.ts';
 import type { SessionCookies } from './session-cookies.ts';
 
 export interface Authenticators {
@@ -132,4 +132,43 @@ function matchesOriginPattern(origin: URL, pattern: string): boolean {
   if (!candidates.includes(domain)) return false;
   if (path === '*') return true;
   return origin.pathname.startsWith(path.endsWith('*') ? path.slice(0, -1) : path);
+}
+
+/**
+ * `/api/0/auth/` (AuthIndexEndpoint) has its own authenticators, QuietBasicAuthentication and
+ * SessionAuthentication, behind Sentry's AuthenticationMiddleware, which has already put a user
+ * token's user on the request. So: a valid user token is its user; any other Bearer credential (a
+ * bad token, an organization token) leaves the request anonymous, or to the session when the
+ * middleware fell back to it; Basic credentials are a user name and password (clientkeys takes no
+ * passwords there, so they are refused as wrong ones); otherwise the session.
+ */
+export async function authenticateAuthIndex(request: FastifyRequest, auth: Authenticators): Promise<Principal | undefined> {
+  const parts = splitHeader(request.headers.authorization ?? '');
+  const scheme = parts[0]?.toLowerCase();
+  if (scheme === 'basic') throw quietBasicFailed(parts);
+  if (scheme === 'bearer') {
+    const token = parts.length === 2 ? (parts[1] as string) : undefined;
+    if (token && !token.startsWith(ORG_TOKEN_PREFIX)) {
+      const result = await auth.credentials.userToken(token);
+      if (result.ok) return result.principal;
+    } else if (token) {
+      // OrgAuthTokenAuthentication leaves Django's AnonymousUser on the request, not the session.
+      if ((await auth.credentials.orgToken(token)).ok) return undefined;
+    }
+  }
+  return fromSession(request, auth);
+}
+
+/** DRF BasicAuthentication's failures, with QuietBasicAuthentication's challenge. */
+function quietBasicFailed(parts: string[]): ApiError {
+  const challenge = { 'www-authenticate': 'xBasic realm="api"' };
+  const message =
+    parts.length === 1
+      ? 'Invalid basic header. No credentials provided.'
+      : parts.length > 2
+        ? 'Invalid basic header. Credentials string should not contain spaces.'
+        : decodeBasic(parts[1] as string) === undefined
+          ? 'Invalid basic header. Credentials not correctly base64 encoded.'
+          : 'Invalid username/password.';
+  return new ApiError('authentication_failed', 401, { detail: message }, challenge);
 }

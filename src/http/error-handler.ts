@@ -10,6 +10,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { DrfErrors } from '../schemas/drf.ts';
 import { isDatabaseUnavailable } from '../storage/errors.ts';
 import { ApiError, apiError, validationError } from './errors.ts';
+import { applySentryHeaders } from './sentry-headers.ts';
 
 /** A request-schema failure carrying DRF's error dict (built by the validator compiler). */
 export class RequestValidationError extends Error {
@@ -99,6 +100,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
 async function notFound(request: FastifyRequest, reply: FastifyReply) {
   const path = request.url.split('?')[0] ?? '';
   if (!path.startsWith('/api/0/')) return reply.code(404).send({ detail: 'Not found' });
+  // Sentry's catch-all is a Django view too: its answers get the middleware's headers.
+  applySentryHeaders(request, reply);
   if (path.endsWith('/')) return reply.code(404).type('text/html; charset=utf-8').send('');
   const hint = `${path}/`;
   if (String(request.headers['content-type'] ?? '').startsWith('application/json')) {

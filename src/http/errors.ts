@@ -13,6 +13,10 @@ interface ErrorSpec {
 }
 
 export const ERRORS = {
+  project_moved: {
+    status: 302,
+    description: "An old slug of a renamed project: Location is the same URL with the new slug (Sentry's ProjectMoved).",
+  },
   validation: { status: 400, description: 'The request body is invalid (DRF error dict: field → messages).' },
   invalid_cursor: { status: 400, description: 'Bad cursor.', detail: 'Invalid cursor parameter.' },
   invalid_per_page: { status: 400, description: 'per_page is not an integer.', detail: 'Invalid per_page parameter.' },
@@ -43,6 +47,11 @@ export const ERRORS = {
     detail: 'Invalid request data',
   },
   json_parse_error: { status: 400, description: 'The body is not valid JSON.', detail: (m) => `JSON parse error - ${m}` },
+  multipart_parse_error: {
+    status: 400,
+    description: 'The multipart body cannot be read.',
+    detail: (m) => `Multipart form parse error - ${m}`,
+  },
   invalid_origin: { status: 400, description: 'The Origin is not allowed for this credential.' },
   not_authenticated: {
     status: 401,
@@ -150,14 +159,25 @@ export function notAuthenticated(): ApiError {
 
 /**
  * 403 for a token that holds none of the method's scopes, with RFC 6750's challenge naming them
- * (getsentry/sentry#118612). A denial at object level has no challenge.
+ * (getsentry/sentry#118612). A denial at object level, or for a method without scopes, has no
+ * challenge.
  */
 export function insufficientScope(required: readonly string[]): ApiError {
   const error = apiError('permission_denied');
+  // A method the scope map does not name (HEAD, PATCH…) has no scope to name: a plain 403.
+  if (required.length === 0) return error;
   const scope = [...required].sort().join(' ');
   return new ApiError(error.code, error.status, error.body, {
     'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}"`,
   });
+}
+
+/**
+ * ProjectEndpoint's answer for a renamed project's old slug (S:src/sentry/api/bases/project.py
+ * `handle_exception_with_details`): 302 to the request's path and query with the new slug.
+ */
+export function projectMoved(url: string, slug: string): ApiError {
+  return new ApiError('project_moved', 302, { slug, detail: { extra: { url, slug } } }, { location: url });
 }
 
 /** Sentry renders this one as a bare JSON string. */

@@ -11,7 +11,7 @@ import { isSuperuser, isUserPrincipal } from '../services/principal.ts';
 import type { ProjectKeyRow } from '../storage/schema.ts';
 import { idOrSlug } from '../storage/stores/id-or-slug.ts';
 import { projectContext } from './context.ts';
-import { apiError, insufficientScope, notAuthenticated } from './errors.ts';
+import { apiError, insufficientScope, notAuthenticated, projectMoved } from './errors.ts';
 
 export type ScopeMap = Readonly<Record<'GET' | 'POST' | 'PUT' | 'DELETE', readonly Scope[]>>;
 
@@ -69,18 +69,42 @@ export const TEAM_PROJECT_SCOPES: ScopeMap = {
   DELETE: ['project:admin'],
 };
 
+/**
+ * The scopes a method needs. Sentry's scope maps name GET, POST, PUT and DELETE only: HEAD (which
+ * Django answers with the GET handler), PATCH, TRACE and any other verb need a scope no
+ * credential holds, so a token is refused them.
+ */
 function methodScopes(map: ScopeMap, method: string): readonly Scope[] {
-  // HEAD is answered by the GET handler, so it needs what GET needs.
-  const key = method === 'HEAD' ? 'GET' : method;
-  return map[key as keyof ScopeMap] ?? [];
+  return Object.hasOwn(map, method) ? map[method as keyof ScopeMap] : [];
 }
 
-/** `ScopedPermission.has_permission`: anonymous → 401; a credential with none of the scopes → 403. */
-function requireScope(request: FastifyRequest, map: ScopeMap): void {
+/**
+ * `ScopedPermission.has_permission`: anonymous → 401; a credential with none of the method's
+ * scopes → 403 (with the challenge naming them, when there are any). A session has no
+ * `request.auth` in Sentry and passes here; its roles are checked on the object.
+ */
+export function requireScope(request: FastifyRequest, map: ScopeMap): void {
   const principal = request.principal;
   if (!principal) throw notAuthenticated();
+  if (principal.kind === 'session') return;
   const required = methodScopes(map, request.method);
   if (!principal.scopes.some((s) => required.includes(s))) throw insufficientScope(required);
+}
+
+const SCOPE_MAP = Symbol('scopeMap');
+
+/** A guard remembers its scope map: a resource checks it before answering 405 (see resource.ts). */
+function withScopeMap(guard: onRequestAsyncHookHandler, map: ScopeMap): onRequestAsyncHookHandler {
+  return Object.assign(guard, { [SCOPE_MAP]: map });
+}
+
+/** The scope map of the first guard among a route's onRequest hooks, if one has a map. */
+export function scopeMapOf(hooks: unknown): ScopeMap | undefined {
+  for (const hook of Array.isArray(hooks) ? hooks : [hooks]) {
+    const map = (hook as { [SCOPE_MAP]?: ScopeMap } | undefined)?.[SCOPE_MAP];
+    if (map) return map;
+  }
+  return undefined;
 }
 
 type OrgParams = { org: string };
@@ -97,18 +121,18 @@ async function resolveOrg(services: Services, request: FastifyRequest<{ Params: 
 
 /** Routes under `/organizations/{org}/…`. */
 export function organizationGuard(services: Services, map: ScopeMap = ORG_SCOPES): onRequestAsyncHookHandler {
-  return async function guard(request) {
+  return withScopeMap(async function guard(request) {
     const context = await resolveOrg(services, request as FastifyRequest<{ Params: OrgParams }>, map);
     if (!context.access.hasAnyScope(methodScopes(map, request.method))) throw apiError('permission_denied');
     request.orgContext = context;
-  };
+  }, map);
 }
 
 /** `GET /organizations/`: a credential with the scope; which organizations it sees is the route's. */
 export function scopeGuard(map: ScopeMap = ORG_SCOPES): onRequestAsyncHookHandler {
-  return async function guard(request) {
+  return withScopeMap(async function guard(request) {
     requireScope(request, map);
-  };
+  }, map);
 }
 
 /** `/users/me/`: any credential; only a user (a user token or a session) has a "me" (Sentry 404s the others). */
@@ -127,7 +151,7 @@ export function userGuard(): onRequestAsyncHookHandler {
  * project:read may POST (create a project on it).
  */
 export function teamGuard(services: Services, map: ScopeMap = TEAM_SCOPES, options: { memberMayCreate?: boolean } = {}): onRequestAsyncHookHandler {
-  return async function guard(request) {
+  return withScopeMap(async function guard(request) {
     const req = request as FastifyRequest<{ Params: TeamParams }>;
     const context = await resolveOrg(services, req, map);
     const team = await services.db.stores.teams.find(context.organization.id, idOrSlug(req.params.team));
@@ -145,25 +169,38 @@ export function teamGuard(services: Services, map: ScopeMap = TEAM_SCOPES, optio
     if (!permitted) throw apiError('permission_denied');
     request.orgContext = context;
     request.teamContext = { ...context, team };
-  };
+  }, map);
 }
 
-/** Routes under `/projects/{org}/{project}/…`. */
+/**
+ * Routes under `/projects/{org}/{project}/…`. An old slug of a renamed project answers 302 to the
+ * same URL with the new slug (ProjectEndpoint.convert_args, ProjectRedirect), once the caller is
+ * known to have access to the project: without it the rename is not revealed.
+ */
 export function projectGuard(services: Services, map: ScopeMap = PROJECT_SCOPES): onRequestAsyncHookHandler {
-  return async function guard(request) {
+  return withScopeMap(async function guard(request) {
     const req = request as FastifyRequest<{ Params: ProjectParams }>;
     const context = await resolveOrg(services, req, map);
-    const project = await services.db.stores.projects.find(context.organization.id, idOrSlug(req.params.project));
-    if (!project) throw apiError('not_found');
-    const teamIds = (await services.db.stores.teams.ofProject(project.id)).map((t) => t.id);
     const allowed = methodScopes(map, request.method);
     const { access } = context;
-    const permitted =
+    const teamsOf = async (projectId: number) => (await services.db.stores.teams.ofProject(projectId)).map((t) => t.id);
+    const permitted = (teamIds: number[]) =>
       (access.hasAnyScope(allowed) && access.hasProjectAccess(teamIds)) || access.hasAnyProjectScope(teamIds, allowed);
-    if (!permitted) throw apiError('permission_denied');
+    const project = await services.db.stores.projects.find(context.organization.id, idOrSlug(req.params.project));
+    if (!project) {
+      const moved = await services.projects.renamedFrom(context.organization, req.params.project);
+      if (!moved) throw apiError('not_found');
+      if (!permitted(await teamsOf(moved.id))) throw apiError('permission_denied');
+      const { org, project: oldSlug } = req.params;
+      const url = request.url.replaceAll(`projects/${org}/${oldSlug}/`, `projects/${org}/${moved.slug}/`);
+      if (url === request.url) throw apiError('not_found');
+      throw projectMoved(url, moved.slug);
+    }
+    const teamIds = await teamsOf(project.id);
+    if (!permitted(teamIds)) throw apiError('permission_denied');
     request.orgContext = context;
     request.projectContext = { ...context, project, teamIds };
-  };
+  }, map);
 }
 
 /** S:src/sentry/api/bases/project.py ProjectEventPermission: reading a project's events. */

@@ -4,13 +4,13 @@
  * Sentry's 429 when over.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { callerKey, type ApiRateLimiter, type RateLimitVerdict } from '../services/api-rate-limit.ts';
+import { callerKey, type ApiRateLimiter, type RateLimitGroup, type RateLimitVerdict } from '../services/api-rate-limit.ts';
 import { ApiError } from './errors.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** "keys" for the client-key endpoints (API_RATE_LIMIT), otherwise Sentry's default limit. */
-    rateLimitGroup?: 'keys' | 'default';
+    /** An endpoint's own limits ("keys": API_RATE_LIMIT; "stats": 20/s), otherwise Sentry's default group. */
+    rateLimitGroup?: RateLimitGroup;
   }
 }
 

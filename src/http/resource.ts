@@ -1,9 +1,12 @@
 /**
  * One URL, several methods, the way Django views answer: the methods the resource implements,
  * OPTIONS for CORS preflight, 405 for the rest, and the same `Allow` header on every answer.
+ * As in Sentry's `Endpoint.dispatch`, authentication and the scope check run before the handler
+ * is looked up: a 405 is only for a caller the resource's scope map admits.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods, RouteShorthandOptions } from 'fastify';
 import { apiError } from './errors.ts';
+import { requireScope, scopeMapOf } from './guards.ts';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -46,7 +49,13 @@ export function resource(app: FastifyInstance, url: string, routes: Partial<Reco
       return reply.code(200).send('');
     },
   });
-  const others = (['POST', 'PUT', 'PATCH', 'DELETE'] as HTTPMethods[]).filter((m) => !methods.includes(m as Method));
+  // Every other verb the server parses (HEAD comes with GET); see registerHttpMethods.
+  const others = app.supportedMethods.filter(
+    (m) => m !== 'OPTIONS' && !(methods as string[]).includes(m) && !(m === 'HEAD' && methods.includes('GET')),
+  ) as HTTPMethods[];
+  const scopes = Object.values(routes)
+    .map((route) => scopeMapOf(route.options.onRequest))
+    .find((map) => map !== undefined);
   if (others.length > 0) {
     app.route({
       method: others,
@@ -54,8 +63,20 @@ export function resource(app: FastifyInstance, url: string, routes: Partial<Reco
       config: { allow },
       schema: { hide: true },
       handler: async (request) => {
+        if (scopes) requireScope(request, scopes);
         throw apiError('method_not_allowed', request.method);
       },
     });
+  }
+}
+
+/**
+ * Node parses more verbs than Fastify routes by default (PROPFIND, LOCK…); Django routes them all
+ * to the view, which answers 401/403/405. CONNECT is not a request Node hands to a server.
+ */
+export function registerHttpMethods(app: FastifyInstance, methods: readonly string[]): void {
+  for (const method of methods) {
+    if (method === 'CONNECT' || app.supportedMethods.includes(method)) continue;
+    app.addHttpMethod(method, { hasBody: !['GET', 'HEAD', 'TRACE'].includes(method) });
   }
 }

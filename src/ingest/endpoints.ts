@@ -15,7 +15,7 @@ export type SuccessKind =
   | 'id' // 200 {"id": "<event id>"} ({} without one), envelope and store
   | 'empty' // 200 with no body, security reports
   | 'text-id' // 200 text: the hyphenated event id, what minidump/unreal clients read
-  | 'accepted' // 202, cron check-ins and OTLP
+  | 'accepted' // 202, cron check-ins
   | 'created'; // 201, attachments
 
 export interface ReadInput {
@@ -203,6 +203,16 @@ function opaque(itemType: string) {
   return (): ReadBody => ({ ok: true, quantity: 0, eventId: undefined, itemTypes: [itemType], event: undefined, sdk: undefined });
 }
 
+/**
+ * OTLP over HTTP (relay-server endpoints/integrations/otlp.rs): JSON or protobuf, any other
+ * content type a bare 415; the spans and logs are not error events, so they count as requests only.
+ */
+function readOtlp({ contentType }: ReadInput): ReadBody | IngestFailure {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json' && type !== 'application/x-protobuf') return ingestFailure('unsupported_media_type');
+  return { ok: true, quantity: 0, eventId: undefined, itemTypes: ['otlp'], event: undefined, sdk: undefined };
+}
+
 const CHECK_IN_STATUSES = new Set(['in_progress', 'ok', 'error']);
 
 /** `/cron/{slug}/?status=…`: a check-in from the query string alone (relay endpoints/monitor.rs). */
@@ -242,9 +252,10 @@ export const INGEST_ENDPOINTS: readonly IngestEndpoint[] = [
     name: 'otlp',
     paths: both('/api/:project_id/otlp/v1/traces/', '/api/:project_id/integration/otlp/v1/traces/', '/api/:project_id/integration/otlp/v1/logs/'),
     methods: POST,
-    success: 'accepted',
+    // 200, not 202, since getsentry/relay#5645 (the OTLP spec's success status), with no body.
+    success: 'empty',
     envelopeAuth: false,
     neverRateLimited: false,
-    read: opaque('otlp'),
+    read: readOtlp,
   },
 ];

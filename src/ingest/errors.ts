@@ -10,6 +10,8 @@ interface IngestErrorSpec {
   detail: string;
   /** The metrics reason label. */
   reason: string;
+  /** Relay answers the status alone, with no body. */
+  bodyless?: boolean;
 }
 
 export const INGEST_ERRORS = {
@@ -31,6 +33,8 @@ export const INGEST_ERRORS = {
   missing_minidump: { status: 400, detail: 'missing minidump', reason: 'missing_minidump' },
   invalid_query: { status: 400, detail: 'invalid query string', reason: 'invalid_query' },
   too_large: { status: 413, detail: 'request body too large', reason: 'too_large' },
+  // The OTLP integration's own refusal: a bare status (relay-server endpoints/integrations/otlp.rs).
+  unsupported_media_type: { status: 415, detail: 'unsupported media type', reason: 'unsupported_media_type', bodyless: true },
   rejected: { status: 403, detail: 'event submission rejected with_reason: ProjectId', reason: 'project_id' },
   origin_not_allowed: { status: 403, detail: 'event submission rejected with_reason: Cors', reason: 'cors' },
   rate_limited: {

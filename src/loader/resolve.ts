@@ -30,7 +30,7 @@ export type LoaderAnswer = { kind: 'noop' } | { kind: 'loader'; context: LoaderC
 export interface LoaderSources {
   /** The ingest key map's lookup. */
   key(publicKey: string): IngestKey | undefined | Promise<IngestKey | undefined>;
-  dsn(key: IngestKey): string;
+  dsn(key: IngestKey): string | Promise<string>;
   /** JS_SDK_LOADER_SDK_URL as configured: null for this server's bundles. */
   sdkUrl: string | null;
   /** PUBLIC_URL, where this server's bundles are. */
@@ -71,7 +71,7 @@ export async function resolveLoader(publicKey: string, sources: LoaderSources): 
   const cdnVersion = selectSdkVersion(choice);
   const selfServed = sources.sdkUrl === null && majorOf(cdnVersion) >= FIRST_SELF_SERVED_MAJOR;
   const version = selfServed ? sources.assets.version : cdnVersion;
-  const bundle = loaderBundle(version, key.data, sources.dsn(key));
+  const bundle = loaderBundle(version, key.data, await sources.dsn(key));
 
   let jsSdkUrl: string;
   let integrity: string | null = null;

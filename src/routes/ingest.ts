@@ -45,8 +45,10 @@ function cors(reply: FastifyReply): FastifyReply {
 
 /** The one place an ingest refusal becomes an HTTP answer. */
 export function renderIngestError(reply: FastifyReply, failure: IngestFailure): FastifyReply {
-  cors(reply).code(INGEST_ERRORS[failure.code].status);
+  const spec: { status: number; bodyless?: boolean } = INGEST_ERRORS[failure.code];
+  cors(reply).code(spec.status);
   if (failure.headers) reply.headers(failure.headers);
+  if (spec.bodyless) return reply.send();
   return reply.type('application/json').send(JSON.stringify(ingestErrorBody(failure)));
 }
 

@@ -22,7 +22,8 @@ export async function jsSdkLoaderRoutes(app: FastifyInstance, { services, config
   const keys = services.ingest.parts.keys;
   const sources: LoaderSources = {
     key: (publicKey) => keys.get(publicKey),
-    dsn: (key) => services.keySerializer.publicDsn(key.publicKey, key.projectId),
+    // The key's public DSN, on its organization's Relay when it set one (getsentry/sentry#118707).
+    dsn: async (key) => services.keySerializer.publicDsn(key.publicKey, key.projectId, await services.organizations.dsnSettings(key.organizationId)),
     sdkUrl: config.loader.sdkUrl,
     publicUrl: config.publicUrl,
     assets,

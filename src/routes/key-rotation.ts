@@ -46,7 +46,8 @@ export async function keyRotationRoutes(app: FastifyInstance, { services }: { se
         const result = await services.rotation.rotate(project, projectKeyOf(request), overlap, actorOf(principal, clientIp(request)));
         if (!result.ok) throw apiError('key_already_rotating', result.replacedBy);
         const includeUseCase = isSuperuser(principal);
-        return reply.code(201).send(services.keySerializer.answer(result.successor, { includeUseCase }));
+        const dsn = await services.organizations.dsnSettings(project.organization_id);
+        return reply.code(201).send(services.keySerializer.answer(result.successor, { includeUseCase, dsn }));
       },
     },
   });

@@ -16,6 +16,7 @@ export async function keyStatsRoutes(app: FastifyInstance, { services }: { servi
     GET: {
       options: {
         onRequest: [projectGuard(services), keyGuard(services)],
+        config: { rateLimitGroup: 'stats' },
         schema: {
           tags: ['Client Keys'],
           summary: "Retrieve a Client Key's Stats",

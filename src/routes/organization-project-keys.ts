@@ -33,17 +33,18 @@ const query = z.object({
 type Query = z.output<typeof query>;
 
 /**
- * The `project` / `projectSlug` parameters as Sentry's `get_projects` reads them: slugs win over
- * ids, every `project` value must be an integer (an empty one too), -1 / $all mean every project
- * the caller can access.
+ * The `project` / `projectSlug` parameters as Sentry's `get_projects` reads them: every `project`
+ * value must be an integer (an empty one too), -1 / $all mean every project the caller can access.
+ * Slugs pick the projects; ids given beside them are still checked against what was found
+ * (`_validate_fetched_projects`), so both together are a 403 unless they name the same projects.
  */
 function projectSelection(q: Query): ProjectSelection {
-  const slugs = q.projectSlug?.filter((v) => v !== '') ?? [];
-  if (slugs.length > 0) return slugs.includes('$all') ? { kind: 'all-accessible' } : { kind: 'slugs', slugs };
   const ids = q.project ?? [];
-  if (ids.length === 0) return { kind: 'default' };
   if (!ids.every((v) => /^\s*[+-]?\d+\s*$/.test(v))) throw apiError('invalid_project_param');
   const numbers = ids.map((v) => Number(v.trim()));
+  const slugs = q.projectSlug?.filter((v) => v !== '') ?? [];
+  if (slugs.length > 0) return slugs.includes('$all') ? { kind: 'all-accessible' } : { kind: 'slugs', slugs, ids: numbers };
+  if (numbers.length === 0) return { kind: 'default' };
   return numbers.includes(-1) ? { kind: 'all-accessible' } : { kind: 'ids', ids: numbers };
 }
 
@@ -86,7 +87,8 @@ export async function organizationProjectKeyRoutes(app: FastifyInstance, { servi
         );
         const url = absoluteUrl(config, request);
         reply.header('link', linkHeader(url.path, url.query, result.prev, result.next));
-        return result.results.map((row) => services.keySerializer.answer(row, { includeUseCase: superuser }));
+        const dsn = await services.organizations.dsnSettings(organization.id);
+        return result.results.map((row) => services.keySerializer.answer(row, { includeUseCase: superuser, dsn }));
       },
     },
   });

@@ -6,14 +6,21 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { tokenizeQuery } from '../domain/search-query.ts';
-import { orgContext } from '../http/context.ts';
+import { clientIp, orgContext } from '../http/context.ts';
+import { validationError } from '../http/errors.ts';
 import { organizationGuard, scopeGuard } from '../http/guards.ts';
 import { linkHeader, readPageParams } from '../http/pagination.ts';
 import { resource } from '../http/resource.ts';
 import { errorResponses, pageQuery, queryParam } from '../schemas/common.ts';
-import { detailedOrganizationSchema, organizationListSchema, organizationSchema } from '../schemas/organization.ts';
+import {
+  detailedOrganizationSchema,
+  organizationListSchema,
+  organizationSchema,
+  updateOrganizationBody,
+  type UpdateOrganizationBody,
+} from '../schemas/organization.ts';
 import type { Services } from '../services/index.ts';
-import { isSuperuser, isUserPrincipal, type Principal } from '../services/principal.ts';
+import { actorOf, isSuperuser, isUserPrincipal, type Principal } from '../services/principal.ts';
 import type { OrganizationFilter } from '../storage/stores/organizations.ts';
 import { absoluteUrl } from './project-keys.ts';
 
@@ -136,6 +143,28 @@ export async function organizationRoutes(app: FastifyInstance, { services, confi
         const featureFlags = (request.query.include_feature_flags ?? '0') !== '0';
         if (!access.hasScope('org:read')) return serializer.serialize(organization, { featureFlags, access });
         return serializer.detailed(organization, access, { featureFlags, projectsAndTeams: (request.query.detailed ?? '1') !== '0' });
+      },
+    },
+    PUT: {
+      options: {
+        onRequest: organizationGuard(services),
+        schema: {
+          tags,
+          summary: 'Update an Organization',
+          description: 'clientkeys keeps relayDsnEndpoint; the other fields of Sentry are ignored.',
+          params: z.object({ org: z.string().describe('The id or slug of the organization.') }),
+          body: updateOrganizationBody,
+          response: { 200: detailedOrganizationSchema, ...errorResponses('validation', ...authErrors, 'not_found') },
+        },
+      },
+      handler: async (request: FastifyRequest<{ Body: UpdateOrganizationBody }>) => {
+        const { organization, access, principal } = orgContext(request);
+        const { relayDsnEndpoint } = request.body;
+        if (relayDsnEndpoint !== undefined) {
+          const result = await services.organizations.setRelayDsnEndpoint(organization, relayDsnEndpoint, actorOf(principal, clientIp(request)));
+          if (!result.ok) throw validationError({ relayDsnEndpoint: [result.error] });
+        }
+        return serializer.detailed(organization, access, { featureFlags: true, projectsAndTeams: true });
       },
     },
   });

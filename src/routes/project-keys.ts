@@ -56,9 +56,10 @@ export const CHOSEN_KEY_IN_USE = 'This key is already in use: choose another pub
 
 export async function projectKeyRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
   const guard = projectGuard(services);
-  const serialize = (request: FastifyRequest) => {
+  const serialize = async (request: FastifyRequest) => {
     const includeUseCase = isSuperuser(request.principal);
-    return (row: Parameters<Services['keySerializer']['answer']>[0]) => services.keySerializer.answer(row, { includeUseCase });
+    const dsn = await services.organizations.dsnSettings(projectContext(request).organization.id);
+    return (row: Parameters<Services['keySerializer']['answer']>[0]) => services.keySerializer.answer(row, { includeUseCase, dsn });
   };
 
   resource(app, '/api/0/projects/:org/:project/keys/', {
@@ -84,7 +85,7 @@ export async function projectKeyRoutes(app: FastifyInstance, { services, config 
         );
         const url = absoluteUrl(config, request);
         reply.header('link', linkHeader(url.path, url.query, result.prev, result.next));
-        return result.results.map(serialize(request));
+        return result.results.map(await serialize(request));
       },
     },
     POST: {
@@ -118,7 +119,7 @@ export async function projectKeyRoutes(app: FastifyInstance, { services, config 
         // field the request chose, whichever key collided and in whichever organization, so it
         // tells no caller anything about another organization's keys (SECURITY.md).
         if (!result.ok) throw validationError({ [body.public ? 'public' : 'secret']: [CHOSEN_KEY_IN_USE] });
-        return reply.code(201).send(serialize(request)(result.key));
+        return reply.code(201).send((await serialize(request))(result.key));
       },
     },
   });
@@ -137,7 +138,7 @@ export async function projectKeyRoutes(app: FastifyInstance, { services, config 
           response: { 200: projectKeySchema, ...errorResponses(...authErrors) },
         },
       },
-      handler: async (request: FastifyRequest) => serialize(request)(keyOf(request)),
+      handler: async (request: FastifyRequest) => (await serialize(request))(keyOf(request)),
     },
     PUT: {
       options: {
@@ -154,7 +155,7 @@ export async function projectKeyRoutes(app: FastifyInstance, { services, config 
         const key = keyOf(request);
         const { project, principal } = projectContext(request);
         const updated = await services.keys.update(project, key, request.body, actorOf(principal, clientIp(request)));
-        return serialize(request)(updated);
+        return (await serialize(request))(updated);
       },
     },
     DELETE: {

@@ -26,6 +26,8 @@ export const DRF = {
   invalidChoice: (input: string) => `"${input}" is not a valid choice.`,
   notADict: (type: string) => `Invalid data. Expected a dictionary, but got ${type}.`,
   notAList: (type: string) => `Expected a list of items but got type "${type}".`,
+  /** The top-level serializer given `null` (DRF's `Serializer` 'null' message). */
+  noData: 'No data provided',
   maxItems: (n: number) => `Ensure this field has no more than ${n} elements.`,
 } as const;
 
@@ -271,7 +273,14 @@ export function toDrfErrors(issues: readonly z.core.$ZodIssue[]): DrfErrors {
     // A nested serializer's "not a dict" is reported under its non_field_errors; "may not be null"
     // belongs to the field itself.
     if (issue.code === 'invalid_type' && issue.expected === 'object' && message !== DRF.null) path.push('non_field_errors');
-    if (path.length === 0) path.push('non_field_errors');
+    if (path.length === 0) {
+      path.push('non_field_errors');
+      // The whole body was null: DRF's serializer says "No data provided", not a field's message.
+      if (message === DRF.null) {
+        addError(errors, path, DRF.noData);
+        continue;
+      }
+    }
     addError(errors, path, message);
   }
   return errors;

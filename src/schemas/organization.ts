@@ -4,6 +4,7 @@
  * organization, and the roles it lists.
  */
 import { z } from 'zod';
+import { char, serializer } from './drf.ts';
 import { projectSummarySchema } from './project.ts';
 import { teamSchema } from './team.ts';
 
@@ -100,6 +101,7 @@ export const detailedOrganizationSchema = z
     scrapeJavaScript: z.boolean(),
     allowJoinRequests: z.boolean(),
     relayPiiConfig: z.string().nullable(),
+    relayDsnEndpoint: z.string().nullable().describe("The organization's Relay: every DSN URL of its keys but cdn names it."),
     codecovAccess: z.boolean(),
     hideAiFeatures: z.boolean(),
     githubPRBot: z.boolean(),
@@ -126,3 +128,15 @@ export type OrganizationJson = z.output<typeof organizationSchema>;
 export type DetailedOrganizationJson = z.output<typeof detailedOrganizationSchema>;
 export type OrgRoleJson = z.output<typeof orgRoleSchema>;
 export type TeamRoleJson = z.output<typeof teamRoleSchema>;
+
+/** OrganizationDetailsEndpoint.put, for the fields clientkeys keeps; the others are ignored. */
+export const updateOrganizationBody = serializer({
+  relayDsnEndpoint: char({
+    allowBlank: true,
+    allowNull: true,
+    maxLength: 2048,
+    description: "An absolute http(s) URL of the organization's own Relay, without credentials, query or fragment; blank or null clears it.",
+  }).optional(),
+}).meta({ id: 'UpdateOrganization' });
+
+export type UpdateOrganizationBody = z.output<typeof updateOrganizationBody>;

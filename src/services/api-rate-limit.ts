@@ -1,9 +1,12 @@
 /**
  * Management API rate limits as Sentry's RatelimitMiddleware applies them
  * (S:src/sentry/middleware/ratelimit.py, S:src/sentry/ratelimits/config.py): a fixed one-second
- * window per caller and endpoint; the client-key endpoints allow API_RATE_LIMIT requests (40 by
- * default), every other endpoint Sentry's default of 470. Concurrent requests are counted and
- * reported, not enforced (ENFORCE_CONCURRENT_RATE_LIMITS is off in Sentry too).
+ * window per caller and endpoint. Endpoints that declare limits of their own keep them: the keys
+ * list/create and the organization's project-keys (40/s in Sentry) allow API_RATE_LIMIT requests
+ * (40 by default), a key's stats 20/s (never more than API_RATE_LIMIT); every other endpoint gets
+ * Sentry's current open-source default group, SENTRY_RATELIMITER_DEFAULT = 999 with a concurrency
+ * of 999 (S:src/sentry/conf/server.py). Concurrent requests are counted and reported, not enforced
+ * (ENFORCE_CONCURRENT_RATE_LIMITS is off in Sentry too).
  */
 import type { Principal } from './principal.ts';
 
@@ -42,11 +45,13 @@ export class MemoryRequestCounter implements RequestCounter {
   }
 }
 
-export type RateLimitGroup = 'keys' | 'default';
+export type RateLimitGroup = 'keys' | 'stats' | 'default';
 
-/** Sentry's `_SENTRY_RATELIMITER_DEFAULT` and `_SENTRY_CONCURRENT_RATE_LIMIT_DEFAULT`. */
-export const DEFAULT_LIMIT = 470;
-export const CONCURRENT_LIMIT = 100;
+/** Sentry's `SENTRY_RATELIMITER_DEFAULT` and `SENTRY_CONCURRENT_RATE_LIMIT_DEFAULT`. */
+export const DEFAULT_LIMIT = 999;
+export const CONCURRENT_LIMIT = 999;
+/** ProjectKeyStatsEndpoint's own `rate_limits`: 20 requests a second. */
+export const STATS_LIMIT = 20;
 const WINDOW = 1;
 
 export interface RateLimitVerdict {
@@ -90,7 +95,7 @@ export class ApiRateLimiter {
   }
 
   async check(caller: string, endpoint: string, group: RateLimitGroup): Promise<RateLimitVerdict> {
-    const limit = group === 'keys' ? this.keysLimit : Math.max(DEFAULT_LIMIT, this.keysLimit);
+    const limit = this.limitOf(group);
     const now = this.clock() / 1000;
     const reset = (Math.floor(now / WINDOW) + 1) * WINDOW;
     const count = await this.counter.increment(`${caller} ${endpoint}`, reset);
@@ -104,6 +109,17 @@ export class ApiRateLimiter {
       concurrentLimit: CONCURRENT_LIMIT,
       concurrentRemaining: Math.max(CONCURRENT_LIMIT - concurrent, 0),
     };
+  }
+
+  private limitOf(group: RateLimitGroup): number {
+    switch (group) {
+      case 'keys':
+        return this.keysLimit;
+      case 'stats':
+        return Math.min(STATS_LIMIT, this.keysLimit);
+      case 'default':
+        return Math.max(DEFAULT_LIMIT, this.keysLimit);
+    }
   }
 
   /** Count a request as in flight until `finished` is called. */

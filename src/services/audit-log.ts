@@ -15,6 +15,7 @@ type Data = Record<string, unknown>;
 
 const NOTES: Readonly<Record<AuditEvent, (d: Data) => string>> = {
   'org.create': () => 'created the organization',
+  'org.edit': (d) => `edited the organization setting: ${Object.keys(d).filter((k) => !k.startsWith('old_')).join(', ')}`,
   'team.create': (d) => `created team ${String(d.slug)}`,
   'project.add': (d) => `created project ${String(d.slug)}`,
   'project.edit': (d) => `edited project ${String(d.slug)}`,

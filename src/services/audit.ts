@@ -9,6 +9,7 @@ import type { Actor } from './principal.ts';
 
 export type AuditEvent =
   | 'org.create'
+  | 'org.edit'
   | 'team.create'
   | 'project.add'
   | 'project.edit'

@@ -3,6 +3,8 @@
  * (S:src/sentry/core/endpoints/project_key_stats.py): `since`/`until` unix timestamps (default: the
  * last day), `resolution` one of the tsdb rollups (10s, 1h, 1d; default 1d), intervals aligned as
  * `get_constrained_date_range` aligns them, one `{ts, total, dropped, accepted, filtered}` per interval.
+ * `10s` is a rollup `_parse_args` accepts, but the outcomes query (QueryDefinition) takes only whole
+ * minutes, so Sentry answers it 400 whatever the range: so does clientkeys.
  */
 import type { KeyStatsRecorder } from '../ingest/key-stats.ts';
 import type { KeyStatsBucket, KeyStatsStore } from '../storage/stores/key-stats.ts';
@@ -11,6 +13,8 @@ import { fail, ok, type Result } from './result.ts';
 /** SENTRY_TSDB_ROLLUPS of a default install: 10 s, 1 h, 1 d. */
 const ROLLUPS = [10, 3600, 86_400];
 const ONE_DAY = 86_400;
+/** The outcomes query's smallest interval (sessions_v2 / outcomes QueryDefinition). */
+const MINUTE = 60;
 /** sessions_v2 MAX_POINTS: more intervals than this is an invalid query. */
 const MAX_POINTS = 1000;
 
@@ -59,6 +63,7 @@ export function statsRange(query: StatsQuery, nowSeconds: number): Result<StatsR
   if (query.resolution) {
     const parsed = parseResolution(query.resolution);
     if (parsed === undefined || !ROLLUPS.includes(parsed)) return fail('Invalid resolution');
+    if (parsed % MINUTE !== 0) return fail('The interval has to be a multiple of the minimum interval of one minute.');
     interval = parsed;
   }
   let end = nowSeconds;

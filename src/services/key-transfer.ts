@@ -13,7 +13,7 @@ import type { Database } from '../storage/database.ts';
 import type { ProjectKeyRow, ProjectRow } from '../storage/schema.ts';
 import type { Stores } from '../storage/stores/index.ts';
 import { audit, keyAuditData } from './audit.ts';
-import type { KeySerializer } from './key-serializer.ts';
+import { loadDsnSettings, type KeySerializer } from './key-serializer.ts';
 import type { Actor } from './principal.ts';
 import type { ProjectKeyService } from './project-keys.ts';
 
@@ -67,9 +67,10 @@ export class KeyTransferService {
     const out: ProjectKeyJson[] = [];
     onProgress?.(0, total);
     let cursor: Cursor | undefined = START_CURSOR;
+    const dsn = await loadDsnSettings(this.db.stores, project.organization_id);
     while (cursor) {
       const page = await this.keys.list(filter, { cursor, limit: 100 });
-      out.push(...page.results.map((row) => this.serializer.serialize(row, { includeUseCase: true })));
+      out.push(...page.results.map((row) => this.serializer.serialize(row, { includeUseCase: true, dsn })));
       onProgress?.(out.length, Math.max(total, out.length));
       cursor = page.next.hasResults ? page.next : undefined;
     }

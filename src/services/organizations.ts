@@ -21,7 +21,9 @@ import type { MemberRow, OrganizationRow, TeamRow, UserRow } from '../storage/sc
 import type { Stores } from '../storage/stores/index.ts';
 import type { OrganizationFilter } from '../storage/stores/organizations.ts';
 import type { TeamFilter } from '../storage/stores/teams.ts';
+import { parseRelayDsnEndpoint, RELAY_DSN_ENDPOINT_OPTION } from '../domain/relay-dsn-endpoint.ts';
 import { audit } from './audit.ts';
+import { loadDsnSettings, type DsnSettings } from './key-serializer.ts';
 import type { Actor } from './principal.ts';
 import { fail, ok, type Result } from './result.ts';
 
@@ -48,6 +50,35 @@ function dateKey(iso: string): number {
 
 export class OrganizationService {
   constructor(private readonly db: Database) {}
+
+  /** What the URLs of the organization's keys depend on (its Relay DSN endpoint). */
+  dsnSettings(organizationId: number): Promise<DsnSettings> {
+    return loadDsnSettings(this.db.stores, organizationId);
+  }
+
+  /**
+   * OrganizationDetailsEndpoint.put's `relayDsnEndpoint`: set (or with blank/null, clear) the
+   * organization's Relay DSN endpoint, audited as Sentry's ORG_OPTIONS changes are.
+   */
+  async setRelayDsnEndpoint(org: OrganizationRow, value: string | null, actor: Actor): Promise<Result<string | null>> {
+    const parsed = parseRelayDsnEndpoint(value);
+    if (!parsed.ok) return fail(parsed.error);
+    await this.db.transaction(async (stores) => {
+      const before = await stores.organizationOptions.get(org.id, RELAY_DSN_ENDPOINT_OPTION);
+      if (parsed.value === null) await stores.organizationOptions.delete(org.id, RELAY_DSN_ENDPOINT_OPTION);
+      else await stores.organizationOptions.set(org.id, RELAY_DSN_ENDPOINT_OPTION, parsed.value);
+      if ((before ?? null) !== parsed.value) {
+        await audit(stores, {
+          organizationId: org.id,
+          actor,
+          event: 'org.edit',
+          targetObject: org.id,
+          data: { [RELAY_DSN_ENDPOINT_OPTION]: parsed.value, [`old_${RELAY_DSN_ENDPOINT_OPTION}`]: before ?? null },
+        });
+      }
+    });
+    return ok(parsed.value);
+  }
 
   async createOrganization(slug: string, name: string | undefined, actor: Actor): Promise<Result<OrganizationRow>> {
     if (!ORG_SLUG_PATTERN.test(slug) || slug.length > ORG_SLUG_MAX_LENGTH || slug.length < 3) {

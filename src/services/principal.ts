@@ -25,9 +25,13 @@ export function principalUser(principal: Principal | undefined): UserRow | undef
   return isUserPrincipal(principal) ? principal.user : undefined;
 }
 
-/** Superusers act as Sentry's "active superuser": every organization, internal keys, `useCase`. */
+/**
+ * Sentry's "active superuser" (every organization, internal keys, `useCase`): a superuser signed in
+ * with a session. A superuser's token is an ordinary member token, as in Sentry, where superuser
+ * status lives in the session (S:src/sentry/auth/superuser.py `Superuser.is_active`).
+ */
 export function isSuperuser(principal: Principal | undefined): boolean {
-  return principalUser(principal)?.is_superuser === 1;
+  return principal?.kind === 'session' && principal.user.is_superuser === 1;
 }
 
 /** Who did it, for the audit log: never a secret. */

@@ -11,7 +11,8 @@ export type ProjectSelection =
   | { kind: 'default' }
   | { kind: 'all-accessible' }
   | { kind: 'ids'; ids: number[] }
-  | { kind: 'slugs'; slugs: string[] };
+  /** `ids`: `project` values given beside the slugs; they must name exactly the projects found. */
+  | { kind: 'slugs'; slugs: string[]; ids?: number[] };
 
 export type SelectionResult = { ok: true; projects: ProjectRow[] } | { ok: false; reason: 'forbidden' };
 
@@ -42,6 +43,12 @@ export async function selectProjects(
         const project = byKey.get(key);
         if (!project || !access.hasProjectAccess(teams(project))) return { ok: false, reason: 'forbidden' };
         chosen.push(project);
+      }
+      // `_validate_fetched_projects`: ids given with slugs must be the ids of the projects found.
+      if (selection.kind === 'slugs' && selection.ids && selection.ids.length > 0) {
+        const found = new Set(chosen.map((p) => p.id));
+        const asked = new Set(selection.ids);
+        if (asked.size !== found.size || [...asked].some((id) => !found.has(id))) return { ok: false, reason: 'forbidden' };
       }
       return { ok: true, projects: chosen };
     }

@@ -11,6 +11,7 @@ import type { Database } from '../storage/database.ts';
 import { uniqueViolation } from '../storage/errors.ts';
 import type { OrganizationRow, ProjectKeyRow, ProjectRow, TeamRow } from '../storage/schema.ts';
 import type { Stores } from '../storage/stores/index.ts';
+import { idOrSlug } from '../storage/stores/id-or-slug.ts';
 import { PROJECT_STATUS_PENDING_DELETION, type ProjectFilter } from '../storage/stores/projects.ts';
 import { audit } from './audit.ts';
 import type { Actor } from './principal.ts';
@@ -151,6 +152,8 @@ export class ProjectService {
         if (input.name) patch.name = changes.new_project = input.name;
         if (input.platform) patch.platform = input.platform;
         const updated = Object.keys(patch).length > 0 ? await stores.projects.update(project.id, patch) : project;
+        // ProjectRedirect.record: the old slug keeps leading here (302) for clients that still use it.
+        if (updated.slug !== project.slug) await stores.projectRedirects.record(project.organization_id, project.id, project.slug, isoNow());
 
         if (input.bookmark?.value === true) await stores.projectBookmarks.add(project.id, input.bookmark.userId, isoNow());
         if (input.bookmark?.value === false) await stores.projectBookmarks.remove(project.id, input.bookmark.userId);
@@ -181,6 +184,17 @@ export class ProjectService {
     // The ingest gate holds each key with its project's allowed domains: every instance reloads them.
     if (result.ok && input.allowedDomains !== undefined) await this.changes.publish({ type: 'project', projectId: project.id });
     return result;
+  }
+
+  /** The active project an old slug of the organization leads to, after a rename. */
+  async renamedFrom(org: OrganizationRow, slug: string): Promise<ProjectRow | undefined> {
+    // Only a slug can have been a project's slug (ids and impossible values never redirect).
+    const ref = idOrSlug(slug);
+    if (!('slug' in ref)) return undefined;
+    const projectId = await this.db.stores.projectRedirects.projectFor(org.id, ref.slug);
+    if (projectId === undefined) return undefined;
+    const project = await this.db.stores.projects.find(org.id, { id: projectId });
+    return project && project.slug !== slug ? project : undefined;
   }
 
   /**

@@ -48,6 +48,22 @@ export interface ProjectOptionTable {
   value: string;
 }
 
+/** Sentry's OrganizationOption: one JSON value per organization and key ("sentry:relay_dsn_endpoint"). */
+export interface OrganizationOptionTable {
+  organization_id: number;
+  key: string;
+  value: string;
+}
+
+/** Sentry's ProjectRedirect: an old slug of a renamed project, within its organization. */
+export interface ProjectRedirectTable {
+  id: Id;
+  organization_id: number;
+  project_id: number;
+  redirect_slug: string;
+  date_added: string;
+}
+
 export interface ProjectBookmarkTable {
   project_id: number;
   user_id: number;
@@ -218,6 +234,8 @@ export interface DB {
   projects: ProjectTable;
   project_teams: ProjectTeamTable;
   project_options: ProjectOptionTable;
+  organization_options: OrganizationOptionTable;
+  project_redirects: ProjectRedirectTable;
   project_bookmarks: ProjectBookmarkTable;
   users: UserTable;
   members: MemberTable;

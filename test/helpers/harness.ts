@@ -43,6 +43,9 @@ export function testConfig(database: DatabaseConfig, overrides: Partial<Config> 
     port: 0,
     host: '127.0.0.1',
     publicUrl: 'http://testserver',
+    // As loadConfig: INGEST_URL defaults to PUBLIC_URL.
+    ingestUrl: overrides.publicUrl ?? 'http://testserver',
+    ingestOrgSubdomains: false,
     apiRateLimit: 0,
     logLevel: 'silent',
     ingest: {
@@ -62,7 +65,7 @@ export function testConfig(database: DatabaseConfig, overrides: Partial<Config> 
 }
 
 /** A port nothing listens on right now. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -79,6 +82,8 @@ export interface HarnessOptions extends ServiceOptions {
    * (Sentry's CLI sends every request to `links.regionUrl`).
    */
   reachablePublicUrl?: boolean;
+  /** Listen on this port (for configuration that names it, e.g. INGEST_URL). */
+  listenPort?: number;
 }
 
 /** A fresh app on a fresh database (or on `options.shared`), listening on loopback. */
@@ -86,7 +91,7 @@ export async function startHarness(overrides: Partial<Config> = {}, options: Har
   const dir = mkdtempSync(join(tmpdir(), 'clientkeys-test-'));
   const shared = options.shared;
   const database = shared ?? (await createTestDatabase(dir));
-  const port = options.reachablePublicUrl ? await freePort() : 0;
+  const port = options.reachablePublicUrl ? await freePort() : (options.listenPort ?? 0);
   const config = testConfig(database.config, {
     ...overrides,
     ...(options.reachablePublicUrl ? { port, publicUrl: `http://127.0.0.1:${port}` } : {}),

@@ -70,8 +70,10 @@ function describeKey(key: ProjectKeyJson): string[] {
   ];
 }
 
-function serializer(ctx: CliContext) {
-  return (row: ProjectKeyRow) => ctx.services.keySerializer.serialize(row, { includeUseCase: false });
+/** Keys as the API shows them, with their organization's DSN settings. */
+async function serializer(ctx: CliContext, organizationId: number) {
+  const dsn = await ctx.services.organizations.dsnSettings(organizationId);
+  return (row: ProjectKeyRow) => ctx.services.keySerializer.serialize(row, { includeUseCase: false, dsn });
 }
 
 async function requireKey(ctx: CliContext, projectPath: string, keyId: string) {
@@ -103,7 +105,7 @@ export function registerKeyCommands(program: Command): void {
         if (!result.ok) {
           throw new CliError(result.reason === 'invalid_slug' ? `invalid project slug "${slug}": ${SLUG_ERROR}` : `project "${org.slug}/${slug}" already exists`);
         }
-        const key = serializer(ctx)(result.defaultKey);
+        const key = (await serializer(ctx, org.id))(result.defaultKey);
         if (opts.json) {
           // The project's fields as the API shows them to anyone (not those that depend on who asks).
           const teamRef = team && { id: String(team.id), slug: team.slug, name: team.name };
@@ -145,7 +147,7 @@ export function registerKeyCommands(program: Command): void {
           rows.push(...page.results);
           cursor = page.next.hasResults ? page.next : undefined;
         }
-        const json = rows.map(serializer(ctx));
+        const json = rows.map(await serializer(ctx, project.organization_id));
         if (opts.json) return printJson(json);
         if (json.length === 0) return print('no keys');
         for (const key of json) print(describeKey(key).join('\n'));
@@ -158,8 +160,8 @@ export function registerKeyCommands(program: Command): void {
     .option('--json', 'print the key as the API returns it')
     .action((path: string, keyId: string, opts: { json?: boolean }) =>
       withServices(async (ctx) => {
-        const { key } = await requireKey(ctx, path, keyId);
-        const json = serializer(ctx)(key);
+        const { project, key } = await requireKey(ctx, path, keyId);
+        const json = (await serializer(ctx, project.organization_id))(key);
         if (opts.json) return printJson(json);
         print(describeKey(json).join('\n'));
         print(`  secret DSN:  ${json.dsn.secret}`);
@@ -179,7 +181,7 @@ export function registerKeyCommands(program: Command): void {
         const { project } = await requireProject(ctx.services, path);
         const result = await ctx.services.keys.create(project, { name, rateLimit, useCase: 'user' }, ctx.actor);
         if (!result.ok) throw new CliError('a key with these values already exists');
-        const json = serializer(ctx)(result.key);
+        const json = (await serializer(ctx, project.organization_id))(result.key);
         if (opts.json) return printJson(json);
         print(describeKey(json).join('\n'));
       }),
@@ -206,7 +208,7 @@ export function registerKeyCommands(program: Command): void {
           const input = updateInput(opts);
           const { project, key } = await requireKey(ctx, path, keyId);
           const updated = await ctx.services.keys.update(project, key, input, ctx.actor);
-          const json = serializer(ctx)(updated);
+          const json = (await serializer(ctx, project.organization_id))(updated);
           if (opts.json) return printJson(json);
           print(describeKey(json).join('\n'));
         }),
@@ -223,7 +225,7 @@ export function registerKeyCommands(program: Command): void {
         const { project, key } = await requireKey(ctx, path, keyId);
         const result = await ctx.services.rotation.rotate(project, key, overlap, ctx.actor);
         if (!result.ok) throw new CliError(`key ${keyId} is already being replaced by ${result.replacedBy}`);
-        const json = serializer(ctx)(result.successor);
+        const json = (await serializer(ctx, project.organization_id))(result.successor);
         if (opts.json) return printJson(json);
         print(describeKey(json).join('\n'));
         print(`the old key ${key.public_key} is refused from ${result.previous.expires_at}`);

@@ -4,6 +4,7 @@
  * unless `detailed=0`) for one organization. Settings clientkeys does not have are at Sentry's
  * defaults; `links` point at clientkeys itself, because clients send every later request there.
  */
+import { RELAY_DSN_ENDPOINT_OPTION } from '../../domain/relay-dsn-endpoint.ts';
 import { ORG_ROLE_DEFINITIONS, ORG_ROLES, TEAM_ROLE_DEFINITIONS, TEAM_ROLES } from '../../domain/scopes.ts';
 import type { DetailedOrganizationJson, OrganizationJson, OrgRoleJson, TeamRoleJson } from '../../schemas/organization.ts';
 import type { OrganizationRow } from '../../storage/schema.ts';
@@ -126,6 +127,7 @@ export class OrganizationSerializer {
       scrapeJavaScript: true,
       allowJoinRequests: true,
       relayPiiConfig: null,
+      relayDsnEndpoint: ((await this.stores.organizationOptions.get(org.id, RELAY_DSN_ENDPOINT_OPTION)) as string | undefined) ?? null,
       codecovAccess: false,
       hideAiFeatures: false,
       githubPRBot: true,

@@ -6,6 +6,7 @@ import { credentialExpiry } from './0003-credential-expiry.ts';
 import { sessions } from './0006-sessions.ts';
 import { keyRotation } from './0004-key-rotation.ts';
 import { ingest } from './0005-ingest.ts';
+import { organizationOptionsAndProjectRedirects } from './0007-organization-options-project-redirects.ts';
 
 /**
  * Every schema version, in order. Forward-only: a released migration is never edited, a change is
@@ -19,5 +20,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0004-key-rotation': keyRotation(),
     '0005-ingest': ingest(dialect),
     '0006-sessions': sessions(dialect),
+    '0007-organization-options-project-redirects': organizationOptionsAndProjectRedirects(dialect),
   };
 }

@@ -6,10 +6,12 @@ import { RateLimitCounterStore } from './rate-limit-counters.ts';
 import { RecentEventStore } from './recent-events.ts';
 import { CredentialStore } from './credentials.ts';
 import { MemberStore } from './members.ts';
+import { OrganizationOptionStore } from './organization-options.ts';
 import { OrganizationStore } from './organizations.ts';
 import { ProjectBookmarkStore } from './project-bookmarks.ts';
 import { ProjectKeyStore } from './project-keys.ts';
 import { ProjectOptionStore } from './project-options.ts';
+import { ProjectRedirectStore } from './project-redirects.ts';
 import { ProjectStore } from './projects.ts';
 import { SessionStore } from './sessions.ts';
 import { SignInAttemptStore } from './signin-attempts.ts';
@@ -21,6 +23,8 @@ export interface Stores {
   teams: TeamStore;
   projects: ProjectStore;
   projectOptions: ProjectOptionStore;
+  organizationOptions: OrganizationOptionStore;
+  projectRedirects: ProjectRedirectStore;
   projectBookmarks: ProjectBookmarkStore;
   users: UserStore;
   members: MemberStore;
@@ -41,6 +45,8 @@ export function createStores(db: Kysely<DB>): Stores {
     teams: new TeamStore(db),
     projects: new ProjectStore(db),
     projectOptions: new ProjectOptionStore(db),
+    organizationOptions: new OrganizationOptionStore(db),
+    projectRedirects: new ProjectRedirectStore(db),
     projectBookmarks: new ProjectBookmarkStore(db),
     users: new UserStore(db),
     members: new MemberStore(db),
