@@ -21,6 +21,6 @@ export function envelopeGateRequest(url: string, body: Buffer, header: (name: st
     origin: header('origin'),
     referer: header('referer'),
     params: { project_id: projectId },
-    forward: () => ({ url, method: 'POST', headers: {}, body }),
+    facts: () => ({ method: 'POST', path: url.split('?')[0]!, query: queryStart < 0 ? '' : url.slice(queryStart + 1), pathKey: undefined, headers: {}, peer: '127.0.0.1', rawBody: body }),
   };
 }

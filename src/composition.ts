@@ -6,7 +6,12 @@ import type { ChangeBus } from './changes/bus.ts';
 import { PostgresChangeBus } from './changes/postgres-bus.ts';
 import { SqliteChangeBus } from './changes/sqlite-bus.ts';
 import type { Config } from './config.ts';
-import { Forwarder } from './ingest/forwarder.ts';
+import { TrustedProxies } from './domain/client-address.ts';
+import { upstreamHostPolicy } from './domain/upstream-hosts.ts';
+import { DeliveryWorker } from './gateway/delivery.ts';
+import { Gateway } from './gateway/gateway.ts';
+import { Spool } from './gateway/spool.ts';
+import { UpstreamLimits } from './gateway/upstream-limits.ts';
 import { IngestGate } from './ingest/gate.ts';
 import { KeyCache } from './ingest/key-cache.ts';
 import { KeyStatsRecorder } from './ingest/key-stats.ts';
@@ -59,11 +64,15 @@ export function createServices(config: Config, db: Database = openDatabase(confi
   const keyCache = new KeyCache((publicKeys) => db.stores.projectKeys.ingestKeys(publicKeys), changes);
   const stats = new KeyStatsRecorder(db.stores.keyStats);
   const recent = new RecentEvents(db.stores.recentEvents);
-  const forwarder = config.ingest.forwardUrl
-    ? new Forwarder(config.ingest.forwardUrl, config.ingest.forwardQueueSize, metrics)
-    : undefined;
+  const spool = new Spool(db, config.ingest.spoolMaxBytes, metrics, now);
+  const upstreamLimits = new UpstreamLimits(now);
+  const hosts = upstreamHostPolicy(config.ingest.upstreamHosts);
+  const gateway = new Gateway(spool, upstreamLimits, new TrustedProxies(config.trustedProxies), config.ingest.forwardUrl);
+  const delivery = new DeliveryWorker(db, spool, upstreamLimits, hosts, metrics, { concurrency: config.ingest.deliveryConcurrency, now });
+  spool.onCommitted = () => delivery.wake();
+  metrics.queueSnapshot = () => db.stores.deliveries.queueByProject();
   const limiter = rateLimiter(config, db);
-  const gate = new IngestGate({ keys: keyCache, limiter, stats, recent, metrics, forwarder, maxBodyBytes: config.ingest.maxBodyBytes, now });
+  const gate = new IngestGate({ keys: keyCache, limiter, stats, recent, metrics, gateway, maxBodyBytes: config.ingest.maxBodyBytes, now });
   // Sessions and sign-in counters live in the database: every instance sees the same ones.
   const throttle = new DatabaseSignInThrottle(db.stores.signInAttempts, config.sessions.throttleWindowSeconds);
   const sessions = new SessionService(db.stores.sessions, db.stores.users, throttle, config.sessions);
@@ -90,7 +99,7 @@ export function createServices(config: Config, db: Database = openDatabase(confi
     sessions,
     serializers: new ApiSerializers(db.stores, config.publicUrl),
     keySerializer,
-    ingest: new IngestRuntime({ gate, keys: keyCache, limiter, stats, recent, metrics, forwarder }, db, config.ingest.statsFlushSeconds, now),
+    ingest: new IngestRuntime({ gate, keys: keyCache, limiter, stats, recent, metrics, spool, delivery }, db, config.ingest.statsFlushSeconds, now),
     keyStats: new KeyStatsService(db.stores.keyStats, stats, now),
     rotation,
     expirySweeper: new ExpirySweeper(rotation),

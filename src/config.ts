@@ -4,6 +4,8 @@
  */
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { TrustedProxies } from './domain/client-address.ts';
+import { upstreamHostPolicy } from './domain/upstream-hosts.ts';
 
 export type DatabaseConfig =
   | { kind: 'sqlite'; path: string }
@@ -39,6 +41,8 @@ export interface Config {
   sessions: SessionConfig;
   /** Apply pending migrations when the server starts on an older database, instead of refusing. */
   autoMigrate: boolean;
+  /** TRUSTED_PROXIES: peers whose X-Forwarded-For is believed (addresses and CIDRs). */
+  trustedProxies: string[];
 }
 
 export type RateLimiterKind = 'memory' | 'database' | 'redis';
@@ -50,10 +54,16 @@ export interface IngestConfig {
   rateLimiter: RateLimiterKind;
   /** `redis://…` when counters are shared through Redis. */
   redisUrl: string | undefined;
-  /** Upstream Relay or Sentry that accepted requests are also sent to, unchanged. */
+  /** Where accepted requests of projects without a backend of their own go, unchanged (through the delivery queue). */
   forwardUrl: string | undefined;
-  /** Requests waiting to be forwarded; beyond it new ones are dropped (and counted). */
-  forwardQueueSize: number;
+  /** The delivery queue's bound in bytes; beyond it new requests are refused with 503. */
+  spoolMaxBytes: number;
+  /** UPSTREAM_HOSTS: which hosts a project's backend may name (see domain/upstream-hosts.ts); unset: public addresses. */
+  upstreamHosts: string | undefined;
+  /** Requests in flight to backends at once, per instance. */
+  deliveryConcurrency: number;
+  /** TUNNEL_PATH: where `@sentry/browser`'s `tunnel` option posts envelopes (e.g. `/t/`), or undefined. */
+  tunnelPath: string | undefined;
   /** Seconds between writes of the per-key counters (what a crash can lose at most). */
   statsFlushSeconds: number;
 }
@@ -125,6 +135,7 @@ export function loadConfig(env: Env = process.env): Config {
       throttleWindowSeconds: integerVar(env, 'SIGNIN_THROTTLE_WINDOW_SECONDS', 900, 1, 86_400),
     },
     autoMigrate: booleanVar(env, 'AUTO_MIGRATE', false),
+    trustedProxies: trustedProxies(env),
   };
 }
 
@@ -176,9 +187,44 @@ function ingestConfig(env: Env): IngestConfig {
     rateLimiter: chosen as RateLimiterKind,
     redisUrl,
     forwardUrl: optionalHttpUrl(env, 'FORWARD_URL'),
-    forwardQueueSize: integerVar(env, 'FORWARD_QUEUE_SIZE', 1000, 1, 1_000_000),
+    spoolMaxBytes: integerVar(env, 'SPOOL_MAX_BYTES', DEFAULT_SPOOL_MAX_BYTES, 1024 * 1024, Number.MAX_SAFE_INTEGER),
+    upstreamHosts: upstreamHosts(env),
+    deliveryConcurrency: integerVar(env, 'DELIVERY_CONCURRENCY', 16, 1, 1024),
+    tunnelPath: tunnelPath(env),
     statsFlushSeconds: integerVar(env, 'STATS_FLUSH_SECONDS', 5, 1, 3600),
   };
+}
+
+/** 1 GiB: hours of a busy project's events while its backend is down, and far from filling a disk. */
+export const DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024;
+
+function upstreamHosts(env: Env): string | undefined {
+  const value = env.UPSTREAM_HOSTS?.trim() || undefined;
+  try {
+    upstreamHostPolicy(value);
+  } catch (error) {
+    throw new ConfigError(`UPSTREAM_HOSTS must list host names, *.domain names, CIDRs or *, separated by commas: ${(error as Error).message}`);
+  }
+  return value;
+}
+
+function tunnelPath(env: Env): string | undefined {
+  const value = env.TUNNEL_PATH?.trim();
+  if (!value) return undefined;
+  if (!/^\/[A-Za-z0-9._~\/-]*$/.test(value) || value.startsWith('/api/') || value.startsWith('//')) {
+    throw new ConfigError(`TUNNEL_PATH must be a path such as /t/ (letters, digits, "-", "_", ".", "~", "/"), outside /api/ (got "${value}")`);
+  }
+  return value;
+}
+
+function trustedProxies(env: Env): string[] {
+  const entries = (env.TRUSTED_PROXIES ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+  try {
+    new TrustedProxies(entries);
+  } catch (error) {
+    throw new ConfigError(`TRUSTED_PROXIES must list IP addresses or CIDRs, separated by commas: ${(error as Error).message}`);
+  }
+  return entries;
 }
 
 function optionalHttpUrl(env: Env, name: string, options: { keepTrailingSlash?: boolean } = {}): string | undefined {

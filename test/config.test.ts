@@ -43,16 +43,20 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ API_RATE_LIMIT: '100' }).apiRateLimit).toBe(100);
   });
 
-  it('has ingest defaults: memory counters, no Redis, no forwarding, the loader on its own SDK bundles', () => {
+  it('has ingest defaults: memory counters, no Redis, no forwarding, a 1 GiB delivery queue, public backends only, the loader on its own SDK bundles', () => {
     const config = loadConfig({});
     expect(config.ingest).toEqual({
       maxBodyBytes: 20 * 1024 * 1024,
       rateLimiter: 'memory',
       redisUrl: undefined,
       forwardUrl: undefined,
-      forwardQueueSize: 1000,
+      spoolMaxBytes: 1024 * 1024 * 1024,
+      upstreamHosts: undefined,
+      deliveryConcurrency: 16,
+      tunnelPath: undefined,
       statsFlushSeconds: 5,
     });
+    expect(config.trustedProxies).toEqual([]);
     expect(config.loader).toEqual({ sdkUrl: null, cdnUrl: '' });
   });
 
@@ -67,12 +71,23 @@ describe('configuration from the environment', () => {
     const config = loadConfig({
       INGEST_MAX_BODY_SIZE: '1048576',
       FORWARD_URL: 'https://relay.example.com/',
-      FORWARD_QUEUE_SIZE: '50',
+      SPOOL_MAX_BYTES: '1048576',
+      UPSTREAM_HOSTS: 'sentry.internal, *.example.com, 10.0.0.0/8',
+      TUNNEL_PATH: '/t/',
+      TRUSTED_PROXIES: '10.1.2.3, 192.168.0.0/16',
       STATS_FLUSH_SECONDS: '30',
       JS_SDK_LOADER_SDK_URL: '',
       JS_SDK_LOADER_CDN_URL: 'https://js.example.com/',
     });
-    expect(config.ingest).toMatchObject({ maxBodyBytes: 1048576, forwardUrl: 'https://relay.example.com', forwardQueueSize: 50, statsFlushSeconds: 30 });
+    expect(config.ingest).toMatchObject({
+      maxBodyBytes: 1048576,
+      forwardUrl: 'https://relay.example.com',
+      spoolMaxBytes: 1048576,
+      upstreamHosts: 'sentry.internal, *.example.com, 10.0.0.0/8',
+      tunnelPath: '/t/',
+      statsFlushSeconds: 30,
+    });
+    expect(config.trustedProxies).toEqual(['10.1.2.3', '192.168.0.0/16']);
     expect(config.loader).toEqual({ sdkUrl: '', cdnUrl: 'https://js.example.com/' });
     expect(loadConfig({ JS_SDK_LOADER_SDK_URL: ' https://browser.sentry-cdn.com/%s/bundle%s.min.js ' }).loader.sdkUrl).toBe(
       'https://browser.sentry-cdn.com/%s/bundle%s.min.js',
@@ -85,7 +100,12 @@ describe('configuration from the environment', () => {
     [{ RATE_LIMITER: 'redis' }, /^RATE_LIMITER=redis needs REDIS_URL/],
     [{ FORWARD_URL: 'relay.example.com' }, /^FORWARD_URL must be an absolute http\(s\) URL/],
     [{ FORWARD_URL: 'ftp://relay' }, /^FORWARD_URL must use http or https/],
-    [{ FORWARD_QUEUE_SIZE: '0' }, /^FORWARD_QUEUE_SIZE must be an integer from 1/],
+    [{ SPOOL_MAX_BYTES: '1000' }, /^SPOOL_MAX_BYTES must be an integer from 1048576/],
+    [{ UPSTREAM_HOSTS: 'sentry.io, 10.0.0.0/40' }, /^UPSTREAM_HOSTS must list host names, \*\.domain names, CIDRs or \*.*"10\.0\.0\.0\/40" is not a CIDR/],
+    [{ UPSTREAM_HOSTS: 'http://sentry.io' }, /^UPSTREAM_HOSTS must list/],
+    [{ TUNNEL_PATH: 'tunnel' }, /^TUNNEL_PATH must be a path such as \/t\//],
+    [{ TUNNEL_PATH: '/api/1/envelope/' }, /^TUNNEL_PATH must be a path .* outside \/api\//],
+    [{ TRUSTED_PROXIES: '10.0.0.1, proxy.local' }, /^TRUSTED_PROXIES must list IP addresses or CIDRs.*"proxy\.local"/],
     [{ INGEST_MAX_BODY_SIZE: '10' }, /^INGEST_MAX_BODY_SIZE must be an integer from 1024/],
     [{ STATS_FLUSH_SECONDS: '0' }, /^STATS_FLUSH_SECONDS must be an integer from 1 to 3600/],
     [{ JS_SDK_LOADER_CDN_URL: 'cdn' }, /^JS_SDK_LOADER_CDN_URL must be an absolute http\(s\) URL/],

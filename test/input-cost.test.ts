@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
-import { Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { ingestConfig, Seed, startHarness, type Harness } from './helpers/harness.ts';
 import { bareDrainServer, CostMeter, repeatTo, SHAPES, type Cost, type CostRequest } from './helpers/input-cost.ts';
 
 const SMALL = 256 * 1024;
@@ -37,7 +37,7 @@ let bare: { url: string; close(): Promise<void> };
 
 beforeAll(async () => {
   // The body limit sits just above the largest input, so every input is read, not refused for size.
-  h = await startHarness({ ingest: { maxBodyBytes: 1024 * 1024, rateLimiter: 'memory', redisUrl: undefined, forwardUrl: undefined, forwardQueueSize: 10, statsFlushSeconds: 60 } });
+  h = await startHarness({ ingest: ingestConfig({ maxBodyBytes: 1024 * 1024, statsFlushSeconds: 60 }) });
   const seed = new Seed(h.services);
   const org = await seed.org('acme');
   const team = await seed.team(org, 'backend');

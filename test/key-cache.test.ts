@@ -21,6 +21,7 @@ const row = (publicKey: string, overrides: Partial<IngestKeyRow> = {}): IngestKe
   expires_at: null,
   replaced_by: null,
   allowed_domains: null,
+  upstream_dsn: null,
   ...overrides,
 });
 

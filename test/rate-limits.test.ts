@@ -7,15 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config, RateLimiterKind } from '../src/config.ts';
 import { currentWindow, keyQuota } from '../src/ingest/rate-limit/limiter.ts';
 import type { OrganizationRow, ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
-import { Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { ingestConfig, Seed, startHarness, type Harness } from './helpers/harness.ts';
 import { createKey, envelopePath, eventEnvelope, flood, send, sessionEnvelope } from './helpers/ingest.ts';
 
 // Pinned, but near the real time: Redis expires counters by the real clock.
 let now = Date.now();
 const clock = () => now;
 
-function ingestConfig(rateLimiter: RateLimiterKind, redisUrl?: string): Partial<Config> {
-  return { ingest: { maxBodyBytes: 1024 * 1024, rateLimiter, redisUrl, forwardUrl: undefined, forwardQueueSize: 10, statsFlushSeconds: 60 } };
+function withLimiter(rateLimiter: RateLimiterKind): Partial<Config> {
+  return { ingest: ingestConfig({ rateLimiter, statsFlushSeconds: 60 }) };
 }
 
 function expectedRetryAfter(key: ProjectKeyRow, org: OrganizationRow): number {
@@ -30,7 +30,7 @@ describe("a key's rate limit", () => {
   let other: ProjectRow;
 
   beforeAll(async () => {
-    h = await startHarness(ingestConfig('memory'), { now: clock });
+    h = await startHarness(withLimiter('memory'), { now: clock });
     const seed = new Seed(h.services);
     org = await seed.org('acme');
     project = await seed.project(org, 'web');
@@ -91,9 +91,9 @@ describe.each([
   const instances: Harness[] = [];
 
   beforeAll(async () => {
-    const first = await startHarness(ingestConfig(limiter), { now: clock });
+    const first = await startHarness(withLimiter(limiter), { now: clock });
     instances.push(first);
-    for (let i = 1; i < count; i += 1) instances.push(await startHarness(ingestConfig(limiter), { now: clock, shared: first.database }));
+    for (let i = 1; i < count; i += 1) instances.push(await startHarness(withLimiter(limiter), { now: clock, shared: first.database }));
   });
   afterAll(async () => {
     for (const h of instances.reverse()) await h.close();

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { nestsDeeperThan } from '../domain/json-depth.ts';
 import { inflateEither } from './body.ts';
 import { ingestFailure, type IngestFailure } from './errors.ts';
+import { itemQuantities, type Quantities } from '../domain/data-categories.ts';
 import { errorEventCount, normaliseEventId, parseEnvelope, type Envelope } from './envelope.ts';
 import { multipartBoundary, parseMultipart } from './multipart.ts';
 
@@ -42,6 +43,10 @@ export interface ReadBody {
   /** The event JSON, for the recent-events summary. */
   event: Buffer | undefined;
   sdk: string | undefined;
+  /** Relay's data categories and quantities of what the request carries (rate limits apply per category). */
+  quantities: Quantities;
+  /** The parsed envelope, for requests that are one. */
+  envelope: Envelope | undefined;
 }
 
 export interface IngestEndpoint {
@@ -83,7 +88,20 @@ function fromEnvelope(envelope: Envelope, body: Buffer): ReadBody {
     itemTypes: itemTypesOf(envelope),
     event: eventItem ? body.subarray(eventItem.payloadStart, eventItem.payloadEnd) : undefined,
     sdk: sdkOf(envelope.headers),
+    quantities: envelopeQuantities(envelope),
+    envelope,
   };
+}
+
+/** Every item's categories, summed per category. */
+export function envelopeQuantities(envelope: Envelope): Quantities {
+  const totals = new Map<string, number>();
+  for (const item of envelope.items) {
+    for (const [category, quantity] of itemQuantities({ type: item.type, itemCount: item.itemCount, length: item.payloadEnd - item.payloadStart, contentType: item.contentType })) {
+      totals.set(category, (totals.get(category) ?? 0) + quantity);
+    }
+  }
+  return [...totals];
 }
 
 function readEnvelope({ body }: ReadInput): ReadBody | IngestFailure {
@@ -138,13 +156,13 @@ function storeEvent(data: Buffer | IngestFailure): ReadBody | IngestFailure {
   if (!event.ok) return event;
   const eventId = normaliseEventId(event.value.event_id);
   if (eventId === null) return ingestFailure('invalid_json', { causes: ['invalid event id'] });
-  return { ok: true, quantity: 1, eventId: eventId ?? newEventId(), itemTypes: ['event'], event: data, sdk: undefined };
+  return { ok: true, quantity: 1, eventId: eventId ?? newEventId(), itemTypes: ['event'], event: data, sdk: undefined, quantities: [['error', 1]], envelope: undefined };
 }
 
 /** Security reports (CSP, Expect-CT, HPKP, Expect-Staple): one event each, as raw_security items. */
 function readSecurity({ body }: ReadInput): ReadBody | IngestFailure {
   if (body.length === 0) return ingestFailure('empty_body');
-  return { ok: true, quantity: 1, eventId: newEventId(), itemTypes: ['raw_security'], event: undefined, sdk: undefined };
+  return { ok: true, quantity: 1, eventId: newEventId(), itemTypes: ['raw_security'], event: undefined, sdk: undefined, quantities: [['security', 1]], envelope: undefined };
 }
 
 /** Network Error Logging: a JSON array of reports, each becoming an event. */
@@ -158,7 +176,7 @@ function readNel({ body }: ReadInput): ReadBody | IngestFailure {
     return ingestFailure('invalid_json', { causes: [(error as Error).message] });
   }
   const count = Array.isArray(reports) ? reports.length : 1;
-  return { ok: true, quantity: count, eventId: undefined, itemTypes: Array(count).fill('nel'), event: undefined, sdk: undefined };
+  return { ok: true, quantity: count, eventId: undefined, itemTypes: Array(Math.min(count, MAX_ITEM_TYPES)).fill('nel'), event: undefined, sdk: undefined, quantities: [], envelope: undefined };
 }
 
 /** Raw minidumps begin with MDMP (or PMDM); Relay also takes them gzip, zstd, bzip2 or xz compressed. */
@@ -171,7 +189,7 @@ function readMinidump({ body, contentType }: ReadInput): ReadBody | IngestFailur
   const boundary = multipartBoundary(contentType);
   if (!boundary) {
     if (!looksLikeMinidump(body)) return ingestFailure('invalid_minidump');
-    return { ok: true, quantity: 1, eventId: newEventId(), itemTypes: ['attachment'], event: undefined, sdk: undefined };
+    return { ok: true, quantity: 1, eventId: newEventId(), itemTypes: ['attachment'], event: undefined, sdk: undefined, quantities: crashQuantities(body.length), envelope: undefined };
   }
   const parts = parseMultipart(body, boundary);
   if (!parts) return ingestFailure('invalid_multipart');
@@ -187,20 +205,23 @@ function readMinidump({ body, contentType }: ReadInput): ReadBody | IngestFailur
     if (json.ok) eventId = normaliseEventId(json.value.event_id);
   }
   if (eventId === null) return ingestFailure('invalid_multipart', { causes: ['invalid event id'] });
-  return { ok: true, quantity: 1, eventId: eventId ?? newEventId(), itemTypes: ['attachment'], event: undefined, sdk: undefined };
+  return { ok: true, quantity: 1, eventId: eventId ?? newEventId(), itemTypes: ['attachment'], event: undefined, sdk: undefined, quantities: crashQuantities(minidump.data.length), envelope: undefined };
 }
 
 /** Bodies Relay wraps into one crash event without looking further (unreal, playstation). */
 function crashReport(itemType: string) {
   return ({ body }: ReadInput): ReadBody | IngestFailure => {
     if (body.length === 0) return ingestFailure('empty_body');
-    return { ok: true, quantity: 1, eventId: newEventId(), itemTypes: [itemType], event: undefined, sdk: undefined };
+    return { ok: true, quantity: 1, eventId: newEventId(), itemTypes: [itemType], event: undefined, sdk: undefined, quantities: crashQuantities(body.length), envelope: undefined };
   };
 }
 
-/** Payloads of other categories (attachments, spans, logs): authenticated and counted as requests only. */
-function opaque(itemType: string) {
-  return (): ReadBody => ({ ok: true, quantity: 0, eventId: undefined, itemTypes: [itemType], event: undefined, sdk: undefined });
+/** A crash report becomes an error event with its dump attached. */
+const crashQuantities = (bytes: number): Quantities => [['error', 1], ['attachment', Math.max(1, bytes)], ['attachment_item', 1]];
+
+/** Attachments to an event sent before: authenticated and counted as requests only. */
+function readAttachment({ body }: ReadInput): ReadBody {
+  return { ok: true, quantity: 0, eventId: undefined, itemTypes: ['attachment'], event: undefined, sdk: undefined, quantities: [['attachment', Math.max(1, body.length)], ['attachment_item', 1]], envelope: undefined };
 }
 
 /**
@@ -210,7 +231,8 @@ function opaque(itemType: string) {
 function readOtlp({ contentType }: ReadInput): ReadBody | IngestFailure {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json' && type !== 'application/x-protobuf') return ingestFailure('unsupported_media_type');
-  return { ok: true, quantity: 0, eventId: undefined, itemTypes: ['otlp'], event: undefined, sdk: undefined };
+  // How many spans or logs it carries is only known by parsing it, which the backend does.
+  return { ok: true, quantity: 0, eventId: undefined, itemTypes: ['otlp'], event: undefined, sdk: undefined, quantities: [], envelope: undefined };
 }
 
 const CHECK_IN_STATUSES = new Set(['in_progress', 'ok', 'error']);
@@ -220,7 +242,7 @@ function readCheckIn({ query }: ReadInput): ReadBody | IngestFailure {
   const status = new URLSearchParams(query).get('status');
   if (status === null) return ingestFailure('invalid_query', { causes: ['missing field `status`'] });
   if (!CHECK_IN_STATUSES.has(status)) return ingestFailure('invalid_query', { causes: [`unknown check-in status "${status}"`] });
-  return { ok: true, quantity: 0, eventId: undefined, itemTypes: ['check_in'], event: undefined, sdk: undefined };
+  return { ok: true, quantity: 0, eventId: undefined, itemTypes: ['check_in'], event: undefined, sdk: undefined, quantities: [['monitor', 1]], envelope: undefined };
 }
 
 /** Relay's `normpath`: every path is served with and without its trailing slash. */
@@ -238,7 +260,7 @@ export const INGEST_ENDPOINTS: readonly IngestEndpoint[] = [
   { name: 'minidump', paths: both('/api/:project_id/minidump/'), methods: POST, success: 'text-id', envelopeAuth: false, neverRateLimited: false, read: readMinidump },
   { name: 'unreal', paths: both('/api/:project_id/unreal/:sentry_key/'), methods: POST, success: 'text-id', envelopeAuth: false, neverRateLimited: false, read: crashReport('unreal_report') },
   { name: 'playstation', paths: both('/api/:project_id/playstation/'), methods: POST, success: 'text-id', envelopeAuth: false, neverRateLimited: false, read: crashReport('playstation') },
-  { name: 'attachments', paths: both('/api/:project_id/events/:event_id/attachments/'), methods: POST, success: 'created', envelopeAuth: false, neverRateLimited: false, read: opaque('attachment') },
+  { name: 'attachments', paths: both('/api/:project_id/events/:event_id/attachments/'), methods: POST, success: 'created', envelopeAuth: false, neverRateLimited: false, read: readAttachment },
   {
     name: 'cron',
     paths: both('/api/:project_id/cron/:monitor_slug/', '/api/:project_id/cron/:monitor_slug/:sentry_key/'),

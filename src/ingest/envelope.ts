@@ -10,12 +10,20 @@ export interface EnvelopeItem {
   type: string;
   /** `attachment_type` of attachments (e.g. "event.minidump"). */
   attachmentType: string | undefined;
+  /** `item_count` of item containers (logs, spans, trace metrics). */
+  itemCount: number | undefined;
+  /** `content_type`, which names the integration of `integration` items. */
+  contentType: string | undefined;
+  /** Where the item's header line starts: an item is `body[headerStart, payloadEnd]` plus its newline. */
+  headerStart: number;
   payloadStart: number;
   payloadEnd: number;
 }
 
 export interface Envelope {
   headers: Record<string, unknown>;
+  /** Where the header line ends (its newline, or the body's end). */
+  headerEnd: number;
   /** Normalised to 32 lowercase hex characters, as Relay's EventId serialises. */
   eventId: string | undefined;
   items: EnvelopeItem[];
@@ -87,15 +95,19 @@ export function parseEnvelope(body: Buffer): EnvelopeResult {
     } else {
       payloadEnd = payloadStart > body.length ? body.length : lineEnd(body, payloadStart);
     }
+    const itemCount = itemHeader.item_count;
     items.push({
       type: itemHeader.type,
       attachmentType: typeof itemHeader.attachment_type === 'string' ? itemHeader.attachment_type : undefined,
+      itemCount: typeof itemCount === 'number' && Number.isInteger(itemCount) && itemCount >= 0 ? itemCount : undefined,
+      contentType: typeof itemHeader.content_type === 'string' ? itemHeader.content_type : undefined,
+      headerStart: offset,
       payloadStart: Math.min(payloadStart, body.length),
       payloadEnd,
     });
     offset = payloadEnd + 1;
   }
-  return { ok: true, envelope: { headers, eventId, items } };
+  return { ok: true, envelope: { headers, eventId, items, headerEnd } };
 }
 
 /** Item types that become an error-category event (default, error, security), which key quotas count. */

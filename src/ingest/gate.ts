@@ -4,7 +4,8 @@
  * the key and its project → the key's quota). Outcomes are returned as values; the HTTP edge
  * (routes/ingest.ts) renders them. Every request is counted in the metrics; accepted and
  * rate-limited events in the key's stats; accepted requests in the project's recent events and,
- * with FORWARD_URL, sent upstream.
+ * when the project has a backend (or with FORWARD_URL), in the durable delivery queue first: the
+ * answer waits for the queue's commit.
  *
  * Each step returns a plain value when it has nothing to wait for (the usual case: no
  * compression, the key in memory, counters in memory) and a promise only when it must wait, so
@@ -16,7 +17,7 @@ import type { IngestEndpoint, ReadBody } from './endpoints.ts';
 import { requestOrigin } from '../domain/origins.ts';
 import { envelopeHeader } from './envelope.ts';
 import { INGEST_ERRORS, ingestFailure, type IngestFailure } from './errors.ts';
-import type { Forwarder, ForwardRequest } from './forwarder.ts';
+import type { Gateway, LimitDecision, RequestFacts, Route } from '../gateway/gateway.ts';
 import { keyIsLive, type IngestKey, type KeyCache } from './key-cache.ts';
 import type { KeyStatsRecorder } from './key-stats.ts';
 import type { IngestMetrics } from './metrics.ts';
@@ -39,8 +40,8 @@ export interface GateRequest extends GateMeta {
   rawBody: Buffer;
   contentType: string | undefined;
   params: Record<string, string | undefined>;
-  /** The request as received, for FORWARD_URL; only built when the request is accepted. */
-  forward: () => ForwardRequest;
+  /** What delivery needs of the HTTP request; only read for requests that are delivered. */
+  facts: () => RequestFacts;
 }
 
 /**
@@ -60,6 +61,8 @@ export interface Admitted {
   ok: true;
   key: IngestKey;
   read: ReadBody;
+  /** Headers the answer carries (a backend's rate limit that left some items out). */
+  headers?: Record<string, string>;
 }
 
 export type GateResult = Admitted | IngestFailure;
@@ -76,7 +79,8 @@ export interface IngestGateOptions {
   stats: KeyStatsRecorder;
   recent: RecentEvents;
   metrics: IngestMetrics;
-  forwarder: Forwarder | undefined;
+  /** Where accepted requests are delivered (a project's backend, FORWARD_URL); absent in the CLI. */
+  gateway: Gateway | undefined;
   maxBodyBytes: number;
   now?: () => number;
 }
@@ -88,9 +92,14 @@ interface Read {
   key: IngestKey;
   body: Buffer;
   read: ReadBody;
+  /** Where it is delivered, once accepted. */
+  route: Route | undefined;
+  /** Envelope items a backend's rate limit leaves out. */
+  drop: LimitDecision['drop'];
 }
 
 const PROJECT_ID = /^\d{1,15}$/;
+const QUEUE_FULL_CAUSES = ['the delivery queue is full (SPOOL_MAX_BYTES): its backend is not taking events fast enough; retry later'];
 
 export class IngestGate {
   private readonly now: () => number;
@@ -173,7 +182,7 @@ export class IngestGate {
     const read = request.endpoint.read({ body, contentType: request.contentType, query: request.auth.query, params: request.params, maxBytes: this.options.maxBodyBytes });
     return then(read, (result): Maybe<GateResult> => {
       if (!result.ok) return { ...result, projectId: key.projectId };
-      return this.checkQuota({ request, auth, key, body, read: result });
+      return this.checkBackend({ request, auth, key, body, read: result, route: this.options.gateway?.routeOf(key), drop: undefined });
     });
   }
 
@@ -195,13 +204,38 @@ export class IngestGate {
     return undefined;
   }
 
+  /**
+   * Before the key's quota, what the backend already said: its rate limits (as Relay applies its
+   * upstream's), and whether the delivery queue has room. Neither spends quota.
+   */
+  private checkBackend(read: Read): Maybe<GateResult> {
+    const { route, key } = read;
+    if (!route) return this.checkQuota(read);
+    const gateway = this.options.gateway as Gateway;
+    const decision = gateway.limitsFor(route, read.read);
+    if (decision.refuse) {
+      const nowMs = this.now();
+      if (read.read.quantity > 0) {
+        this.options.stats.record(key.id, 'dropped', read.read.quantity, nowMs);
+        this.options.metrics.eventsCounted('dropped', key.projectId, read.read.quantity);
+      }
+      return ingestFailure('rate_limited', {
+        projectId: key.projectId,
+        reason: 'upstream_rate_limited',
+        headers: { 'retry-after': String(decision.refuse.retryAfter), 'x-sentry-rate-limits': decision.refuse.header },
+      });
+    }
+    if (!gateway.hasRoomFor(read.body.length)) return ingestFailure('queue_full', { projectId: key.projectId, causes: QUEUE_FULL_CAUSES });
+    return this.checkQuota({ ...read, drop: decision.drop });
+  }
+
   /** Last, the key's quota: only events of the error categories count, as in Relay. */
   private checkQuota(read: Read): Maybe<GateResult> {
     const key = read.key;
     const nowMs = this.now();
     const quantity = read.read.quantity;
     if (quantity === 0 || !key.rateLimit) return this.accept(read, nowMs);
-    return then(this.consume(key, key.rateLimit, quantity, nowMs), (decision): GateResult => {
+    return then(this.consume(key, key.rateLimit, quantity, nowMs), (decision): Maybe<GateResult> => {
       if (decision.admitted) return this.accept(read, nowMs);
       this.options.stats.record(key.id, 'dropped', quantity, nowMs);
       this.options.metrics.eventsCounted('dropped', key.projectId, quantity);
@@ -229,7 +263,24 @@ export class IngestGate {
     }
   }
 
-  private accept({ request, auth, key, body, read }: Read, nowMs: number): Admitted {
+  /** Accepted: delivered first when it has somewhere to go (answered only once it is queued), then counted. */
+  private accept(accepted: Read, nowMs: number): Maybe<GateResult> {
+    const { route, key, read, body, request, drop } = accepted;
+    if (!route) return this.admitted(accepted, nowMs);
+    const gateway = this.options.gateway as Gateway;
+    return gateway.deliver(route, key, read, body, request.facts(), drop?.items).then((queued): GateResult => {
+      if (!queued.ok) {
+        return queued.reason === 'full'
+          ? ingestFailure('queue_full', { projectId: key.projectId, causes: QUEUE_FULL_CAUSES })
+          : ingestFailure('queue_unavailable', { projectId: key.projectId, causes: ['the delivery queue cannot be written; retry later'] });
+      }
+      const admitted = this.admitted(accepted, nowMs);
+      if (drop) admitted.headers = { 'x-sentry-rate-limits': drop.header };
+      return admitted;
+    });
+  }
+
+  private admitted({ request, auth, key, body, read }: Read, nowMs: number): Admitted {
     if (read.quantity > 0) {
       this.options.stats.record(key.id, 'accepted', read.quantity, nowMs);
       this.options.metrics.eventsCounted('accepted', key.projectId, read.quantity);
@@ -245,7 +296,6 @@ export class IngestGate {
       event: read.event,
       receivedAt: nowMs,
     });
-    this.options.forwarder?.enqueue(request.forward());
     return { ok: true, key, read };
   }
 }

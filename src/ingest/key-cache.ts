@@ -8,6 +8,7 @@
 import type { ChangeBus, ChangeEvent } from '../changes/bus.ts';
 import { KEY_PATTERN, KEY_ROLES, KEY_STATUS, type KeyData } from '../domain/keys.ts';
 import { compileAllowedOrigins, type OriginCheck } from '../domain/origins.ts';
+import { upstreamTarget, type UpstreamTarget } from '../gateway/upstream-target.ts';
 import { parseKeyData } from '../services/key-serializer.ts';
 import type { IngestKeyRow } from '../storage/stores/project-keys.ts';
 
@@ -27,6 +28,8 @@ export interface IngestKey {
   replacedBy: string | null;
   /** The project's allowed domains; undefined when every origin is (Sentry's default). */
   allowedOrigins: OriginCheck;
+  /** The project's backend (gateway mode), or undefined. */
+  upstream: UpstreamTarget | undefined;
 }
 
 /** Where keys come from: the project-key store, by public key or all of them. */
@@ -75,6 +78,7 @@ export function toIngestKey(row: IngestKeyRow): IngestKey {
     expiresAt: row.expires_at === null ? null : Date.parse(row.expires_at),
     replacedBy: row.replaced_by,
     allowedOrigins: allowedOrigins(row.allowed_domains),
+    upstream: upstreamTarget(row.upstream_dsn),
   };
 }
 

@@ -58,6 +58,14 @@ export class IngestMetrics {
   private readonly events = new Tally<'project_id' | 'outcome'>();
   private readonly forwards = new Tally<'result'>();
   private readonly limiterErrors = new Tally<never>();
+  private readonly deliveries = new Tally<'project_id' | 'outcome'>();
+  private readonly spoolFulls = new Tally<never>();
+  private spoolByteCount = 0;
+  /** Commits of the delivery queue since the last scrape: events in each, and how long each took. */
+  private commits: { events: number; seconds: number }[] = [];
+  private commitFailures = 0;
+  /** The delivery queue per project, read from the database when /metrics is scraped. */
+  queueSnapshot: () => Promise<{ projectId: number; queued: number; oldest: number }[]> = async () => [];
   private exposition: Promise<Registry> | undefined;
 
   /** prom-client's registry over these counts and the process's own metrics. */
@@ -67,7 +75,7 @@ export class IngestMetrics {
   }
 
   private async createRegistry(): Promise<Registry> {
-    const { collectDefaultMetrics, Counter, Registry } = await import('prom-client');
+    const { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } = await import('prom-client');
     const registry = new Registry();
     const counter = <L extends string>(name: string, help: string, labelNames: readonly L[], tally: Tally<L>) =>
       new Counter<L>({
@@ -88,8 +96,87 @@ export class IngestMetrics {
     counter('clientkeys_ingest_events_total', 'Error-category events (what key quotas and key stats count) by outcome.', ['project_id', 'outcome'], this.events);
     counter('clientkeys_forward_requests_total', 'Accepted requests forwarded upstream: sent, failed, or dropped because the queue was full.', ['result'], this.forwards);
     counter('clientkeys_rate_limiter_errors_total', 'Rate-limiter calls that failed (the request was admitted).', [], this.limiterErrors);
+    counter(
+      'clientkeys_upstream_deliveries_total',
+      "Delivery attempts to projects' backends by outcome: delivered, retried (5xx or network; tried again later), refused (another 4xx; dropped), rate_limited (429; dropped).",
+      ['project_id', 'outcome'],
+      this.deliveries,
+    );
+    counter('clientkeys_spool_full_total', 'Requests refused with 503 because the delivery queue held SPOOL_MAX_BYTES.', [], this.spoolFulls);
+    const metrics = this;
+    new Gauge({
+      name: 'clientkeys_spool_bytes',
+      help: 'Bytes in the delivery queue, as this instance knows them.',
+      registers: [registry],
+      collect() {
+        this.set(metrics.spoolByteCount);
+      },
+    });
+    const batch = new Histogram({
+      name: 'clientkeys_spool_commit_events',
+      help: 'Events per commit of the delivery queue (group commit).',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+      registers: [registry],
+    });
+    const latency = new Histogram({
+      name: 'clientkeys_spool_commit_seconds',
+      help: 'How long a commit of the delivery queue took: what it adds to an answer.',
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+      collect() {
+        for (const commit of metrics.commits.splice(0)) {
+          batch.observe(commit.events);
+          this.observe(commit.seconds);
+        }
+      },
+    });
+    void latency;
+    new Counter({
+      name: 'clientkeys_spool_commit_failures_total',
+      help: 'Commits of the delivery queue that failed (their requests were answered 503).',
+      registers: [registry],
+      collect() {
+        if (metrics.commitFailures > 0) this.inc(metrics.commitFailures);
+        metrics.commitFailures = 0;
+      },
+    });
+    const queued = new Gauge({ name: 'clientkeys_upstream_queued', help: "Requests waiting for a project's backend.", labelNames: ['project_id'], registers: [registry] });
+    new Gauge({
+      name: 'clientkeys_upstream_oldest_queued_seconds',
+      help: "Age of the oldest request waiting for a project's backend.",
+      labelNames: ['project_id'],
+      registers: [registry],
+      async collect() {
+        const snapshot = await metrics.queueSnapshot().catch(() => []);
+        queued.reset();
+        this.reset();
+        const now = Date.now();
+        for (const row of snapshot) {
+          queued.set({ project_id: String(row.projectId) }, row.queued);
+          this.set({ project_id: String(row.projectId) }, Math.max(0, (now - row.oldest) / 1000));
+        }
+      },
+    });
     collectDefaultMetrics({ register: registry });
     return registry;
+  }
+
+  delivery(outcome: 'delivered' | 'retried' | 'refused' | 'rate_limited', projectId: number): void {
+    this.deliveries.add([projectId, outcome], () => ({ project_id: String(projectId), outcome }), 1);
+  }
+
+  spoolFull(): void {
+    this.spoolFulls.add([null], () => ({}), 1);
+  }
+
+  spoolBytes(bytes: number): void {
+    this.spoolByteCount = bytes;
+  }
+
+  commit(events: number, milliseconds: number, ok: boolean): void {
+    if (!ok) this.commitFailures += 1;
+    // Bounded between scrapes: the last 10,000 commits are plenty for a histogram.
+    if (this.commits.length < 10_000) this.commits.push({ events, seconds: milliseconds / 1000 });
   }
 
   request(outcome: Outcome, reason: string, endpoint: string, projectId: number | undefined): void {

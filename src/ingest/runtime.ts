@@ -1,9 +1,11 @@
 /**
  * The ingest gate with its stateful parts and their lifecycle: the key map warmed at start, the
- * counters written every STATS_FLUSH_SECONDS, everything written and released on close.
+ * delivery queue read and its worker started, the counters written every STATS_FLUSH_SECONDS,
+ * everything written and released on close.
  */
 import type { Database } from '../storage/database.ts';
-import type { Forwarder } from './forwarder.ts';
+import type { DeliveryWorker } from '../gateway/delivery.ts';
+import type { Spool } from '../gateway/spool.ts';
 import type { IngestGate } from './gate.ts';
 import type { KeyCache } from './key-cache.ts';
 import { STATS_ROLLUPS, type KeyStatsRecorder } from './key-stats.ts';
@@ -22,7 +24,9 @@ export interface IngestParts {
   stats: KeyStatsRecorder;
   recent: RecentEvents;
   metrics: IngestMetrics;
-  forwarder: Forwarder | undefined;
+  /** The durable delivery queue, and the worker that empties it into the backends. */
+  spool: Spool;
+  delivery: DeliveryWorker;
 }
 
 export class IngestRuntime {
@@ -43,6 +47,9 @@ export class IngestRuntime {
 
   async start(): Promise<void> {
     await this.parts.keys.warm();
+    await this.parts.spool.start();
+    this.parts.delivery.onError = (message, error) => this.parts.gate.onError(message, error);
+    this.parts.delivery.start();
     this.timer = setInterval(() => {
       this.flush().catch((error: unknown) => this.parts.gate.onError('writing ingest counters failed; retrying at the next flush', error));
     }, this.flushSeconds * 1000);
@@ -72,7 +79,10 @@ export class IngestRuntime {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.parts.keys.close();
-    await this.parts.forwarder?.drain();
+    // What was accepted is committed before the database closes; what is queued waits for the next start.
+    await this.parts.spool.flush();
+    this.parts.spool.close();
+    await this.parts.delivery.stop();
     try {
       // Only a started runtime (a server) counts anything; a CLI command's services never started it.
       if (this.timer) await this.flush();

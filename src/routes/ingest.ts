@@ -8,7 +8,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Config } from '../config.ts';
 import { INGEST_ENDPOINTS, type IngestEndpoint } from '../ingest/endpoints.ts';
 import { INGEST_ERRORS, ingestErrorBody, ingestFailure, type IngestFailure } from '../ingest/errors.ts';
-import { FORWARDED_HEADERS, type ForwardRequest } from '../ingest/forwarder.ts';
+import type { RequestFacts } from '../gateway/gateway.ts';
 import type { Cleared, GateMeta, GateResult } from '../ingest/gate.ts';
 import type { Services } from '../services/index.ts';
 
@@ -59,18 +59,27 @@ function header(request: FastifyRequest, name: string): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-function forwardOf(request: FastifyRequest, body: Buffer): () => ForwardRequest {
+/** What delivery needs of the request, built only for one that is delivered. */
+function factsOf(request: FastifyRequest, rawBody: Buffer): () => RequestFacts {
   return () => {
-    const headers: Record<string, string> = {};
-    for (const name of FORWARDED_HEADERS) {
-      const value = header(request, name);
-      if (value !== undefined) headers[name] = value;
-    }
-    const forwardedFor = header(request, 'x-forwarded-for');
-    headers['x-forwarded-for'] = forwardedFor ? `${forwardedFor}, ${request.ip}` : request.ip;
-    return { url: request.url, method: request.method, headers, body };
+    const headers: Record<string, string | undefined> = {};
+    for (const name of DELIVERY_HEADERS) headers[name] = header(request, name);
+    // Parsed, never taken as it came: an absolute-form target (`POST http://elsewhere/api/1/store/`)
+    // is routed by its path too, and only its path may reach a backend's URL.
+    const url = new URL(request.url, 'http://clientkeys.invalid');
+    return {
+      method: request.method,
+      path: url.pathname,
+      query: url.search.slice(1),
+      pathKey: (request.params as Record<string, string | undefined>).sentry_key,
+      headers,
+      peer: request.socket.remoteAddress ?? '',
+      rawBody,
+    };
   };
 }
+
+const DELIVERY_HEADERS = ['content-type', 'content-encoding', 'x-sentry-auth', 'authorization', 'user-agent', 'origin', 'referer', 'x-forwarded-for'] as const;
 
 export async function ingestRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
   const gate = services.ingest.gate;
@@ -140,6 +149,7 @@ export async function ingestRoutes(app: FastifyInstance, { services, config }: {
   function respond(endpoint: IngestEndpoint, reply: FastifyReply, result: GateResult): FastifyReply {
     if (!result.ok) return renderIngestError(reply, result);
     cors(reply);
+    if (result.headers) reply.headers(result.headers);
     const eventId = result.read.eventId;
     switch (endpoint.success) {
       case 'id':
@@ -202,7 +212,7 @@ export async function ingestRoutes(app: FastifyInstance, { services, config }: {
         rawBody,
         contentType: header(request, 'content-type'),
         params: request.params as Record<string, string | undefined>,
-        forward: forwardOf(request, rawBody),
+        facts: factsOf(request, rawBody),
       };
       const result = gate.admit(gateRequest, request.ingestCleared as Cleared);
       return result instanceof Promise ? result.then((r) => respond(endpoint, reply, r)) : respond(endpoint, reply, result);

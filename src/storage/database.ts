@@ -24,12 +24,12 @@ export class Database {
     /** The SQLite connection under `kysely`, for its online backup API. */
     private readonly sqlite?: SQLite.Database,
   ) {
-    this.stores = createStores(kysely);
+    this.stores = createStores(kysely, dialect);
   }
 
   /** Run `work` in one transaction: every write in it lands, or none does. */
   transaction<T>(work: (stores: Stores) => Promise<T>): Promise<T> {
-    return this.kysely.transaction().execute((trx) => work(createStores(trx)));
+    return this.kysely.transaction().execute((trx) => work(createStores(trx, this.dialect)));
   }
 
   /** Where the schema stands against this version's migrations. */

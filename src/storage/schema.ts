@@ -34,6 +34,8 @@ export interface ProjectTable {
   platform: string | null;
   status: ColumnType<number, number | undefined, number>;
   date_created: string;
+  /** The backend's DSN, key included (gateway mode); never in an API answer. */
+  upstream_dsn: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ProjectTeamTable {
@@ -228,6 +230,37 @@ export interface SignInAttemptTable {
   window_end: string;
 }
 
+/** pg returns int8 as a string. */
+type BigInt8 = ColumnType<number | string, number, number>;
+
+export interface DeliveryTable {
+  id: Generated<number | string>;
+  project_id: number;
+  upstream: string;
+  url: string;
+  method: string;
+  /** JSON object. */
+  headers: string;
+  body: Buffer | null;
+  size: number;
+  event_id: string | null;
+  created_at: BigInt8;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: BigInt8;
+  lease_until: ColumnType<number | string | null, number | null | undefined, number | null>;
+}
+
+export interface UpstreamStatsTable {
+  project_id: number;
+  delivered: ColumnType<number | string, number | undefined, number>;
+  refused: ColumnType<number | string, number | undefined, number>;
+  rate_limited: ColumnType<number | string, number | undefined, number>;
+  last_delivered_at: string | null;
+  last_error_status: number | null;
+  last_error_reason: string | null;
+  last_error_at: string | null;
+}
+
 export interface DB {
   organizations: OrganizationTable;
   teams: TeamTable;
@@ -250,6 +283,8 @@ export interface DB {
   recent_events: RecentEventTable;
   sessions: SessionTable;
   signin_attempts: SignInAttemptTable;
+  deliveries: DeliveryTable;
+  upstream_stats: UpstreamStatsTable;
 }
 
 export type OrganizationRow = Selectable<OrganizationTable>;
@@ -268,3 +303,6 @@ export type KeyStatsRow = Selectable<KeyStatsTable>;
 export type RecentEventRow = Selectable<RecentEventTable>;
 export type NewRecentEvent = Insertable<RecentEventTable>;
 export type SessionRow = Selectable<SessionTable>;
+export type DeliveryRow = Selectable<DeliveryTable>;
+export type NewDelivery = Insertable<DeliveryTable>;
+export type UpstreamStatsRow = Selectable<UpstreamStatsTable>;

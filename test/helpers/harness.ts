@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { loggerOptions } from '../../src/logging.ts';
 import { closeServices, createServices, type ServiceOptions } from '../../src/composition.ts';
-import type { Config, DatabaseConfig } from '../../src/config.ts';
+import type { Config, DatabaseConfig, IngestConfig } from '../../src/config.ts';
 import { parseScopeList, type OrgRole, type Scope, type TeamRole } from '../../src/domain/scopes.ts';
 import type { Services } from '../../src/services/index.ts';
 import type { Actor } from '../../src/services/principal.ts';
@@ -48,18 +48,30 @@ export function testConfig(database: DatabaseConfig, overrides: Partial<Config> 
     ingestOrgSubdomains: false,
     apiRateLimit: 0,
     logLevel: 'silent',
-    ingest: {
-      maxBodyBytes: 1024 * 1024,
-      rateLimiter: 'memory',
-      redisUrl: undefined,
-      forwardUrl: undefined,
-      forwardQueueSize: 100,
-      statsFlushSeconds: 1,
-    },
+    ingest: ingestConfig(),
     loader: { sdkUrl: null, cdnUrl: '' },
     // Every test signs in from 127.0.0.1: the per-address limit is the throttle test's own business.
     sessions: { secureCookies: false, maxAgeHours: 336, maxAttemptsPerEmail: 10, maxAttemptsPerIp: 10_000, throttleWindowSeconds: 900 },
     autoMigrate: false,
+    // Loopback peers (the tests themselves) are believed when they name another client.
+    trustedProxies: [],
+    ...overrides,
+  };
+}
+
+/** The ingest settings tests start from: memory counters, 1 MiB bodies, stats written every second. */
+export function ingestConfig(overrides: Partial<IngestConfig> = {}): IngestConfig {
+  return {
+    maxBodyBytes: 1024 * 1024,
+    rateLimiter: 'memory',
+    redisUrl: undefined,
+    forwardUrl: undefined,
+    spoolMaxBytes: 64 * 1024 * 1024,
+    // Loopback is where the tests' backends listen.
+    upstreamHosts: '127.0.0.1',
+    deliveryConcurrency: 8,
+    tunnelPath: undefined,
+    statsFlushSeconds: 1,
     ...overrides,
   };
 }

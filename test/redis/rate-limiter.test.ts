@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
-import { Seed, startHarness, type Harness } from '../helpers/harness.ts';
+import { ingestConfig, Seed, startHarness, type Harness } from '../helpers/harness.ts';
 import { createKey, envelopePath, eventEnvelope, flood, send } from '../helpers/ingest.ts';
 import { startRedis, type RedisServer } from '../helpers/redis.ts';
 
@@ -14,7 +14,7 @@ const now = Date.now();
 const clock = () => now;
 
 function redisConfig(redisUrl: string): Partial<Config> {
-  return { ingest: { maxBodyBytes: 1024 * 1024, rateLimiter: 'redis', redisUrl, forwardUrl: undefined, forwardQueueSize: 10, statsFlushSeconds: 60 } };
+  return { ingest: ingestConfig({ rateLimiter: 'redis', redisUrl, statsFlushSeconds: 60 }) };
 }
 
 describe('exactly `count` under 50 concurrent senders: two instances sharing one Redis', () => {

@@ -7,6 +7,7 @@ import { sessions } from './0006-sessions.ts';
 import { keyRotation } from './0004-key-rotation.ts';
 import { ingest } from './0005-ingest.ts';
 import { organizationOptionsAndProjectRedirects } from './0007-organization-options-project-redirects.ts';
+import { gateway } from './0008-gateway.ts';
 
 /**
  * Every schema version, in order. Forward-only: a released migration is never edited, a change is
@@ -21,5 +22,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0005-ingest': ingest(dialect),
     '0006-sessions': sessions(dialect),
     '0007-organization-options-project-redirects': organizationOptionsAndProjectRedirects(dialect),
+    '0008-gateway': gateway(dialect),
   };
 }

@@ -1,5 +1,8 @@
 import type { Kysely } from 'kysely';
+import type { Dialect } from '../dialect.ts';
 import type { DB } from '../schema.ts';
+import { DeliveryStore } from './deliveries.ts';
+import { UpstreamStatsStore } from './upstream-stats.ts';
 import { AuditLogStore } from './audit-log.ts';
 import { KeyStatsStore } from './key-stats.ts';
 import { RateLimitCounterStore } from './rate-limit-counters.ts';
@@ -36,10 +39,12 @@ export interface Stores {
   recentEvents: RecentEventStore;
   sessions: SessionStore;
   signInAttempts: SignInAttemptStore;
+  deliveries: DeliveryStore;
+  upstreamStats: UpstreamStatsStore;
 }
 
 /** The stores over one executor: the database itself, or a transaction. */
-export function createStores(db: Kysely<DB>): Stores {
+export function createStores(db: Kysely<DB>, dialect: Dialect): Stores {
   return {
     organizations: new OrganizationStore(db),
     teams: new TeamStore(db),
@@ -58,5 +63,7 @@ export function createStores(db: Kysely<DB>): Stores {
     recentEvents: new RecentEventStore(db),
     sessions: new SessionStore(db),
     signInAttempts: new SignInAttemptStore(db),
+    deliveries: new DeliveryStore(db, dialect),
+    upstreamStats: new UpstreamStatsStore(db),
   };
 }

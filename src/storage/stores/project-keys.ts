@@ -30,6 +30,8 @@ export interface IngestKeyRow {
   replaced_by: string | null;
   /** The project's `sentry:origins` option as stored (JSON), or null for Sentry's default. */
   allowed_domains: string | null;
+  /** The project's backend DSN (gateway mode), or null. */
+  upstream_dsn: string | null;
 }
 
 export class ProjectKeyStore {
@@ -135,6 +137,7 @@ export class ProjectKeyStore {
         'project_keys.expires_at',
         'project_keys.replaced_by',
         'origins.value as allowed_domains',
+        'projects.upstream_dsn',
       ]);
     if (publicKeys) {
       if (publicKeys.length === 0) return Promise.resolve([]);

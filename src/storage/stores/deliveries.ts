@@ -1,0 +1,155 @@
+import { sql, type Kysely } from 'kysely';
+import type { Dialect } from '../dialect.ts';
+import type { DB, DeliveryRow, NewDelivery } from '../schema.ts';
+
+/** A queued request as delivery reads it; times as numbers (pg gives int8 as text). */
+export interface Delivery {
+  id: number;
+  projectId: number;
+  upstream: string;
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: Buffer | null;
+  size: number;
+  eventId: string | null;
+  createdAt: number;
+  attempts: number;
+}
+
+export interface QueueState {
+  queued: number;
+  retrying: number;
+  /** Unix ms, or null when nothing is queued. */
+  oldest: number | null;
+}
+
+function toDelivery(row: DeliveryRow): Delivery {
+  return {
+    id: Number(row.id),
+    projectId: row.project_id,
+    upstream: row.upstream,
+    url: row.url,
+    method: row.method,
+    headers: JSON.parse(row.headers) as Record<string, string>,
+    body: row.body,
+    size: row.size,
+    eventId: row.event_id,
+    createdAt: Number(row.created_at),
+    attempts: row.attempts,
+  };
+}
+
+/** Rows per INSERT: well under both engines' parameter limits at 11 columns a row. */
+const INSERT_CHUNK = 500;
+
+/**
+ * The durable delivery queue. Rows are claimed with a lease, so on PostgreSQL any instance may
+ * deliver what another accepted (and takes over what an instance that died had claimed).
+ */
+export class DeliveryStore {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly dialect: Dialect,
+  ) {}
+
+  async insertMany(rows: readonly NewDelivery[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      await this.db.insertInto('deliveries').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+    }
+  }
+
+  /** Up to `limit` due rows, oldest first, leased to the caller until `leaseUntil`. */
+  async claimDue(now: number, limit: number, leaseUntil: number): Promise<Delivery[]> {
+    if (this.dialect === 'postgres') {
+      const rows = await this.db
+        .updateTable('deliveries')
+        .set({ lease_until: leaseUntil })
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('deliveries')
+            .select('id')
+            .where('next_attempt_at', '<=', now)
+            .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<=', now)]))
+            .orderBy('id')
+            .limit(limit)
+            .forUpdate()
+            .skipLocked(),
+        )
+        .returningAll()
+        .execute();
+      return rows.map(toDelivery).sort((a, b) => a.id - b.id);
+    }
+    // One SQLite file has one server: nothing else claims rows between the read and the lease.
+    const rows = await this.db
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('next_attempt_at', '<=', now)
+      .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<=', now)]))
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    if (rows.length > 0) {
+      await this.db
+        .updateTable('deliveries')
+        .set({ lease_until: leaseUntil })
+        .where('id', 'in', rows.map((r) => r.id))
+        .execute();
+    }
+    return rows.map(toDelivery);
+  }
+
+  async remove(ids: readonly number[]): Promise<void> {
+    if (ids.length > 0) await this.db.deleteFrom('deliveries').where('id', 'in', [...ids]).execute();
+  }
+
+  /** Back in the queue for another attempt at `nextAttemptAt`. */
+  async retryLater(id: number, attempts: number, nextAttemptAt: number): Promise<void> {
+    await this.db.updateTable('deliveries').set({ attempts, next_attempt_at: nextAttemptAt, lease_until: null }).where('id', '=', id).execute();
+  }
+
+  /** When the earliest row that is not leased becomes due (Unix ms), or undefined when none is. */
+  async nextDue(now: number): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom('deliveries')
+      .select((eb) => eb.fn.min('next_attempt_at').as('next'))
+      .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<=', now)]))
+      .executeTakeFirst();
+    return row?.next === null || row?.next === undefined ? undefined : Number(row.next);
+  }
+
+  async totalBytes(): Promise<number> {
+    const row = await this.db
+      .selectFrom('deliveries')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number | string>('size'), sql<number>`0`).as('bytes'))
+      .executeTakeFirst();
+    return Number(row?.bytes ?? 0);
+  }
+
+  async queueState(projectId: number): Promise<QueueState> {
+    const row = await this.db
+      .selectFrom('deliveries')
+      .select((eb) => [
+        eb.fn.countAll<number | string>().as('queued'),
+        eb.fn.min('created_at').as('oldest'),
+        eb.fn.sum<number | string>(eb.case().when('attempts', '>', 0).then(1).else(0).end()).as('retrying'),
+      ])
+      .where('project_id', '=', projectId)
+      .executeTakeFirst();
+    return {
+      queued: Number(row?.queued ?? 0),
+      retrying: Number(row?.retrying ?? 0),
+      oldest: row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest),
+    };
+  }
+
+  /** Per project: queued rows and the oldest one's time, for /metrics. */
+  async queueByProject(): Promise<{ projectId: number; queued: number; oldest: number }[]> {
+    const rows = await this.db
+      .selectFrom('deliveries')
+      .select((eb) => ['project_id', eb.fn.countAll<number | string>().as('queued'), eb.fn.min('created_at').as('oldest')])
+      .groupBy('project_id')
+      .execute();
+    return rows.map((r) => ({ projectId: r.project_id, queued: Number(r.queued), oldest: Number(r.oldest) }));
+  }
+}
