@@ -38,6 +38,7 @@ import { signInRoutes } from './routes/sign-in.ts';
 import { teamRoutes } from './routes/teams.ts';
 import { userRoutes } from './routes/users.ts';
 import { recentEventRoutes } from './routes/recent-events.ts';
+import { projectUpstreamRoutes } from './routes/project-upstream.ts';
 import type { Services } from './services/index.ts';
 import { VERSION } from './version.ts';
 import { loadAssets } from './web/assets.ts';
@@ -135,6 +136,7 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
     await api.register(userRoutes, { services });
     await api.register(keyStatsRoutes, { services });
     await api.register(recentEventRoutes, { services });
+    await api.register(projectUpstreamRoutes, { services });
   });
 
   // The DSN endpoints, outside /api/0/: their own body parsing, CORS and error shape.

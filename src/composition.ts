@@ -38,6 +38,7 @@ import { RecentEventService } from './services/recent-events.ts';
 import { ApiSerializers } from './services/serializers/index.ts';
 import { SessionService } from './services/sessions.ts';
 import { DatabaseSignInThrottle } from './services/signin-throttle.ts';
+import { UpstreamService } from './services/upstreams.ts';
 import { UserService } from './services/users.ts';
 import { openDatabase, type Database } from './storage/database.ts';
 
@@ -104,6 +105,7 @@ export function createServices(config: Config, db: Database = openDatabase(confi
     rotation,
     expirySweeper: new ExpirySweeper(rotation),
     recentEvents: new RecentEventService(db.stores.recentEvents, recent),
+    upstreams: new UpstreamService(db, changes, hosts),
   };
 }
 

@@ -150,6 +150,10 @@ export async function projectRoutes(app: FastifyInstance, { services, config }: 
     if (!isUserPrincipal(principal)) throw userRequired();
     const elevated = access.hasAnyScope(['project:write', 'project:admin']) || access.hasAnyProjectScope(teamIds, ['project:write', 'project:admin']);
     const body = request.body;
+    // Where a project's events go is an admin's decision (clientkeys' own field).
+    if (body && typeof body === 'object' && 'upstreamDsn' in body && !access.hasAnyScope(['project:admin']) && !access.hasAnyProjectScope(teamIds, ['project:admin'])) {
+      throw apiError('permission_denied');
+    }
     if (!elevated && body && typeof body === 'object') {
       const raw = body as Record<string, unknown>;
       if (ADMIN_PROJECT_FIELDS.some((f) => isTruthy(raw[f]))) throw apiError('permission_denied');
@@ -196,6 +200,9 @@ export async function projectRoutes(app: FastifyInstance, { services, config }: 
         const { project, principal } = projectContext(request);
         const body = request.body;
         const userId = (principal as UserPrincipal).user.id;
+        // Checked before anything is written: a bad DSN changes nothing else either.
+        const upstream = body.upstreamDsn === undefined ? undefined : await services.upstreams.validate(body.upstreamDsn);
+        if (upstream && !upstream.ok) throw validationError({ upstreamDsn: [upstream.error] });
         const result = await services.projects.update(
           project,
           {
@@ -217,7 +224,8 @@ export async function projectRoutes(app: FastifyInstance, { services, config }: 
             slug: [result.reason === 'slug_reserved' ? `The slug "${body.slug}" is reserved and not allowed.` : `Another project (${result.otherName}) is already using that slug`],
           });
         }
-        request.projectContext = { ...projectContext(request), project: result.project };
+        const updated = upstream?.ok ? await services.upstreams.set(result.project, upstream.dsn, actorOf(principal, clientIp(request))) : result.project;
+        request.projectContext = { ...projectContext(request), project: updated };
         return detailed(request);
       },
     },

@@ -78,6 +78,33 @@ export const projectSummarySchema = z
 
 export const projectSummaryListSchema = z.array(projectSummarySchema);
 
+export const upstreamRefSchema = z
+  .object({
+    host: z.string().describe('host[:port] of the backend DSN.'),
+    projectId: z.string().describe("The backend's project id."),
+  })
+  .meta({ id: 'UpstreamRef' });
+
+/** `GET /projects/{org}/{project}/upstream/`: delivery to the project's backend. */
+export const upstreamStateSchema = z
+  .object({
+    upstream: upstreamRefSchema.nullable(),
+    delivered: z.number().int().describe('Requests the backend took (2xx).'),
+    retrying: z.number().int().describe('Queued requests that failed at least once (5xx, network) and wait for another attempt.'),
+    refused: z.number().int().describe('Requests the backend refused with a 4xx other than 429: dropped, not retried.'),
+    rateLimited: z.number().int().describe('Requests the backend refused with 429: dropped, as Relay drops them; its limits apply at the gate until they expire.'),
+    queued: z.number().int().describe('Requests waiting for the backend.'),
+    oldestQueued: z.string().nullable().describe('When the oldest waiting request was accepted.'),
+    lastDelivered: z.string().nullable(),
+    lastError: z
+      .object({ status: z.number().int().nullable().describe('The backend\'s status, or null for a network error.'), reason: z.string(), at: z.string() })
+      .nullable()
+      .describe("The backend's last refusal or failure."),
+  })
+  .meta({ id: 'UpstreamState' });
+
+export type UpstreamStateJson = z.output<typeof upstreamStateSchema>;
+
 export const detailedProjectSchema = z
   .object({
     ...baseShape,
@@ -129,6 +156,7 @@ export const detailedProjectSchema = z
     autofixAutomationTuning: z.string(),
     seerScannerAutomation: z.boolean(),
     debugFilesRole: z.string().nullable(),
+    upstream: upstreamRefSchema.nullable().describe("clientkeys: the backend accepted events are delivered to (gateway mode), or null. Its key never appears."),
     stats: z.object({ unresolved: z.number().int() }).optional().describe('With include=stats.'),
     hasAlertIntegrationInstalled: z.boolean().optional().describe('With expand=hasAlertIntegration.'),
   })
@@ -247,6 +275,12 @@ export const updateProjectBody = serializer({
   highlightContext: highlightContext.optional(),
   highlightTags: list(char({ maxLength: PROJECT_LIMITS.highlightLength }), { maxItems: PROJECT_LIMITS.highlightTags }).optional(),
   allowedDomains: allowedDomains.optional(),
+  upstreamDsn: char({
+    allowNull: true,
+    allowBlank: true,
+    maxLength: 1000,
+    description: 'clientkeys: the DSN of the backend accepted events are delivered to (needs project:admin); null or "" clears it.',
+  }).optional(),
 }).meta({ id: 'UpdateProject' });
 
 export type UpdateProjectBody = z.output<typeof updateProjectBody>;

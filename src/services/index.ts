@@ -15,6 +15,7 @@ import type { ProjectService } from './projects.ts';
 import type { SessionService } from './sessions.ts';
 import type { ApiSerializers } from './serializers/index.ts';
 import type { RecentEventService } from './recent-events.ts';
+import type { UpstreamService } from './upstreams.ts';
 import type { UserService } from './users.ts';
 
 /** Everything the HTTP edge and the CLI call, built once by the composition root. */
@@ -40,4 +41,6 @@ export interface Services {
   /** Marks rotated keys inactive when their overlap ends; a server starts it. */
   expirySweeper: ExpirySweeper;
   recentEvents: RecentEventService;
+  /** Projects' backends (gateway mode) and what delivery did. */
+  upstreams: UpstreamService;
 }

@@ -15,6 +15,7 @@ import type { ProjectKeyJson } from '../../schemas/project-key.ts';
 import type { RateLimitInput, UpdateKeyInput } from '../../services/project-keys.ts';
 import type { ProjectKeyRow } from '../../storage/schema.ts';
 import { registerKeyTransferCommands } from './key-transfer.ts';
+import { registerUpstreamCommand } from './upstream.ts';
 import { CliError, print, printJson, requireOrg, requireProject, requireTeam, splitPath, withServices, type CliContext } from '../context.ts';
 
 function rateLimitOption(value: string): RateLimitInput {
@@ -84,9 +85,9 @@ async function requireKey(ctx: CliContext, projectPath: string, keyId: string) {
 }
 
 export function registerKeyCommands(program: Command): void {
-  program
-    .command('project')
-    .description('manage projects')
+  const project = program.command('project').description('manage projects');
+  registerUpstreamCommand(project);
+  project
     .command('create <org/project-slug>')
     .description('create a project with its "Default" client key')
     .option('--team <team>', 'the team that owns the project')

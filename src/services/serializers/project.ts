@@ -4,6 +4,7 @@
  * `firstEvent` null and the lists of seen platforms and environments empty: true statements
  * about a project that has sent nothing here.
  */
+import { upstreamRef } from '../upstreams.ts';
 import { randomBytes } from 'node:crypto';
 import { hashedColor } from '../../domain/colors.ts';
 import { ANY_ORIGIN } from '../../domain/origins.ts';
@@ -201,6 +202,7 @@ export class ProjectSerializer {
       autofixAutomationTuning: PROJECT_DEFAULTS.autofixAutomationTuning,
       seerScannerAutomation: true,
       debugFilesRole: null,
+      upstream: upstreamRef(project.upstream_dsn),
     };
   }
 
