@@ -79,8 +79,10 @@ export class DeliveryWorker {
     options: DeliveryOptions = {},
   ) {
     this.concurrency = options.concurrency ?? 16;
-    this.leaseMs = options.leaseMs ?? 60_000;
-    this.timeoutMs = options.timeoutMs ?? 30_000;
+    // A lease outlives the longest attempt (the timeout) and not much more: on PostgreSQL, rows a
+    // dead instance had claimed come back to the others this soon.
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.leaseMs = options.leaseMs ?? this.timeoutMs + 5000;
     this.pollMs = options.pollMs ?? 1000;
     this.now = options.now ?? Date.now;
     this.stats = new DeliveryStats(db, this.now);
@@ -89,7 +91,10 @@ export class DeliveryWorker {
     this.dispatcher = new Agent({ connect: { lookup: this.checkedLookup }, keepAliveTimeout: 10_000, connections: 64 });
   }
 
-  start(): void {
+  async start(): Promise<void> {
+    // One SQLite file has one server: rows a killed process had claimed are free at once. On
+    // PostgreSQL another instance may hold them; they come back when its lease ends.
+    if (this.db.dialect === 'sqlite') await this.db.stores.deliveries.releaseAllLeases();
     this.stopped = false;
     this.stats.start();
     this.schedule(0);

@@ -72,9 +72,9 @@ export class Gateway {
     return { drop: { items, header: limited.header } };
   }
 
-  /** Whether the queue has room for a body of this size (checked before any quota is spent). */
+  /** Whether the queue has room for a body of this size (asked before any quota is spent). */
   hasRoomFor(bodyBytes: number): boolean {
-    return this.spool.hasRoomFor(bodyBytes + 1024);
+    return this.spool.admits(bodyBytes + 1024);
   }
 
   /** Queue the request for its backend; resolves once the queue row is committed. */

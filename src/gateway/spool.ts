@@ -68,17 +68,16 @@ export class Spool {
     }
   }
 
-  /** Whether a request of this many bytes would fit now (checked before any quota is spent). */
-  hasRoomFor(size: number): boolean {
-    return this.bytes + size <= this.maxBytes;
+  /** Whether a request of this many bytes fits now (asked before any quota is spent); a refusal is counted. */
+  admits(size: number): boolean {
+    if (this.bytes + size <= this.maxBytes) return true;
+    this.metrics.spoolFull();
+    return false;
   }
 
   enqueue(entry: SpoolEntry): Promise<SpoolResult> {
     const size = entrySize(entry);
-    if (!this.hasRoomFor(size)) {
-      this.metrics.spoolFull();
-      return Promise.resolve(FULL);
-    }
+    if (!this.admits(size)) return Promise.resolve(FULL);
     this.bytes += size;
     const now = this.now();
     const row: NewDelivery = {

@@ -49,7 +49,7 @@ export class IngestRuntime {
     await this.parts.keys.warm();
     await this.parts.spool.start();
     this.parts.delivery.onError = (message, error) => this.parts.gate.onError(message, error);
-    this.parts.delivery.start();
+    await this.parts.delivery.start();
     this.timer = setInterval(() => {
       this.flush().catch((error: unknown) => this.parts.gate.onError('writing ingest counters failed; retrying at the next flush', error));
     }, this.flushSeconds * 1000);

@@ -60,7 +60,9 @@ export class DeliveryStore {
   }
 
   /** Up to `limit` due rows, oldest first, leased to the caller until `leaseUntil`. */
-  async claimDue(now: number, limit: number, leaseUntil: number): Promise<Delivery[]> {
+  async claimDue(nowMs: number, limit: number, leaseUntilMs: number): Promise<Delivery[]> {
+    const now = Math.floor(nowMs);
+    const leaseUntil = Math.round(leaseUntilMs);
     if (this.dialect === 'postgres') {
       const rows = await this.db
         .updateTable('deliveries')
@@ -99,13 +101,19 @@ export class DeliveryStore {
     return rows.map(toDelivery);
   }
 
+  /** Every lease given up: on SQLite, at start, every lease is a dead process's (one file, one server). */
+  async releaseAllLeases(): Promise<void> {
+    await this.db.updateTable('deliveries').set({ lease_until: null }).where('lease_until', 'is not', null).execute();
+  }
+
   async remove(ids: readonly number[]): Promise<void> {
     if (ids.length > 0) await this.db.deleteFrom('deliveries').where('id', 'in', [...ids]).execute();
   }
 
   /** Back in the queue for another attempt at `nextAttemptAt`. */
   async retryLater(id: number, attempts: number, nextAttemptAt: number): Promise<void> {
-    await this.db.updateTable('deliveries').set({ attempts, next_attempt_at: nextAttemptAt, lease_until: null }).where('id', '=', id).execute();
+    // Whole milliseconds: PostgreSQL's bigint takes no fraction.
+    await this.db.updateTable('deliveries').set({ attempts, next_attempt_at: Math.round(nextAttemptAt), lease_until: null }).where('id', '=', id).execute();
   }
 
   /** When the earliest row that is not leased becomes due (Unix ms), or undefined when none is. */
