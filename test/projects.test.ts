@@ -298,3 +298,37 @@ describe('DELETE /projects/{org}/{project}/', () => {
     expect((await request(h, 'GET', '/api/0/projects/acme/alpha/', { token: owner })).status).toBe(200);
   });
 });
+
+describe('open membership off (finding L8)', () => {
+  it("lets an owner turn it off, after which a member reaches only their own teams' projects and keys", async () => {
+    const closed = await seed.org('closed');
+    const red = await seed.team(closed, 'red');
+    const blue = await seed.team(closed, 'blue');
+    await seed.project(closed, 'mine', red);
+    await seed.project(closed, 'theirs', blue);
+    const boss = await seed.caller(closed, 'boss@closed.example', 'owner');
+    const redMember = await seed.caller(closed, 'red@closed.example', 'member', undefined, red);
+    const asMember = (path: string) => request(h, 'GET', path, { token: redMember });
+
+    // Sentry's default: open.
+    expect((await asMember('/api/0/projects/closed/theirs/')).status).toBe(200);
+    expect((await request(h, 'PUT', '/api/0/organizations/closed/', { token: redMember, body: { openMembership: false } })).status).toBe(403);
+    const off = await request(h, 'PUT', '/api/0/organizations/closed/', { token: boss, body: { openMembership: false } });
+    expect(off.status).toBe(200);
+    expect(off.body.openMembership).toBe(false);
+    expect(off.body.features).not.toContain('open-membership');
+
+    expect((await asMember('/api/0/projects/closed/mine/')).status).toBe(200);
+    expect((await asMember('/api/0/projects/closed/mine/keys/')).status).toBe(200);
+    expect((await asMember('/api/0/projects/closed/theirs/')).status).toBe(403);
+    expect((await asMember('/api/0/projects/closed/theirs/keys/')).status).toBe(403);
+    const listed = await asMember('/api/0/organizations/closed/projects/');
+    expect(listed.body.filter((p: { hasAccess: boolean }) => p.hasAccess).map((p: { slug: string }) => p.slug)).toEqual(['mine']);
+    // The owner's role is global: every project still.
+    expect((await request(h, 'GET', '/api/0/projects/closed/theirs/', { token: boss })).status).toBe(200);
+
+    const on = await request(h, 'PUT', '/api/0/organizations/closed/', { token: boss, body: { openMembership: true } });
+    expect(on.body.openMembership).toBe(true);
+    expect((await asMember('/api/0/projects/closed/theirs/')).status).toBe(200);
+  });
+});

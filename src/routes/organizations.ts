@@ -151,18 +151,22 @@ export async function organizationRoutes(app: FastifyInstance, { services, confi
         schema: {
           tags,
           summary: 'Update an Organization',
-          description: 'clientkeys keeps relayDsnEndpoint; the other fields of Sentry are ignored.',
+          description: 'clientkeys keeps relayDsnEndpoint and openMembership; the other fields of Sentry are ignored.',
           params: z.object({ org: z.string().describe('The id or slug of the organization.') }),
           body: updateOrganizationBody,
           response: { 200: detailedOrganizationSchema, ...errorResponses('validation', ...authErrors, 'not_found') },
         },
       },
       handler: async (request: FastifyRequest<{ Body: UpdateOrganizationBody }>) => {
-        const { organization, access, principal } = orgContext(request);
-        const { relayDsnEndpoint } = request.body;
+        const { access, principal } = orgContext(request);
+        let { organization } = orgContext(request);
+        const { relayDsnEndpoint, openMembership } = request.body;
         if (relayDsnEndpoint !== undefined) {
           const result = await services.organizations.setRelayDsnEndpoint(organization, relayDsnEndpoint, actorOf(principal, clientIp(request)));
           if (!result.ok) throw validationError({ relayDsnEndpoint: [result.error] });
+        }
+        if (openMembership !== undefined && openMembership !== null) {
+          organization = await services.organizations.setOpenMembership(organization, openMembership, actorOf(principal, clientIp(request)));
         }
         return serializer.detailed(organization, access, { featureFlags: true, projectsAndTeams: true });
       },

@@ -4,7 +4,7 @@
  * organization, and the roles it lists.
  */
 import { z } from 'zod';
-import { char, serializer } from './drf.ts';
+import { boolean, char, serializer } from './drf.ts';
 import { projectSummarySchema } from './project.ts';
 import { teamSchema } from './team.ts';
 
@@ -131,6 +131,7 @@ export type TeamRoleJson = z.output<typeof teamRoleSchema>;
 
 /** OrganizationDetailsEndpoint.put, for the fields clientkeys keeps; the others are ignored. */
 export const updateOrganizationBody = serializer({
+  openMembership: boolean({ description: "Members reach every team's projects (Sentry's default); false: only their own teams' projects." }).optional(),
   relayDsnEndpoint: char({
     allowBlank: true,
     allowNull: true,

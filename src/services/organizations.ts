@@ -80,6 +80,21 @@ export class OrganizationService {
     return ok(parsed.value);
   }
 
+  /**
+   * OrganizationDetailsEndpoint.put's `openMembership`: with it on (Sentry's default), every member
+   * reaches every team's projects; with it off, members reach only their own teams' projects (and
+   * admins, managers and owners, whose roles are global, all of them).
+   */
+  async setOpenMembership(org: OrganizationRow, open: boolean, actor: Actor): Promise<OrganizationRow> {
+    if ((org.open_membership === 1) === open) return org;
+    const updated = await this.db.transaction(async (stores) => {
+      const row = await stores.organizations.update(org.id, { open_membership: open ? 1 : 0 });
+      await audit(stores, { organizationId: org.id, actor, event: 'org.edit', targetObject: org.id, data: { openMembership: open, old_openMembership: !open } });
+      return row;
+    });
+    return updated;
+  }
+
   async createOrganization(slug: string, name: string | undefined, actor: Actor): Promise<Result<OrganizationRow>> {
     if (!ORG_SLUG_PATTERN.test(slug) || slug.length > ORG_SLUG_MAX_LENGTH || slug.length < 3) {
       return fail(`invalid organization slug "${slug}": ${ORG_SLUG_ERROR} (3 to ${ORG_SLUG_MAX_LENGTH} characters)`);

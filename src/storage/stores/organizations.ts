@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Insertable, Kysely } from 'kysely';
+import type { ExpressionBuilder, Insertable, Kysely, Updateable } from 'kysely';
 import type { DB, OrganizationRow, OrganizationTable } from '../schema.ts';
 import type { IdOrSlug } from './id-or-slug.ts';
 import { icontains } from './like.ts';
@@ -147,6 +147,10 @@ export class OrganizationStore {
       );
     }
     return query;
+  }
+
+  update(id: number, patch: Updateable<OrganizationTable>): Promise<OrganizationRow> {
+    return this.db.updateTable('organizations').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
   }
 
   byId(id: number): Promise<OrganizationRow | undefined> {
