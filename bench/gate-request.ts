@@ -20,6 +20,8 @@ export function envelopeGateRequest(url: string, body: Buffer, header: (name: st
     contentType: header('content-type'),
     origin: header('origin'),
     referer: header('referer'),
+    peer: '127.0.0.1',
+    forwardedFor: header('x-forwarded-for'),
     params: { project_id: projectId },
     facts: () => ({ method: 'POST', path: url.split('?')[0]!, query: queryStart < 0 ? '' : url.slice(queryStart + 1), pathKey: undefined, headers: {}, peer: '127.0.0.1', rawBody: body }),
   };

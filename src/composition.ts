@@ -68,12 +68,13 @@ export function createServices(config: Config, db: Database = openDatabase(confi
   const spool = new Spool(db, config.ingest.spoolMaxBytes, metrics, now);
   const upstreamLimits = new UpstreamLimits(now);
   const hosts = upstreamHostPolicy(config.ingest.upstreamHosts);
-  const gateway = new Gateway(spool, upstreamLimits, new TrustedProxies(config.trustedProxies), config.ingest.forwardUrl);
+  const trustedProxies = new TrustedProxies(config.trustedProxies);
+  const gateway = new Gateway(spool, upstreamLimits, trustedProxies, config.ingest.forwardUrl);
   const delivery = new DeliveryWorker(db, spool, upstreamLimits, hosts, metrics, { concurrency: config.ingest.deliveryConcurrency, now });
   spool.onCommitted = () => delivery.wake();
   metrics.queueSnapshot = () => db.stores.deliveries.queueByProject();
   const limiter = rateLimiter(config, db);
-  const gate = new IngestGate({ keys: keyCache, limiter, stats, recent, metrics, gateway, maxBodyBytes: config.ingest.maxBodyBytes, now });
+  const gate = new IngestGate({ keys: keyCache, limiter, stats, recent, metrics, gateway, trustedProxies, maxBodyBytes: config.ingest.maxBodyBytes, now });
   // Sessions and sign-in counters live in the database: every instance sees the same ones.
   const throttle = new DatabaseSignInThrottle(db.stores.signInAttempts, config.sessions.throttleWindowSeconds);
   const sessions = new SessionService(db.stores.sessions, db.stores.users, throttle, config.sessions);

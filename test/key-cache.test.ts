@@ -22,6 +22,7 @@ const row = (publicKey: string, overrides: Partial<IngestKeyRow> = {}): IngestKe
   replaced_by: null,
   allowed_domains: null,
   upstream_dsn: null,
+  policy: null,
   ...overrides,
 });
 

@@ -8,7 +8,7 @@ import { request, Seed, startHarness, type Harness } from './helpers/harness.ts'
 const FIELDS = [
   'id', 'name', 'label', 'public', 'secret', 'projectId', 'isActive', 'rateLimit', 'dsn',
   'browserSdkVersion', 'browserSdk', 'dateCreated', 'dynamicSdkLoaderOptions',
-  'dateExpires', 'replacedBy', 'replaces',
+  'dateExpires', 'replacedBy', 'replaces', 'quotas', 'allowedIps', 'deniedIps', 'allowedOrigins', 'requireOrigin', 'serverOnly',
 ];
 const DSN_FIELDS = ['secret', 'public', 'csp', 'security', 'minidump', 'nel', 'unreal', 'crons', 'cdn', 'playstation', 'integration', 'otlp_traces', 'otlp_logs'];
 
@@ -28,6 +28,7 @@ function row(overrides: Partial<ProjectKeyRow> = {}): ProjectKeyRow {
     use_case: 'user',
     expires_at: null,
     replaced_by: null,
+    policy: null,
     replaces: null,
     ...overrides,
   };
@@ -61,7 +62,7 @@ describe('KeySerializer', () => {
 
   it("adds useCase after Sentry's other fields, for superusers only, and clientkeys' own fields after it", () => {
     const s = new KeySerializer('http://testserver');
-    expect(Object.keys(s.serialize(row(), { includeUseCase: true })).slice(-4)).toEqual(['useCase', 'dateExpires', 'replacedBy', 'replaces']);
+    expect(Object.keys(s.serialize(row(), { includeUseCase: true })).slice(-10)).toEqual(['useCase', 'dateExpires', 'replacedBy', 'replaces', 'quotas', 'allowedIps', 'deniedIps', 'allowedOrigins', 'requireOrigin', 'serverOnly']);
     expect(s.serialize(row(), { includeUseCase: false })).not.toHaveProperty('useCase');
   });
 

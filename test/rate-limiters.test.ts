@@ -34,6 +34,9 @@ describe('cached refusals', () => {
       this.calls += 1;
       return this.inner.consume(q, n, now);
     }
+    async refund(q: Quota, n: number, now: number): Promise<void> {
+      this.inner.refund(q, n, now);
+    }
     async close() {}
   }
 

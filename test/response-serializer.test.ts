@@ -39,6 +39,18 @@ const rows: fc.Arbitrary<ProjectKeyRow> = fc.record({
   expires_at: fc.option(isoDate),
   replaced_by: fc.option(hex32),
   replaces: fc.option(hex32),
+  policy: fc.option(
+    fc
+      .record({
+        quotas: fc.array(fc.record({ categories: fc.subarray(['error', 'transaction', 'span', 'attachment', 'log_byte']), count: fc.nat(), window: fc.integer({ min: 1, max: 86_400 }) }), { maxLength: 3 }),
+        allowedIps: fc.array(fc.constantFrom('10.0.0.0/8', '2001:db8::/32', '192.0.2.1')),
+        deniedIps: fc.array(fc.constantFrom('10.1.0.0/16')),
+        allowedOrigins: fc.array(fc.constantFrom('*.example.com', 'https://app.test')),
+        requireOrigin: fc.boolean(),
+        serverOnly: fc.boolean(),
+      })
+      .map((p) => JSON.stringify(p)),
+  ),
 });
 
 const publicUrls = fc.constantFrom('http://localhost:9000', 'https://keys.example.com/sentry/', 'https://[::1]:8443');

@@ -28,6 +28,20 @@ export class TrustedProxies {
   }
 
   /**
+   * The client's address: the peer's, or, from a trusted proxy, the right-most address of
+   * `X-Forwarded-For` that is not itself a trusted proxy (the left-most ones a client may forge).
+   */
+  clientAddress(peer: string, forwardedFor: string | undefined): string {
+    if (!forwardedFor || !this.trusts(peer)) return peer;
+    const hops = forwardedFor.split(',').map((hop) => hop.trim()).filter(Boolean);
+    for (let i = hops.length - 1; i >= 0; i--) {
+      const hop = hops[i]!;
+      if (!this.trusts(hop) || i === 0) return isIP(hop) ? hop : peer;
+    }
+    return peer;
+  }
+
+  /**
    * The `X-Forwarded-For` to send on: the incoming one extended with the peer when the peer is a
    * trusted proxy, otherwise the peer alone (a client cannot plant addresses).
    */

@@ -16,6 +16,41 @@ export interface ItemMeta {
 
 export type Quantities = [category: string, quantity: number][];
 
+/** Relay's data-category names (relay-base-schema data_category.rs `DataCategory::name`), as quotas may name them. */
+export const DATA_CATEGORIES = [
+  'default',
+  'error',
+  'transaction',
+  'security',
+  'attachment',
+  'attachment_item',
+  'session',
+  'profile',
+  'profile_indexed',
+  'profile_chunk',
+  'profile_chunk_ui',
+  'profile_duration',
+  'profile_duration_ui',
+  'replay',
+  'transaction_processed',
+  'transaction_indexed',
+  'monitor',
+  'monitor_seat',
+  'span',
+  'span_indexed',
+  'feedback',
+  'metric_bucket',
+  'log_item',
+  'log_byte',
+  'trace_metric',
+  'uptime',
+] as const;
+
+export type DataCategory = (typeof DATA_CATEGORIES)[number];
+
+/** Sentry's `DataCategory.error_categories()`: what a key's `rateLimit` covers. */
+export const ERROR_CATEGORIES = ['default', 'error', 'security'] as const;
+
 export function itemQuantities(item: ItemMeta): Quantities {
   const count = item.itemCount ?? 1;
   switch (item.type) {
@@ -38,7 +73,8 @@ export function itemQuantities(item: ItemMeta): Quantities {
       return [['trace_metric', count]];
     case 'user_report':
     case 'feedback':
-      return [['user_report_v2', count]];
+      // DataCategory::UserReportV2, whose name is "feedback".
+      return [['feedback', count]];
     case 'profile':
       return [['profile', count]];
     case 'profile_chunk':

@@ -37,6 +37,8 @@ export const INGEST_ERRORS = {
   unsupported_media_type: { status: 415, detail: 'unsupported media type', reason: 'unsupported_media_type', bodyless: true },
   rejected: { status: 403, detail: 'event submission rejected with_reason: ProjectId', reason: 'project_id' },
   origin_not_allowed: { status: 403, detail: 'event submission rejected with_reason: Cors', reason: 'cors' },
+  // A key's IP rules (clientkeys): Relay filters by address only after the fact (FilterStatKey::IpAddress).
+  ip_not_allowed: { status: 403, detail: 'event submission rejected with_reason: IpAddress', reason: 'ip' },
   // BadStoreRequest::QueueFailed: the delivery queue cannot take it (full: SPOOL_MAX_BYTES; or the
   // database cannot be written). Never accepted and then dropped.
   queue_full: { status: 503, detail: 'failed to queue envelope', reason: 'queue_full' },

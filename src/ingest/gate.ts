@@ -14,6 +14,8 @@
 import { authFromEnvelopeHeader, authFromRequest, type AuthSources, type ClientAuth } from './auth.ts';
 import { contentEncodings, decodeBody, type Encoding } from './body.ts';
 import type { IngestEndpoint, ReadBody } from './endpoints.ts';
+import type { TrustedProxies } from '../domain/client-address.ts';
+import { addressAllowed, originAllowed } from '../domain/key-policy.ts';
 import { requestOrigin } from '../domain/origins.ts';
 import { envelopeHeader } from './envelope.ts';
 import { INGEST_ERRORS, ingestFailure, type IngestFailure } from './errors.ts';
@@ -21,7 +23,9 @@ import type { Gateway, LimitDecision, RequestFacts, Route } from '../gateway/gat
 import { keyIsLive, type IngestKey, type KeyCache } from './key-cache.ts';
 import type { KeyStatsRecorder } from './key-stats.ts';
 import type { IngestMetrics } from './metrics.ts';
-import { keyQuota, rateLimitsHeader, type RateLimitDecision, type RateLimiter } from './rate-limit/limiter.ts';
+import { ERROR_CATEGORIES } from '../domain/data-categories.ts';
+import { applyQuotas, quotaPlan, unitQuantity, type QuotaLimiter } from './quotas.ts';
+import type { RateLimitDecision, RateLimiter } from './rate-limit/limiter.ts';
 import type { RecentEvents } from './recent-events.ts';
 
 /** What the gate reads before the body: the request line and headers. */
@@ -34,6 +38,9 @@ export interface GateMeta {
   /** The Origin and Referer headers, for the project's allowed domains. */
   origin: string | undefined;
   referer: string | undefined;
+  /** The connection's peer and its X-Forwarded-For, for a key's IP rules. */
+  peer: string;
+  forwardedFor: string | undefined;
 }
 
 export interface GateRequest extends GateMeta {
@@ -81,6 +88,8 @@ export interface IngestGateOptions {
   metrics: IngestMetrics;
   /** Where accepted requests are delivered (a project's backend, FORWARD_URL); absent in the CLI. */
   gateway: Gateway | undefined;
+  /** Whose X-Forwarded-For names the client (TRUSTED_PROXIES). */
+  trustedProxies: TrustedProxies;
   maxBodyBytes: number;
   now?: () => number;
 }
@@ -94,11 +103,14 @@ interface Read {
   read: ReadBody;
   /** Where it is delivered, once accepted. */
   route: Route | undefined;
-  /** Envelope items a backend's rate limit leaves out. */
+  /** Envelope items left out (a backend's rate limit, a key's quota), and the header saying why. */
   drop: LimitDecision['drop'];
+  /** Error events delivered, when quotas left some out. */
+  acceptedErrors?: number;
 }
 
 const PROJECT_ID = /^\d{1,15}$/;
+const ERROR_SET: ReadonlySet<string> = new Set(ERROR_CATEGORIES);
 const QUEUE_FULL_CAUSES = ['the delivery queue is full (SPOOL_MAX_BYTES): its backend is not taking events fast enough; retry later'];
 
 export class IngestGate {
@@ -198,8 +210,15 @@ export class IngestGate {
     if (stated !== undefined && Number(stated) !== key.projectId) {
       return ingestFailure('rejected', { reason: 'wrong_project', projectId: key.projectId });
     }
-    if (key.allowedOrigins && !key.allowedOrigins(requestOrigin(meta.origin, meta.referer))) {
+    const policy = key.policy;
+    if (!key.allowedOrigins && !policy) return undefined;
+    const origin = requestOrigin(meta.origin, meta.referer);
+    // The project's allowed domains and the key's own origin rules must both allow it.
+    if ((key.allowedOrigins && !key.allowedOrigins(origin)) || (policy && !originAllowed(policy, meta.origin, origin))) {
       return ingestFailure('origin_not_allowed', { projectId: key.projectId });
+    }
+    if (policy && (policy.allowed || policy.denied) && !addressAllowed(policy, this.options.trustedProxies.clientAddress(meta.peer, meta.forwardedFor))) {
+      return ingestFailure('ip_not_allowed', { projectId: key.projectId });
     }
     return undefined;
   }
@@ -229,39 +248,59 @@ export class IngestGate {
     return this.checkQuota({ ...read, drop: decision.drop });
   }
 
-  /** Last, the key's quota: only events of the error categories count, as in Relay. */
+  /**
+   * Last, the key's quotas: Sentry's `rateLimit` over the error categories, then its own quotas
+   * per data category (quotas.ts). A refused item spends no quota; a request with nothing left is a
+   * 429, one with some items left out is delivered without them and answered 200 with the header.
+   */
   private checkQuota(read: Read): Maybe<GateResult> {
     const key = read.key;
     const nowMs = this.now();
-    const quantity = read.read.quantity;
-    if (quantity === 0 || !key.rateLimit) return this.accept(read, nowMs);
-    return then(this.consume(key, key.rateLimit, quantity, nowMs), (decision): Maybe<GateResult> => {
-      if (decision.admitted) return this.accept(read, nowMs);
-      this.options.stats.record(key.id, 'dropped', quantity, nowMs);
-      this.options.metrics.eventsCounted('dropped', key.projectId, quantity);
+    const plan = quotaPlan(key, read.read, read.body);
+    if (!plan) return this.accept(read, nowMs);
+    return then(applyQuotas(plan, read.read.quantity, this.safeLimiter, nowMs, read.drop?.items), (outcome): Maybe<GateResult> => {
+      if (outcome.refusals.length === 0) return this.accept(read, nowMs);
+      const errorEvents = read.read.quantity;
+      const droppedErrors = outcome.allRefused ? errorEvents : Math.min(errorEvents, [...outcome.dropped].reduce((sum, u) => sum + unitQuantity(plan.units[u]!, ERROR_SET), 0));
+      if (droppedErrors > 0) {
+        this.options.stats.record(key.id, 'dropped', droppedErrors, nowMs);
+        this.options.metrics.eventsCounted('dropped', key.projectId, droppedErrors);
+      }
+      const retryAfter = Math.max(...outcome.refusals.map((r) => r.retryAfter));
+      const header = [read.drop?.header, ...outcome.refusals.map((r) => `${r.retryAfter}:${r.header}:key:key_quota`)].filter(Boolean).join(', ');
       // Relay answers check-ins 202 even when they are dropped.
       if (read.request.endpoint.neverRateLimited) return { ok: true, key, read: { ...read.read, quantity: 0 } };
-      return ingestFailure('rate_limited', {
-        projectId: key.projectId,
-        headers: { 'retry-after': String(decision.retryAfter), 'x-sentry-rate-limits': rateLimitsHeader(decision.retryAfter) },
-      });
+      if (outcome.allRefused) {
+        return ingestFailure('rate_limited', { projectId: key.projectId, headers: { 'retry-after': String(retryAfter), 'x-sentry-rate-limits': header } });
+      }
+      return this.accept({ ...read, drop: { items: outcome.dropped, header }, acceptedErrors: errorEvents - droppedErrors }, nowMs);
     });
   }
 
-  private consume(key: IngestKey, rateLimit: NonNullable<IngestKey['rateLimit']>, quantity: number, nowMs: number): Maybe<RateLimitDecision> {
-    // Shared counters out of reach: admit rather than drop everyone's events, and say so.
-    const failed = (error: unknown): RateLimitDecision => {
-      this.options.metrics.limiterError();
-      this.onError('rate limiter failed; the request was admitted', error);
-      return { admitted: true };
-    };
-    try {
-      const decision = this.options.limiter.consume(keyQuota({ id: key.id, organizationId: key.organizationId, rateLimit }), quantity, nowMs);
-      return decision instanceof Promise ? decision.catch(failed) : decision;
-    } catch (error) {
-      return failed(error);
-    }
-  }
+  /** The rate limiter, admitting when the shared counters are out of reach (and saying so) rather than dropping everyone's events. */
+  private readonly safeLimiter: QuotaLimiter = {
+    consume: (quota, quantity, nowMs) => {
+      const failed = (error: unknown): RateLimitDecision => {
+        this.options.metrics.limiterError();
+        this.onError('rate limiter failed; the request was admitted', error);
+        return { admitted: true };
+      };
+      try {
+        const decision = this.options.limiter.consume(quota, quantity, nowMs);
+        return decision instanceof Promise ? decision.catch(failed) : decision;
+      } catch (error) {
+        return failed(error);
+      }
+    },
+    refund: (quota, quantity, nowMs) => {
+      try {
+        const refunded = this.options.limiter.refund(quota, quantity, nowMs);
+        return refunded instanceof Promise ? refunded.catch((error: unknown) => this.onError('giving quota back failed', error)) : refunded;
+      } catch (error) {
+        this.onError('giving quota back failed', error);
+      }
+    },
+  };
 
   /** Accepted: delivered first when it has somewhere to go (answered only once it is queued), then counted. */
   private accept(accepted: Read, nowMs: number): Maybe<GateResult> {
@@ -274,16 +313,15 @@ export class IngestGate {
           ? ingestFailure('queue_full', { projectId: key.projectId, causes: QUEUE_FULL_CAUSES })
           : ingestFailure('queue_unavailable', { projectId: key.projectId, causes: ['the delivery queue cannot be written; retry later'] });
       }
-      const admitted = this.admitted(accepted, nowMs);
-      if (drop) admitted.headers = { 'x-sentry-rate-limits': drop.header };
-      return admitted;
+      return this.admitted(accepted, nowMs);
     });
   }
 
-  private admitted({ request, auth, key, body, read }: Read, nowMs: number): Admitted {
-    if (read.quantity > 0) {
-      this.options.stats.record(key.id, 'accepted', read.quantity, nowMs);
-      this.options.metrics.eventsCounted('accepted', key.projectId, read.quantity);
+  private admitted({ request, auth, key, body, read, drop, acceptedErrors }: Read, nowMs: number): Admitted {
+    const accepted = acceptedErrors ?? read.quantity;
+    if (accepted > 0) {
+      this.options.stats.record(key.id, 'accepted', accepted, nowMs);
+      this.options.metrics.eventsCounted('accepted', key.projectId, accepted);
     }
     this.options.recent.record({
       projectId: key.projectId,
@@ -296,6 +334,6 @@ export class IngestGate {
       event: read.event,
       receivedAt: nowMs,
     });
-    return { ok: true, key, read };
+    return drop ? { ok: true, key, read, headers: { 'x-sentry-rate-limits': drop.header } } : { ok: true, key, read };
   }
 }

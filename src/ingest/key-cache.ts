@@ -7,6 +7,7 @@
  */
 import type { ChangeBus, ChangeEvent } from '../changes/bus.ts';
 import { KEY_PATTERN, KEY_ROLES, KEY_STATUS, type KeyData } from '../domain/keys.ts';
+import { compilePolicy, type CompiledPolicy } from '../domain/key-policy.ts';
 import { compileAllowedOrigins, type OriginCheck } from '../domain/origins.ts';
 import { upstreamTarget, type UpstreamTarget } from '../gateway/upstream-target.ts';
 import { parseKeyData } from '../services/key-serializer.ts';
@@ -30,6 +31,8 @@ export interface IngestKey {
   allowedOrigins: OriginCheck;
   /** The project's backend (gateway mode), or undefined. */
   upstream: UpstreamTarget | undefined;
+  /** The key's quotas and IP and origin rules; undefined for a key without any. */
+  policy: CompiledPolicy | undefined;
 }
 
 /** Where keys come from: the project-key store, by public key or all of them. */
@@ -79,6 +82,7 @@ export function toIngestKey(row: IngestKeyRow): IngestKey {
     replacedBy: row.replaced_by,
     allowedOrigins: allowedOrigins(row.allowed_domains),
     upstream: upstreamTarget(row.upstream_dsn),
+    policy: compilePolicy(row.id, row.policy),
   };
 }
 

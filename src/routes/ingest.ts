@@ -180,6 +180,8 @@ export async function ingestRoutes(app: FastifyInstance, { services, config }: {
       contentEncoding: header(request, 'content-encoding'),
       origin: header(request, 'origin'),
       referer: header(request, 'referer'),
+      peer: request.socket.remoteAddress ?? '',
+      forwardedFor: header(request, 'x-forwarded-for'),
     };
   }
 

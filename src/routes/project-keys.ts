@@ -13,6 +13,7 @@ import { resource } from '../http/resource.ts';
 import { emptyBody, errorResponses, pageQuery, queryParam } from '../schemas/common.ts';
 import {
   createKeyBody,
+  policyInput,
   projectKeyListSchema,
   projectKeySchema,
   updateKeyBody,
@@ -112,6 +113,7 @@ export async function projectKeyRoutes(app: FastifyInstance, { services, config 
             public: body.public,
             secret: body.secret,
             useCase: superuser ? (body.useCase ?? 'user') : 'user',
+            policy: policyInput(body),
           },
           actorOf(principal, clientIp(request)),
         );
@@ -154,7 +156,7 @@ export async function projectKeyRoutes(app: FastifyInstance, { services, config 
       handler: async (request: FastifyRequest<{ Params: KeyParams; Body: UpdateKeyBody }>) => {
         const key = keyOf(request);
         const { project, principal } = projectContext(request);
-        const updated = await services.keys.update(project, key, request.body, actorOf(principal, clientIp(request)));
+        const updated = await services.keys.update(project, key, { ...request.body, policy: policyInput(request.body) }, actorOf(principal, clientIp(request)));
         return (await serialize(request))(updated);
       },
     },

@@ -13,7 +13,9 @@ import {
   MAX_RATE_LIMIT_WINDOW,
   USE_CASES,
 } from '../domain/keys.ts';
-import { boolean, char, choice, integer, serializer } from './drf.ts';
+import { DATA_CATEGORIES, type DataCategory } from '../domain/data-categories.ts';
+import { isIpRule, isPolicyOrigin, POLICY_LIMITS, type KeyPolicy } from '../domain/key-policy.ts';
+import { boolean, char, choice, integer, list, serializer } from './drf.ts';
 
 /** Sentry's RateLimitSerializer: "" or null mean "no value". */
 const rateLimitInput = serializer({
@@ -24,12 +26,52 @@ const rateLimitInput = serializer({
 const keyName = () =>
   char({ maxLength: MAX_LABEL_LENGTH, allowBlank: true, allowNull: true, description: 'The name of the key.' }).optional();
 
+/** A quota per data category (clientkeys): one counter for all its categories. */
+const quotaInput = serializer({
+  categories: list(choice(DATA_CATEGORIES as unknown as [DataCategory, ...DataCategory[]]), { maxItems: DATA_CATEGORIES.length }).superRefine((value, ctx) => {
+    if (value.length === 0) ctx.addIssue({ code: 'custom', message: 'Name at least one data category.' });
+  }),
+  count: integer({ min: 0, max: MAX_POSITIVE_INT, description: 'Per window; bytes for attachment and log_byte.' }),
+  window: integer({ min: 1, max: MAX_RATE_LIMIT_WINDOW, description: 'Seconds, at most a day.' }),
+});
+
+const ipRule = char({ maxLength: 64 }).superRefine((value, ctx) => {
+  if (value && !isIpRule(value)) ctx.addIssue({ code: 'custom', message: `${value} is not an IP address or CIDR.` });
+});
+
+const keyOrigin = char({ maxLength: POLICY_LIMITS.originLength }).superRefine((value, ctx) => {
+  if (value && value.length <= POLICY_LIMITS.originLength && !isPolicyOrigin(value)) ctx.addIssue({ code: 'custom', message: `${value} is not an acceptable domain` });
+});
+
+/** clientkeys' policy fields, accepted on create and update (and as a project's keyDefaults). */
+export const keyPolicyFields = {
+  quotas: list(quotaInput, { maxItems: POLICY_LIMITS.quotas, description: `At most ${POLICY_LIMITS.quotas}; a given list replaces the key's.` }).optional(),
+  allowedIps: list(ipRule, { maxItems: POLICY_LIMITS.ipRules, description: `Addresses or CIDRs that may use the key (empty: any); at most ${POLICY_LIMITS.ipRules}.` }).optional(),
+  deniedIps: list(ipRule, { maxItems: POLICY_LIMITS.ipRules, description: `Addresses or CIDRs that may not; at most ${POLICY_LIMITS.ipRules}.` }).optional(),
+  allowedOrigins: list(keyOrigin, { maxItems: POLICY_LIMITS.origins, description: `Origins whose browsers may use the key, on top of the project's allowedDomains (same patterns); at most ${POLICY_LIMITS.origins}.` }).optional(),
+  requireOrigin: boolean({ description: 'Refuse requests with neither Origin nor Referer.' }).optional(),
+  serverOnly: boolean({ description: 'Refuse any request with a browser Origin.' }).optional(),
+};
+
+/** The policy fields a body gave, as the services take them. */
+export function policyInput(body: { [K in keyof typeof keyPolicyFields]?: unknown }): Partial<KeyPolicy> | undefined {
+  const policy: Partial<KeyPolicy> = {};
+  if (body.quotas !== undefined) policy.quotas = body.quotas as KeyPolicy['quotas'];
+  if (body.allowedIps !== undefined) policy.allowedIps = body.allowedIps as string[];
+  if (body.deniedIps !== undefined) policy.deniedIps = body.deniedIps as string[];
+  if (body.allowedOrigins !== undefined) policy.allowedOrigins = body.allowedOrigins as string[];
+  if (typeof body.requireOrigin === 'boolean') policy.requireOrigin = body.requireOrigin;
+  if (typeof body.serverOnly === 'boolean') policy.serverOnly = body.serverOnly;
+  return Object.keys(policy).length > 0 ? policy : undefined;
+}
+
 export const createKeyBody = serializer({
   name: keyName(),
   rateLimit: rateLimitInput.optional().describe('Applied only when both count and window are non-zero.'),
   public: char({ allowNull: true, pattern: KEY_PATTERN, description: 'A chosen public key (32 hex).' }).optional(),
   secret: char({ allowNull: true, pattern: KEY_PATTERN, description: 'A chosen secret key (32 hex).' }).optional(),
   useCase: choice(USE_CASES, { description: 'Only for superusers; "user" otherwise.' }).optional(),
+  ...keyPolicyFields,
 }).meta({ id: 'CreateClientKey' });
 
 export type CreateKeyBody = z.output<typeof createKeyBody>;
@@ -51,6 +93,7 @@ export const updateKeyBody = serializer({
     .nullable()
     .optional()
     .describe('Merged into the current options; unknown keys are ignored.'),
+  ...keyPolicyFields,
 }).meta({ id: 'UpdateClientKey' });
 
 export type UpdateKeyBody = z.output<typeof updateKeyBody>;
@@ -66,6 +109,14 @@ export const rotateKeyBody = serializer({
 }).meta({ id: 'RotateClientKey' });
 
 export type RotateKeyBody = z.output<typeof rotateKeyBody>;
+
+export const keyQuotaSchema = z
+  .object({
+    categories: z.array(z.string()).describe("Relay's data categories (error, transaction, span, attachment, session, replay, log_item, log_byte, …); one counter for all of them."),
+    count: z.number().int().describe('How much the categories may carry per window (bytes for attachment and log_byte).'),
+    window: z.number().int().describe('Seconds.'),
+  })
+  .meta({ id: 'ClientKeyQuota' });
 
 export const projectKeySchema = builtBySerializers(
   z.object({
@@ -110,6 +161,14 @@ export const projectKeySchema = builtBySerializers(
       .describe('clientkeys: when the key stops being accepted (the end of a rotation overlap); null if never.'),
     replacedBy: z.string().nullable().describe('clientkeys: the public key of the key that replaces this one in a rotation.'),
     replaces: z.string().nullable().describe('clientkeys: the public key of the key this one replaced in a rotation.'),
+    quotas: z
+      .array(keyQuotaSchema)
+      .describe("clientkeys: quotas per data category, on top of Sentry's rateLimit (which covers the error categories)."),
+    allowedIps: z.array(z.string()).describe('clientkeys: addresses or CIDRs that may use the key; empty: any.'),
+    deniedIps: z.array(z.string()).describe('clientkeys: addresses or CIDRs that may not.'),
+    allowedOrigins: z.array(z.string()).describe("clientkeys: origins whose browsers may use the key, on top of the project's allowedDomains; empty: those."),
+    requireOrigin: z.boolean().describe('clientkeys: refuse requests with neither Origin nor Referer.'),
+    serverOnly: z.boolean().describe('clientkeys: refuse any request with a browser Origin.'),
   }).meta({ id: 'ClientKey' }),
 );
 

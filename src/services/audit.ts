@@ -57,5 +57,7 @@ export function keyAuditData(key: ProjectKeyRow): Record<string, unknown> {
     status: key.status,
     rate_limit_count: key.rate_limit_count,
     rate_limit_window: key.rate_limit_window,
+    // clientkeys: quotas, IP and origin rules (never a secret).
+    ...(key.policy ? { policy: JSON.parse(key.policy) as unknown } : {}),
   };
 }

@@ -13,6 +13,7 @@ import {
   KEY_STATUS,
   type KeyData,
 } from '../domain/keys.ts';
+import { parsePolicy, type KeyPolicy } from '../domain/key-policy.ts';
 import { withJsonBytes } from '../schemas/built-by-serializers.ts';
 import type { ProjectKeyJson } from '../schemas/project-key.ts';
 import { RELAY_DSN_ENDPOINT_OPTION } from '../domain/relay-dsn-endpoint.ts';
@@ -20,6 +21,31 @@ import type { ProjectKeyRow } from '../storage/schema.ts';
 import type { Stores } from '../storage/stores/index.ts';
 
 const BROWSER_SDK = { choices: AVAILABLE_BROWSER_SDK_VERSIONS.map((v): [string, string] => [v, v]) };
+
+/** A key's policy as the API shows it (every field, empty when unset), parsed once per distinct text. */
+const policyAnswers = new Map<string, ReturnType<typeof answerOf>>();
+
+function answerOf(policy: KeyPolicy) {
+  return {
+    quotas: policy.quotas.map((q) => ({ categories: [...q.categories], count: q.count, window: q.window })),
+    allowedIps: [...policy.allowedIps],
+    deniedIps: [...policy.deniedIps],
+    allowedOrigins: [...policy.allowedOrigins],
+    requireOrigin: policy.requireOrigin,
+    serverOnly: policy.serverOnly,
+  };
+}
+
+export function policyFields(text: string | null): ReturnType<typeof answerOf> {
+  const memo = text ?? '';
+  let answer = policyAnswers.get(memo);
+  if (!answer) {
+    answer = answerOf(parsePolicy(text));
+    if (policyAnswers.size >= 1000) policyAnswers.clear();
+    policyAnswers.set(memo, answer);
+  }
+  return answer;
+}
 
 export function parseKeyData(json: string): KeyData {
   try {
@@ -214,6 +240,7 @@ export class KeySerializer {
       dateExpires: row.expires_at,
       replacedBy: row.replaced_by,
       replaces: row.replaces,
+      ...policyFields(row.policy),
     };
   }
 

@@ -23,6 +23,8 @@ import type { ProjectKeyRow, ProjectKeyUpdate, ProjectRow } from '../storage/sch
 import type { Stores } from '../storage/stores/index.ts';
 import type { KeyFilter } from '../storage/stores/project-keys.ts';
 import { audit, keyAuditData } from './audit.ts';
+import { KEY_DEFAULTS_OPTION, parseKeyDefaults } from '../domain/key-defaults.ts';
+import { mergePolicy, parsePolicy, storedPolicy, type KeyPolicy } from '../domain/key-policy.ts';
 import { parseKeyData } from './key-serializer.ts';
 import type { Actor } from './principal.ts';
 
@@ -38,6 +40,8 @@ export interface CreateKeyInput {
   secret?: string | null | undefined;
   /** Already reduced to "user" unless the caller is a superuser. */
   useCase: UseCase;
+  /** clientkeys' policy fields; what is not given comes from the project's keyDefaults. */
+  policy?: Partial<KeyPolicy> | undefined;
 }
 
 export interface UpdateKeyInput {
@@ -46,6 +50,8 @@ export interface UpdateKeyInput {
   rateLimit?: RateLimitInput | null | undefined;
   browserSdkVersion?: string | null | undefined;
   dynamicSdkLoaderOptions?: Partial<Record<LoaderOptionName, boolean | null | undefined>> | null | undefined;
+  /** clientkeys' policy fields: a given field (a list) replaces the key's. */
+  policy?: Partial<KeyPolicy> | undefined;
 }
 
 export type CreateKeyResult = { ok: true; key: ProjectKeyRow } | { ok: false; reason: 'duplicate'; field: 'public' | 'secret' };
@@ -128,6 +134,7 @@ export class ProjectKeyService {
 
 /** Insert a key and its audit entry with the given (transaction's) stores. */
 export async function insertKey(stores: Stores, project: ProjectRow, input: CreateKeyInput, actor: Actor): Promise<ProjectKeyRow> {
+  const defaults = parseKeyDefaults(await stores.projectOptions.get(project.id, KEY_DEFAULTS_OPTION));
   const key = await stores.projectKeys.insert({
     project_id: project.id,
     label: input.name || generateLabel(),
@@ -135,9 +142,10 @@ export async function insertKey(stores: Stores, project: ProjectRow, input: Crea
     secret_key: input.secret || generateKey(),
     status: KEY_STATUS.active,
     date_added: isoNow(),
-    ...rateLimitColumns(input.rateLimit),
+    ...rateLimitColumns(input.rateLimit ?? defaults.rateLimit),
     data: JSON.stringify(defaultKeyData()),
     use_case: input.useCase,
+    policy: storedPolicy(mergePolicy(defaults.policy, input.policy ?? {})),
   });
   await audit(stores, {
     organizationId: project.organization_id,
@@ -161,6 +169,10 @@ function updateColumns(key: ProjectKeyRow, input: UpdateKeyInput): ProjectKeyUpd
     data.dynamicSdkLoaderOptions = { ...data.dynamicSdkLoaderOptions, ...loader };
   }
   patch.data = JSON.stringify(data);
+
+  if (input.policy && Object.values(input.policy).some((v) => v !== undefined)) {
+    patch.policy = storedPolicy(mergePolicy(parsePolicy(key.policy), input.policy));
+  }
 
   if (input.isActive === true) patch.status = KEY_STATUS.active;
   if (input.isActive === false) patch.status = KEY_STATUS.inactive;

@@ -157,6 +157,8 @@ export interface ProjectKeyTable {
   replaced_by: ColumnType<string | null, string | null | undefined, string | null>;
   /** The public key of the key this one replaces. */
   replaces: ColumnType<string | null, string | null | undefined, string | null>;
+  /** JSON KeyPolicy (quotas, IP and origin rules), or null for none. */
+  policy: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AuditLogTable {

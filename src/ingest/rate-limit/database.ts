@@ -15,6 +15,10 @@ export class DatabaseRateLimiter implements RateLimiter {
     return admitted ? { admitted: true } : refused(quota, nowMs);
   }
 
+  async refund(quota: Quota, quantity: number, nowMs: number): Promise<void> {
+    await this.counters.refund(quota.id, currentWindow(quota, nowMs).slot, quantity);
+  }
+
   /** Delete counters of windows long gone. */
   prune(nowMs: number): Promise<void> {
     return this.counters.prune(Math.floor(nowMs / 1000));

@@ -19,6 +19,11 @@ export type RateLimitDecision = { admitted: true } | { admitted: false; retryAft
 export interface RateLimiter {
   /** Count `quantity` events against the quota's current window if they all fit; refuse them all otherwise. */
   consume(quota: Quota, quantity: number, nowMs: number): RateLimitDecision | Promise<RateLimitDecision>;
+  /**
+   * Give back `quantity` counted in the current window: items one quota admitted and another then
+   * refused are not delivered, and must not count (a refused envelope spends no quota).
+   */
+  refund(quota: Quota, quantity: number, nowMs: number): void | Promise<void>;
   /** Delete counters of windows long gone, where they outlive the process. */
   prune?(nowMs: number): Promise<void>;
   close(): Promise<void>;
@@ -78,6 +83,12 @@ export class CachedRefusals implements RateLimiter {
     }
     const decision = this.inner.consume(quota, quantity, nowMs);
     return decision instanceof Promise ? decision.then((d) => this.remember(quota, d, nowMs)) : this.remember(quota, decision, nowMs);
+  }
+
+  refund(quota: Quota, quantity: number, nowMs: number): void | Promise<void> {
+    // Room was made: the next request asks the shared counters again.
+    this.refusals.delete(quota.id);
+    return this.inner.refund(quota, quantity, nowMs);
   }
 
   private remember(quota: Quota, decision: RateLimitDecision, nowMs: number): RateLimitDecision {

@@ -16,5 +16,10 @@ export class MemoryRateLimiter implements RateLimiter {
     return { admitted: true };
   }
 
+  refund(quota: Quota, quantity: number, nowMs: number): void {
+    const counter = this.windows.get(quota.id);
+    if (counter && counter.slot === currentWindow(quota, nowMs).slot) counter.used = Math.max(0, counter.used - quantity);
+  }
+
   async close(): Promise<void> {}
 }

@@ -8,6 +8,7 @@ import { keyRotation } from './0004-key-rotation.ts';
 import { ingest } from './0005-ingest.ts';
 import { organizationOptionsAndProjectRedirects } from './0007-organization-options-project-redirects.ts';
 import { gateway } from './0008-gateway.ts';
+import { keyPolicy } from './0009-key-policy.ts';
 
 /**
  * Every schema version, in order. Forward-only: a released migration is never edited, a change is
@@ -23,5 +24,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0006-sessions': sessions(dialect),
     '0007-organization-options-project-redirects': organizationOptionsAndProjectRedirects(dialect),
     '0008-gateway': gateway(dialect),
+    '0009-key-policy': keyPolicy(),
   };
 }

@@ -32,6 +32,8 @@ export interface IngestKeyRow {
   allowed_domains: string | null;
   /** The project's backend DSN (gateway mode), or null. */
   upstream_dsn: string | null;
+  /** The key's policy (JSON), or null. */
+  policy: string | null;
 }
 
 export class ProjectKeyStore {
@@ -138,6 +140,7 @@ export class ProjectKeyStore {
         'project_keys.replaced_by',
         'origins.value as allowed_domains',
         'projects.upstream_dsn',
+        'project_keys.policy',
       ]);
     if (publicKeys) {
       if (publicKeys.length === 0) return Promise.resolve([]);

@@ -19,6 +19,10 @@ export class ProjectOptionStore {
     return map;
   }
 
+  async get(projectId: number, key: string): Promise<unknown> {
+    return (await this.forProjects([projectId])).get(projectId)?.[key];
+  }
+
   async set(projectId: number, key: string, value: unknown): Promise<void> {
     const text = JSON.stringify(value);
     await this.db

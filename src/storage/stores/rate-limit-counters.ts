@@ -25,6 +25,16 @@ export class RateLimitCounterStore {
     return row !== undefined;
   }
 
+  /** Give back what was counted for items another quota then refused (never below zero). */
+  async refund(quota: string, slot: number, quantity: number): Promise<void> {
+    await this.db
+      .updateTable('rate_limit_counters')
+      .set({ used: sql<number>`case when used > ${quantity} then used - ${quantity} else 0 end` })
+      .where('quota', '=', quota)
+      .where('slot', '=', slot)
+      .execute();
+  }
+
   async prune(now: number): Promise<void> {
     await this.db.deleteFrom('rate_limit_counters').where('expires_at', '<', now).execute();
   }
