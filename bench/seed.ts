@@ -37,7 +37,7 @@ export async function seedDatabase(databaseUrl: string, keyCount: number): Promi
     if (!created.ok) throw new Error(created.reason);
     // The project's Default key counts as one of its keys.
     await insertKeys(services.db.kysely, listed.project.id, keyCount - 1);
-    return { token, listedProjectId: listed.project.id, publicKey: listed.defaultKey.public_key };
+    return { token, listedProjectId: listed.project.id, publicKey: listed.defaultKey!.public_key };
   } finally {
     await closeServices(services);
   }

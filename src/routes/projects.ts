@@ -16,6 +16,7 @@ import { emptyBody, errorResponses, pageQuery, queryParam } from '../schemas/com
 import {
   ADMIN_PROJECT_FIELDS,
   detailedProjectSchema,
+  keyDefaultsOf,
   projectSummaryListSchema,
   updateProjectBody,
   type UpdateProjectBody,
@@ -215,6 +216,7 @@ export async function projectRoutes(app: FastifyInstance, { services, config }: 
             highlightContext: body.highlightContext,
             highlightTags: body.highlightTags as string[] | undefined,
             allowedDomains: body.allowedDomains,
+            keyDefaults: body.keyDefaults === null ? null : keyDefaultsOf(body.keyDefaults),
             bookmark: typeof body.isBookmarked === 'boolean' ? { userId, value: body.isBookmarked } : undefined,
           },
           actorOf(principal, clientIp(request)),

@@ -14,7 +14,7 @@ import { ORG_TEAMS_SCOPES, organizationGuard, TEAM_PROJECT_SCOPES, TEAM_SCOPES, 
 import { linkHeader, readPageParams } from '../http/pagination.ts';
 import { resource } from '../http/resource.ts';
 import { errorResponses, pageQuery, queryParam } from '../schemas/common.ts';
-import { createProjectBody, projectSummaryListSchema, projectSummarySchema, type CreateProjectBody } from '../schemas/project.ts';
+import { createProjectBody, keyDefaultsOf, projectSummaryListSchema, projectSummarySchema, type CreateProjectBody } from '../schemas/project.ts';
 import { createTeamBody, teamListSchema, teamSchema, type CreateTeamBody } from '../schemas/team.ts';
 import type { Services } from '../services/index.ts';
 import { actorOf, principalUser } from '../services/principal.ts';
@@ -198,7 +198,7 @@ export async function teamRoutes(app: FastifyInstance, { services, config }: { s
         const body = request.body;
         const result = await services.projects.create(
           organization,
-          { name: body.name as string, slug: body.slug, platform: body.platform, team },
+          { name: body.name as string, slug: body.slug, platform: body.platform, team, defaultKey: body.defaultKey ?? undefined, keyDefaults: keyDefaultsOf(body.keyDefaults) },
           actorOf(principal, clientIp(request)),
         );
         if (!result.ok) throw apiError('project_slug_exists');

@@ -8,7 +8,10 @@ import { z } from 'zod';
 import { isAcceptableOrigin } from '../domain/origins.ts';
 import { CONSOLE_PLATFORMS, isValidPlatform } from '../domain/platforms.ts';
 import { MIXED_SLUG_PATTERN, PROJECT_SLUG_MAX_LENGTH, RESERVED_PROJECT_SLUGS, SLUG_ERROR } from '../domain/slugs.ts';
+import { MAX_POSITIVE_INT, MAX_RATE_LIMIT_WINDOW } from '../domain/keys.ts';
 import { boolean, char, integer, list, serializer } from './drf.ts';
+import type { KeyDefaults } from '../domain/key-defaults.ts';
+import { keyPolicyFields, keyQuotaSchema, policyInput } from './project-key.ts';
 
 const insightFlags = {
   hasInsightsHttp: z.boolean(),
@@ -77,6 +80,18 @@ export const projectSummarySchema = z
   .meta({ id: 'ProjectSummary' });
 
 export const projectSummaryListSchema = z.array(projectSummarySchema);
+
+export const keyDefaultsSchema = z
+  .object({
+    rateLimit: z.object({ count: z.number().int(), window: z.number().int() }).nullable(),
+    quotas: z.array(keyQuotaSchema),
+    allowedIps: z.array(z.string()),
+    deniedIps: z.array(z.string()),
+    allowedOrigins: z.array(z.string()),
+    requireOrigin: z.boolean(),
+    serverOnly: z.boolean(),
+  })
+  .meta({ id: 'KeyDefaultsAnswer' });
 
 export const upstreamRefSchema = z
   .object({
@@ -157,6 +172,7 @@ export const detailedProjectSchema = z
     seerScannerAutomation: z.boolean(),
     debugFilesRole: z.string().nullable(),
     upstream: upstreamRefSchema.nullable().describe("clientkeys: the backend accepted events are delivered to (gateway mode), or null. Its key never appears."),
+    keyDefaults: keyDefaultsSchema.describe('clientkeys: what keys created in the project start with.'),
     stats: z.object({ unresolved: z.number().int() }).optional().describe('With include=stats.'),
     hasAlertIntegrationInstalled: z.boolean().optional().describe('With expand=hasAlertIntegration.'),
   })
@@ -185,6 +201,18 @@ const platformField = (options: { consoles: boolean }) =>
     }
   });
 
+/** clientkeys: what every key created in the project afterwards starts with (its own fields override them). */
+const keyDefaultsInput = serializer({
+  rateLimit: serializer({
+    count: integer({ min: 1, max: MAX_POSITIVE_INT }),
+    window: integer({ min: 1, max: MAX_RATE_LIMIT_WINDOW }),
+  }).nullable().optional(),
+  ...keyPolicyFields,
+})
+  .describe("clientkeys: defaults for keys created in the project afterwards, the Default key included: Sentry's rateLimit and clientkeys' quotas, IP and origin rules.")
+  .meta({ id: 'KeyDefaults' });
+
+
 /** ProjectPostSerializer (S:src/sentry/core/endpoints/team_projects.py). */
 export const createProjectBody = serializer({
   name: char({ maxLength: 50, description: 'The name of the project.' }).superRefine((value, ctx) => {
@@ -193,9 +221,19 @@ export const createProjectBody = serializer({
   slug: slugField({ allowNull: true, description: 'Derived from the name, and made unique, when absent.' }).optional(),
   platform: platformField({ consoles: false }).optional(),
   default_rules: boolean({ description: 'Accepted; clientkeys has no alert rules.' }).optional(),
+  defaultKey: boolean({ description: 'clientkeys: false creates the project without its "Default" key.' }).optional(),
+  keyDefaults: keyDefaultsInput.optional(),
 }).meta({ id: 'CreateProject' });
 
 export type CreateProjectBody = z.output<typeof createProjectBody>;
+
+/** A parsed keyDefaults body as stored: only the fields given (a key created later takes the rest from nothing). */
+export function keyDefaultsOf(body: z.output<typeof keyDefaultsInput> | null | undefined): KeyDefaults | undefined {
+  if (!body) return undefined;
+  const defaults: KeyDefaults = { ...policyInput(body) };
+  if (body.rateLimit !== undefined) defaults.rateLimit = body.rateLimit && body.rateLimit.count && body.rateLimit.window ? { count: body.rateLimit.count, window: body.rateLimit.window } : null;
+  return defaults;
+}
 
 /**
  * What a project stores of the fields a caller chooses, bounded (SECURITY.md lists them): Sentry
@@ -275,6 +313,7 @@ export const updateProjectBody = serializer({
   highlightContext: highlightContext.optional(),
   highlightTags: list(char({ maxLength: PROJECT_LIMITS.highlightLength }), { maxItems: PROJECT_LIMITS.highlightTags }).optional(),
   allowedDomains: allowedDomains.optional(),
+  keyDefaults: keyDefaultsInput.nullable().optional(),
   upstreamDsn: char({
     allowNull: true,
     allowBlank: true,
@@ -288,5 +327,5 @@ export type UpdateProjectBody = z.output<typeof updateProjectBody>;
 /** The admin-only fields of the body, for Sentry's "a member sent one" check. */
 export const ADMIN_PROJECT_FIELDS = [
   'name', 'slug', 'platform', 'subjectPrefix', 'subjectTemplate', 'resolveAge', 'highlightContext', 'highlightTags',
-  'allowedDomains',
+  'allowedDomains', 'keyDefaults',
 ] as const;

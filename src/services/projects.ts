@@ -13,6 +13,7 @@ import type { OrganizationRow, ProjectKeyRow, ProjectRow, TeamRow } from '../sto
 import type { Stores } from '../storage/stores/index.ts';
 import { idOrSlug } from '../storage/stores/id-or-slug.ts';
 import { PROJECT_STATUS_PENDING_DELETION, type ProjectFilter } from '../storage/stores/projects.ts';
+import { KEY_DEFAULTS_OPTION, type KeyDefaults } from '../domain/key-defaults.ts';
 import { audit } from './audit.ts';
 import type { Actor } from './principal.ts';
 import { insertKey } from './project-keys.ts';
@@ -29,6 +30,8 @@ export interface UpdateProjectInput {
   highlightTags?: string[] | undefined;
   /** Origins whose browsers may send events (checked by the ingest gate). */
   allowedDomains?: string[] | undefined;
+  /** clientkeys: defaults for keys created afterwards (null clears them). */
+  keyDefaults?: KeyDefaults | null | undefined;
   /** The caller's bookmark: true stars the project, false unstars it. */
   bookmark?: { userId: number; value: boolean } | undefined;
 }
@@ -46,6 +49,7 @@ const OPTION_KEYS = {
   highlightContext: 'sentry:highlight_context',
   highlightTags: 'sentry:highlight_tags',
   allowedDomains: 'sentry:origins',
+  keyDefaults: KEY_DEFAULTS_OPTION,
 } as const;
 
 export interface CreateProjectInput {
@@ -54,10 +58,14 @@ export interface CreateProjectInput {
   slug?: string | null | undefined;
   platform?: string | null | undefined;
   team?: TeamRow | undefined;
+  /** clientkeys: false creates the project without its "Default" key. */
+  defaultKey?: boolean | undefined;
+  /** clientkeys: defaults for every key created in the project, the Default key included. */
+  keyDefaults?: KeyDefaults | undefined;
 }
 
 export type CreateProjectResult =
-  | { ok: true; project: ProjectRow; defaultKey: ProjectKeyRow }
+  | { ok: true; project: ProjectRow; defaultKey: ProjectKeyRow | undefined }
   | { ok: false; reason: 'slug_taken' | 'invalid_slug' | 'no_unique_slug' };
 
 export class ProjectService {
@@ -92,15 +100,17 @@ export class ProjectService {
           targetObject: project.id,
           data: { slug, name: project.name, platform: project.platform, team: input.team?.slug ?? null },
         });
-        // S:src/sentry/receivers/core.py create_keys_for_project: every new project gets a "Default" key.
-        const defaultKey = await insertKey(stores, project, { name: 'Default', useCase: 'user' }, actor);
+        if (input.keyDefaults) await stores.projectOptions.set(project.id, KEY_DEFAULTS_OPTION, input.keyDefaults);
+        // S:src/sentry/receivers/core.py create_keys_for_project: every new project gets a "Default" key
+        // (clientkeys: unless asked not to), with the project's key defaults.
+        const defaultKey = input.defaultKey === false ? undefined : await insertKey(stores, project, { name: 'Default', useCase: 'user' }, actor);
         return { ok: true, project, defaultKey } as const;
       });
     } catch (error) {
       if (uniqueViolation(error)) return { ok: false, reason: 'slug_taken' };
       throw error;
     }
-    if (result.ok) await this.changes.publish({ type: 'keys', publicKeys: [result.defaultKey.public_key] });
+    if (result.ok && result.defaultKey) await this.changes.publish({ type: 'keys', publicKeys: [result.defaultKey.public_key] });
     return result;
   }
 

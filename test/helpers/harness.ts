@@ -199,7 +199,7 @@ export class Seed {
   async project(org: OrganizationRow, slug: string, team?: TeamRow): Promise<ProjectRow> {
     const result = await this.services.projects.create(org, { name: slug, slug, team }, TEST_ACTOR);
     if (!result.ok) throw new Error(result.reason);
-    recordSecret(result.defaultKey.secret_key);
+    recordSecret(result.defaultKey!.secret_key);
     return result.project;
   }
 

@@ -44,6 +44,42 @@ describe('exactly `count` under 50 concurrent senders: two instances sharing one
   });
 });
 
+describe('a key quota per data category, two instances sharing one Redis', () => {
+  it('admits exactly `count` transactions of 200 sent by 50 concurrent senders, and gives back what a later quota refused', async () => {
+    const redis = await startRedis();
+    const first = await startHarness(redisConfig(redis.url), { now: clock });
+    const second = await startHarness(redisConfig(redis.url), { now: clock, shared: first.database });
+    try {
+      const seed = new Seed(first.services);
+      const project = await seed.project(await seed.org('quota-redis'), 'web');
+      const created = await first.services.keys.create(
+        project,
+        { useCase: 'user', policy: { quotas: [{ categories: ['transaction'], count: 25, window: 3600 }, { categories: ['error', 'session'], count: 3, window: 3600 }] } },
+        { userId: null, keyId: null, label: 'test', ipAddress: null },
+      );
+      if (!created.ok) throw new Error('not created');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const transaction = `{"event_id":"${'a'.repeat(32)}"}\n{"type":"transaction"}\n{"type":"transaction"}\n`;
+      const statuses: number[] = [];
+      await Promise.all(
+        Array.from({ length: 50 }, async (_, sender) => {
+          for (let i = 0; i < 4; i++) statuses.push((await send(sender % 2 ? second : first, envelopePath(project, created.key), { body: transaction })).status);
+        }),
+      );
+      expect(statuses.filter((s) => s === 200)).toHaveLength(25);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(175);
+      // Errors have a counter of their own: three fit.
+      const errors = [];
+      for (let i = 0; i < 4; i++) errors.push((await send(first, envelopePath(project, created.key), { body: eventEnvelope() })).status);
+      expect(errors).toEqual([200, 200, 200, 429]);
+    } finally {
+      await second.close();
+      await first.close();
+      await redis.stop();
+    }
+  });
+});
+
 describe('shared counters out of reach', () => {
   it('admits the event, says so in the metrics, and does not hang', async () => {
     const redis = await startRedis();

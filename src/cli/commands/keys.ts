@@ -15,6 +15,7 @@ import type { ProjectKeyJson } from '../../schemas/project-key.ts';
 import type { RateLimitInput, UpdateKeyInput } from '../../services/project-keys.ts';
 import type { ProjectKeyRow } from '../../storage/schema.ts';
 import { registerKeyTransferCommands } from './key-transfer.ts';
+import { registerKeyPolicyCommand } from './key-policy.ts';
 import { registerUpstreamCommand } from './upstream.ts';
 import { CliError, print, printJson, requireOrg, requireProject, requireTeam, splitPath, withServices, type CliContext } from '../context.ts';
 
@@ -106,7 +107,7 @@ export function registerKeyCommands(program: Command): void {
         if (!result.ok) {
           throw new CliError(result.reason === 'invalid_slug' ? `invalid project slug "${slug}": ${SLUG_ERROR}` : `project "${org.slug}/${slug}" already exists`);
         }
-        const key = (await serializer(ctx, org.id))(result.defaultKey);
+        const key = (await serializer(ctx, org.id))(result.defaultKey as ProjectKeyRow);
         if (opts.json) {
           // The project's fields as the API shows them to anyone (not those that depend on who asks).
           const teamRef = team && { id: String(team.id), slug: team.slug, name: team.name };
@@ -214,6 +215,8 @@ export function registerKeyCommands(program: Command): void {
           print(describeKey(json).join('\n'));
         }),
     );
+
+  registerKeyPolicyCommand(keys);
 
   keys
     .command('rotate <org/project> <key_id>')

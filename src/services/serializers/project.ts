@@ -4,7 +4,14 @@
  * `firstEvent` null and the lists of seen platforms and environments empty: true statements
  * about a project that has sent nothing here.
  */
+import { KEY_DEFAULTS_OPTION, parseKeyDefaults } from '../../domain/key-defaults.ts';
 import { upstreamRef } from '../upstreams.ts';
+
+/** A project's key defaults as the API shows them: every field, empty when unset. */
+function keyDefaultsAnswer(stored: unknown) {
+  const { rateLimit, policy } = parseKeyDefaults(stored);
+  return { rateLimit, ...policy, quotas: policy.quotas.map((q) => ({ categories: [...q.categories], count: q.count, window: q.window })) };
+}
 import { randomBytes } from 'node:crypto';
 import { hashedColor } from '../../domain/colors.ts';
 import { ANY_ORIGIN } from '../../domain/origins.ts';
@@ -203,6 +210,7 @@ export class ProjectSerializer {
       seerScannerAutomation: true,
       debugFilesRole: null,
       upstream: upstreamRef(project.upstream_dsn),
+      keyDefaults: keyDefaultsAnswer(options[KEY_DEFAULTS_OPTION]),
     };
   }
 
