@@ -39,6 +39,7 @@ import { teamRoutes } from './routes/teams.ts';
 import { userRoutes } from './routes/users.ts';
 import { recentEventRoutes } from './routes/recent-events.ts';
 import { projectUpstreamRoutes } from './routes/project-upstream.ts';
+import { keyHealthRoutes } from './routes/key-health.ts';
 import type { Services } from './services/index.ts';
 import { VERSION } from './version.ts';
 import { loadAssets } from './web/assets.ts';
@@ -137,6 +138,7 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
     await api.register(keyStatsRoutes, { services });
     await api.register(recentEventRoutes, { services });
     await api.register(projectUpstreamRoutes, { services });
+    await api.register(keyHealthRoutes, { services });
   });
 
   // The DSN endpoints, outside /api/0/: their own body parsing, CORS and error shape.

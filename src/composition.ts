@@ -13,6 +13,9 @@ import { Gateway } from './gateway/gateway.ts';
 import { Spool } from './gateway/spool.ts';
 import { UpstreamLimits } from './gateway/upstream-limits.ts';
 import { IngestGate } from './ingest/gate.ts';
+import { KeyAlerts } from './ingest/key-alerts.ts';
+import { KeyHealthRecorder } from './ingest/key-health.ts';
+import { KeyHealthService } from './services/key-health.ts';
 import { KeyCache } from './ingest/key-cache.ts';
 import { KeyStatsRecorder } from './ingest/key-stats.ts';
 import { IngestMetrics } from './ingest/metrics.ts';
@@ -74,7 +77,9 @@ export function createServices(config: Config, db: Database = openDatabase(confi
   spool.onCommitted = () => delivery.wake();
   metrics.queueSnapshot = () => db.stores.deliveries.queueByProject();
   const limiter = rateLimiter(config, db);
-  const gate = new IngestGate({ keys: keyCache, limiter, stats, recent, metrics, gateway, trustedProxies, maxBodyBytes: config.ingest.maxBodyBytes, now });
+  const health = new KeyHealthRecorder();
+  const alerts = new KeyAlerts(db, spool, { url: config.ingest.alertWebhookUrl, secret: config.ingest.alertWebhookSecret }, now);
+  const gate = new IngestGate({ keys: keyCache, limiter, stats, recent, metrics, gateway, trustedProxies, health, alerts, maxBodyBytes: config.ingest.maxBodyBytes, now });
   // Sessions and sign-in counters live in the database: every instance sees the same ones.
   const throttle = new DatabaseSignInThrottle(db.stores.signInAttempts, config.sessions.throttleWindowSeconds);
   const sessions = new SessionService(db.stores.sessions, db.stores.users, throttle, config.sessions);
@@ -101,7 +106,8 @@ export function createServices(config: Config, db: Database = openDatabase(confi
     sessions,
     serializers: new ApiSerializers(db.stores, config.publicUrl),
     keySerializer,
-    ingest: new IngestRuntime({ gate, keys: keyCache, limiter, stats, recent, metrics, spool, delivery }, db, config.ingest.statsFlushSeconds, now),
+    ingest: new IngestRuntime({ gate, keys: keyCache, limiter, stats, recent, metrics, spool, delivery, health, alerts }, db, config.ingest.statsFlushSeconds, now),
+    keyHealth: new KeyHealthService(db.stores.keyHealth, health, now),
     keyStats: new KeyStatsService(db.stores.keyStats, stats, now),
     rotation,
     expirySweeper: new ExpirySweeper(rotation),

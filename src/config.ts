@@ -64,6 +64,10 @@ export interface IngestConfig {
   deliveryConcurrency: number;
   /** TUNNEL_PATH: where `@sentry/browser`'s `tunnel` option posts envelopes (e.g. `/t/`), or undefined. */
   tunnelPath: string | undefined;
+  /** ALERT_WEBHOOK_URL: where alerts about keys are POSTed, or undefined (no alerts). */
+  alertWebhookUrl: string | undefined;
+  /** ALERT_WEBHOOK_SECRET: signs each alert (X-Clientkeys-Signature, HMAC-SHA256 of the body). */
+  alertWebhookSecret: string | undefined;
   /** Seconds between writes of the per-key counters (what a crash can lose at most). */
   statsFlushSeconds: number;
 }
@@ -191,6 +195,8 @@ function ingestConfig(env: Env): IngestConfig {
     upstreamHosts: upstreamHosts(env),
     deliveryConcurrency: integerVar(env, 'DELIVERY_CONCURRENCY', 16, 1, 1024),
     tunnelPath: tunnelPath(env),
+    alertWebhookUrl: optionalHttpUrl(env, 'ALERT_WEBHOOK_URL', { keepTrailingSlash: true }),
+    alertWebhookSecret: env.ALERT_WEBHOOK_SECRET?.trim() || undefined,
     statsFlushSeconds: integerVar(env, 'STATS_FLUSH_SECONDS', 5, 1, 3600),
   };
 }

@@ -175,6 +175,8 @@ export class DeliveryWorker {
 
   private settled(delivery: Delivery, verdict: Exclude<Verdict, { kind: 'retry' }>): void {
     this.resting.delete(delivery.upstream);
+    // Alerts are no project's backend: their outcomes count nowhere but the metrics.
+    if (delivery.upstream === 'alerts') return this.metrics.delivery(verdict.kind === 'delivered' ? 'delivered' : verdict.kind === 'rate_limited' ? 'rate_limited' : 'refused', 0);
     if (verdict.kind === 'delivered') {
       this.stats.delivered(delivery.projectId);
       this.metrics.delivery('delivered', delivery.projectId);
@@ -192,7 +194,7 @@ export class DeliveryWorker {
     const attempts = delivery.attempts + 1;
     const at = this.now() + retryDelay(attempts, verdict.retryAfter);
     this.resting.set(delivery.upstream, at);
-    this.stats.failed(delivery.projectId, verdict.status, verdict.reason);
+    if (delivery.upstream !== 'alerts') this.stats.failed(delivery.projectId, verdict.status, verdict.reason);
     this.metrics.delivery('retried', delivery.projectId);
     await this.db.stores.deliveries.retryLater(delivery.id, attempts, at);
   }
@@ -200,12 +202,14 @@ export class DeliveryWorker {
   private async attempt(delivery: Delivery): Promise<Verdict> {
     try {
       const url = new URL(delivery.url);
-      if (delivery.upstream !== 'forward') this.checkLiteralAddress(url.hostname);
+      // FORWARD_URL and ALERT_WEBHOOK_URL are the operator's own; only tenants' backends are checked.
+      const operators = delivery.upstream === 'forward' || delivery.upstream === 'alerts';
+      if (!operators) this.checkLiteralAddress(url.hostname);
       const response = await httpRequest(url, {
         method: delivery.method as Dispatcher.HttpMethod,
         headers: delivery.headers,
         body: delivery.body ?? undefined,
-        dispatcher: delivery.upstream === 'forward' ? undefined : this.dispatcher,
+        dispatcher: operators ? undefined : this.dispatcher,
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
       });

@@ -4,6 +4,7 @@
  * Ingest answers in Relay's shape, `{"detail": "...", "causes": [...]}` with `causes` left out
  * when empty; `renderIngestError` in routes/ingest.ts is the one place that writes it.
  */
+import type { IngestKey } from './key-cache.ts';
 
 interface IngestErrorSpec {
   status: number;
@@ -65,6 +66,8 @@ export interface IngestFailure {
   reason?: string;
   /** The project of the key, once known: the metrics' project label. */
   projectId?: number;
+  /** The key, once known: its health counts the refusal. */
+  key?: IngestKey;
 }
 
 export function ingestFailure(code: IngestErrorCode, extra: Omit<IngestFailure, 'ok' | 'code'> = {}): IngestFailure {

@@ -24,6 +24,8 @@ import { keyIsLive, type IngestKey, type KeyCache } from './key-cache.ts';
 import type { KeyStatsRecorder } from './key-stats.ts';
 import type { IngestMetrics } from './metrics.ts';
 import { ERROR_CATEGORIES } from '../domain/data-categories.ts';
+import type { KeyAlerts } from './key-alerts.ts';
+import { clientReportDiscards, type KeyHealthRecorder, type RefusalReason } from './key-health.ts';
 import { applyQuotas, quotaPlan, unitQuantity, type QuotaLimiter } from './quotas.ts';
 import type { RateLimitDecision, RateLimiter } from './rate-limit/limiter.ts';
 import type { RecentEvents } from './recent-events.ts';
@@ -90,6 +92,10 @@ export interface IngestGateOptions {
   gateway: Gateway | undefined;
   /** Whose X-Forwarded-For names the client (TRUSTED_PROXIES). */
   trustedProxies: TrustedProxies;
+  /** Per key: last accepted and refused, refusals by reason, what SDKs dropped. */
+  health: KeyHealthRecorder;
+  /** ALERT_WEBHOOK_URL's alerts (a dead key still in use, a key rate limited). */
+  alerts: KeyAlerts;
   maxBodyBytes: number;
   now?: () => number;
 }
@@ -146,11 +152,20 @@ export class IngestGate {
     const { metrics } = this.options;
     if (result.ok) {
       metrics.request('accepted', 'accepted', request.endpoint.name, result.key.projectId);
+      this.options.health.accepted(result.key.id, this.now());
     } else {
       const outcome = result.code === 'rate_limited' ? 'dropped' : 'refused';
       metrics.request(outcome, result.reason ?? INGEST_ERRORS[result.code].reason, request.endpoint.name, result.projectId);
+      if (result.key) this.countRefusal(result.key, result);
     }
     return result;
+  }
+
+  /** A refusal of a known key, in its health (and, for a dead key still in use, an alert). */
+  countRefusal(key: IngestKey, failure: IngestFailure): void {
+    const reason = healthReason(failure);
+    this.options.health.refused(key.id, reason, this.now());
+    if (reason === 'disabled' || reason === 'expired') this.options.alerts.usedWhileInactive(key, reason);
   }
 
   private decideEarly(meta: GateMeta): Maybe<Preflight> {
@@ -171,7 +186,7 @@ export class IngestGate {
 
   private decide(request: GateRequest, cleared: Cleared): Maybe<GateResult> {
     const maxBytes = this.options.maxBodyBytes;
-    if (request.rawBody.length > maxBytes) return ingestFailure('too_large', { projectId: cleared.key?.projectId });
+    if (request.rawBody.length > maxBytes) return ingestFailure('too_large', { projectId: cleared.key?.projectId, key: cleared.key });
     return then(decodeBody(request.rawBody, cleared.layers, maxBytes), (decoded) => {
       if (!decoded.ok) return decoded;
       const body = decoded.body;
@@ -193,7 +208,7 @@ export class IngestGate {
   private readBody(request: GateRequest, auth: ClientAuth, key: IngestKey, body: Buffer): Maybe<GateResult> {
     const read = request.endpoint.read({ body, contentType: request.contentType, query: request.auth.query, params: request.params, maxBytes: this.options.maxBodyBytes });
     return then(read, (result): Maybe<GateResult> => {
-      if (!result.ok) return { ...result, projectId: key.projectId };
+      if (!result.ok) return { ...result, projectId: key.projectId, key };
       return this.checkBackend({ request, auth, key, body, read: result, route: this.options.gateway?.routeOf(key), drop: undefined });
     });
   }
@@ -204,21 +219,23 @@ export class IngestGate {
     // A rotated key stops at its stored time exactly, on every instance, whether or not the
     // expiry sweep has marked it inactive yet.
     if (!keyIsLive(key, this.now())) {
-      return ingestFailure('rejected', { reason: 'disabled_key', projectId: key.projectId });
+      // A rotated-out key is expired even once the sweep (or an overlap of 0) has marked it inactive.
+      const expired = key.replacedBy !== null || (key.expiresAt !== null && key.expiresAt <= this.now());
+      return ingestFailure('rejected', { reason: expired ? 'expired_key' : 'disabled_key', projectId: key.projectId, key });
     }
     const stated = meta.projectId;
     if (stated !== undefined && Number(stated) !== key.projectId) {
-      return ingestFailure('rejected', { reason: 'wrong_project', projectId: key.projectId });
+      return ingestFailure('rejected', { reason: 'wrong_project', projectId: key.projectId, key });
     }
     const policy = key.policy;
     if (!key.allowedOrigins && !policy) return undefined;
     const origin = requestOrigin(meta.origin, meta.referer);
     // The project's allowed domains and the key's own origin rules must both allow it.
     if ((key.allowedOrigins && !key.allowedOrigins(origin)) || (policy && !originAllowed(policy, meta.origin, origin))) {
-      return ingestFailure('origin_not_allowed', { projectId: key.projectId });
+      return ingestFailure('origin_not_allowed', { projectId: key.projectId, key });
     }
     if (policy && (policy.allowed || policy.denied) && !addressAllowed(policy, this.options.trustedProxies.clientAddress(meta.peer, meta.forwardedFor))) {
-      return ingestFailure('ip_not_allowed', { projectId: key.projectId });
+      return ingestFailure('ip_not_allowed', { projectId: key.projectId, key });
     }
     return undefined;
   }
@@ -240,11 +257,12 @@ export class IngestGate {
       }
       return ingestFailure('rate_limited', {
         projectId: key.projectId,
+        key,
         reason: 'upstream_rate_limited',
         headers: { 'retry-after': String(decision.refuse.retryAfter), 'x-sentry-rate-limits': decision.refuse.header },
       });
     }
-    if (!gateway.hasRoomFor(read.body.length)) return ingestFailure('queue_full', { projectId: key.projectId, causes: QUEUE_FULL_CAUSES });
+    if (!gateway.hasRoomFor(read.body.length)) return ingestFailure('queue_full', { projectId: key.projectId, key, causes: QUEUE_FULL_CAUSES });
     return this.checkQuota({ ...read, drop: decision.drop });
   }
 
@@ -267,11 +285,13 @@ export class IngestGate {
         this.options.metrics.eventsCounted('dropped', key.projectId, droppedErrors);
       }
       const retryAfter = Math.max(...outcome.refusals.map((r) => r.retryAfter));
+      const nowSeconds = Math.ceil(nowMs / 1000);
+      for (const refusal of outcome.refusals) this.options.alerts.rateLimited(key, { ...refusal.quota, categories: refusal.categories }, nowSeconds + refusal.retryAfter);
       const header = [read.drop?.header, ...outcome.refusals.map((r) => `${r.retryAfter}:${r.header}:key:key_quota`)].filter(Boolean).join(', ');
       // Relay answers check-ins 202 even when they are dropped.
       if (read.request.endpoint.neverRateLimited) return { ok: true, key, read: { ...read.read, quantity: 0 } };
       if (outcome.allRefused) {
-        return ingestFailure('rate_limited', { projectId: key.projectId, headers: { 'retry-after': String(retryAfter), 'x-sentry-rate-limits': header } });
+        return ingestFailure('rate_limited', { projectId: key.projectId, key, headers: { 'retry-after': String(retryAfter), 'x-sentry-rate-limits': header } });
       }
       return this.accept({ ...read, drop: { items: outcome.dropped, header }, acceptedErrors: errorEvents - droppedErrors }, nowMs);
     });
@@ -310,15 +330,23 @@ export class IngestGate {
     return gateway.deliver(route, key, read, body, request.facts(), drop?.items).then((queued): GateResult => {
       if (!queued.ok) {
         return queued.reason === 'full'
-          ? ingestFailure('queue_full', { projectId: key.projectId, causes: QUEUE_FULL_CAUSES })
-          : ingestFailure('queue_unavailable', { projectId: key.projectId, causes: ['the delivery queue cannot be written; retry later'] });
+          ? ingestFailure('queue_full', { projectId: key.projectId, key, causes: QUEUE_FULL_CAUSES })
+          : ingestFailure('queue_unavailable', { projectId: key.projectId, key, causes: ['the delivery queue cannot be written; retry later'] });
       }
       return this.admitted(accepted, nowMs);
     });
   }
 
+  /** What the SDK says it dropped itself (client reports), for the key's health. */
+  private countClientReports(key: IngestKey, read: ReadBody, body: Buffer, nowMs: number): void {
+    for (const item of read.envelope!.items) {
+      if (item.type === 'client_report') this.options.health.discarded(key.id, clientReportDiscards(body.subarray(item.payloadStart, item.payloadEnd)), nowMs);
+    }
+  }
+
   private admitted({ request, auth, key, body, read, drop, acceptedErrors }: Read, nowMs: number): Admitted {
     const accepted = acceptedErrors ?? read.quantity;
+    if (read.envelope && read.itemTypes.includes('client_report')) this.countClientReports(key, read, body, nowMs);
     if (accepted > 0) {
       this.options.stats.record(key.id, 'accepted', accepted, nowMs);
       this.options.metrics.eventsCounted('accepted', key.projectId, accepted);
@@ -335,5 +363,26 @@ export class IngestGate {
       receivedAt: nowMs,
     });
     return drop ? { ok: true, key, read, headers: { 'x-sentry-rate-limits': drop.header } } : { ok: true, key, read };
+  }
+}
+
+/** The health reason of a refusal of a known key. */
+function healthReason(failure: IngestFailure): RefusalReason {
+  switch (failure.code) {
+    case 'rejected':
+      return failure.reason === 'wrong_project' ? 'project_mismatch' : failure.reason === 'expired_key' ? 'expired' : 'disabled';
+    case 'origin_not_allowed':
+      return 'origin';
+    case 'ip_not_allowed':
+      return 'ip';
+    case 'rate_limited':
+      return 'rate_limited';
+    case 'too_large':
+      return 'too_large';
+    case 'queue_full':
+    case 'queue_unavailable':
+      return 'queue_full';
+    default:
+      return 'invalid';
   }
 }

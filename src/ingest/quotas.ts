@@ -79,7 +79,7 @@ export function unitQuantity(unit: Unit, categories: ReadonlySet<string>): numbe
 /** What the quotas decided: the units left out, and the refusals to name in the answer. */
 export interface QuotaOutcome {
   dropped: Set<number>;
-  refusals: { header: string; retryAfter: number }[];
+  refusals: { header: string; retryAfter: number; quota: Quota; categories: readonly string[] }[];
   /** No unit that carries a category is left: the whole request is refused. */
   allRefused: boolean;
 }
@@ -122,7 +122,7 @@ export function applyQuotas(plan: QuotaPlan, errorEvents: number, limiter: Quota
     const decide = (d: RateLimitDecision): Maybe<QuotaOutcome> => {
       if (d.admitted) return step(index + 1);
       counted[index] = new Map();
-      refusals.push({ header: applied.header, retryAfter: d.retryAfter });
+      refusals.push({ header: applied.header, retryAfter: d.retryAfter, quota: applied.quota, categories: [...applied.categories] });
       for (const u of perUnit.keys()) dropped.add(u);
       return then(refundEarlier(index, perUnit), () => step(index + 1));
     };

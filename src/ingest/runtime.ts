@@ -6,6 +6,8 @@
 import type { Database } from '../storage/database.ts';
 import type { DeliveryWorker } from '../gateway/delivery.ts';
 import type { Spool } from '../gateway/spool.ts';
+import type { KeyAlerts } from './key-alerts.ts';
+import type { KeyHealthRecorder } from './key-health.ts';
 import type { IngestGate } from './gate.ts';
 import type { KeyCache } from './key-cache.ts';
 import { STATS_ROLLUPS, type KeyStatsRecorder } from './key-stats.ts';
@@ -27,6 +29,8 @@ export interface IngestParts {
   /** The durable delivery queue, and the worker that empties it into the backends. */
   spool: Spool;
   delivery: DeliveryWorker;
+  health: KeyHealthRecorder;
+  alerts: KeyAlerts;
 }
 
 export class IngestRuntime {
@@ -49,6 +53,7 @@ export class IngestRuntime {
     await this.parts.keys.warm();
     await this.parts.spool.start();
     this.parts.delivery.onError = (message, error) => this.parts.gate.onError(message, error);
+    this.parts.alerts.onError = (message, error) => this.parts.gate.onError(message, error);
     await this.parts.delivery.start();
     this.timer = setInterval(() => {
       this.flush().catch((error: unknown) => this.parts.gate.onError('writing ingest counters failed; retrying at the next flush', error));
@@ -67,12 +72,15 @@ export class IngestRuntime {
   private async writeAll(): Promise<void> {
     await this.db.transaction((stores) => this.parts.stats.flush((deltas) => stores.keyStats.add(deltas)));
     await this.parts.recent.flush();
+    await this.parts.health.flush(this.db.stores.keyHealth);
     const now = this.now();
     if (now - this.lastPrune >= PRUNE_EVERY_MS) {
       this.lastPrune = now;
       const seconds = Math.floor(now / 1000);
       for (const rollup of STATS_ROLLUPS) await this.db.stores.keyStats.prune(rollup, seconds - RETENTION_SECONDS[rollup]);
       await this.parts.limiter.prune?.(now);
+      // Health answers the last 24 hours; a day more is kept for clocks a little apart.
+      await this.db.stores.keyHealth.prune(seconds - 2 * 86_400, now);
     }
   }
 

@@ -102,7 +102,9 @@ export async function ingestRoutes(app: FastifyInstance, { services, config }: {
           ? ingestFailure('invalid_body', { causes: [error.message] })
           : undefined;
     if (failure) {
-      services.ingest.parts.metrics.request('refused', INGEST_ERRORS[failure.code].reason, endpoint, undefined);
+      const key = request.ingestCleared?.key;
+      services.ingest.parts.metrics.request('refused', INGEST_ERRORS[failure.code].reason, endpoint, key?.projectId);
+      if (key) gate.countRefusal(key, failure);
       return renderIngestError(reply, failure);
     }
     request.log.error({ err: error }, 'ingest request failed');

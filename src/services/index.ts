@@ -15,6 +15,7 @@ import type { ProjectService } from './projects.ts';
 import type { SessionService } from './sessions.ts';
 import type { ApiSerializers } from './serializers/index.ts';
 import type { RecentEventService } from './recent-events.ts';
+import type { KeyHealthService } from './key-health.ts';
 import type { UpstreamService } from './upstreams.ts';
 import type { UserService } from './users.ts';
 
@@ -43,4 +44,6 @@ export interface Services {
   recentEvents: RecentEventService;
   /** Projects' backends (gateway mode) and what delivery did. */
   upstreams: UpstreamService;
+  /** Per key: is it used, is it refused and why, what SDKs dropped. */
+  keyHealth: KeyHealthService;
 }

@@ -263,6 +263,33 @@ export interface UpstreamStatsTable {
   last_error_at: string | null;
 }
 
+export interface KeyRefusalTable {
+  key_id: number;
+  /** Start of the hour, unix seconds. */
+  ts: number;
+  reason: string;
+  count: ColumnType<number | string, number, number>;
+}
+
+export interface KeyDiscardTable {
+  key_id: number;
+  ts: number;
+  reason: string;
+  category: string;
+  quantity: ColumnType<number | string, number, number>;
+}
+
+export interface KeyActivityTable {
+  key_id: number;
+  last_accepted_at: string | null;
+  last_refused_at: string | null;
+}
+
+export interface AlertMarkTable {
+  mark: string;
+  until: ColumnType<number | string, number, number>;
+}
+
 export interface DB {
   organizations: OrganizationTable;
   teams: TeamTable;
@@ -287,6 +314,10 @@ export interface DB {
   signin_attempts: SignInAttemptTable;
   deliveries: DeliveryTable;
   upstream_stats: UpstreamStatsTable;
+  key_refusals: KeyRefusalTable;
+  key_discards: KeyDiscardTable;
+  key_activity: KeyActivityTable;
+  alert_marks: AlertMarkTable;
 }
 
 export type OrganizationRow = Selectable<OrganizationTable>;

@@ -71,6 +71,8 @@ export function ingestConfig(overrides: Partial<IngestConfig> = {}): IngestConfi
     upstreamHosts: '127.0.0.1',
     deliveryConcurrency: 8,
     tunnelPath: undefined,
+    alertWebhookUrl: undefined,
+    alertWebhookSecret: undefined,
     statsFlushSeconds: 1,
     ...overrides,
   };

@@ -15,6 +15,7 @@ import type { ProjectKeyJson } from '../../schemas/project-key.ts';
 import type { RateLimitInput, UpdateKeyInput } from '../../services/project-keys.ts';
 import type { ProjectKeyRow } from '../../storage/schema.ts';
 import { registerKeyTransferCommands } from './key-transfer.ts';
+import { registerKeyCheckCommand } from './key-check.ts';
 import { registerKeyPolicyCommand } from './key-policy.ts';
 import { registerUpstreamCommand } from './upstream.ts';
 import { CliError, print, printJson, requireOrg, requireProject, requireTeam, splitPath, withServices, type CliContext } from '../context.ts';
@@ -217,6 +218,7 @@ export function registerKeyCommands(program: Command): void {
     );
 
   registerKeyPolicyCommand(keys);
+  registerKeyCheckCommand(keys);
 
   keys
     .command('rotate <org/project> <key_id>')

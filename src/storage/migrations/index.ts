@@ -9,6 +9,7 @@ import { ingest } from './0005-ingest.ts';
 import { organizationOptionsAndProjectRedirects } from './0007-organization-options-project-redirects.ts';
 import { gateway } from './0008-gateway.ts';
 import { keyPolicy } from './0009-key-policy.ts';
+import { keyHealth } from './0010-key-health.ts';
 
 /**
  * Every schema version, in order. Forward-only: a released migration is never edited, a change is
@@ -25,5 +26,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0007-organization-options-project-redirects': organizationOptionsAndProjectRedirects(dialect),
     '0008-gateway': gateway(dialect),
     '0009-key-policy': keyPolicy(),
+    '0010-key-health': keyHealth(),
   };
 }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Dialect } from '../dialect.ts';
 import type { DB } from '../schema.ts';
 import { DeliveryStore } from './deliveries.ts';
+import { KeyHealthStore } from './key-health.ts';
 import { UpstreamStatsStore } from './upstream-stats.ts';
 import { AuditLogStore } from './audit-log.ts';
 import { KeyStatsStore } from './key-stats.ts';
@@ -41,6 +42,7 @@ export interface Stores {
   signInAttempts: SignInAttemptStore;
   deliveries: DeliveryStore;
   upstreamStats: UpstreamStatsStore;
+  keyHealth: KeyHealthStore;
 }
 
 /** The stores over one executor: the database itself, or a transaction. */
@@ -65,5 +67,6 @@ export function createStores(db: Kysely<DB>, dialect: Dialect): Stores {
     signInAttempts: new SignInAttemptStore(db),
     deliveries: new DeliveryStore(db, dialect),
     upstreamStats: new UpstreamStatsStore(db),
+    keyHealth: new KeyHealthStore(db),
   };
 }
