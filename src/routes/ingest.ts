@@ -11,6 +11,9 @@ import { INGEST_ERRORS, ingestErrorBody, ingestFailure, type IngestFailure } fro
 import type { RequestFacts } from '../gateway/gateway.ts';
 import type { Cleared, GateMeta, GateResult } from '../ingest/gate.ts';
 import type { Services } from '../services/index.ts';
+import { contentEncodings, decodeBody } from '../ingest/body.ts';
+import { envelopeHeader } from '../ingest/envelope.ts';
+import { tunnelHosts, tunnelTarget } from '../ingest/tunnel.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -146,6 +149,53 @@ export async function ingestRoutes(app: FastifyInstance, { services, config }: {
             .send(),
       });
     }
+  }
+
+  if (config.ingest.tunnelPath) tunnelRoute(config.ingest.tunnelPath);
+
+  /**
+   * TUNNEL_PATH: envelopes as `@sentry/browser`'s `tunnel` option posts them, with no credential
+   * but the envelope header's `dsn`. Only a DSN of this server is taken (ingest/tunnel.ts); then it
+   * is an envelope request to that project like any other, through the same gate and delivery.
+   */
+  function tunnelRoute(path: string) {
+    const envelope = INGEST_ENDPOINTS.find((e) => e.name === 'envelope') as IngestEndpoint;
+    const tunnel: IngestEndpoint = { ...envelope, name: 'tunnel', paths: [path] };
+    const own = tunnelHosts(config.ingestUrl, config.publicUrl, config.ingestOrgSubdomains);
+    const refuse = (reply: FastifyReply, failure: IngestFailure) => {
+      services.ingest.parts.metrics.request('refused', INGEST_ERRORS[failure.code].reason, tunnel.name, undefined);
+      return renderIngestError(reply, failure);
+    };
+    const opts = { schema: { hide: true }, config: { ingestEndpoint: tunnel.name }, childLoggerFactory };
+    app.post(path, opts, async (request, reply) => {
+      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const encodings = contentEncodings(header(request, 'content-encoding'));
+      if (!encodings.ok) return refuse(reply, encodings);
+      const decoded = await decodeBody(raw, encodings.layers, config.ingest.maxBodyBytes);
+      if (!decoded.ok) return refuse(reply, decoded);
+      const target = tunnelTarget(envelopeHeader(decoded.body), own);
+      if (!target.ok) return refuse(reply, target);
+      const body = decoded.body;
+      const facts = factsOf(request, body);
+      const result = await gate.admitWhole({
+        ...meta(tunnel, request),
+        projectId: target.projectId,
+        auth: { xSentryAuth: undefined, authorization: undefined, query: '', pathKey: undefined },
+        contentEncoding: undefined,
+        rawBody: body,
+        contentType: header(request, 'content-type'),
+        params: { project_id: target.projectId },
+        // Delivered as what it is: an envelope of that project, already decoded.
+        facts: () => {
+          const f = facts();
+          return { ...f, path: `/api/${target.projectId}/envelope/`, query: '', headers: { ...f.headers, 'content-encoding': undefined } };
+        },
+      });
+      return respond(tunnel, reply, result);
+    });
+    app.options(path, { schema: { hide: true }, childLoggerFactory }, async (_request, reply) =>
+      cors(reply).code(200).header('access-control-allow-methods', 'POST').header('access-control-allow-headers', CORS_ALLOW_HEADERS).header('access-control-max-age', '3600').send(),
+    );
   }
 
   function respond(endpoint: IngestEndpoint, reply: FastifyReply, result: GateResult): FastifyReply {
