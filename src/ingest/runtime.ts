@@ -37,6 +37,7 @@ export class IngestRuntime {
   private timer: NodeJS.Timeout | undefined;
   private lastPrune = 0;
   private flushing: Promise<void> | undefined;
+  private nextFlush: Promise<void> | undefined;
 
   constructor(
     readonly parts: IngestParts,
@@ -61,9 +62,20 @@ export class IngestRuntime {
     this.timer.unref();
   }
 
-  /** Write the counted outcomes and recent events; one flush at a time. */
+  /**
+   * Write the counted outcomes and recent events; one flush at a time. A call during a flush waits
+   * for one more that starts after it: the running one took its counts before this call, so
+   * joining it would leave the caller's latest counts unwritten.
+   */
   flush(): Promise<void> {
-    this.flushing ??= this.writeAll().finally(() => {
+    if (this.flushing) {
+      this.nextFlush ??= this.flushing.catch(() => undefined).then(() => {
+        this.nextFlush = undefined;
+        return this.flush();
+      });
+      return this.nextFlush;
+    }
+    this.flushing = this.writeAll().finally(() => {
       this.flushing = undefined;
     });
     return this.flushing;
