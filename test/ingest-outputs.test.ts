@@ -140,7 +140,7 @@ describe('recent events and metrics', () => {
     expect(metricValue(text, 'clientkeys_ingest_requests_total', { project_id: 'unknown', outcome: 'refused', reason: 'unknown_key' })).toBe(1);
     expect(metricValue(text, 'clientkeys_ingest_requests_total', { project_id: 'unknown', outcome: 'refused', reason: 'missing_auth' })).toBe(1);
     expect(metricValue(text, 'clientkeys_ingest_requests_total', { outcome: 'refused', reason: 'too_large', endpoint: 'envelope' })).toBe(1);
-    expect(text).toContain('# TYPE clientkeys_forward_requests_total counter');
+    expect(text).toContain('# TYPE clientkeys_upstream_deliveries_total counter');
     expect(text).toContain('process_cpu_user_seconds_total');
   });
 });

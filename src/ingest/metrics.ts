@@ -8,7 +8,6 @@
 import type { Counter, Registry } from 'prom-client';
 
 export type Outcome = 'accepted' | 'dropped' | 'refused';
-export type ForwardResult = 'sent' | 'failed' | 'dropped';
 
 interface Entry<L extends string> {
   labels: Partial<Record<L, string>>;
@@ -56,7 +55,6 @@ class Tally<L extends string> {
 export class IngestMetrics {
   private readonly requests = new Tally<'project_id' | 'outcome' | 'reason' | 'endpoint'>();
   private readonly events = new Tally<'project_id' | 'outcome'>();
-  private readonly forwards = new Tally<'result'>();
   private readonly limiterErrors = new Tally<never>();
   private readonly deliveries = new Tally<'project_id' | 'outcome'>();
   private readonly spoolFulls = new Tally<never>();
@@ -94,7 +92,6 @@ export class IngestMetrics {
       this.requests,
     );
     counter('clientkeys_ingest_events_total', 'Error-category events (what key quotas and key stats count) by outcome.', ['project_id', 'outcome'], this.events);
-    counter('clientkeys_forward_requests_total', 'Accepted requests forwarded upstream: sent, failed, or dropped because the queue was full.', ['result'], this.forwards);
     counter('clientkeys_rate_limiter_errors_total', 'Rate-limiter calls that failed (the request was admitted).', [], this.limiterErrors);
     counter(
       'clientkeys_upstream_deliveries_total',
@@ -189,10 +186,6 @@ export class IngestMetrics {
 
   eventsCounted(outcome: 'accepted' | 'dropped', projectId: number, quantity: number): void {
     this.events.add([projectId, outcome], () => ({ project_id: String(projectId), outcome }), quantity);
-  }
-
-  forward(result: ForwardResult): void {
-    this.forwards.add([result], () => ({ result }), 1);
   }
 
   limiterError(): void {
