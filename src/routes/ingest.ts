@@ -46,6 +46,10 @@ function cors(reply: FastifyReply): FastifyReply {
   return reply.header('access-control-allow-origin', '*').header('access-control-expose-headers', CORS_EXPOSE_HEADERS);
 }
 
+/** The answer to a browser's preflight for an endpoint taking `methods`. */
+const preflightAnswer = (methods: readonly string[]) => async (_request: unknown, reply: FastifyReply) =>
+  cors(reply).code(200).header('access-control-allow-methods', methods.join(',')).header('access-control-allow-headers', CORS_ALLOW_HEADERS).header('access-control-max-age', '3600').send();
+
 /** The one place an ingest refusal becomes an HTTP answer. */
 export function renderIngestError(reply: FastifyReply, failure: IngestFailure): FastifyReply {
   const spec: { status: number; bodyless?: boolean } = INGEST_ERRORS[failure.code];
@@ -106,13 +110,18 @@ export async function ingestRoutes(app: FastifyInstance, { services, config }: {
           : undefined;
     if (failure) {
       const key = request.ingestCleared?.key;
-      services.ingest.parts.metrics.request('refused', INGEST_ERRORS[failure.code].reason, endpoint, key?.projectId);
       if (key) gate.countRefusal(key, failure);
-      return renderIngestError(reply, failure);
+      return refuseBeforeGate(reply, failure, endpoint, key?.projectId);
     }
     request.log.error({ err: error }, 'ingest request failed');
     return cors(reply).code(500).type('application/json').send(JSON.stringify({ detail: 'internal server error' }));
   });
+
+  /** A refusal made before the gate (which counts its own): counted in the metrics, answered in Relay's shape. */
+  function refuseBeforeGate(reply: FastifyReply, failure: IngestFailure, endpoint: string, projectId: number | undefined): FastifyReply {
+    services.ingest.parts.metrics.request('refused', INGEST_ERRORS[failure.code].reason, endpoint, projectId);
+    return renderIngestError(reply, failure);
+  }
 
   gate.onError = (message, error) => app.log.error({ err: error }, message);
   app.decorateRequest('ingestCleared', undefined);
@@ -140,13 +149,7 @@ export async function ingestRoutes(app: FastifyInstance, { services, config }: {
         url,
         schema: { hide: true },
         childLoggerFactory,
-        handler: async (_request, reply) =>
-          cors(reply)
-            .code(200)
-            .header('access-control-allow-methods', endpoint.methods.join(','))
-            .header('access-control-allow-headers', CORS_ALLOW_HEADERS)
-            .header('access-control-max-age', '3600')
-            .send(),
+        handler: preflightAnswer(endpoint.methods),
       });
     }
   }
@@ -162,10 +165,7 @@ export async function ingestRoutes(app: FastifyInstance, { services, config }: {
     const envelope = INGEST_ENDPOINTS.find((e) => e.name === 'envelope') as IngestEndpoint;
     const tunnel: IngestEndpoint = { ...envelope, name: 'tunnel', paths: [path] };
     const own = tunnelHosts(config.ingestUrl, config.publicUrl, config.ingestOrgSubdomains);
-    const refuse = (reply: FastifyReply, failure: IngestFailure) => {
-      services.ingest.parts.metrics.request('refused', INGEST_ERRORS[failure.code].reason, tunnel.name, undefined);
-      return renderIngestError(reply, failure);
-    };
+    const refuse = (reply: FastifyReply, failure: IngestFailure) => refuseBeforeGate(reply, failure, tunnel.name, undefined);
     const opts = { schema: { hide: true }, config: { ingestEndpoint: tunnel.name }, childLoggerFactory };
     app.post(path, opts, async (request, reply) => {
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
@@ -193,9 +193,7 @@ export async function ingestRoutes(app: FastifyInstance, { services, config }: {
       });
       return respond(tunnel, reply, result);
     });
-    app.options(path, { schema: { hide: true }, childLoggerFactory }, async (_request, reply) =>
-      cors(reply).code(200).header('access-control-allow-methods', 'POST').header('access-control-allow-headers', CORS_ALLOW_HEADERS).header('access-control-max-age', '3600').send(),
-    );
+    app.options(path, { schema: { hide: true }, childLoggerFactory }, preflightAnswer(tunnel.methods));
   }
 
   function respond(endpoint: IngestEndpoint, reply: FastifyReply, result: GateResult): FastifyReply {
