@@ -4,8 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { InMemoryChangeBus } from '../src/changes/bus.ts';
-import { KeyCache } from '../src/ingest/key-cache.ts';
+import { keyIsLive } from '../src/domain/keys.ts';
+import { KeyCache, type IngestKey } from '../src/ingest/key-cache.ts';
 import type { IngestKeyRow } from '../src/storage/stores/project-keys.ts';
+
+/** The key as the gate judges it: present, and live now. */
+const live = (key: IngestKey | undefined) => key !== undefined && keyIsLive(key, Date.now());
 
 const row = (publicKey: string, overrides: Partial<IngestKeyRow> = {}): IngestKeyRow => ({
   id: 1,
@@ -52,7 +56,8 @@ describe('the ingest key map', () => {
     await f.cache.warm();
     const key = f.cache.get(A);
     expect(key).not.toBeInstanceOf(Promise);
-    expect(key).toMatchObject({ publicKey: A, projectId: 7, organizationId: 3, active: true, rateLimit: { count: 10, window: 60 } });
+    expect(key).toMatchObject({ publicKey: A, projectId: 7, organizationId: 3, rateLimit: { count: 10, window: 60 } });
+    expect(live(key as IngestKey)).toBe(true);
     expect(f.queries).toEqual([undefined]);
   });
 
@@ -67,7 +72,9 @@ describe('the ingest key map', () => {
 
     f.rows.set(B, row(B));
     await f.bus.publish({ type: 'keys', publicKeys: [B] });
-    expect(await f.cache.get(B)).toMatchObject({ publicKey: B, active: true });
+    const b = await f.cache.get(B);
+    expect(b).toMatchObject({ publicKey: B });
+    expect(live(b)).toBe(true);
   });
 
   it('refuses garbage without a query, and bounds what it remembers', async () => {
@@ -89,9 +96,10 @@ describe('the ingest key map', () => {
     const pending = f.bus.publish({ type: 'keys', publicKeys: [A] });
     const next = f.cache.get(A);
     expect(next).toBeInstanceOf(Promise);
-    expect(await next).toMatchObject({ active: false });
+    expect(live(await next)).toBe(false);
+    expect(await next).toMatchObject({ publicKey: A });
     await pending;
-    expect(f.cache.get(A)).toMatchObject({ active: false });
+    expect(live(f.cache.get(A) as IngestKey)).toBe(false);
   });
 
   it('treats a key of a deleted project or without the store role as inactive', async () => {
@@ -99,7 +107,9 @@ describe('the ingest key map', () => {
     f.rows.set(A, row(A, { project_status: 1 }));
     f.rows.set(B, row(B, { roles: 2 }));
     await f.cache.warm();
-    expect(f.cache.get(A)).toMatchObject({ active: false });
-    expect(f.cache.get(B)).toMatchObject({ active: false });
+    expect(f.cache.get(A)).toMatchObject({ publicKey: A });
+    expect(live(f.cache.get(A) as IngestKey)).toBe(false);
+    expect(f.cache.get(B)).toMatchObject({ publicKey: B });
+    expect(live(f.cache.get(B) as IngestKey)).toBe(false);
   });
 });

@@ -32,6 +32,51 @@ export const KEY_STATUS = { active: 0, inactive: 1 } as const;
 /** `ProjectKey.roles` bit flags; the API only ever shows keys with the store bit. */
 export const KEY_ROLES = { store: 1, api: 2 } as const;
 
+/** What decides whether a key may be used, in whichever form a layer holds the key. */
+export interface KeyLiveness {
+  /** A `KEY_STATUS` value. */
+  status: number;
+  /** `KEY_ROLES` bits. */
+  roles: number;
+  /** Epoch ms at which a rotation's overlap ends, or null. */
+  expiresAt: number | null;
+  /** Whether the key's project is active; a key row read without its project counts as one of an active project. */
+  projectActive?: boolean;
+}
+
+/**
+ * The one rule for "this key works now", used by the API's `isActive`, the ingest gate and the
+ * loader alike: enabled, with the store role, of an active project, and a rotated-out key only until
+ * its overlap ends (exactly, on every instance, whether or not the expiry sweep has marked it yet).
+ */
+export function keyIsLive(key: KeyLiveness, now: number): boolean {
+  return (
+    key.status === KEY_STATUS.active &&
+    (key.roles & KEY_ROLES.store) === KEY_ROLES.store &&
+    key.projectActive !== false &&
+    (key.expiresAt === null || key.expiresAt > now)
+  );
+}
+
+/** A stored `expires_at` as `KeyLiveness` holds it. */
+export function expiryMs(expiresAt: string | null): number | null {
+  return expiresAt === null ? null : Date.parse(expiresAt);
+}
+
+export interface RateLimit {
+  count: number;
+  window: number;
+}
+
+/**
+ * Sentry's per-key rate limit applies only when both numbers are set and non-zero
+ * (`ProjectKey.rate_limit_count`/`rate_limit_window`; Relay's quota is skipped otherwise); this is
+ * how every layer reads one, stored, imported or defaulted.
+ */
+export function effectiveRateLimit(count: number | null | undefined, window: number | null | undefined): RateLimit | null {
+  return count && window && Number.isInteger(count) && Number.isInteger(window) && count > 0 && window > 0 ? { count, window } : null;
+}
+
 export const USE_CASES = ['user', 'profiling', 'escalating_issues', 'tempest', 'demo'] as const;
 export type UseCase = (typeof USE_CASES)[number];
 
@@ -43,6 +88,16 @@ export type LoaderOptions = Partial<Record<LoaderOptionName, boolean>>;
 export interface KeyData {
   browserSdkVersion?: string;
   dynamicSdkLoaderOptions?: LoaderOptions;
+}
+
+/** `ProjectKey.data` as stored (a JSON object); anything unreadable reads as no settings. */
+export function parseKeyData(json: string): KeyData {
+  try {
+    const value: unknown = JSON.parse(json);
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as KeyData) : {};
+  } catch {
+    return {};
+  }
 }
 
 /**

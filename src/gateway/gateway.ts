@@ -3,10 +3,9 @@
  * else FORWARD_URL, else nowhere), the backend's own rate limits applied before any work, and the
  * durable queue that a request must be in before it is answered.
  */
-import { itemQuantities } from '../domain/data-categories.ts';
+import { itemQuantities, type Quantities } from '../domain/data-categories.ts';
 import type { TrustedProxies } from '../domain/client-address.ts';
-import type { ReadBody } from '../ingest/endpoints.ts';
-import type { IngestKey } from '../ingest/key-cache.ts';
+import type { Envelope } from '../domain/envelope.ts';
 import { entrySize, type Spool, type SpoolResult } from './spool.ts';
 import { toForwardUrl, toUpstream, type Outbound } from './translate.ts';
 import type { UpstreamLimits } from './upstream-limits.ts';
@@ -25,6 +24,21 @@ export interface RequestFacts {
   peer: string;
   /** The body as received (still encoded, for FORWARD_URL). */
   rawBody: Buffer;
+}
+
+/** What delivery reads of an accepted request (the gate's read of its body). */
+export interface AcceptedBody {
+  /** Relay's data categories and quantities of what the request carries. */
+  quantities: Quantities;
+  envelope: Envelope | undefined;
+  eventId: string | undefined;
+}
+
+/** What delivery reads of the key a request came with. */
+export interface DeliveredKey {
+  projectId: number;
+  /** The project's backend, or undefined. */
+  upstream: UpstreamTarget | undefined;
 }
 
 /** Where a key's requests are delivered. */
@@ -52,12 +66,12 @@ export class Gateway {
   }
 
   /** The project's backend, else FORWARD_URL, else undefined (accepted requests go nowhere). */
-  routeOf(key: IngestKey): Route | undefined {
+  routeOf(key: DeliveredKey): Route | undefined {
     return key.upstream ? { kind: 'upstream', target: key.upstream } : this.forwardRoute;
   }
 
   /** The backend's cached rate limits over what the request carries. */
-  limitsFor(route: Route, read: ReadBody): LimitDecision {
+  limitsFor(route: Route, read: AcceptedBody): LimitDecision {
     const id = route.kind === 'upstream' ? route.target.id : route.id;
     const limited = this.limits.check(id, read.quantities);
     if (!limited) return NOTHING;
@@ -78,7 +92,7 @@ export class Gateway {
   }
 
   /** Queue the request for its backend; resolves once the queue row is committed. */
-  deliver(route: Route, key: IngestKey, read: ReadBody, body: Buffer, facts: RequestFacts, drop: Set<number> | undefined): Promise<SpoolResult> {
+  deliver(route: Route, key: DeliveredKey, read: AcceptedBody, body: Buffer, facts: RequestFacts, drop: Set<number> | undefined): Promise<SpoolResult> {
     const forwardedFor = this.trusted.forwardedFor(facts.peer, facts.headers['x-forwarded-for']);
     let request: Outbound | undefined;
     if (route.kind === 'upstream') {

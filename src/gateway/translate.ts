@@ -6,7 +6,7 @@
  * reaches the backend. The body goes decoded (its Content-Encoding undone by the gate).
  */
 import { dsnApiBase, publicDsn, type Dsn } from '../domain/dsn.ts';
-import type { Envelope } from '../ingest/envelope.ts';
+import type { Envelope } from '../domain/envelope.ts';
 
 export interface Outbound {
   url: string;

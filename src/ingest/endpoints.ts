@@ -8,7 +8,7 @@ import { nestsDeeperThan } from '../domain/json-depth.ts';
 import { inflateEither } from './body.ts';
 import { ingestFailure, type IngestFailure } from './errors.ts';
 import { itemQuantities, type Quantities } from '../domain/data-categories.ts';
-import { errorEventCount, normaliseEventId, parseEnvelope, type Envelope } from './envelope.ts';
+import { errorEventCount, normaliseEventId, parseEnvelope, type Envelope } from '../domain/envelope.ts';
 import { multipartBoundary, parseMultipart } from './multipart.ts';
 
 /** How a successful request is answered. */

@@ -6,25 +6,21 @@
  * flood of bad keys cannot turn into a flood of queries (a bus event still clears it at once).
  */
 import type { ChangeBus, ChangeEvent } from '../changes/bus.ts';
-import { KEY_PATTERN, KEY_ROLES, KEY_STATUS, type KeyData } from '../domain/keys.ts';
+import { effectiveRateLimit, expiryMs, KEY_PATTERN, keyIsLive, parseKeyData, type KeyData, type KeyLiveness, type RateLimit } from '../domain/keys.ts';
 import { compilePolicy, type CompiledPolicy } from '../domain/key-policy.ts';
 import { compileAllowedOrigins, type OriginCheck } from '../domain/origins.ts';
 import { upstreamTarget, type UpstreamTarget } from '../gateway/upstream-target.ts';
-import { parseKeyData } from '../services/key-serializer.ts';
 import type { IngestKeyRow } from '../storage/stores/project-keys.ts';
 
-export interface IngestKey {
+/** Whether it may send now is `keyIsLive(key, now)` (src/domain/keys.ts). */
+export interface IngestKey extends KeyLiveness {
   id: number;
   publicKey: string;
   projectId: number;
   organizationId: number;
-  /** The key may send: active, with the store role, of an active project. */
-  active: boolean;
-  /** Sentry applies a key quota only when both numbers are non-zero. */
-  rateLimit: { count: number; window: number } | null;
+  projectActive: boolean;
+  rateLimit: RateLimit | null;
   data: KeyData;
-  /** Epoch ms from which the key is refused (a rotation's overlap ends), or null. */
-  expiresAt: number | null;
   /** The public key of its successor once the key has been rotated, or null. */
   replacedBy: string | null;
   /** The project's allowed domains; undefined when every origin is (Sentry's default). */
@@ -75,23 +71,17 @@ export function toIngestKey(row: IngestKeyRow): IngestKey {
     publicKey: row.public_key,
     projectId: row.project_id,
     organizationId: row.organization_id,
-    active: row.status === KEY_STATUS.active && row.project_status === 0 && (row.roles & KEY_ROLES.store) === KEY_ROLES.store,
-    rateLimit: row.rate_limit_count && row.rate_limit_window ? { count: row.rate_limit_count, window: row.rate_limit_window } : null,
+    status: row.status,
+    roles: row.roles,
+    projectActive: row.project_status === 0,
+    rateLimit: effectiveRateLimit(row.rate_limit_count, row.rate_limit_window),
     data: parseKeyData(row.data),
-    expiresAt: row.expires_at === null ? null : Date.parse(row.expires_at),
+    expiresAt: expiryMs(row.expires_at),
     replacedBy: row.replaced_by,
     allowedOrigins: allowedOrigins(row.allowed_domains),
     upstream: upstreamTarget(row.upstream_dsn),
     policy: compilePolicy(row.id, row.policy),
   };
-}
-
-/**
- * The key may be used now: active, and a rotated key only until its overlap ends (exactly, on
- * every instance, whether or not the expiry sweep has marked it inactive yet).
- */
-export function keyIsLive(key: IngestKey, now: number): boolean {
-  return key.active && (key.expiresAt === null || key.expiresAt > now);
 }
 
 export class KeyCache {

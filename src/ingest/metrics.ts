@@ -6,6 +6,7 @@
  * label space.
  */
 import type { Counter, Registry } from 'prom-client';
+import type { GatewayMetrics } from '../gateway/metrics.ts';
 
 export type Outcome = 'accepted' | 'dropped' | 'refused';
 
@@ -52,7 +53,7 @@ class Tally<L extends string> {
   }
 }
 
-export class IngestMetrics {
+export class IngestMetrics implements GatewayMetrics {
   private readonly requests = new Tally<'project_id' | 'outcome' | 'reason' | 'endpoint'>();
   private readonly events = new Tally<'project_id' | 'outcome'>();
   private readonly limiterErrors = new Tally<never>();

@@ -19,7 +19,8 @@
  */
 import { SENTRY_CDN_SDK_URL } from '../config.ts';
 import { DEFAULT_BROWSER_SDK_VERSION } from '../domain/keys.ts';
-import { keyIsLive, type IngestKey } from '../ingest/key-cache.ts';
+import { keyIsLive } from '../domain/keys.ts';
+import type { IngestKey } from '../ingest/key-cache.ts';
 import { loaderBundle, sdkUrl } from './bundle.ts';
 import type { LoaderContext } from './script.ts';
 import type { SdkAssets } from './sdk-assets.ts';

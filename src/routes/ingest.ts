@@ -12,7 +12,7 @@ import type { RequestFacts } from '../gateway/gateway.ts';
 import type { Cleared, GateMeta, GateResult } from '../ingest/gate.ts';
 import type { Services } from '../services/index.ts';
 import { contentEncodings, decodeBody } from '../ingest/body.ts';
-import { envelopeHeader } from '../ingest/envelope.ts';
+import { envelopeHeader } from '../domain/envelope.ts';
 import { tunnelHosts, tunnelTarget } from '../ingest/tunnel.ts';
 
 declare module 'fastify' {

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { keyGuard, projectGuard, projectKeyOf } from '../http/guards.ts';
 import { resource } from '../http/resource.ts';
 import { REFUSAL_REASONS } from '../ingest/key-health.ts';
-import { errorResponses } from '../schemas/common.ts';
+import { errorResponses } from '../schemas/errors.ts';
 import type { Services } from '../services/index.ts';
 import { keyParams } from './project-keys.ts';
 

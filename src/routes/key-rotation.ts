@@ -8,7 +8,7 @@ import { clientIp, projectContext } from '../http/context.ts';
 import { apiError } from '../http/errors.ts';
 import { keyGuard, projectGuard, projectKeyOf } from '../http/guards.ts';
 import { resource } from '../http/resource.ts';
-import { errorResponses } from '../schemas/common.ts';
+import { errorResponses } from '../schemas/errors.ts';
 import { projectKeySchema, rotateKeyBody, type RotateKeyBody } from '../schemas/project-key.ts';
 import type { Services } from '../services/index.ts';
 import { DEFAULT_OVERLAP_SECONDS } from '../domain/keys.ts';

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { apiError } from '../http/errors.ts';
 import { keyGuard, projectGuard, projectKeyOf } from '../http/guards.ts';
 import { resource } from '../http/resource.ts';
-import { errorResponses } from '../schemas/common.ts';
+import { errorResponses } from '../schemas/errors.ts';
 import { keyStatsQuery, keyStatsSchema, type KeyStatsQuery } from '../schemas/ingest.ts';
 import type { Services } from '../services/index.ts';
 import { keyParams } from './project-keys.ts';

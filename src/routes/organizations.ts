@@ -11,7 +11,8 @@ import { validationError } from '../http/errors.ts';
 import { organizationGuard, scopeGuard } from '../http/guards.ts';
 import { linkHeader, readPageParams } from '../http/pagination.ts';
 import { resource } from '../http/resource.ts';
-import { errorResponses, pageQuery, queryParam } from '../schemas/common.ts';
+import { pageQuery, queryParam } from '../schemas/common.ts';
+import { errorResponses } from '../schemas/errors.ts';
 import {
   detailedOrganizationSchema,
   organizationListSchema,

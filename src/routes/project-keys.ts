@@ -10,7 +10,8 @@ import { validationError } from '../http/errors.ts';
 import { keyGuard, projectGuard, projectKeyOf } from '../http/guards.ts';
 import { linkHeader, readPageParams } from '../http/pagination.ts';
 import { resource } from '../http/resource.ts';
-import { emptyBody, errorResponses, pageQuery, queryParam } from '../schemas/common.ts';
+import { emptyBody, pageQuery, queryParam } from '../schemas/common.ts';
+import { errorResponses } from '../schemas/errors.ts';
 import {
   createKeyBody,
   policyInput,

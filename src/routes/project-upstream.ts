@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { projectContext } from '../http/context.ts';
 import { PROJECT_SCOPES, projectGuard } from '../http/guards.ts';
 import { resource } from '../http/resource.ts';
-import { errorResponses } from '../schemas/common.ts';
+import { errorResponses } from '../schemas/errors.ts';
 import { upstreamStateSchema } from '../schemas/project.ts';
 import type { Services } from '../services/index.ts';
 import { projectParams } from './project-keys.ts';

@@ -12,7 +12,8 @@ import { apiError, invalidIdQuery, invalidStatsPeriod, userRequired, validationE
 import { ORG_PROJECTS_SCOPES, organizationGuard, projectGuard, RELAXED_PROJECT_SCOPES } from '../http/guards.ts';
 import { linkHeader, readPageParams } from '../http/pagination.ts';
 import { resource } from '../http/resource.ts';
-import { emptyBody, errorResponses, pageQuery, queryParam } from '../schemas/common.ts';
+import { emptyBody, pageQuery, queryParam } from '../schemas/common.ts';
+import { errorResponses } from '../schemas/errors.ts';
 import {
   ADMIN_PROJECT_FIELDS,
   detailedProjectSchema,

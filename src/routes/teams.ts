@@ -13,7 +13,8 @@ import { apiError, invalidStatsPeriod, teamSlugExists } from '../http/errors.ts'
 import { ORG_TEAMS_SCOPES, organizationGuard, TEAM_PROJECT_SCOPES, TEAM_SCOPES, teamGuard } from '../http/guards.ts';
 import { linkHeader, readPageParams } from '../http/pagination.ts';
 import { resource } from '../http/resource.ts';
-import { errorResponses, pageQuery, queryParam } from '../schemas/common.ts';
+import { pageQuery, queryParam } from '../schemas/common.ts';
+import { errorResponses } from '../schemas/errors.ts';
 import { createProjectBody, keyDefaultsOf, projectSummaryListSchema, projectSummarySchema, type CreateProjectBody } from '../schemas/project.ts';
 import { createTeamBody, teamListSchema, teamSchema, type CreateTeamBody } from '../schemas/team.ts';
 import type { Services } from '../services/index.ts';

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { apiError } from '../http/errors.ts';
 import { userGuard } from '../http/guards.ts';
 import { resource } from '../http/resource.ts';
-import { errorResponses } from '../schemas/common.ts';
+import { errorResponses } from '../schemas/errors.ts';
 import { selfUserSchema } from '../schemas/user.ts';
 import type { Services } from '../services/index.ts';
 import { isSuperuser, type UserPrincipal } from '../services/principal.ts';

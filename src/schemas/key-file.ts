@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { parseJsonSequence } from '../domain/json-sequence.ts';
 import {
   BROWSER_SDK_VERSION_CHOICES,
+  effectiveRateLimit,
   KEY_PATTERN,
   LOADER_OPTION_NAMES,
   MAX_LABEL_LENGTH,
@@ -90,7 +91,7 @@ export function parseKeyFile(text: string): KeyFileResult {
       secretKey: key.secret ?? undefined,
       label: key.name ?? key.label ?? undefined,
       isActive: key.isActive,
-      rateLimit: key.rateLimit?.count && key.rateLimit.window ? { count: key.rateLimit.count, window: key.rateLimit.window } : null,
+      rateLimit: effectiveRateLimit(key.rateLimit?.count, key.rateLimit?.window),
       browserSdkVersion: key.browserSdkVersion ?? undefined,
       loaderOptions: key.dynamicSdkLoaderOptions ?? undefined,
       dateCreated: key.dateCreated ?? undefined,

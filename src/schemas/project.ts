@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { isAcceptableOrigin } from '../domain/origins.ts';
 import { CONSOLE_PLATFORMS, isValidPlatform } from '../domain/platforms.ts';
 import { MIXED_SLUG_PATTERN, PROJECT_SLUG_MAX_LENGTH, RESERVED_PROJECT_SLUGS, SLUG_ERROR } from '../domain/slugs.ts';
-import { MAX_POSITIVE_INT, MAX_RATE_LIMIT_WINDOW } from '../domain/keys.ts';
+import { effectiveRateLimit, MAX_POSITIVE_INT, MAX_RATE_LIMIT_WINDOW } from '../domain/keys.ts';
 import { boolean, char, integer, list, serializer } from './drf.ts';
 import type { KeyDefaults } from '../domain/key-defaults.ts';
 import { keyPolicyFields, keyQuotaSchema, policyInput } from './project-key.ts';
@@ -231,7 +231,7 @@ export type CreateProjectBody = z.output<typeof createProjectBody>;
 export function keyDefaultsOf(body: z.output<typeof keyDefaultsInput> | null | undefined): KeyDefaults | undefined {
   if (!body) return undefined;
   const defaults: KeyDefaults = { ...policyInput(body) };
-  if (body.rateLimit !== undefined) defaults.rateLimit = body.rateLimit && body.rateLimit.count && body.rateLimit.window ? { count: body.rateLimit.count, window: body.rateLimit.window } : null;
+  if (body.rateLimit !== undefined) defaults.rateLimit = effectiveRateLimit(body.rateLimit?.count, body.rateLimit?.window);
   return defaults;
 }
 

@@ -10,7 +10,10 @@ import { isIP } from 'node:net';
 import {
   AVAILABLE_BROWSER_SDK_VERSIONS,
   DEFAULT_BROWSER_SDK_VERSION,
-  KEY_STATUS,
+  effectiveRateLimit,
+  expiryMs,
+  keyIsLive,
+  parseKeyData,
   type KeyData,
 } from '../domain/keys.ts';
 import { parsePolicy, type KeyPolicy } from '../domain/key-policy.ts';
@@ -47,18 +50,15 @@ export function policyFields(text: string | null): ReturnType<typeof answerOf> {
   return answer;
 }
 
-export function parseKeyData(json: string): KeyData {
-  try {
-    const value: unknown = JSON.parse(json);
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as KeyData) : {};
-  } catch {
-    return {};
-  }
+/** Sentry's `isActive`, with the rotation overlap: the domain's one rule, on a stored row. */
+export function isKeyActive(row: Pick<ProjectKeyRow, 'status' | 'roles' | 'expires_at'>, now: number): boolean {
+  return keyIsLive({ status: row.status, roles: row.roles, expiresAt: expiryMs(row.expires_at) }, now);
 }
 
-/** Active: enabled, and not past the end of a rotation's overlap (stored or not yet swept). */
-export function isKeyActive(row: Pick<ProjectKeyRow, 'status' | 'expires_at'>, now: number): boolean {
-  return row.status === KEY_STATUS.active && (row.expires_at === null || Date.parse(row.expires_at) > now);
+/** Sentry's order: `{"window", "count"}`. */
+function rateLimitAnswer(row: Pick<ProjectKeyRow, 'rate_limit_count' | 'rate_limit_window'>): { window: number; count: number } | null {
+  const limit = effectiveRateLimit(row.rate_limit_count, row.rate_limit_window);
+  return limit && { window: limit.window, count: limit.count };
 }
 
 /** Most keys share a handful of loader settings: parse each distinct text once, not once per key and request. */
@@ -217,10 +217,7 @@ export class KeySerializer {
       secret: row.secret_key,
       projectId: row.project_id,
       isActive: isKeyActive(row, options.now ?? Date.now()),
-      rateLimit:
-        row.rate_limit_window && row.rate_limit_count
-          ? { window: row.rate_limit_window, count: row.rate_limit_count }
-          : null,
+      rateLimit: rateLimitAnswer(row),
       dsn: this.dsn(row.public_key, row.secret_key, row.project_id, options.dsn ?? NO_ORGANIZATION),
       browserSdkVersion: data.browserSdkVersion || DEFAULT_BROWSER_SDK_VERSION,
       browserSdk: BROWSER_SDK,

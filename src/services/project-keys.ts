@@ -10,6 +10,7 @@ import {
   generateLabel,
   KEY_STATUS,
   LOADER_OPTION_NAMES,
+  parseKeyData,
   type LoaderOptionName,
   type LoaderOptions,
   type UseCase,
@@ -25,7 +26,6 @@ import type { KeyFilter } from '../storage/stores/project-keys.ts';
 import { audit, keyAuditData } from './audit.ts';
 import { KEY_DEFAULTS_OPTION, parseKeyDefaults } from '../domain/key-defaults.ts';
 import { mergePolicy, parsePolicy, storedPolicy, type KeyPolicy } from '../domain/key-policy.ts';
-import { parseKeyData } from './key-serializer.ts';
 import type { Actor } from './principal.ts';
 
 export interface RateLimitInput {

@@ -4,7 +4,7 @@
  * interpreted here. Every header is checked for depth before JSON.parse sees it, and the envelope
  * header (read for its `dsn` before the key is known) for size too.
  */
-import { nestsDeeperThan } from '../domain/json-depth.ts';
+import { nestsDeeperThan } from './json-depth.ts';
 
 export interface EnvelopeItem {
   type: string;
