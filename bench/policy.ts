@@ -1,0 +1,114 @@
+/**
+ * Key policy (issue 19): the ingest bench with a key that carries a policy against the project's
+ * plain Default key, on the same clientkeys process, in alternating rounds (the order alternates
+ * too). The policy key is created and set through the API (`POST …/keys/`, then
+ * `PUT …/keys/{key_id}/`): three quotas over the error categories with counts no run reaches, ten
+ * CIDRs in allowedIps (the one holding 127.0.0.1 last), ten allowedOrigins (the one the requests
+ * send last). Requests to both keys carry the same `Origin`, so the only difference is the policy.
+ * Before the load, a request from an origin the policy does not list must be refused: the policy is
+ * live in the gate. Any answer but a 2xx aborts the bench (nothing was refused by a quota).
+ * Target: server CPU per event within +5 µs of the plain key's.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { api, firstKey, ORG, type KeyAnswer } from './api.ts';
+import { CONNECTIONS, sdkEnvelope } from './ingest.ts';
+import { load, medianResult, QUICK, ratio as ratioOf, ROUNDS, startClientkeys, warmUp, type LoadResult } from './lib.ts';
+import { seedDatabase } from './seed.ts';
+
+export const POLICY_TARGET_MICROS = 5;
+/** A difference of a few µs needs more rounds than a ratio does. */
+export const POLICY_ROUNDS = Number(process.env.BENCH_POLICY_ROUNDS ?? (QUICK ? 2 : ROUNDS * 2));
+
+const ORIGIN = 'https://app.example.com';
+
+export const POLICY = {
+  quotas: [
+    { categories: ['error'], count: 1_000_000_000, window: 60 },
+    { categories: ['error', 'default', 'security'], count: 1_000_000_000, window: 3600 },
+    { categories: ['error', 'transaction', 'span'], count: 1_000_000_000, window: 86_400 },
+  ],
+  allowedIps: [...Array.from({ length: 9 }, (_, i) => `10.${i}.0.0/16`), '127.0.0.0/8'],
+  allowedOrigins: [...Array.from({ length: 9 }, (_, i) => (i % 3 === 0 ? `https://*.site-${i}.example.org` : `https://app-${i}.example.net`)), ORIGIN],
+};
+
+const VARIANTS = ['plain', 'policy'] as const;
+type Variant = (typeof VARIANTS)[number];
+
+export interface PolicyFigures {
+  plain: LoadResult;
+  policy: LoadResult;
+  rounds: Record<Variant, LoadResult>[];
+  /** Server CPU µs per event the policy adds (medians' difference). */
+  cpuAddedMicros: number;
+  /** The same, as the median of each round's difference. */
+  cpuAddedMicrosPaired: number;
+  ratio: number;
+}
+
+function envelopePath(key: KeyAnswer): string {
+  return `/api/${key.projectId}/envelope/?sentry_version=7&sentry_key=${key.public}&sentry_client=sentry.javascript.node%2F11.12.0`;
+}
+
+export async function measurePolicy(): Promise<PolicyFigures> {
+  const dir = mkdtempSync(join(tmpdir(), 'clientkeys-bench-policy-'));
+  try {
+    const databaseUrl = `sqlite:${join(dir, 'bench.sqlite')}`;
+    const { token } = await seedDatabase(databaseUrl, 1);
+    const server = await startClientkeys(databaseUrl);
+    try {
+      const plainKey = await firstKey(server, token, 'listed');
+      const created = await api<KeyAnswer>(server, token, 'POST', `/api/0/projects/${ORG}/listed/keys/`, { name: 'policy' });
+      const policyKey = await api<KeyAnswer & typeof POLICY>(server, token, 'PUT', `/api/0/projects/${ORG}/listed/keys/${created.id}/`, POLICY);
+      if (policyKey.quotas.length !== 3 || policyKey.allowedIps.length !== 10 || policyKey.allowedOrigins.length !== 10) throw new Error(`policy not stored: ${JSON.stringify(policyKey)}`);
+      const keys: Record<Variant, KeyAnswer> = { plain: plainKey, policy: policyKey };
+      const options = (variant: Variant) => ({
+        url: `${server.url}${envelopePath(keys[variant])}`,
+        connections: CONNECTIONS,
+        method: 'POST' as const,
+        headers: { origin: ORIGIN },
+        body: sdkEnvelope(keys[variant].public),
+      });
+      // The policy is in the gate: another origin is refused (the change reaches the key map within a second).
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const { url, body } = options('policy');
+        const response = await fetch(url, { method: 'POST', body, headers: { origin: 'https://elsewhere.example.com' } });
+        await response.arrayBuffer();
+        if (response.status === 403) break;
+        if (Date.now() > deadline) throw new Error(`a request from an unlisted origin got ${response.status}: the policy is not applied`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      for (const variant of VARIANTS) {
+        const { url, body, headers } = options(variant);
+        const response = await fetch(url, { method: 'POST', body, headers });
+        if (response.status !== 200) throw new Error(`${variant}: ${response.status} ${await response.text()}`);
+        await warmUp(options(variant));
+      }
+      const rounds: Record<Variant, LoadResult>[] = [];
+      for (let i = 0; i < POLICY_ROUNDS; i += 1) {
+        const results = {} as Record<Variant, LoadResult>;
+        for (const variant of i % 2 ? [...VARIANTS].reverse() : VARIANTS) results[variant] = await load(server, options(variant));
+        rounds.push(results);
+      }
+      const plain = medianResult(rounds.map((r) => r.plain));
+      const policy = medianResult(rounds.map((r) => r.policy));
+      const differences = rounds.map((r) => r.policy.cpuMicrosPerRequest - r.plain.cpuMicrosPerRequest).sort((a, b) => a - b);
+      const middle = Math.floor(differences.length / 2);
+      const paired = differences.length % 2 ? differences[middle]! : (differences[middle - 1]! + differences[middle]!) / 2;
+      return {
+        plain,
+        policy,
+        rounds,
+        cpuAddedMicros: Math.round((policy.cpuMicrosPerRequest - plain.cpuMicrosPerRequest) * 10) / 10,
+        cpuAddedMicrosPaired: Math.round(paired * 10) / 10,
+        ratio: ratioOf(policy.requestsPerSecond, plain.requestsPerSecond),
+      };
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
