@@ -48,7 +48,16 @@ describe('POST …/keys/{key_id}/rotate/', () => {
       token: owner,
       body: { name: 'Backend', rateLimit: { count: 100, window: 60 } },
     });
-    await request(h, 'PUT', keyPath(project, created.body.id), { token: owner, body: { dynamicSdkLoaderOptions: { hasDebug: true }, browserSdkVersion: '9.x' } });
+    const policy = {
+      quotas: [{ categories: ['transaction', 'span'], count: 500, window: 60 }],
+      allowedIps: ['10.0.0.0/8'],
+      deniedIps: ['10.1.2.3'],
+      allowedOrigins: ['https://app.example'],
+      requireOrigin: true,
+      serverOnly: false,
+    };
+    const put = await request(h, 'PUT', keyPath(project, created.body.id), { token: owner, body: { dynamicSdkLoaderOptions: { hasDebug: true }, browserSdkVersion: '9.x', ...policy } });
+    expect(put.status).toBe(200);
     const before = Date.now();
     const res = await request(h, 'POST', `${keyPath(project, created.body.id)}rotate/`, { token: owner, body: { overlapSeconds: 3600 } });
     expect(res.status).toBe(201);
@@ -63,6 +72,8 @@ describe('POST …/keys/{key_id}/rotate/', () => {
       replaces: created.body.id,
       replacedBy: null,
       dateExpires: null,
+      // Rotating a leaked key must not lift its rules.
+      ...policy,
     });
     const old = (await request(h, 'GET', keyPath(project, created.body.id), { token: owner })).body;
     expect(old).toMatchObject({ isActive: true, replacedBy: successor.id, replaces: null });
@@ -72,10 +83,11 @@ describe('POST …/keys/{key_id}/rotate/', () => {
 
     const audit = await h.services.db.stores.auditLog.list(org.id, 10);
     expect(audit.slice(0, 2).map((e) => [e.event, JSON.parse(e.data).public_key])).toEqual([
-      ['projectkey.add', successor.id],
       ['projectkey.edit', created.body.id],
+      ['projectkey.add', successor.id],
     ]);
-    expect(JSON.parse(audit[1]!.data)).toMatchObject({ replaced_by: successor.id, overlap_seconds: 3600 });
+    expect(JSON.parse(audit[0]!.data)).toMatchObject({ replaced_by: successor.id, overlap_seconds: 3600 });
+    expect(JSON.parse(audit[1]!.data)).toMatchObject({ replaces: created.body.id, policy: { allowedIps: ['10.0.0.0/8'] } });
   });
 
   it('defaults to a day, refuses a second rotation during the overlap, and checks the overlap', async () => {

@@ -11,6 +11,7 @@ import type { ChangeBus } from '../changes/bus.ts';
 import type { Database } from '../storage/database.ts';
 import type { ProjectKeyRow, ProjectRow } from '../storage/schema.ts';
 import { audit, keyAuditData } from './audit.ts';
+import { addKey } from './key-writes.ts';
 import type { Actor } from './principal.ts';
 
 export type RotateResult =
@@ -40,7 +41,7 @@ export class KeyRotationService {
     }
     const ends = isoMicros(BigInt(now + overlapSeconds * 1000) * 1000n);
     const result = await this.db.transaction(async (stores) => {
-      const successor = await stores.projectKeys.insert({
+      const successor = await addKey(stores, project.organization_id, {
         project_id: key.project_id,
         label: successorName(key.label, new Date(now)),
         public_key: generateKey(),
@@ -52,8 +53,10 @@ export class KeyRotationService {
         rate_limit_window: key.rate_limit_window,
         data: key.data,
         use_case: key.use_case,
+        // The successor keeps every rule the key had: rotating a leaked key must not lift its limits.
+        policy: key.policy,
         replaces: key.public_key,
-      });
+      }, actor, { replaces: key.public_key });
       const previous = await stores.projectKeys.update(key.id, {
         expires_at: ends,
         replaced_by: successor.public_key,
@@ -66,13 +69,6 @@ export class KeyRotationService {
         event: 'projectkey.edit',
         targetObject: key.id,
         data: { ...keyAuditData(previous), expires_at: ends, replaced_by: successor.public_key, overlap_seconds: overlapSeconds },
-      });
-      await audit(stores, {
-        organizationId: project.organization_id,
-        actor,
-        event: 'projectkey.add',
-        targetObject: successor.id,
-        data: { ...keyAuditData(successor), replaces: key.public_key },
       });
       return { successor, previous };
     });

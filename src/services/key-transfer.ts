@@ -12,7 +12,7 @@ import type { ImportedKey } from '../schemas/key-file.ts';
 import type { Database } from '../storage/database.ts';
 import type { ProjectKeyRow, ProjectRow } from '../storage/schema.ts';
 import type { Stores } from '../storage/stores/index.ts';
-import { audit, keyAuditData } from './audit.ts';
+import { addKey } from './key-writes.ts';
 import { loadDsnSettings, type KeySerializer } from './key-serializer.ts';
 import type { Actor } from './principal.ts';
 import type { ProjectKeyService } from './project-keys.ts';
@@ -132,7 +132,7 @@ async function insertImported(stores: Stores, project: ProjectRow, key: Imported
   // What the file does not say is what a key created here would have.
   const data: KeyData = key.loaderOptions ? { dynamicSdkLoaderOptions: key.loaderOptions } : defaultKeyData();
   if (key.browserSdkVersion !== undefined) data.browserSdkVersion = key.browserSdkVersion;
-  const row = await stores.projectKeys.insert({
+  return addKey(stores, project.organization_id, {
     project_id: project.id,
     label: key.label || generateLabel(),
     public_key: key.publicKey,
@@ -143,13 +143,5 @@ async function insertImported(stores: Stores, project: ProjectRow, key: Imported
     rate_limit_window: key.rateLimit?.window ?? null,
     data: JSON.stringify(data),
     use_case: key.useCase,
-  });
-  await audit(stores, {
-    organizationId: project.organization_id,
-    actor,
-    event: 'projectkey.add',
-    targetObject: row.id,
-    data: { ...keyAuditData(row), imported: true },
-  });
-  return row;
+  }, actor, { imported: true });
 }

@@ -6,6 +6,7 @@
 import {
   DEFAULT_BROWSER_SDK_VERSION,
   defaultKeyData,
+  effectiveRateLimit,
   generateKey,
   generateLabel,
   KEY_STATUS,
@@ -24,6 +25,7 @@ import type { ProjectKeyRow, ProjectKeyUpdate, ProjectRow } from '../storage/sch
 import type { Stores } from '../storage/stores/index.ts';
 import type { KeyFilter } from '../storage/stores/project-keys.ts';
 import { audit, keyAuditData } from './audit.ts';
+import { addKey } from './key-writes.ts';
 import { KEY_DEFAULTS_OPTION, parseKeyDefaults } from '../domain/key-defaults.ts';
 import { mergePolicy, parsePolicy, storedPolicy, type KeyPolicy } from '../domain/key-policy.ts';
 import type { Actor } from './principal.ts';
@@ -62,10 +64,9 @@ export interface KeyPageRequest {
 }
 
 /** Sentry stores a rate limit only when both numbers are non-zero. */
-function rateLimitColumns(limit: RateLimitInput | undefined | null) {
-  return limit?.count && limit.window
-    ? { rate_limit_count: limit.count, rate_limit_window: limit.window }
-    : { rate_limit_count: null, rate_limit_window: null };
+function rateLimitColumns(input: RateLimitInput | undefined | null) {
+  const limit = effectiveRateLimit(input?.count, input?.window);
+  return { rate_limit_count: limit?.count ?? null, rate_limit_window: limit?.window ?? null };
 }
 
 export class ProjectKeyService {
@@ -132,10 +133,10 @@ export class ProjectKeyService {
   }
 }
 
-/** Insert a key and its audit entry with the given (transaction's) stores. */
+/** A new key of the project from the create input and the project's key defaults, with its audit entry. */
 export async function insertKey(stores: Stores, project: ProjectRow, input: CreateKeyInput, actor: Actor): Promise<ProjectKeyRow> {
   const defaults = parseKeyDefaults(await stores.projectOptions.get(project.id, KEY_DEFAULTS_OPTION));
-  const key = await stores.projectKeys.insert({
+  return addKey(stores, project.organization_id, {
     project_id: project.id,
     label: input.name || generateLabel(),
     public_key: input.public || generateKey(),
@@ -146,15 +147,7 @@ export async function insertKey(stores: Stores, project: ProjectRow, input: Crea
     data: JSON.stringify(defaultKeyData()),
     use_case: input.useCase,
     policy: storedPolicy(mergePolicy(defaults.policy, input.policy ?? {})),
-  });
-  await audit(stores, {
-    organizationId: project.organization_id,
-    actor,
-    event: 'projectkey.add',
-    targetObject: key.id,
-    data: keyAuditData(key),
-  });
-  return key;
+  }, actor);
 }
 
 /** The partial-update rules of ProjectKeyDetailsEndpoint.put, in its order. */
