@@ -1,5 +1,5 @@
 /**
- * The page's static files (one ES module script, the chart module, one stylesheet), read once at
+ * The page's static files (ES modules, entry app.js, and one stylesheet), read once at
  * start from `src/web/static/`, which ships in the package as it is: there is no build step for
  * them. Only the files listed here are served, so no request can name another file.
  */
@@ -10,9 +10,17 @@ import { readFile } from 'node:fs/promises';
 const STATIC_DIR = new URL('../../src/web/static/', import.meta.url);
 
 const FILES: Readonly<Record<string, string>> = {
+  'api.js': 'text/javascript; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
   'chart.js': 'text/javascript; charset=utf-8',
+  'dialogs.js': 'text/javascript; charset=utf-8',
   'dom.js': 'text/javascript; charset=utf-8',
+  'forms.js': 'text/javascript; charset=utf-8',
+  'key-card.js': 'text/javascript; charset=utf-8',
+  'keys-page.js': 'text/javascript; charset=utf-8',
+  'shell.js': 'text/javascript; charset=utf-8',
+  'usage.js': 'text/javascript; charset=utf-8',
+  'widgets.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
 };
 
