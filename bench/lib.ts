@@ -71,10 +71,11 @@ export function startProcess(command: string, args: string[], env: Record<string
 /**
  * `clientkeys serve` as a user runs it (the built package, default logging), on `databaseUrl`.
  * The management rate limit is off: the bench measures the work of a request, not the limiter's
- * refusals. BENCH_PROFILE=1 writes a CPU profile of the process to bench/results/.
+ * refusals. BENCH_PROFILE=1 writes a CPU profile of the process to bench/results/. `nodeArgs` go to
+ * node before the CLI (the health bench preloads bench/no-health.mjs with `--import`).
  */
-export function startClientkeys(databaseUrl: string, env: Record<string, string> = {}): Promise<Server> {
-  const args = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${RESULTS}`] : [];
+export function startClientkeys(databaseUrl: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Server> {
+  const args = [...nodeArgs, ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${RESULTS}`] : [])];
   const serverEnv = { DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'info', API_RATE_LIMIT: '0', PUBLIC_URL: 'http://bench.example', ...env };
   return startProcess(process.execPath, [...args, join(ROOT, 'bin', 'clientkeys'), 'serve'], serverEnv, (line) => {
     try {

@@ -6,7 +6,8 @@
  * CIDRs in allowedIps (the one holding 127.0.0.1 last), ten allowedOrigins (the one the requests
  * send last). Requests to both keys carry the same `Origin`, so the only difference is the policy.
  * Before the load, a request from an origin the policy does not list must be refused: the policy is
- * live in the gate. Any answer but a 2xx aborts the bench (nothing was refused by a quota).
+ * live in the gate. Keys with one part of the policy each (quotas, CIDRs, origins) show where a
+ * difference goes, and a second plain key (`control`) what two identical keys differ by. Any answer but a 2xx aborts the bench (nothing was refused by a quota).
  * Target: server CPU per event within +5 µs of the plain key's.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { api, firstKey, ORG, type KeyAnswer } from './api.ts';
 import { CONNECTIONS, sdkEnvelope } from './ingest.ts';
-import { load, medianResult, QUICK, ratio as ratioOf, ROUNDS, startClientkeys, warmUp, type LoadResult } from './lib.ts';
+import { load, median, medianResult, QUICK, ratio as ratioOf, ROUNDS, startClientkeys, warmUp, type LoadResult } from './lib.ts';
 import { seedDatabase } from './seed.ts';
 
 export const POLICY_TARGET_MICROS = 5;
@@ -33,12 +34,25 @@ export const POLICY = {
   allowedOrigins: [...Array.from({ length: 9 }, (_, i) => (i % 3 === 0 ? `https://*.site-${i}.example.org` : `https://app-${i}.example.net`)), ORIGIN],
 };
 
-const VARIANTS = ['plain', 'policy'] as const;
+/** Each part of the policy alone on a key of its own, to see where a difference goes. */
+const PARTS = {
+  quotas: { quotas: POLICY.quotas },
+  ips: { allowedIps: POLICY.allowedIps },
+  origins: { allowedOrigins: POLICY.allowedOrigins },
+};
+
+/** `control`: a second plain key, as `plain`: what two identical keys differ by here. */
+const VARIANTS = ['plain', 'policy', 'quotas', 'ips', 'origins', 'control'] as const;
 type Variant = (typeof VARIANTS)[number];
 
 export interface PolicyFigures {
   plain: LoadResult;
   policy: LoadResult;
+  /** Keys with one part of the policy each: the quotas, the CIDRs, the origins. */
+  parts: Record<keyof typeof PARTS, LoadResult & { cpuAddedMicros: number }>;
+  control: LoadResult;
+  /** Server CPU µs per event, control − plain (median of each round's difference): the noise floor. */
+  controlMicros: number;
   rounds: Record<Variant, LoadResult>[];
   /** Server CPU µs per event the policy adds (medians' difference). */
   cpuAddedMicros: number;
@@ -62,7 +76,12 @@ export async function measurePolicy(): Promise<PolicyFigures> {
       const created = await api<KeyAnswer>(server, token, 'POST', `/api/0/projects/${ORG}/listed/keys/`, { name: 'policy' });
       const policyKey = await api<KeyAnswer & typeof POLICY>(server, token, 'PUT', `/api/0/projects/${ORG}/listed/keys/${created.id}/`, POLICY);
       if (policyKey.quotas.length !== 3 || policyKey.allowedIps.length !== 10 || policyKey.allowedOrigins.length !== 10) throw new Error(`policy not stored: ${JSON.stringify(policyKey)}`);
-      const keys: Record<Variant, KeyAnswer> = { plain: plainKey, policy: policyKey };
+      const keys = { plain: plainKey, policy: policyKey } as Partial<Record<Variant, KeyAnswer>> as Record<Variant, KeyAnswer>;
+      keys.control = await api<KeyAnswer>(server, token, 'POST', `/api/0/projects/${ORG}/listed/keys/`, { name: 'control' });
+      for (const [part, policy] of Object.entries(PARTS) as [keyof typeof PARTS, object][]) {
+        const key = await api<KeyAnswer>(server, token, 'POST', `/api/0/projects/${ORG}/listed/keys/`, { name: part });
+        keys[part] = await api<KeyAnswer>(server, token, 'PUT', `/api/0/projects/${ORG}/listed/keys/${key.id}/`, policy);
+      }
       const options = (variant: Variant) => ({
         url: `${server.url}${envelopePath(keys[variant])}`,
         connections: CONNECTIONS,
@@ -94,15 +113,22 @@ export async function measurePolicy(): Promise<PolicyFigures> {
       }
       const plain = medianResult(rounds.map((r) => r.plain));
       const policy = medianResult(rounds.map((r) => r.policy));
-      const differences = rounds.map((r) => r.policy.cpuMicrosPerRequest - r.plain.cpuMicrosPerRequest).sort((a, b) => a - b);
-      const middle = Math.floor(differences.length / 2);
-      const paired = differences.length % 2 ? differences[middle]! : (differences[middle - 1]! + differences[middle]!) / 2;
+      const parts = Object.fromEntries(
+        (Object.keys(PARTS) as (keyof typeof PARTS)[]).map((part) => {
+          const result = medianResult(rounds.map((r) => r[part]));
+          return [part, { ...result, cpuAddedMicros: Math.round((result.cpuMicrosPerRequest - plain.cpuMicrosPerRequest) * 10) / 10 }];
+        }),
+      ) as PolicyFigures['parts'];
+      const paired = (a: Variant, b: Variant) => Math.round(median(rounds.map((r) => r[a].cpuMicrosPerRequest - r[b].cpuMicrosPerRequest)) * 10) / 10;
       return {
         plain,
         policy,
+        parts,
         rounds,
         cpuAddedMicros: Math.round((policy.cpuMicrosPerRequest - plain.cpuMicrosPerRequest) * 10) / 10,
-        cpuAddedMicrosPaired: Math.round(paired * 10) / 10,
+        cpuAddedMicrosPaired: paired('policy', 'plain'),
+        control: medianResult(rounds.map((r) => r.control)),
+        controlMicros: paired('control', 'plain'),
         ratio: ratioOf(policy.requestsPerSecond, plain.requestsPerSecond),
       };
     } finally {

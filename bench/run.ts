@@ -1,11 +1,14 @@
 /**
- * `npm run bench [-- --quick] [-- --only ingest,keys,create]`: every benchmark in turn on fresh
+ * `npm run bench [-- --quick] [-- --only ingest,keys,create,gateway,policy,health]`: every benchmark in turn on fresh
  * databases, one summary table against the targets, the cost curve from 1k to 100k keys, and
  * everything in bench/results/latest.json (`quick.json` for a quick run, `only-<parts>.json` for a
  * partial one). Not a test: nothing here fails the build; a missed target is printed and explained
  * in BENCHMARKS.md.
  */
 import { measureCreate, type CreateFigures } from './create.ts';
+import { GATEWAY_TARGET_RATIO, measureGateway, type GatewayFigures } from './gateway.ts';
+import { HEALTH_ROUNDS, HEALTH_TARGET_MICROS, measureHealth, type HealthFigures } from './health.ts';
+import { measurePolicy, POLICY_ROUNDS, POLICY_TARGET_MICROS, type PolicyFigures } from './policy.ts';
 import { CONNECTIONS, measureIngest, TARGET_P99_MS, TARGET_RATIO, type IngestFigures } from './ingest.ts';
 import { DEPTH, LIST_CONNECTIONS, measureKeys, TARGET_DEEP_RATIO, TARGET_RAW_RATIO, type KeysFigures } from './keys.ts';
 import { DURATION, machine, printTable, QUICK, ratio, ROUNDS, writeResults } from './lib.ts';
@@ -112,6 +115,111 @@ function createRows(f: CreateFigures): Row[] {
   ];
 }
 
+const plus = (micros: number) => `${micros >= 0 ? '+' : ''}${micros}`;
+
+function gatewayRows(f: GatewayFigures): Row[] {
+  const { gateway: g, plain: p } = f;
+  const accepted = f.rounds.reduce((sum, r) => sum + r.gateway.accepted, 0);
+  const delivered = f.rounds.reduce((sum, r) => sum + r.gateway.delivered, 0);
+  const received = f.rounds.reduce((sum, r) => sum + r.gateway.upstreamAccepted, 0);
+  const failed = f.rounds.reduce((sum, r) => sum + r.gateway.failedDeliveries, 0);
+  return [
+    {
+      figure: `gateway: envelope delivered to a local backend (a second clientkeys), ${CONNECTIONS} conn.`,
+      clientkeys: `${g.requestsPerSecond} req/s`,
+      baseline: `no upstream ${p.requestsPerSecond} req/s`,
+      ratio: `${f.ratio}×`,
+      target: `≥ ${GATEWAY_TARGET_RATIO}×`,
+      met: check(f.ratio >= GATEWAY_TARGET_RATIO),
+    },
+    {
+      figure: 'gateway: server CPU per event (load run + drain; load run alone)',
+      clientkeys: `${g.cpuMicrosPerEvent} µs (${plus(f.cpuAddedMicros)}); ${g.cpuMicrosPerEventDuringLoad} µs`,
+      baseline: `no upstream ${p.cpuMicrosPerEvent} µs; ${p.cpuMicrosPerEventDuringLoad} µs`,
+      ratio: '',
+      target: '',
+      met: '',
+    },
+    { figure: 'gateway: p99 latency', clientkeys: `${g.p99} ms (${plus(f.p99AddedMs)} ms)`, baseline: `no upstream ${p.p99} ms`, ratio: '', target: '', met: '' },
+    {
+      figure: 'gateway: delivered / accepted, all gateway rounds',
+      clientkeys: `${delivered} / ${accepted} (${f.deliveredShare}), ${failed} failed`,
+      baseline: `backend received ${received}`,
+      ratio: '',
+      target: '',
+      met: '',
+    },
+    {
+      figure: 'gateway: queue group commit (clientkeys_spool_commit_events sum/count)',
+      clientkeys: `${f.requestsPerCommit} requests per commit, ${g.commitMeanMs} ms each`,
+      baseline: `${g.commits} commits a round`,
+      ratio: '',
+      target: '',
+      met: '',
+    },
+    {
+      figure: 'gateway: queue drained after a run; backend CPU per event',
+      clientkeys: `${g.drainSeconds} s after ${DURATION} s; ${g.upstreamCpuMicrosPerEvent} µs`,
+      baseline: '',
+      ratio: '',
+      target: '',
+      met: '',
+    },
+  ];
+}
+
+function policyRows(f: PolicyFigures): Row[] {
+  return [
+    {
+      figure: 'key policy: server CPU per event (3 quotas, 10 CIDRs, 10 origins)',
+      clientkeys: `${f.policy.cpuMicrosPerRequest} µs (${plus(f.cpuAddedMicrosPaired)})`,
+      baseline: `plain key ${f.plain.cpuMicrosPerRequest} µs`,
+      ratio: '',
+      target: `≤ +${POLICY_TARGET_MICROS} µs`,
+      met: check(f.cpuAddedMicrosPaired <= POLICY_TARGET_MICROS),
+    },
+    {
+      figure: 'key policy: throughput, p99',
+      clientkeys: `${f.policy.requestsPerSecond} req/s, ${f.policy.p99} ms`,
+      baseline: `plain key ${f.plain.requestsPerSecond} req/s, ${f.plain.p99} ms`,
+      ratio: `${f.ratio}×`,
+      target: '',
+      met: '',
+    },
+    {
+      figure: 'key policy parts alone: quotas / CIDRs / origins (CPU per event)',
+      clientkeys: `${plus(f.parts.quotas.cpuAddedMicros)} / ${plus(f.parts.ips.cpuAddedMicros)} / ${plus(f.parts.origins.cpuAddedMicros)} µs`,
+      baseline: 'plain key',
+      ratio: '',
+      target: '',
+      met: '',
+    },
+    { figure: 'key policy: control, a second plain key', clientkeys: `${plus(f.controlMicros)} µs`, baseline: 'plain key', ratio: '', target: '', met: '' },
+  ];
+}
+
+function healthRows(f: HealthFigures): Row[] {
+  return [
+    {
+      figure: 'key health: server CPU per event, counted vs not (preloaded no-op)',
+      clientkeys: `${f.health.cpuMicrosPerRequest} µs (${plus(f.cpuAddedMicrosPaired)})`,
+      baseline: `not counted ${f.noHealth.cpuMicrosPerRequest} µs`,
+      ratio: '',
+      target: `≤ +${HEALTH_TARGET_MICROS} µs`,
+      met: check(f.cpuAddedMicrosPaired <= HEALTH_TARGET_MICROS),
+    },
+    { figure: 'key health: control, a second server counting', clientkeys: `${plus(f.controlMicros)} µs`, baseline: 'the first', ratio: '', target: '', met: '' },
+    {
+      figure: 'key health, the gate in process: accepted / refused (µs per admit)',
+      clientkeys: `${f.micro.accepted} / ${f.micro.refused} (${plus(f.micro.acceptedAdded)} / ${plus(f.micro.refusedAdded)})`,
+      baseline: `not counted ${f.micro.acceptedOff} / ${f.micro.refusedOff}`,
+      ratio: '',
+      target: `≤ +${HEALTH_TARGET_MICROS} µs`,
+      met: check(f.micro.acceptedAdded <= HEALTH_TARGET_MICROS && f.micro.refusedAdded <= HEALTH_TARGET_MICROS),
+    },
+  ];
+}
+
 function curveRows(curve: KeysFigures[]): Record<string, string | number>[] {
   return curve.map((f) => ({
     keys: f.keys.toLocaleString('en'),
@@ -133,9 +241,16 @@ const ingest = wanted('ingest') ? await measureIngest() : undefined;
 const curve: KeysFigures[] = [];
 if (wanted('keys')) for (const size of SIZES) curve.push(await measureKeys(size));
 const create = wanted('create') ? await measureCreate() : undefined;
+const gateway = wanted('gateway') ? await measureGateway() : undefined;
+const policy = wanted('policy') ? await measurePolicy() : undefined;
+const health = wanted('health') ? await measureHealth() : undefined;
 
 const largest = curve.at(-1);
-const rows = [...(ingest ? ingestRows(ingest) : []), ...(largest ? keysRows(largest) : []), ...(create ? createRows(create) : [])];
+const rows = [...(ingest ? ingestRows(ingest) : []), ...(largest ? keysRows(largest) : []), ...(create ? createRows(create) : []),
+  ...(gateway ? gatewayRows(gateway) : []),
+  ...(policy ? policyRows(policy) : []),
+  ...(health ? healthRows(health) : []),
+];
 const seconds = Math.round((performance.now() - started) / 1000);
 const info = machine();
 printTable(
@@ -155,5 +270,8 @@ const file = writeResults(only ? `only-${[...only].sort().join('-')}.json` : QUI
   ingest,
   curve,
   create,
+  gateway,
+  policy: policy && { roundCount: POLICY_ROUNDS, ...policy },
+  health: health && { roundCount: HEALTH_ROUNDS, ...health },
 });
 process.stdout.write(`\n${seconds} s; written ${file}\n`);
