@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { closeServices, createServices } from '../src/composition.ts';
 import { loadConfig } from '../src/config.ts';
 import { KEY_STATUS } from '../src/domain/keys.ts';
+import { openDatabase } from '../src/storage/database.ts';
 import { envelopeGateRequest } from './gate-request.ts';
 import { sdkEnvelope } from './ingest.ts';
 import { seedDatabase } from './seed.ts';
@@ -21,9 +22,11 @@ const BLOCKS = Number(process.env.BENCH_MICRO_BLOCKS ?? 10);
 const dir = mkdtempSync(join(tmpdir(), 'clientkeys-health-'));
 const databaseUrl = `sqlite:${join(dir, 'bench.sqlite')}`;
 const { listedProjectId, publicKey } = await seedDatabase(databaseUrl, 1_000);
-const services = createServices(loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' }));
-const disabled = await services.db.kysely.selectFrom('project_keys').select('public_key').where('label', '=', 'key 0').executeTakeFirstOrThrow();
-await services.db.kysely.updateTable('project_keys').set({ status: KEY_STATUS.inactive }).where('public_key', '=', disabled.public_key).execute();
+const config = loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' });
+const db = openDatabase(config.database);
+const services = createServices(config, db);
+const disabled = await db.kysely.selectFrom('project_keys').select('public_key').where('label', '=', 'key 0').executeTakeFirstOrThrow();
+await db.kysely.updateTable('project_keys').set({ status: KEY_STATUS.inactive }).where('public_key', '=', disabled.public_key).execute();
 await services.ingest.parts.keys.warm();
 const health = services.ingest.parts.health as unknown as Record<string, unknown>;
 const noop = () => {};
@@ -79,7 +82,7 @@ for (let b = 0; b <= BLOCKS; b++) {
     timings[`${name}Off`]!.push(pair[1]!);
   }
   // The recorder's maps are emptied as the flush would (every STATS_FLUSH_SECONDS in the server).
-  await services.ingest.parts.health.flush(services.db.stores.keyHealth);
+  await services.ingest.parts.health.flush(db.stores.keyHealth);
 }
 const result = {
   block: BLOCK,

@@ -115,7 +115,8 @@ function createRows(f: CreateFigures): Row[] {
   ];
 }
 
-const plus = (micros: number) => `${micros >= 0 ? '+' : ''}${micros}`;
+const one = (n: number) => Math.round(n * 10) / 10;
+const plus = (micros: number) => `${micros >= 0 ? '+' : ''}${one(micros)}`;
 
 function gatewayRows(f: GatewayFigures): Row[] {
   const { gateway: g, plain: p } = f;
@@ -172,8 +173,8 @@ function policyRows(f: PolicyFigures): Row[] {
   return [
     {
       figure: 'key policy: server CPU per event (3 quotas, 10 CIDRs, 10 origins)',
-      clientkeys: `${f.policy.cpuMicrosPerRequest} µs (${plus(f.cpuAddedMicrosPaired)})`,
-      baseline: `plain key ${f.plain.cpuMicrosPerRequest} µs`,
+      clientkeys: `${one(f.policy.cpuMicrosPerRequest)} µs (${plus(f.cpuAddedMicrosPaired)})`,
+      baseline: `plain key ${one(f.plain.cpuMicrosPerRequest)} µs`,
       ratio: '',
       target: `≤ +${POLICY_TARGET_MICROS} µs`,
       met: check(f.cpuAddedMicrosPaired <= POLICY_TARGET_MICROS),
@@ -202,8 +203,8 @@ function healthRows(f: HealthFigures): Row[] {
   return [
     {
       figure: 'key health: server CPU per event, counted vs not (preloaded no-op)',
-      clientkeys: `${f.health.cpuMicrosPerRequest} µs (${plus(f.cpuAddedMicrosPaired)})`,
-      baseline: `not counted ${f.noHealth.cpuMicrosPerRequest} µs`,
+      clientkeys: `${one(f.health.cpuMicrosPerRequest)} µs (${plus(f.cpuAddedMicrosPaired)})`,
+      baseline: `not counted ${one(f.noHealth.cpuMicrosPerRequest)} µs`,
       ratio: '',
       target: `≤ +${HEALTH_TARGET_MICROS} µs`,
       met: check(f.cpuAddedMicrosPaired <= HEALTH_TARGET_MICROS),

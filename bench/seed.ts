@@ -8,6 +8,7 @@ import { closeServices, createServices } from '../src/composition.ts';
 import { loadConfig } from '../src/config.ts';
 import { defaultKeyData, generateKey, KEY_STATUS } from '../src/domain/keys.ts';
 import type { Actor } from '../src/services/principal.ts';
+import { openDatabase, type Database } from '../src/storage/database.ts';
 import type { NewProjectKey } from '../src/storage/schema.ts';
 
 const ACTOR: Actor = { userId: null, keyId: null, label: 'bench', ipAddress: null };
@@ -22,9 +23,12 @@ export interface Seeded {
 }
 
 export async function seedDatabase(databaseUrl: string, keyCount: number): Promise<Seeded> {
-  const services = createServices(loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' }));
+  const config = loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' });
+  // The database is opened here and handed to the services, which do not expose it.
+  const db = openDatabase(config.database);
+  const services = createServices(config, db);
   try {
-    await services.db.migrate();
+    await db.migrate();
     const org = await services.organizations.createOrganization('bench', undefined, ACTOR);
     if (!org.ok) throw new Error(org.error);
     const user = await services.users.create('bench@example.com', {});
@@ -36,14 +40,14 @@ export async function seedDatabase(databaseUrl: string, keyCount: number): Promi
     const created = await services.projects.create(org.value, { name: 'created', slug: 'created' }, ACTOR);
     if (!created.ok) throw new Error(created.reason);
     // The project's Default key counts as one of its keys.
-    await insertKeys(services.db.kysely, listed.project.id, keyCount - 1);
+    await insertKeys(db.kysely, listed.project.id, keyCount - 1);
     return { token, listedProjectId: listed.project.id, publicKey: listed.defaultKey!.public_key };
   } finally {
     await closeServices(services);
   }
 }
 
-type Kysely = ReturnType<typeof createServices>['db']['kysely'];
+type Kysely = Database['kysely'];
 
 async function insertKeys(db: Kysely, projectId: number, count: number): Promise<void> {
   const data = JSON.stringify(defaultKeyData());
