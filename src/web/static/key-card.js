@@ -3,6 +3,8 @@
 import { deleteDialog, renameDialog, rotateDialog } from './dialogs.js';
 import { h, uid } from './dom.js';
 import { loaderForm, loaderText, rateLimitForm, rateLimitText } from './forms.js';
+import { loadHealth, stillInUse } from './health.js';
+import { policyForm, policyText } from './policy.js';
 import { announce } from './shell.js';
 import { usageSection } from './usage.js';
 import { copyField, dateFormat, guarded, timeElement } from './widgets.js';
@@ -93,9 +95,21 @@ function keyActions(/** @type {KeysPage} */ page, /** @type {any} */ key) {
   return h('div', { class: 'key-actions' }, toggle, rename, rotate, remove);
 }
 
+/** Shows the "still in use" badge and alert once the key's health is known. */
+function showHealth(/** @type {HTMLElement} */ card, /** @type {any} */ key, /** @type {Promise<import('./health.js').KeyHealth | undefined>} */ health) {
+  health.then((report) => {
+    const warning = stillInUse(key, report);
+    if (!warning) return;
+    card.querySelector('.key-header h2')?.after(warning.badge);
+    card.querySelector('.key-header')?.after(warning.alert);
+  });
+}
+
 export function keyCard(/** @type {KeysPage} */ page, /** @type {any} */ key) {
   const headingId = uid('key');
-  return h(
+  // One request per card, for the header's warning and the usage section alike.
+  const health = loadHealth(page, key);
+  const card = h(
     'article',
     { class: `key-card${key.isActive ? '' : ' is-disabled'}`, 'data-key': key.id, 'aria-labelledby': headingId },
     h(
@@ -113,6 +127,7 @@ export function keyCard(/** @type {KeysPage} */ page, /** @type {any} */ key) {
       h('div', {}, h('dt', {}, 'Created'), h('dd', {}, timeElement(key.dateCreated))),
       h('div', {}, h('dt', {}, 'Rate limit'), h('dd', {}, rateLimitText(key))),
       h('div', {}, h('dt', {}, 'Loader script'), h('dd', {}, loaderText(key))),
+      h('div', {}, h('dt', {}, 'Policy'), h('dd', { 'data-meta': 'policy' }, policyText(key))),
     ),
     h(
       'details',
@@ -121,7 +136,10 @@ export function keyCard(/** @type {KeysPage} */ page, /** @type {any} */ key) {
       h('div', { class: 'details-body' }, OTHER_DSNS.filter(([field]) => key.dsn[field]).map(([field, label]) => copyField(label, key.dsn[field], label))),
     ),
     h('details', { 'data-section': 'rate-limit' }, h('summary', {}, 'Rate limit'), rateLimitForm(page, key)),
+    h('details', { 'data-section': 'policy' }, h('summary', {}, 'Key policy'), policyForm(page, key)),
     h('details', { 'data-section': 'loader' }, h('summary', {}, 'Loader script'), loaderForm(page, key)),
-    usageSection(page, key),
+    usageSection(page, key, health),
   );
+  showHealth(card, key, health);
+  return card;
 }

@@ -9,6 +9,7 @@ import { createDialog } from './dialogs.js';
 import { append, clear, h } from './dom.js';
 import { keyCard } from './key-card.js';
 import { failurePage, main, nav, renderProjectNav } from './shell.js';
+import { upstreamSection } from './upstream.js';
 
 /** @typedef {import('./widgets.js').KeysPage} KeysPage */
 /** @typedef {import('./widgets.js').Permissions} Permissions */
@@ -20,6 +21,7 @@ function permissions(/** @type {any} */ project) {
   const perms = {
     canWrite: access.has('project:write'),
     canDelete: access.has('project:admin'),
+    canAdmin: access.has('project:admin'),
     writeNote: 'perm-write',
     deleteNote: 'perm-delete',
   };
@@ -144,6 +146,7 @@ export async function keysPage(orgSlug, projectSlug) {
     ),
     permissionNotes(perms),
     list,
+    upstreamSection(page),
   ]);
   page.render();
 }

@@ -6,16 +6,69 @@ import { append, clear, h, uid } from './dom.js';
 
 /** @typedef {import('./widgets.js').KeysPage} KeysPage */
 
-export function usageSection(/** @type {KeysPage} */ page, /** @type {any} */ key) {
+/** @typedef {import('./health.js').KeyHealth} KeyHealth */
+
+/**
+ * @param {KeysPage} page
+ * @param {any} key
+ * @param {Promise<KeyHealth | undefined>} health the card's health request, shared with its header
+ */
+export function usageSection(page, key, health) {
   const headingId = uid('usage');
   const body = h('div', { class: 'usage-body' }, h('p', { class: 'loading' }, 'Loading usage…'));
-  const section = h('section', { class: 'usage', 'aria-labelledby': headingId }, h('h3', { id: headingId }, 'Usage, last 24 hours'), body);
+  const healthBody = h('div', { class: 'usage-health' });
+  const section = h('section', { class: 'usage', 'aria-labelledby': headingId }, h('h3', { id: headingId }, 'Usage, last 24 hours'), body, healthBody);
   loadStats(page, key).then((points) => {
     clear(body);
     if (points && totals(points).accepted + totals(points).dropped > 0) body.append(usageChart(points, `Events for key ${key.name} in the last 24 hours`));
     else append(body, firstEvent(key, points === undefined));
   });
+  health.then((report) => {
+    if (report) append(healthBody, [refusalsTable(report), discardedTable(report)]);
+  });
   return section;
+}
+
+const count = new Intl.NumberFormat();
+
+/** Refusal reasons as the health endpoint names them, in words; unknown ones show their name. */
+const REASONS = /** @type {Record<string, string>} */ ({
+  disabled: 'Key disabled',
+  expired: 'Key expired or rotated out',
+  project_mismatch: 'Sent to another project',
+  origin: 'Origin not allowed',
+  ip: 'IP address not allowed',
+  rate_limited: 'Rate limit or quota',
+  too_large: 'Too large',
+  invalid: 'Invalid request',
+  queue_full: 'Delivery queue full',
+});
+
+/** A small table with a caption; `rows` are cells, the last one a number. */
+function table(/** @type {string} */ caption, /** @type {string[]} */ headers, /** @type {Array<{ attrs: Record<string, string>, cells: string[] }>} */ rows) {
+  return h(
+    'table',
+    { class: 'usage-table' },
+    h('caption', {}, caption),
+    h('thead', {}, h('tr', {}, headers.map((text, i) => h('th', { scope: 'col', class: i === headers.length - 1 ? 'num' : undefined }, text)))),
+    h('tbody', {}, rows.map(({ attrs, cells }) => h('tr', attrs, cells.map((text, i) => h('td', { class: i === cells.length - 1 ? 'num' : undefined }, text))))),
+  );
+}
+
+/** Refused requests by reason: only the reasons that happened, so a healthy key shows one line. */
+function refusalsTable(/** @type {KeyHealth} */ health) {
+  const rows = Object.entries(health.refused)
+    .filter(([, n]) => n > 0)
+    .map(([reason, n]) => ({ attrs: { 'data-reason': reason }, cells: [REASONS[reason] ?? reason, count.format(n)] }));
+  if (rows.length === 0) return h('p', { class: 'hint', 'data-health': 'no-refusals' }, 'No requests refused in the last 24 hours.');
+  return table('Refused by clientkeys, by reason', ['Reason', 'Requests'], rows);
+}
+
+/** What the SDKs reported dropping themselves (client reports): invisible otherwise. */
+function discardedTable(/** @type {KeyHealth} */ health) {
+  if (health.clientDiscarded.length === 0) return null;
+  const rows = health.clientDiscarded.map((d) => ({ attrs: { 'data-discard': `${d.reason}:${d.category}` }, cells: [d.reason, d.category, count.format(d.quantity)] }));
+  return table('Dropped by the SDKs (client reports)', ['Reason', 'Category', 'Items'], rows);
 }
 
 /** The key's stats (Sentry's key stats endpoint); undefined when this server has none. */

@@ -3,10 +3,11 @@
  * Small pieces the keys page's sections share: dates, copy fields, error lines, controls guarded
  * by the user's permissions, and the state of the keys page that its parts act on.
  */
+import { ApiError, flatMessages } from './api.js';
 import { h, uid } from './dom.js';
 import { announce } from './shell.js';
 
-/** @typedef {{ canWrite: boolean, canDelete: boolean, writeNote: string, deleteNote: string }} Permissions */
+/** @typedef {{ canWrite: boolean, canDelete: boolean, canAdmin: boolean, writeNote: string, deleteNote: string }} Permissions */
 
 /**
  * The keys page as its parts see it: the keys shown, and how to redraw or change one.
@@ -29,6 +30,31 @@ export const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'mediu
 /** A `<time>` for an ISO timestamp, in the reader's locale. */
 export function timeElement(/** @type {string} */ iso) {
   return h('time', { datetime: iso }, dateFormat.format(new Date(iso)));
+}
+
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+const UNITS = /** @type {const} */ ([
+  ['day', 86400],
+  ['hour', 3600],
+  ['minute', 60],
+  ['second', 1],
+]);
+
+/** How long ago an ISO timestamp was, in words ("3 minutes ago"), with the exact time on hover. */
+export function agoElement(/** @type {string} */ iso) {
+  const seconds = Math.round((new Date(iso).getTime() - Date.now()) / 1000);
+  const [unit, size] = UNITS.find(([, size]) => Math.abs(seconds) >= size) ?? UNITS[UNITS.length - 1];
+  return h('time', { datetime: iso, title: dateFormat.format(new Date(iso)) }, relative.format(Math.round(seconds / size), unit));
+}
+
+/**
+ * The server's messages for one field of a 400 (DRF's `{"field": ["message"]}`), or null when the
+ * error is not about that field.
+ */
+export function fieldMessages(/** @type {unknown} */ error, /** @type {string} */ field) {
+  if (!(error instanceof ApiError) || error.status !== 400 || !error.body || typeof error.body !== 'object') return null;
+  const messages = error.body[field];
+  return messages === undefined ? null : flatMessages(messages);
 }
 
 /** Copy text: the Clipboard API where the page is a secure context, else the older selection copy. */
