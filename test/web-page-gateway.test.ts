@@ -5,7 +5,7 @@
  * form (quotas, IP and origin rules, checked through the API; a bad CIDR's field error), and key
  * health (a disabled key still sent to says so; refusals by reason and SDK drops under the chart).
  */
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +31,7 @@ let web: ProjectRow;
 let token: string;
 let backend: RecordingBackend;
 let backendBase: string;
+let shots: string;
 
 beforeAll(async () => {
   // The harness allows loopback upstreams (UPSTREAM_HOSTS=127.0.0.1), where the backend listens.
@@ -48,6 +49,9 @@ beforeAll(async () => {
   backendBase = await backend.start();
   browser = await launchChromium();
   pages = new WebPages(browser, h);
+  // As test/web-page.test.ts: docs/screenshots/ with UPDATE_SCREENSHOTS=1, else the test's own folder.
+  shots = process.env.UPDATE_SCREENSHOTS === '1' ? join(import.meta.dirname, '..', 'docs', 'screenshots') : join(h.dir, 'screenshots');
+  mkdirSync(shots, { recursive: true });
 });
 
 afterEach(() => {
@@ -149,6 +153,7 @@ describe('the upstream section', () => {
     expect(await page.locator('[data-stat="oldestQueued"] time').getAttribute('datetime')).toBe(state.oldestQueued);
     expect(await shown(page, 'oldestQueued')).toMatch(/ago|now/);
     expect(await shown(page, 'lastError')).toContain(`HTTP 503: ${state.lastError!.reason}`);
+    await page.locator('[data-section="upstream"]').screenshot({ path: join(shots, 'keys-upstream.png') });
     // Let it through, so the queue empties before the upstream is cleared.
     backend.answer = () => ({ status: 200, body: '{}' });
   });
@@ -234,8 +239,22 @@ describe('the key policy form', () => {
     expect(JSON.stringify(refused.body)).toContain('10.9.0.0/33 is not an IP address or CIDR.');
     expect((await keyOverApi(key.id)).deniedIps).toEqual(['10.9.0.0/16']);
 
-    // Removing the quota row and saving clears the quotas.
+    // A quota's error names its row.
     await denied.fill('');
+    const badQuota = await request(h, 'PUT', `${projectApi}keys/${key.id}/`, { token, body: { quotas: [{ categories: ['bogus'], count: 1000, window: 3600 }] } });
+    expect(badQuota.status).toBe(400);
+    const texts = (v: unknown): string[] => (Array.isArray(v) ? v.flatMap(texts) : v && typeof v === 'object' ? Object.values(v).flatMap(texts) : [String(v)]);
+    const quotaMessage = texts(badQuota.body.quotas).join(' ');
+    expect(quotaMessage).toContain('"bogus" is not a valid choice.');
+    await policy.getByRole('group', { name: 'Quota 1' }).getByLabel('Categories').fill('bogus');
+    await policy.getByRole('button', { name: 'Save policy' }).click();
+    const quotaError = policy.locator('fieldset.quotas').getByRole('alert');
+    await quotaError.waitFor();
+    expect(await quotaError.textContent()).toBe(`Quota 1: ${quotaMessage}`);
+    expect(await error.isVisible()).toBe(false);
+    await policy.screenshot({ path: join(shots, 'key-policy.png') });
+
+    // Removing the quota row and saving clears the quotas.
     await policy.getByRole('group', { name: 'Quota 1' }).getByRole('button', { name: 'Remove' }).click();
     await policy.getByRole('button', { name: 'Save policy' }).click();
     await policy.locator('[data-meta="policy"]', { hasText: /^only from/ }).waitFor();
@@ -279,6 +298,7 @@ describe('key health', () => {
     expect(await alert.locator('time').getAttribute('datetime')).toBe(deadHealth.lastRefused);
     const disabledRow = deadCard.locator('.usage tr[data-reason="disabled"]');
     await disabledRow.waitFor();
+    await deadCard.screenshot({ path: join(shots, 'key-health-in-use.png') });
     expect(await disabledRow.locator('td').allTextContents()).toEqual(['Key disabled', String(deadHealth.refused.disabled)]);
 
     const fencedCard = card(page, 'Fenced');

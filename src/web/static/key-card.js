@@ -100,7 +100,7 @@ function showHealth(/** @type {HTMLElement} */ card, /** @type {any} */ key, /**
   health.then((report) => {
     const warning = stillInUse(key, report);
     if (!warning) return;
-    card.querySelector('.key-header h2')?.after(warning.badge);
+    card.querySelector('.key-header .badge')?.after(warning.badge);
     card.querySelector('.key-header')?.after(warning.alert);
   });
 }

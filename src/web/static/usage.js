@@ -18,12 +18,12 @@ export function usageSection(page, key, health) {
   const body = h('div', { class: 'usage-body' }, h('p', { class: 'loading' }, 'Loading usage…'));
   const healthBody = h('div', { class: 'usage-health' });
   const section = h('section', { class: 'usage', 'aria-labelledby': headingId }, h('h3', { id: headingId }, 'Usage, last 24 hours'), body, healthBody);
-  loadStats(page, key).then((points) => {
+  Promise.all([loadStats(page, key), health]).then(([points, report]) => {
     clear(body);
     if (points && totals(points).accepted + totals(points).dropped > 0) body.append(usageChart(points, `Events for key ${key.name} in the last 24 hours`));
+    // A key whose requests are all refused is in use: how to send a first event would mislead.
+    else if (report && refusedTotal(report) > 0) append(body, h('p', { class: 'empty' }, 'No events accepted in the last 24 hours; its requests were refused (below).'));
     else append(body, firstEvent(key, points === undefined));
-  });
-  health.then((report) => {
     if (report) append(healthBody, [refusalsTable(report), discardedTable(report)]);
   });
   return section;
@@ -53,6 +53,10 @@ function table(/** @type {string} */ caption, /** @type {string[]} */ headers, /
     h('thead', {}, h('tr', {}, headers.map((text, i) => h('th', { scope: 'col', class: i === headers.length - 1 ? 'num' : undefined }, text)))),
     h('tbody', {}, rows.map(({ attrs, cells }) => h('tr', attrs, cells.map((text, i) => h('td', { class: i === cells.length - 1 ? 'num' : undefined }, text))))),
   );
+}
+
+function refusedTotal(/** @type {KeyHealth} */ health) {
+  return Object.values(health.refused).reduce((sum, n) => sum + (Number(n) || 0), 0);
 }
 
 /** Refused requests by reason: only the reasons that happened, so a healthy key shows one line. */
