@@ -154,8 +154,9 @@ describe('the upstream section', () => {
     expect(await shown(page, 'oldestQueued')).toMatch(/ago|now/);
     expect(await shown(page, 'lastError')).toContain(`HTTP 503: ${state.lastError!.reason}`);
     await page.locator('[data-section="upstream"]').screenshot({ path: join(shots, 'keys-upstream.png') });
-    // Let it through, so the queue empties before the upstream is cleared.
+    // Let it through and wait for it, so the numbers hold still for the next tests.
     backend.answer = () => ({ status: 200, body: '{}' });
+    await queueDrained(h, 20_000);
   });
 
   it("shows the server's field error for a bad DSN and keeps the upstream", async () => {
