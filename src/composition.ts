@@ -26,6 +26,8 @@ import { RedisRateLimiter } from './ingest/rate-limit/redis.ts';
 import { RecentEvents } from './ingest/recent-events.ts';
 import { IngestRuntime } from './ingest/runtime.ts';
 import { AccessService } from './services/access.ts';
+import { DirectoryService } from './services/directory.ts';
+import { DatabaseOperations } from './services/operations.ts';
 import { ApiRateLimiter, MemoryRequestCounter } from './services/api-rate-limit.ts';
 import { AuditLogService } from './services/audit-log.ts';
 import { CredentialService } from './services/credentials.ts';
@@ -61,6 +63,9 @@ export interface ServiceOptions {
   now?: () => number;
 }
 
+/** The database each set of services was built on, for closeServices alone. */
+const databases = new WeakMap<Services, Database>();
+
 export function createServices(config: Config, db: Database = openDatabase(config.database), options: ServiceOptions = {}): Services {
   const now = options.now ?? Date.now;
   const changes = changeBus(config, db);
@@ -91,9 +96,10 @@ export function createServices(config: Config, db: Database = openDatabase(confi
     orgSubdomains: config.ingestOrgSubdomains,
     cdnUrl: config.loader.cdnUrl,
   });
-  return {
-    db,
+  const services: Services = {
     changes,
+    directory: new DirectoryService(db),
+    operations: new DatabaseOperations(db),
     credentials: new CredentialService(db, config.publicUrl),
     access: new AccessService(db.stores),
     apiRateLimiter: new ApiRateLimiter(new MemoryRequestCounter(), config.apiRateLimit, now),
@@ -114,6 +120,8 @@ export function createServices(config: Config, db: Database = openDatabase(confi
     recentEvents: new RecentEventService(db.stores.recentEvents, recent),
     upstreams: new UpstreamService(db, changes, hosts),
   };
+  databases.set(services, db);
+  return services;
 }
 
 /** Release what the services hold: cross-process listeners first, then the ingest counters, then the database. */
@@ -124,7 +132,7 @@ export async function closeServices(services: Services): Promise<void> {
   try {
     await services.ingest.close();
   } finally {
-    await services.db.close();
+    await databases.get(services)?.close();
   }
 }
 

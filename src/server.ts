@@ -8,7 +8,7 @@ import { buildApp } from './app.ts';
 import { closeServices, createServices } from './composition.ts';
 import { redactUrl, type Config } from './config.ts';
 import { loggerOptions } from './logging.ts';
-import { ensureSchema, type SchemaOutcome } from './schema-check.ts';
+import type { SchemaOutcome } from './schema-check.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -20,7 +20,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const services = createServices(config);
   let schema: SchemaOutcome;
   try {
-    schema = await ensureSchema(services.db, { migrate: config.autoMigrate });
+    schema = await services.operations.ensureSchema({ migrate: config.autoMigrate });
     await services.ingest.start();
   } catch (error) {
     await closeServices(services);

@@ -122,7 +122,7 @@ describe('allowedDomains over the project API', () => {
     expect(res.status).toBe(200);
     expect(res.body.allowedDomains).toEqual(['*.example.com', 'https://app.test']);
     expect(await allowed()).toEqual(['*.example.com', 'https://app.test']);
-    const [entry] = await h.services.db.stores.auditLog.list(org.id);
+    const [entry] = await h.db.stores.auditLog.list(org.id);
     expect(entry).toMatchObject({ event: 'project.edit' });
     expect(JSON.parse(entry!.data)).toMatchObject({ 'sentry:origins': ['*.example.com', 'https://app.test'] });
     await put({ allowedDomains: ['*'] });

@@ -61,8 +61,8 @@ describe('setting up an organization from the CLI', () => {
   });
 
   it('stores credentials only as hashes', async () => {
-    const tokens = await h.services.db.kysely.selectFrom('api_tokens').selectAll().execute();
-    const keys = await h.services.db.kysely.selectFrom('api_keys').selectAll().execute();
+    const tokens = await h.db.kysely.selectFrom('api_tokens').selectAll().execute();
+    const keys = await h.db.kysely.selectFrom('api_keys').selectAll().execute();
     const stored = JSON.stringify([tokens, keys]);
     expect(stored).not.toContain(token);
     expect(stored).not.toContain(apiKey);
@@ -100,7 +100,7 @@ describe('setting up an organization from the CLI', () => {
     ok(['orgtoken', 'revoke', 'acme', String(orgTokenId)]);
     expect((await request(h, 'GET', '/api/0/', { token: orgToken })).body).toEqual({ detail: 'Invalid org token' });
 
-    const events = (await h.services.db.stores.auditLog.list((await h.services.db.stores.organizations.find({ slug: 'acme' }))!.id, 500)).map((e) => e.event);
+    const events = (await h.db.stores.auditLog.list((await h.db.stores.organizations.find({ slug: 'acme' }))!.id, 500)).map((e) => e.event);
     expect(events).toEqual(expect.arrayContaining(['apitoken.add', 'apitoken.remove', 'apikey.add', 'apikey.remove', 'orgauthtoken.create', 'orgauthtoken.remove']));
   });
 
@@ -124,7 +124,7 @@ describe('setting up an organization from the CLI', () => {
 
     ok(['keys', 'delete', 'acme/web', created.id]);
     expect((await request(h, 'GET', `/api/0/projects/acme/web/keys/${created.id}/`, { token })).status).toBe(404);
-    const entries = await h.services.db.stores.auditLog.list((await h.services.db.stores.organizations.find({ slug: 'acme' }))!.id);
+    const entries = await h.db.stores.auditLog.list((await h.db.stores.organizations.find({ slug: 'acme' }))!.id);
     expect(entries.filter((e) => e.event.startsWith('projectkey.')).map((e) => e.event).slice(0, 3)).toEqual(['projectkey.remove', 'projectkey.edit', 'projectkey.add']);
   });
 

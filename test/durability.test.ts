@@ -8,8 +8,8 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeServices, createServices } from '../src/composition.ts';
-import { Seed, testConfig } from './helpers/harness.ts';
+import { closeServices } from '../src/composition.ts';
+import { Seed, servicesWithDatabase, testConfig } from './helpers/harness.ts';
 import { serve } from './helpers/serve.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.ts';
 
@@ -21,8 +21,8 @@ let env: Record<string, string>;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'clientkeys-durability-'));
   database = await createTestDatabase(dir);
-  const services = createServices(testConfig(database.config));
-  await services.db.migrate();
+  const { services, db } = servicesWithDatabase(testConfig(database.config));
+  await db.migrate();
   const seed = new Seed(services);
   const org = await seed.org('acme');
   await seed.project(org, 'web');

@@ -7,9 +7,9 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeServices, createServices } from '../src/composition.ts';
+import { closeServices } from '../src/composition.ts';
 import { cli } from './helpers/cli.ts';
-import { Seed, testConfig } from './helpers/harness.ts';
+import { Seed, servicesWithDatabase, testConfig } from './helpers/harness.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.ts';
 
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
@@ -27,8 +27,8 @@ beforeAll(() => {
 describe('the embedded database', () => {
   it('is created 0600, and so are its -wal and -shm files', async () => {
     const path = join(dir, 'fresh', 'clientkeys.sqlite');
-    const services = createServices(testConfig({ kind: 'sqlite', path }));
-    await services.db.migrate();
+    const { services, db } = servicesWithDatabase(testConfig({ kind: 'sqlite', path }));
+    await db.migrate();
     await new Seed(services).org('acme');
     expect(existsSync(`${path}-wal`)).toBe(true);
     expect([mode(path), mode(`${path}-wal`), mode(`${path}-shm`)]).toEqual(['600', '600', '600']);
@@ -39,8 +39,8 @@ describe('the embedded database', () => {
     const path = join(dir, 'old.sqlite');
     writeFileSync(path, '');
     chmodSync(path, 0o644);
-    const services = createServices(testConfig({ kind: 'sqlite', path }));
-    await services.db.migrate();
+    const { services, db } = servicesWithDatabase(testConfig({ kind: 'sqlite', path }));
+    await db.migrate();
     expect(mode(path)).toBe('600');
     await closeServices(services);
   });
@@ -50,8 +50,8 @@ describe('a backup and a key export', () => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await createTestDatabase(mkdtempSync(join(dir, 'db-')));
-    const services = createServices(testConfig(database.config));
-    await services.db.migrate();
+    const { services, db } = servicesWithDatabase(testConfig(database.config));
+    await db.migrate();
     const seed = new Seed(services);
     const project = await seed.project(await seed.org('acme'), 'web');
     for (let i = 0; i < 50; i++) await services.keys.create(project, { name: `k${i}`, useCase: 'user' }, { userId: null, keyId: null, label: 'test', ipAddress: null });
@@ -60,10 +60,10 @@ describe('a backup and a key export', () => {
   afterAll(() => database.drop());
 
   it('writes the backup 0600 from its first byte to its last', async () => {
-    const services = createServices(testConfig(database.config));
+    const { services, db } = servicesWithDatabase(testConfig(database.config));
     const file = join(dir, 'backup.sqlite');
     const partialModes = new Set<string>();
-    const result = await services.db.backup(file, () => {
+    const result = await db.backup(file, () => {
       for (const name of readdirSync(dir)) if (name.startsWith('backup.sqlite.partial-')) partialModes.add(mode(join(dir, name)));
     });
     await closeServices(services);

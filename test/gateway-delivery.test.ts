@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as Sentry from '@sentry/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeServices, createServices } from '../src/composition.ts';
+import { closeServices } from '../src/composition.ts';
 import type { ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
 import { backendDsn, queueDrained, RecordingBackend } from './helpers/gateway.ts';
-import { ingestConfig, request, Seed, startHarness, testConfig, TEST_ACTOR, type Harness } from './helpers/harness.ts';
+import { type Harness, ingestConfig, request, Seed, servicesWithDatabase, startHarness, TEST_ACTOR, testConfig } from './helpers/harness.ts';
 import { envelopePath, eventEnvelope, eventId, send } from './helpers/ingest.ts';
 import { serve } from './helpers/serve.ts';
 import { createTestDatabase } from './helpers/test-database.ts';
@@ -185,8 +185,8 @@ describe('kill -9 with events queued', () => {
 
   it('delivers every event it answered 200 after a restart, once the backend is up', async () => {
     const database = await createTestDatabase(dir);
-    const services = createServices(testConfig(database.config));
-    await services.db.migrate();
+    const { services, db } = servicesWithDatabase(testConfig(database.config));
+    await db.migrate();
     const seed = new Seed(services);
     const project = await seed.project(await seed.org('acme'), 'web');
     const key: ProjectKeyRow = await seed.defaultKey(project);

@@ -70,7 +70,7 @@ describe('setting a project’s upstream', () => {
       lastDelivered: null,
       lastError: null,
     });
-    const [entry] = await f.h.services.db.stores.auditLog.list(f.org.id);
+    const [entry] = await f.h.db.stores.auditLog.list(f.org.id);
     expect(JSON.parse(entry!.data)).toMatchObject({ upstream: '127.0.0.1:9999/42' });
     expect(entry!.data).not.toContain(BACKEND_KEY);
     expect((await setUpstream(f, null)).body.upstream).toBeNull();

@@ -161,12 +161,12 @@ function isSentryErrorShape(status: number, contentType: string, text: string): 
 }
 
 async function publicKeys(): Promise<Set<string>> {
-  const rows = await h.services.db.kysely.selectFrom('project_keys').select('public_key').execute();
+  const rows = await h.db.kysely.selectFrom('project_keys').select('public_key').execute();
   return new Set(rows.map((r) => r.public_key));
 }
 
 async function countRows() {
-  const db = h.services.db.kysely;
+  const db = h.db.kysely;
   const keys = await db.selectFrom('project_keys').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(keys.n);
 }
@@ -219,7 +219,7 @@ describe('generated bad input', () => {
             // A new project's answer is the project; its Default key comes with it.
             const projectId = /\/teams\/[^/]+\/[^/]+\/projects\/$/.test(sent) && res.status === 201 ? Number(JSON.parse(text).id) : undefined;
             if (projectId !== undefined) {
-              const rows = await h.services.db.kysely.selectFrom('project_keys').select('public_key').where('project_id', '=', projectId).execute();
+              const rows = await h.db.kysely.selectFrom('project_keys').select('public_key').where('project_id', '=', projectId).execute();
               for (const row of rows) acknowledged.add(row.public_key);
             }
           }
@@ -230,7 +230,7 @@ describe('generated bad input', () => {
     );
     const unexplained = [...(await publicKeys())].filter((k) => !initialKeys.has(k) && !acknowledged.has(k));
     // Should a row ever be unaccounted for, say which request made it: its label and time.
-    const rows = await h.services.db.kysely.selectFrom('project_keys').select(['public_key', 'label', 'date_added']).where('public_key', 'in', [...unexplained, '-']).execute();
+    const rows = await h.db.kysely.selectFrom('project_keys').select(['public_key', 'label', 'date_added']).where('public_key', 'in', [...unexplained, '-']).execute();
     const detail = `${rows.map((r) => `unexplained ${r.public_key} "${r.label}" ${r.date_added}`).join('\n')}\n${log.slice(-40).join('\n')}`;
     expect({ count: await countRows(), unexplained }, detail).toEqual({ count: before + changed, unexplained: [] });
     // The generator reached every kind of answer, the input checks included.

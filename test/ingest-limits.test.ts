@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeServices, createServices } from '../src/composition.ts';
+import { closeServices } from '../src/composition.ts';
 import { MAX_ITEM_TYPES, MAX_ITEM_TYPE_LENGTH, MAX_SDK_LENGTH } from '../src/ingest/endpoints.ts';
 import { MAX_LEVEL_LENGTH, MAX_PLATFORM_LENGTH, MAX_TITLE_LENGTH } from '../src/ingest/recent-events.ts';
 import type { ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
-import { ingestConfig, request, Seed, startHarness, testConfig, type Harness } from './helpers/harness.ts';
+import { type Harness, ingestConfig, request, Seed, servicesWithDatabase, startHarness, testConfig } from './helpers/harness.ts';
 import { createKey, envelopePath, eventEnvelope, eventId, send } from './helpers/ingest.ts';
 import { serve, type Served } from './helpers/serve.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.ts';
@@ -67,8 +67,8 @@ describe('refusals reach clients that are still sending (a real server process)'
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'clientkeys-limits-'));
     database = await createTestDatabase(dir);
-    const services = createServices(testConfig(database.config));
-    await services.db.migrate();
+    const { services, db } = servicesWithDatabase(testConfig(database.config));
+    await db.migrate();
     const seed = new Seed(services);
     const project = await seed.project(await seed.org('acme'), 'web');
     const key = await seed.defaultKey(project);
@@ -191,7 +191,7 @@ describe('one server in process', () => {
       expect((await send(h, envelopePath(project, key), { body: `${header}\n{"type":"event"}\n${event}\n${items}` })).status).toBe(200);
     }
     await h.services.ingest.flush();
-    const rows = await h.services.db.stores.recentEvents.latest(project.id, 1000);
+    const rows = await h.db.stores.recentEvents.latest(project.id, 1000);
     expect(rows).toHaveLength(100);
     const bytes = rows.reduce((sum, row) => sum + Object.values(row).reduce<number>((n, v) => n + Buffer.byteLength(String(v ?? '')), 0), 0);
     expect(bytes).toBeLessThan(400 * 1024);

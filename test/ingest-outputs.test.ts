@@ -125,7 +125,7 @@ describe('recent events and metrics', () => {
     await h.services.ingest.flush();
     const after = await request(h, 'GET', path, { token: owner });
     expect(after.body.map((e: { eventId: string }) => e.eventId)).toEqual(before.body.map((e: { eventId: string }) => e.eventId));
-    const stored = await h.services.db.kysely.selectFrom('recent_events').select('id').where('project_id', '=', project.id).execute();
+    const stored = await h.db.kysely.selectFrom('recent_events').select('id').where('project_id', '=', project.id).execute();
     expect(stored).toHaveLength(100);
   });
 
@@ -186,6 +186,6 @@ describe('forwarding with FORWARD_URL', () => {
     await queueDrained(h);
     for (const received of upstream.received) expect(received.url.startsWith('/api/')).toBe(true);
     // Whatever the answer, nothing left for another host: the queue is empty and the upstream saw only paths.
-    expect(await h.services.db.stores.deliveries.queueState(project.id)).toMatchObject({ queued: 0 });
+    expect(await h.db.stores.deliveries.queueState(project.id)).toMatchObject({ queued: 0 });
   });
 });

@@ -6,11 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeServices, createServices } from '../src/composition.ts';
+import { closeServices } from '../src/composition.ts';
 import { successorName } from '../src/services/key-rotation.ts';
 import type { OrganizationRow, ProjectRow } from '../src/storage/schema.ts';
 import { cli } from './helpers/cli.ts';
-import { request, Seed, startHarness, testConfig, type Harness } from './helpers/harness.ts';
+import { type Harness, request, Seed, servicesWithDatabase, startHarness, testConfig } from './helpers/harness.ts';
 import { eventEnvelope, eventId } from './helpers/ingest.ts';
 import { serve } from './helpers/serve.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.ts';
@@ -81,7 +81,7 @@ describe('POST …/keys/{key_id}/rotate/', () => {
     expect(ends - before).toBeGreaterThanOrEqual(3600_000 - 1000);
     expect(ends - Date.now()).toBeLessThanOrEqual(3600_000);
 
-    const audit = await h.services.db.stores.auditLog.list(org.id, 10);
+    const audit = await h.db.stores.auditLog.list(org.id, 10);
     expect(audit.slice(0, 2).map((e) => [e.event, JSON.parse(e.data).public_key])).toEqual([
       ['projectkey.edit', created.body.id],
       ['projectkey.add', successor.id],
@@ -147,8 +147,8 @@ describe('the overlap, across a restart', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'clientkeys-rotation-'));
     database = await createTestDatabase(dir);
-    const services = createServices(testConfig(database.config));
-    await services.db.migrate();
+    const { services, db } = servicesWithDatabase(testConfig(database.config));
+    await db.migrate();
     const s = new Seed(services);
     const o = await s.org('acme');
     project = await s.project(o, 'web');
@@ -206,11 +206,11 @@ describe('the overlap, across a restart', () => {
     }
 
     // The sweep stored it: the key is inactive in the database, with an audit entry saying why.
-    const services = createServices(testConfig(database.config));
+    const { services, db } = servicesWithDatabase(testConfig(database.config));
     try {
-      const row = await services.db.kysely.selectFrom('project_keys').selectAll().where('public_key', '=', oldKey).executeTakeFirstOrThrow();
+      const row = await db.kysely.selectFrom('project_keys').selectAll().where('public_key', '=', oldKey).executeTakeFirstOrThrow();
       expect(row.status).toBe(1);
-      const entries = await services.db.kysely.selectFrom('audit_log_entries').select(['event', 'data', 'actor_label']).orderBy('id', 'desc').limit(5).execute();
+      const entries = await db.kysely.selectFrom('audit_log_entries').select(['event', 'data', 'actor_label']).orderBy('id', 'desc').limit(5).execute();
       expect(entries.some((e) => e.event === 'projectkey.edit' && JSON.parse(e.data).reason === 'rotation overlap ended')).toBe(true);
     } finally {
       await closeServices(services);

@@ -94,8 +94,8 @@ describe('keys import from a Sentry instance', () => {
     const before = await apiKeys('web');
     expect(ok(cli(['keys', 'import', 'acme/web', FIXTURE], env)).stdout).toBe('imported 0 keys into acme/web (3 already there, left as they are)\n');
     expect(await apiKeys('web')).toEqual(before);
-    const org = (await h.services.db.stores.organizations.find({ slug: 'acme' }))!;
-    const imported = (await h.services.db.stores.auditLog.list(org.id, 500)).filter((e) => e.event === 'projectkey.add' && JSON.parse(e.data).imported);
+    const org = (await h.db.stores.organizations.find({ slug: 'acme' }))!;
+    const imported = (await h.db.stores.auditLog.list(org.id, 500)).filter((e) => e.event === 'projectkey.add' && JSON.parse(e.data).imported);
     expect(imported.map((e) => JSON.parse(e.data).public_key).sort()).toEqual(sentryKeys.map((k) => k.public).sort());
     expect(JSON.stringify(imported)).not.toContain(sentryKeys[0]!.secret);
   });

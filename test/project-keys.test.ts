@@ -36,7 +36,7 @@ const keysPath = (project: ProjectRow) => `/api/0/projects/${org.slug}/${project
 const keyPath = (project: ProjectRow, publicKey: string) => `${keysPath(project)}${publicKey}/`;
 
 async function dbKey(publicKey: string) {
-  return h.services.db.kysely.selectFrom('project_keys').selectAll().where('public_key', '=', publicKey).executeTakeFirst();
+  return h.db.kysely.selectFrom('project_keys').selectAll().where('public_key', '=', publicKey).executeTakeFirst();
 }
 
 async function createInternalKey(project: ProjectRow, useCase: 'profiling' | 'demo') {
@@ -110,7 +110,7 @@ describe('ListProjectKeysTest', () => {
     // Not a member of this organization: with a token the superuser is a stranger.
     expect((await request(h, 'GET', path, { token: superuserToken })).status).toBe(403);
     expect((await request(h, 'GET', path, { headers: superuser.headers() })).status).toBe(200);
-    const root = await h.services.db.stores.users.byEmail('root@example.com');
+    const root = await h.db.stores.users.byEmail('root@example.com');
     await seed.member(other, root!, 'owner');
     const res = await request(h, 'GET', path, { token: superuserToken });
     expect(res.status).toBe(200);
@@ -353,7 +353,7 @@ describe('UpdateProjectKeyTest', () => {
     const project = await newProject();
     const pk = await keyWith(project);
     await request(h, 'PUT', keyPath(project, pk), { token: owner, body: { rateLimit: { count: 1, window: 60 } } });
-    const entries = await h.services.db.stores.auditLog.list(org.id);
+    const entries = await h.db.stores.auditLog.list(org.id);
     const edit = entries.find((e) => e.event === 'projectkey.edit' && JSON.parse(e.data).public_key === pk)!;
     expect(JSON.parse(edit.data)).toMatchObject({
       prev_rate_limit_count: null,
@@ -459,7 +459,7 @@ describe('DeleteProjectKeyTest', () => {
     expect(res.status).toBe(204);
     expect(res.text).toBe('');
     expect(await dbKey(key.public_key)).toBeUndefined();
-    const entries = await h.services.db.stores.auditLog.list(org.id);
+    const entries = await h.db.stores.auditLog.list(org.id);
     expect(entries.some((e) => e.event === 'projectkey.remove' && e.target_object === key.id)).toBe(true);
     expect((await request(h, 'DELETE', keyPath(project, key.public_key), { token: owner })).status).toBe(404);
   });

@@ -178,7 +178,7 @@ describe('PUT /projects/{org}/{project}/', () => {
     // The old slug redirects to the new one (ProjectRedirect; test/project-redirects.test.ts).
     const old = await fetch(`${h.baseUrl}/api/0/projects/acme/charlie/`, { redirect: 'manual', headers: { authorization: `Bearer ${owner}` } });
     expect([old.status, old.headers.get('location')]).toEqual([302, '/api/0/projects/acme/charlie-app/']);
-    const entries = await h.services.db.stores.auditLog.list(org.id);
+    const entries = await h.db.stores.auditLog.list(org.id);
     expect(entries[0]).toMatchObject({ event: 'project.edit', actor_label: 'owner@acme.example' });
     await put('charlie-app', { slug: 'charlie' });
   });
@@ -223,7 +223,7 @@ describe('PUT /projects/{org}/{project}/', () => {
 
 describe('POST /teams/{org}/{team}/projects/', () => {
   const create = (body: unknown, token = owner, team = 'backend') => request(h, 'POST', `/api/0/teams/acme/${team}/projects/`, { token, body });
-  const projectCount = async () => (await h.services.db.kysely.selectFrom('projects').select('id').execute()).length;
+  const projectCount = async () => (await h.db.kysely.selectFrom('projects').select('id').execute()).length;
 
   it('validates like ProjectPostSerializer, writing nothing', async () => {
     const before = await projectCount();
@@ -273,7 +273,7 @@ describe('DELETE /projects/{org}/{project}/', () => {
     const unsubscribe = h.services.changes.subscribe((event) => {
       events.push(event);
       // After commit: the project is already invisible when listeners hear of it.
-      void h.services.db.stores.projects.find(org.id, { id: projectId }).then((p) => expect(p).toBeUndefined());
+      void h.db.stores.projects.find(org.id, { id: projectId }).then((p) => expect(p).toBeUndefined());
     });
     const res = await request(h, 'DELETE', '/api/0/projects/acme/doomed/', { token: owner });
     unsubscribe();
@@ -285,7 +285,7 @@ describe('DELETE /projects/{org}/{project}/', () => {
     const orgKeys = await request(h, 'GET', '/api/0/organizations/acme/project-keys/?project=-1', { token: owner });
     expect(orgKeys.body.map((k: { projectId: number }) => k.projectId)).not.toContain(projectId);
     expect(slugs((await list()).body)).not.toContain('doomed');
-    expect((await h.services.db.stores.auditLog.list(org.id))[0]).toMatchObject({ event: 'project.remove' });
+    expect((await h.db.stores.auditLog.list(org.id))[0]).toMatchObject({ event: 'project.remove' });
 
     const reborn = await request(h, 'POST', '/api/0/teams/acme/backend/projects/', { token: owner, body: { name: 'doomed', slug: 'doomed' } });
     expect(reborn.status).toBe(201);

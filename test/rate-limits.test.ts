@@ -112,7 +112,7 @@ describe.each([
     expect(statuses.filter((s) => s === 429)).toHaveLength(175);
 
     if (limiter === 'database') {
-      const rows = await h.services.db.kysely.selectFrom('rate_limit_counters').selectAll().execute();
+      const rows = await h.db.kysely.selectFrom('rate_limit_counters').selectAll().execute();
       expect(rows.map((r) => Number(r.used))).toEqual([25]);
     }
   });

@@ -106,7 +106,7 @@ describe('relayDsnEndpoint', () => {
     expect((await setRelay('https://evil.example.com', other)).status).toBe(403);
     expect((await request(h, 'GET', orgPath, { token: owner })).body.relayDsnEndpoint).toBeNull();
     // Changes are audited.
-    const entries = await h.services.db.stores.auditLog.list(org.id);
+    const entries = await h.db.stores.auditLog.list(org.id);
     expect(entries.filter((e) => e.event === 'org.edit').length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -50,7 +50,7 @@ beforeAll(async () => {
   tokens.foreignApiKey = await seed.apiKey(other, ['project:admin', 'org:admin', 'team:admin']);
   tokens.orgToken = await seed.orgToken(org);
   tokens.disabledKey = await seed.apiKey(org, ['project:admin', 'org:read']);
-  const disabled = await h.services.db.kysely.selectFrom('api_keys').select('id').orderBy('id', 'desc').executeTakeFirstOrThrow();
+  const disabled = await h.db.kysely.selectFrom('api_keys').select('id').orderBy('id', 'desc').executeTakeFirstOrThrow();
   await h.services.credentials.revokeApiKey(org, disabled.id, TEST_ACTOR);
   const revokedUser = await seed.user('revoked@victim.example');
   await seed.member(org, revokedUser, 'owner');
@@ -61,7 +61,7 @@ beforeAll(async () => {
     await h.services.credentials.issueApiKey(org, ['project:admin', 'org:read'], { expiresAt: new Date(Date.now() - 1000).toISOString() }, TEST_ACTOR)
   ).key;
   tokens.revokedOrgToken = await seed.orgToken(org, ['project:admin', 'org:read']);
-  const orgTokenRow = await h.services.db.kysely.selectFrom('org_auth_tokens').select('id').orderBy('id', 'desc').executeTakeFirstOrThrow();
+  const orgTokenRow = await h.db.kysely.selectFrom('org_auth_tokens').select('id').orderBy('id', 'desc').executeTakeFirstOrThrow();
   await h.services.credentials.revokeOrgToken(org, orgTokenRow.id, TEST_ACTOR);
 
   // Signed-in browsers (the web page's sessions), with each role.

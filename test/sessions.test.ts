@@ -90,7 +90,7 @@ describe('the sign-in form', () => {
     expect(csrf!.value).not.toBe(form.csrf);
     expect(csrf!.attributes).not.toMatch(/HttpOnly/);
     // Stored only as hashes.
-    const rows = await h.services.db.kysely.selectFrom('sessions').selectAll().execute();
+    const rows = await h.db.kysely.selectFrom('sessions').selectAll().execute();
     const row = rows.find((r) => r.token_hash === sha256Hex(session!.value));
     expect(row).toMatchObject({ user_id: owner.id, csrf_hash: sha256Hex(csrf!.value) });
     expect(JSON.stringify(rows)).not.toContain(session!.value);
@@ -239,7 +239,7 @@ describe('the session on the API', () => {
         'CSRF Failed: Origin checking failed - https://evil.example does not match any trusted origins.',
       ],
     ];
-    const before = await h.services.db.kysely.selectFrom('project_keys').select('id').execute();
+    const before = await h.db.kysely.selectFrom('project_keys').select('id').execute();
     for (const [headers, detail] of cases) {
       const res = await request(h, 'POST', keysPath, { headers, body: { name: 'refused' } });
       expect(res.status, detail).toBe(403);
@@ -255,7 +255,7 @@ describe('the session on the API', () => {
     });
     expect(crossed.status).toBe(403);
     expect(crossed.body).toEqual({ detail: 'CSRF Failed: CSRF token incorrect.' });
-    const after = await h.services.db.kysely.selectFrom('project_keys').select('id').execute();
+    const after = await h.db.kysely.selectFrom('project_keys').select('id').execute();
     expect(after).toHaveLength(before.length);
   });
 
@@ -268,7 +268,7 @@ describe('the session on the API', () => {
     });
     expect(renamed.status).toBe(200);
     expect(renamed.body.name).toBe('Renamed in a session');
-    const audit = await h.services.db.kysely.selectFrom('audit_log_entries').selectAll().where('event', '=', 'projectkey.add').orderBy('id', 'desc').executeTakeFirstOrThrow();
+    const audit = await h.db.kysely.selectFrom('audit_log_entries').selectAll().where('event', '=', 'projectkey.add').orderBy('id', 'desc').executeTakeFirstOrThrow();
     expect(audit.actor_label).toBe('owner@acme.example');
     expect(audit.actor_user_id).toBe(owner.id);
     const deleted = await request(h, 'DELETE', `${keysPath}${created.body.id}/`, { headers: session.headers(true) });
@@ -289,7 +289,7 @@ describe('the session on the API', () => {
   });
 
   it('comes after the Authorization header: a token wins, a header no authenticator claims falls through', async () => {
-    const memberToken = await seed.token((await h.services.db.stores.users.byEmail('member@acme.example'))!);
+    const memberToken = await seed.token((await h.db.stores.users.byEmail('member@acme.example'))!);
     // The member's token decides, not the owner's session.
     const withToken = await request(h, 'POST', keysPath, { headers: { ...session.headers(true), authorization: `Bearer ${memberToken}` }, body: { name: 'x' } });
     expect(withToken.status).toBe(403);
@@ -356,14 +356,14 @@ describe('ending sessions', () => {
     const user = await seed.user('leaver@acme.example', { password: 'a password to leave with' });
     await seed.member(org, user, 'owner');
     const inactive = await signIn(h, user.email, 'a password to leave with');
-    await h.services.db.kysely.updateTable('users').set({ is_active: 0 }).where('id', '=', user.id).execute();
+    await h.db.kysely.updateTable('users').set({ is_active: 0 }).where('id', '=', user.id).execute();
     expect((await request(h, 'GET', keysPath, { headers: inactive.headers() })).status).toBe(401);
     const form = await signInForm(h);
     expect((await postSignIn(h, { email: user.email, password: 'a password to leave with', csrf: form.csrf }, { cookie: form.cookie })).status).toBe(400);
 
     const expiring = await signIn(h, 'owner@acme.example', OWNER_PASSWORD);
     expect((await request(h, 'GET', keysPath, { headers: expiring.headers() })).status).toBe(200);
-    await h.services.db.kysely
+    await h.db.kysely
       .updateTable('sessions')
       .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
       .where('token_hash', '=', sha256Hex(expiring.session))
@@ -411,7 +411,9 @@ describe('the pages', () => {
     expect(script.status).toBe(200);
     expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(script.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(await script.text()).toContain('X-CSRFToken');
+    expect(await script.text()).toContain("from './api.js'");
+    // The page's API client (a module of its own) sends the CSRF token.
+    expect(await (await fetch(`${h.baseUrl}/_static/api.js`)).text()).toContain('X-CSRFToken');
     const etag = script.headers.get('etag')!;
     const again = await fetch(`${h.baseUrl}/_static/app.js`, { headers: { 'if-none-match': etag } });
     expect(again.status).toBe(304);

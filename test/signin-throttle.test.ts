@@ -51,7 +51,7 @@ describe('sign-in throttle', () => {
 
   it('clears an email\'s count when it signs in, and starts over when the window ends', async () => {
     let now = Date.parse('2026-01-01T00:00:00Z');
-    const throttle = new DatabaseSignInThrottle(h.services.db.stores.signInAttempts, 60, () => now);
+    const throttle = new DatabaseSignInThrottle(h.db.stores.signInAttempts, 60, () => now);
     expect(await throttle.hit('email:test', 2)).toEqual({ limited: false, retryAfterSeconds: 60 });
     expect((await throttle.hit('email:test', 2)).limited).toBe(false);
     now += 30_000;
@@ -65,7 +65,7 @@ describe('sign-in throttle', () => {
     expect((await throttle.hit('email:test', 2)).limited).toBe(false);
     now += 120_000;
     await throttle.sweep();
-    const left = await h.services.db.kysely.selectFrom('signin_attempts').select('key').where('key', '=', 'email:test').execute();
+    const left = await h.db.kysely.selectFrom('signin_attempts').select('key').where('key', '=', 'email:test').execute();
     expect(left).toEqual([]);
   });
 
@@ -80,7 +80,7 @@ describe('sign-in throttle', () => {
       }
       expect(results.map((r) => (r.ok ? 'ok' : r.reason))).toEqual(['invalid', 'invalid', 'invalid', 'invalid', 'throttled', 'throttled']);
       // Emails are stored only as hashes (people type passwords into the email field).
-      const keys = await h.services.db.kysely.selectFrom('signin_attempts').select('key').execute();
+      const keys = await h.db.kysely.selectFrom('signin_attempts').select('key').execute();
       expect(keys.map((k) => k.key).join(' ')).not.toContain('dora');
     } finally {
       for (const services of instances) await closeServices(services);
@@ -88,7 +88,7 @@ describe('sign-in throttle', () => {
   });
 
   it('counts concurrent attempts without losing any', async () => {
-    const throttle = new DatabaseSignInThrottle(h.services.db.stores.signInAttempts, 900);
+    const throttle = new DatabaseSignInThrottle(h.db.stores.signInAttempts, 900);
     const verdicts = await Promise.all(Array.from({ length: 20 }, () => throttle.hit('ip:198.51.100.1', 10)));
     expect(verdicts.filter((v) => v.limited)).toHaveLength(10);
   });

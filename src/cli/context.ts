@@ -10,7 +10,6 @@ import { ensureSchema } from '../schema-check.ts';
 import type { Services } from '../services/index.ts';
 import type { Actor } from '../services/principal.ts';
 import type { OrganizationRow, ProjectRow, TeamRow, UserRow } from '../storage/schema.ts';
-import { idOrSlug } from '../storage/stores/id-or-slug.ts';
 
 /** A failure the operator caused: printed as one line, exit code 1. */
 export class CliError extends Error {
@@ -40,7 +39,7 @@ export async function withServices<T>(
   }
   const services = createServices(config);
   try {
-    if (options.schema !== 'any') await ensureSchema(services.db, { migrate: false });
+    if (options.schema !== 'any') await services.operations.ensureSchema({ migrate: false });
     return await work({ config, services, actor: CLI_ACTOR });
   } finally {
     await closeServices(services);
@@ -66,19 +65,19 @@ export function printSecret(secret: string): void {
 }
 
 export async function requireOrg(services: Services, ref: string): Promise<OrganizationRow> {
-  const org = await services.db.stores.organizations.find(idOrSlug(ref));
+  const org = await services.directory.organization(ref);
   if (!org) throw new CliError(`organization "${ref}" not found`);
   return org;
 }
 
 export async function requireTeam(services: Services, org: OrganizationRow, ref: string): Promise<TeamRow> {
-  const team = await services.db.stores.teams.find(org.id, idOrSlug(ref));
+  const team = await services.directory.team(org, ref);
   if (!team) throw new CliError(`team "${org.slug}/${ref}" not found`);
   return team;
 }
 
 export async function requireUser(services: Services, email: string): Promise<UserRow> {
-  const user = await services.db.stores.users.byEmail(email);
+  const user = await services.directory.userByEmail(email);
   if (!user) throw new CliError(`user "${email}" not found`);
   return user;
 }
@@ -93,7 +92,7 @@ export function splitPath(value: string, what: string): [string, string] {
 export async function requireProject(services: Services, path: string): Promise<{ org: OrganizationRow; project: ProjectRow }> {
   const [orgRef, projectRef] = splitPath(path, 'project');
   const org = await requireOrg(services, orgRef);
-  const project = await services.db.stores.projects.find(org.id, idOrSlug(projectRef));
+  const project = await services.directory.project(org, projectRef);
   if (!project) throw new CliError(`project "${org.slug}/${projectRef}" not found`);
   return { org, project };
 }

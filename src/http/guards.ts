@@ -8,9 +8,10 @@ import { KEY_PATTERN } from '../domain/keys.ts';
 import type { Scope } from '../domain/scopes.ts';
 import type { Services } from '../services/index.ts';
 import { isSuperuser, isUserPrincipal } from '../services/principal.ts';
+import type { KeyParams, OrgParams, ProjectParams, TeamParams } from '../schemas/params.ts';
 import type { ProjectKeyRow } from '../storage/schema.ts';
-import { idOrSlug } from '../storage/stores/id-or-slug.ts';
 import { projectContext } from './context.ts';
+import type { ErrorCode } from '../schemas/errors.ts';
 import { apiError, insufficientScope, notAuthenticated, projectMoved } from './errors.ts';
 
 export type ScopeMap = Readonly<Record<'GET' | 'POST' | 'PUT' | 'DELETE', readonly Scope[]>>;
@@ -92,10 +93,32 @@ export function requireScope(request: FastifyRequest, map: ScopeMap): void {
 }
 
 const SCOPE_MAP = Symbol('scopeMap');
+const GUARD_ERRORS = Symbol('guardErrors');
 
-/** A guard remembers its scope map: a resource checks it before answering 405 (see resource.ts). */
-function withScopeMap(guard: onRequestAsyncHookHandler, map: ScopeMap): onRequestAsyncHookHandler {
-  return Object.assign(guard, { [SCOPE_MAP]: map });
+/** What any credential check can answer: none given, one not valid, an API key from a refused origin. */
+const CREDENTIAL_ERRORS: readonly ErrorCode[] = ['not_authenticated', 'authentication_failed', 'invalid_origin'];
+/** An organization's guard: the credentials, the scope or membership (and a session's CSRF token), the organization. */
+const ORG_ERRORS: readonly ErrorCode[] = [...CREDENTIAL_ERRORS, 'permission_denied', 'csrf_failed', 'not_found'];
+
+/**
+ * A guard remembers its scope map (a resource checks it before answering 405, see resource.ts) and
+ * the errors it can answer (the OpenAPI document lists them from here).
+ */
+function withScopeMap(guard: onRequestAsyncHookHandler, map: ScopeMap, errors: readonly ErrorCode[] = ORG_ERRORS): onRequestAsyncHookHandler {
+  return Object.assign(guard, { [SCOPE_MAP]: map, [GUARD_ERRORS]: errors });
+}
+
+function withErrors(guard: onRequestAsyncHookHandler, errors: readonly ErrorCode[]): onRequestAsyncHookHandler {
+  return Object.assign(guard, { [GUARD_ERRORS]: errors });
+}
+
+/** Every error a route's onRequest guards can answer. */
+export function guardErrorsOf(hooks: unknown): ErrorCode[] {
+  const errors = new Set<ErrorCode>();
+  for (const hook of Array.isArray(hooks) ? hooks : [hooks]) {
+    for (const code of (hook as { [GUARD_ERRORS]?: readonly ErrorCode[] } | undefined)?.[GUARD_ERRORS] ?? []) errors.add(code);
+  }
+  return [...errors];
 }
 
 /** The scope map of the first guard among a route's onRequest hooks, if one has a map. */
@@ -107,13 +130,10 @@ export function scopeMapOf(hooks: unknown): ScopeMap | undefined {
   return undefined;
 }
 
-type OrgParams = { org: string };
-type ProjectParams = { org: string; project: string };
-type TeamParams = { org: string; team: string };
 
 async function resolveOrg(services: Services, request: FastifyRequest<{ Params: OrgParams }>, map: ScopeMap) {
   requireScope(request, map);
-  const organization = await services.db.stores.organizations.find(idOrSlug(request.params.org));
+  const organization = await services.directory.organization(request.params.org);
   if (!organization) throw apiError('not_found');
   const access = await services.access.forOrganization(request.principal!, organization);
   return { principal: request.principal!, organization, access };
@@ -132,16 +152,16 @@ export function organizationGuard(services: Services, map: ScopeMap = ORG_SCOPES
 export function scopeGuard(map: ScopeMap = ORG_SCOPES): onRequestAsyncHookHandler {
   return withScopeMap(async function guard(request) {
     requireScope(request, map);
-  }, map);
+  }, map, [...CREDENTIAL_ERRORS, 'permission_denied', 'csrf_failed']);
 }
 
 /** `/users/me/`: any credential; only a user (a user token or a session) has a "me" (Sentry 404s the others). */
 export function userGuard(): onRequestAsyncHookHandler {
-  return async function guard(request) {
+  return withErrors(async function guard(request) {
     const principal = request.principal;
     if (!principal) throw notAuthenticated();
     if (!isUserPrincipal(principal)) throw apiError('not_found');
-  };
+  }, [...CREDENTIAL_ERRORS, 'csrf_failed', 'not_found']);
 }
 
 /**
@@ -154,7 +174,7 @@ export function teamGuard(services: Services, map: ScopeMap = TEAM_SCOPES, optio
   return withScopeMap(async function guard(request) {
     const req = request as FastifyRequest<{ Params: TeamParams }>;
     const context = await resolveOrg(services, req, map);
-    const team = await services.db.stores.teams.find(context.organization.id, idOrSlug(req.params.team));
+    const team = await services.directory.team(context.organization, req.params.team);
     if (!team) throw apiError('not_found');
     const allowed = methodScopes(map, request.method);
     const { access } = context;
@@ -183,10 +203,10 @@ export function projectGuard(services: Services, map: ScopeMap = PROJECT_SCOPES)
     const context = await resolveOrg(services, req, map);
     const allowed = methodScopes(map, request.method);
     const { access } = context;
-    const teamsOf = async (projectId: number) => (await services.db.stores.teams.ofProject(projectId)).map((t) => t.id);
+    const teamsOf = (projectId: number) => services.directory.teamIdsOfProject(projectId);
     const permitted = (teamIds: number[]) =>
       (access.hasAnyScope(allowed) && access.hasProjectAccess(teamIds)) || access.hasAnyProjectScope(teamIds, allowed);
-    const project = await services.db.stores.projects.find(context.organization.id, idOrSlug(req.params.project));
+    const project = await services.directory.project(context.organization, req.params.project);
     if (!project) {
       const moved = await services.projects.renamedFrom(context.organization, req.params.project);
       if (!moved) throw apiError('not_found');
@@ -200,7 +220,7 @@ export function projectGuard(services: Services, map: ScopeMap = PROJECT_SCOPES)
     if (!permitted(teamIds)) throw apiError('permission_denied');
     request.orgContext = context;
     request.projectContext = { ...context, project, teamIds };
-  }, map);
+  }, map, [...ORG_ERRORS, 'project_moved']);
 }
 
 /** S:src/sentry/api/bases/project.py ProjectEventPermission: reading a project's events. */
@@ -217,15 +237,15 @@ export const EVENT_SCOPES: ScopeMap = {
  * the key up before it reads the body: an unknown key is a 404 even with a bad body.
  */
 export function keyGuard(services: Services): onRequestAsyncHookHandler {
-  return async function guard(request) {
+  return withErrors(async function guard(request) {
     const { project } = projectContext(request);
-    const { key_id: keyId } = request.params as { key_id: string };
+    const { key_id: keyId } = request.params as KeyParams;
     // Only 32 hex characters can name a key; anything else is unknown without a query (and
     // PostgreSQL refuses NUL bytes in a text parameter).
     const key = KEY_PATTERN.test(keyId) ? await services.keys.find(project.id, keyId, !isSuperuser(request.principal)) : undefined;
     if (!key) throw apiError('not_found');
     request.projectKey = key;
-  };
+  }, ['not_found']);
 }
 
 export function projectKeyOf(request: FastifyRequest): ProjectKeyRow {

@@ -2,7 +2,8 @@
  * Paging parameters and the `Link` header, as Sentry's `Endpoint.paginate` reads and writes them
  * (S:src/sentry/api/base.py, S:src/sentry/utils/pagination_factory.py).
  */
-import { formatCursor, parseCursor, type Cursor } from '../domain/paginator.ts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { formatCursor, parseCursor, type Cursor, type PageResult } from '../domain/paginator.ts';
 import { apiError } from './errors.ts';
 
 export const MAX_PER_PAGE = 100;
@@ -62,4 +63,34 @@ export function linkHeader(absolutePath: string, rawQuery: string, prev: Cursor,
   const query = queryWithoutCursor(rawQuery);
   const base = `${absolutePath}?${query.length > MAX_ECHOED_QUERY ? '' : query}`;
   return `${link(base, 'previous', prev)}, ${link(base, 'next', next)}`;
+}
+
+/** The request's URL on PUBLIC_URL, split at the query: what the `Link` header's URLs start from. */
+export function absoluteUrl(publicUrl: string, request: FastifyRequest): { path: string; query: string } {
+  const [path, query = ''] = request.url.split(/\?(.*)/s) as [string, string?];
+  return { path: `${publicUrl}${path}`, query };
+}
+
+/** What a list's service is asked for: where the page starts and how long it is. */
+export interface PageAsk {
+  cursor: Cursor | undefined;
+  limit: number;
+}
+
+/**
+ * A list route's tail, as Sentry's `Endpoint.paginate` does it: the page the query asks for (a bad
+ * `cursor` or `per_page` is a 400), that page from the service, and the `Link` header over it.
+ * Resolves to the page's rows, for the route to serialize.
+ */
+export async function paginated<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: { publicUrl: string; defaultPerPage: number },
+  fetch: (page: PageAsk) => Promise<PageResult<T>>,
+): Promise<T[]> {
+  const params = readPageParams(request.query as { cursor?: string; per_page?: string }, options.defaultPerPage);
+  const result = await fetch({ cursor: params.cursor, limit: params.perPage });
+  const url = absoluteUrl(options.publicUrl, request);
+  reply.header('link', linkHeader(url.path, url.query, result.prev, result.next));
+  return result.results;
 }

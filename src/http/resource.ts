@@ -4,9 +4,10 @@
  * As in Sentry's `Endpoint.dispatch`, authentication and the scope check run before the handler
  * is looked up: a 405 is only for a caller the resource's scope map admits.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods, RouteShorthandOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, HTTPMethods, RouteShorthandOptions } from 'fastify';
+import { errorResponses, type ErrorCode } from '../schemas/errors.ts';
 import { apiError } from './errors.ts';
-import { requireScope, scopeMapOf } from './guards.ts';
+import { guardErrorsOf, requireScope, scopeMapOf } from './guards.ts';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -15,6 +16,11 @@ const DJANGO_ORDER = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'
 
 export interface MethodRoute {
   options: RouteShorthandOptions;
+  /**
+   * The errors only this handler answers (a 409, a parameter of its own). Those of its guards, its
+   * paging, its body and the server's (429, 503) are derived: see `documentedErrors`.
+   */
+  errors?: readonly ErrorCode[];
   // Method syntax on purpose: a handler typed for its route's params/body/query fits here.
   handler(request: FastifyRequest, reply: FastifyReply): unknown;
 }
@@ -26,13 +32,50 @@ export function allowHeader(methods: readonly string[]): string {
   return DJANGO_ORDER.filter((m) => all.has(m)).join(', ');
 }
 
+/** What any API request can meet: the caller's rate limit, and a database that does not answer. */
+const SERVER_ERRORS: readonly ErrorCode[] = ['rate_limited', 'unavailable'];
+/** What reading a body can answer (src/http/body.ts, the body limit, the schema). */
+const BODY_ERRORS: readonly ErrorCode[] = ['validation', 'json_parse_error', 'multipart_parse_error', 'unsupported_media_type', 'payload_too_large'];
+/** What reading `cursor` and `per_page` can answer (src/http/pagination.ts). */
+const PAGE_ERRORS: readonly ErrorCode[] = ['invalid_cursor', 'invalid_per_page', 'per_page_out_of_range'];
+
+function queryNames(schema: FastifySchema | undefined): string[] {
+  const shape = (schema?.querystring as { shape?: Record<string, unknown> } | undefined)?.shape;
+  return shape ? Object.keys(shape) : [];
+}
+
+/**
+ * Every error a method can answer, derived from what it uses — its guards, a paged query, a body —
+ * plus the server's and its own: so the OpenAPI document cannot forget one a route gained.
+ */
+export function documentedErrors(route: MethodRoute): ErrorCode[] {
+  const schema = route.options.schema;
+  const query = queryNames(schema);
+  return [
+    ...new Set<ErrorCode>([
+      ...guardErrorsOf(route.options.onRequest),
+      ...(query.includes('cursor') || query.includes('per_page') ? PAGE_ERRORS : []),
+      ...(schema?.body ? BODY_ERRORS : []),
+      ...(route.errors ?? []),
+      ...SERVER_ERRORS,
+    ]),
+  ];
+}
+
+function withErrorResponses(route: MethodRoute): RouteShorthandOptions {
+  const schema = route.options.schema;
+  if (!schema || schema.hide) return route.options;
+  const response = { ...errorResponses(...documentedErrors(route)), ...(schema.response as object | undefined) };
+  return { ...route.options, schema: { ...schema, response } };
+}
+
 export function resource(app: FastifyInstance, url: string, routes: Partial<Record<Method, MethodRoute>>): void {
   const methods = Object.keys(routes) as Method[];
   const allow = allowHeader(methods);
   for (const method of methods) {
     const route = routes[method]!;
     app.route({
-      ...route.options,
+      ...withErrorResponses(route),
       method,
       url,
       config: { ...(route.options.config as object | undefined), allow },

@@ -21,6 +21,8 @@ export async function apiIndexRoutes(app: FastifyInstance) {
   resource(app, '/api/0/', {
     GET: {
       options: { schema: { tags: ['Meta'], summary: 'Who the credential is', response: { 200: indexSchema } } },
+      // No guard: anyone may ask, but a credential that is given must be valid.
+      errors: ['authentication_failed', 'invalid_origin'],
       handler: async (request: FastifyRequest) => {
         const principal = request.principal;
         return {

@@ -5,14 +5,13 @@ import type { Config } from '../config.ts';
 import { orgContext } from '../http/context.ts';
 import { validationError } from '../http/errors.ts';
 import { organizationGuard, type ScopeMap } from '../http/guards.ts';
-import { linkHeader, readPageParams } from '../http/pagination.ts';
+import { paginated } from '../http/pagination.ts';
 import { resource } from '../http/resource.ts';
 import { pageQuery, queryParam } from '../schemas/common.ts';
-import { errorResponses } from '../schemas/errors.ts';
 import { auditLogPageSchema } from '../schemas/audit-log.ts';
 import { AUDIT_EVENTS } from '../services/audit-log.ts';
 import type { Services } from '../services/index.ts';
-import { absoluteUrl } from './project-keys.ts';
+import { orgParams } from '../schemas/params.ts';
 
 /** OrganizationAuditPermission: org:write only (admins and owners; managers too). */
 const AUDIT_SCOPES: ScopeMap = { GET: ['org:write'], POST: [], PUT: [], DELETE: [] };
@@ -34,11 +33,13 @@ export async function auditLogRoutes(app: FastifyInstance, { services, config }:
         schema: {
           tags: ['Organizations'],
           summary: "List an Organization's Audit Log",
-          params: z.object({ org: z.string() }),
+          params: orgParams,
           querystring: query,
-          response: { 200: auditLogPageSchema, ...errorResponses('validation', 'invalid_cursor', 'not_authenticated', 'permission_denied', 'not_found') },
+          response: { 200: auditLogPageSchema },
         },
       },
+      // `actor` is read by hand, as Sentry's serializer does: its errors are DRF's field dict.
+      errors: ['validation'],
       handler: async (request: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) => {
         const { organization } = orgContext(request);
         const q = request.query;
@@ -48,15 +49,9 @@ export async function auditLogRoutes(app: FastifyInstance, { services, config }:
           actorUserId = Number(q.actor);
           if (actorUserId > MAX_ACTOR) throw validationError({ actor: [`Ensure this value is less than or equal to ${MAX_ACTOR}.`] });
         }
-        const page = readPageParams(q, 100);
-        const result = await services.auditLog.page(
-          { organizationId: organization.id, ...(q.event !== undefined ? { event: q.event } : {}), ...(actorUserId !== undefined ? { actorUserId } : {}) },
-          page.cursor,
-          page.perPage,
-        );
-        const url = absoluteUrl(config, request);
-        reply.header('link', linkHeader(url.path, url.query, result.prev, result.next));
-        return { rows: await services.auditLog.serialize(result.results), options: AUDIT_EVENTS };
+        const filter = { organizationId: organization.id, ...(q.event !== undefined ? { event: q.event } : {}), ...(actorUserId !== undefined ? { actorUserId } : {}) };
+        const rows = await paginated(request, reply, { publicUrl: config.publicUrl, defaultPerPage: 100 }, (page) => services.auditLog.page(filter, page.cursor, page.limit));
+        return { rows: await services.auditLog.serialize(rows), options: AUDIT_EVENTS };
       },
     },
   });

@@ -11,7 +11,6 @@ import { apiError } from '../http/errors.ts';
 import { resource } from '../http/resource.ts';
 import type { SessionCookies } from '../http/session-cookies.ts';
 import { emptyBody } from '../schemas/common.ts';
-import { errorResponses } from '../schemas/errors.ts';
 import { selfUserSchema } from '../schemas/user.ts';
 import type { Services } from '../services/index.ts';
 import { isUserPrincipal } from '../services/principal.ts';
@@ -35,9 +34,11 @@ export async function authIndexRoutes(app: FastifyInstance, { services, cookies 
           tags,
           summary: 'Retrieve the signed-in user',
           description: 'The user of a user token or a session; an empty 400 for anyone else.',
-          response: { 200: selfUserSchema, 400: emptyBody, ...errorResponses('authentication_failed') },
+          response: { 200: selfUserSchema, 400: emptyBody },
         },
       },
+      // No guard: what authentication itself can answer.
+      errors: ['authentication_failed', 'invalid_origin'],
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const principal = request.principal;
         if (!isUserPrincipal(principal)) return reply.code(400).send();
@@ -52,9 +53,10 @@ export async function authIndexRoutes(app: FastifyInstance, { services, cookies 
           tags,
           summary: 'Sign out',
           description: "Ends every session of the signed-in user; 204 also when there was none.",
-          response: { 204: emptyBody, ...errorResponses('authentication_failed', 'csrf_failed') },
+          response: { 204: emptyBody },
         },
       },
+      errors: ['authentication_failed', 'invalid_origin', 'csrf_failed'],
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const principal = request.principal;
         // Only SessionAuthentication runs here, and it checks CSRF for the token's user too: a

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import type { Services } from '../services/index.ts';
 
 /** `/healthz`: the process answers. `/readyz`: and its database does too. */
@@ -7,7 +6,7 @@ export async function healthRoutes(app: FastifyInstance, { services }: { service
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
     try {
-      await sql`select 1`.execute(services.db.kysely);
+      await services.directory.ping();
       return { status: 'ok' };
     } catch (error) {
       request.log.warn({ err: error }, 'database not reachable');

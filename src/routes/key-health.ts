@@ -7,9 +7,8 @@ import { z } from 'zod';
 import { keyGuard, projectGuard, projectKeyOf } from '../http/guards.ts';
 import { resource } from '../http/resource.ts';
 import { REFUSAL_REASONS } from '../ingest/key-health.ts';
-import { errorResponses } from '../schemas/errors.ts';
 import type { Services } from '../services/index.ts';
-import { keyParams } from './project-keys.ts';
+import { keyParams } from '../schemas/params.ts';
 
 const keyHealthSchema = z
   .object({
@@ -34,7 +33,7 @@ export async function keyHealthRoutes(app: FastifyInstance, { services }: { serv
           summary: "Retrieve a Client Key's Health",
           description: "Not part of Sentry's API. Whether the key is used and whether it works. Needs project:read.",
           params: keyParams,
-          response: { 200: keyHealthSchema, ...errorResponses('not_authenticated', 'authentication_failed', 'permission_denied', 'not_found') },
+          response: { 200: keyHealthSchema },
         },
       },
       handler: async (request: FastifyRequest) => services.keyHealth.health(projectKeyOf(request)),

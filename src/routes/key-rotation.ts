@@ -3,22 +3,16 @@
  * successor key now, the old one refused once the overlap ends.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import { clientIp, projectContext } from '../http/context.ts';
 import { apiError } from '../http/errors.ts';
 import { keyGuard, projectGuard, projectKeyOf } from '../http/guards.ts';
 import { resource } from '../http/resource.ts';
-import { errorResponses } from '../schemas/errors.ts';
 import { projectKeySchema, rotateKeyBody, type RotateKeyBody } from '../schemas/project-key.ts';
 import type { Services } from '../services/index.ts';
 import { DEFAULT_OVERLAP_SECONDS } from '../domain/keys.ts';
 import { actorOf, isSuperuser } from '../services/principal.ts';
+import { keyParams } from '../schemas/params.ts';
 
-const params = z.object({
-  org: z.string().describe('The id or slug of the organization.'),
-  project: z.string().describe('The id or slug of the project.'),
-  key_id: z.string().describe('The public key of the client key to replace.'),
-});
 
 export async function keyRotationRoutes(app: FastifyInstance, { services }: { services: Services }) {
   resource(app, '/api/0/projects/:org/:project/keys/:key_id/rotate/', {
@@ -32,14 +26,12 @@ export async function keyRotationRoutes(app: FastifyInstance, { services }: { se
             'Creates a successor key with the same name (suffixed), rate limit and loader options, and answers it. ' +
             'The old key keeps working for `overlapSeconds`, then is refused by ingest on every instance; both keys ' +
             'show the rotation in `dateExpires`, `replacedBy` and `replaces`. Needs project:write.',
-          params,
+          params: keyParams,
           body: rotateKeyBody,
-          response: {
-            201: projectKeySchema,
-            ...errorResponses('validation', 'not_authenticated', 'permission_denied', 'not_found', 'key_already_rotating'),
-          },
+          response: { 201: projectKeySchema },
         },
       },
+      errors: ['key_already_rotating'],
       handler: async (request: FastifyRequest<{ Body: RotateKeyBody }>, reply: FastifyReply) => {
         const { project, principal } = projectContext(request);
         const overlap = request.body.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS;

@@ -6,10 +6,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { apiError } from '../http/errors.ts';
 import { keyGuard, projectGuard, projectKeyOf } from '../http/guards.ts';
 import { resource } from '../http/resource.ts';
-import { errorResponses } from '../schemas/errors.ts';
 import { keyStatsQuery, keyStatsSchema, type KeyStatsQuery } from '../schemas/ingest.ts';
 import type { Services } from '../services/index.ts';
-import { keyParams } from './project-keys.ts';
+import { keyParams } from '../schemas/params.ts';
 
 export async function keyStatsRoutes(app: FastifyInstance, { services }: { services: Services }) {
   resource(app, '/api/0/projects/:org/:project/keys/:key_id/stats/', {
@@ -23,12 +22,10 @@ export async function keyStatsRoutes(app: FastifyInstance, { services }: { servi
           description: 'One entry per interval; counts are of error-category events (error, default, security).',
           params: keyParams,
           querystring: keyStatsQuery,
-          response: {
-            200: keyStatsSchema,
-            ...errorResponses('invalid_request_data', 'not_authenticated', 'authentication_failed', 'permission_denied', 'not_found'),
-          },
+          response: { 200: keyStatsSchema },
         },
       },
+      errors: ['invalid_request_data'],
       handler: async (request: FastifyRequest<{ Querystring: KeyStatsQuery }>) => {
         const series = await services.keyStats.series(projectKeyOf(request).id, request.query);
         if (!series.ok) throw apiError('invalid_request_data');

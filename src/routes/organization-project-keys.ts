@@ -8,18 +8,16 @@ import type { Config } from '../config.ts';
 import { orgContext } from '../http/context.ts';
 import { apiError } from '../http/errors.ts';
 import { organizationGuard } from '../http/guards.ts';
-import { linkHeader, readPageParams } from '../http/pagination.ts';
+import { paginated } from '../http/pagination.ts';
 import { resource } from '../http/resource.ts';
 import { pageQuery, queryParam } from '../schemas/common.ts';
-import { errorResponses } from '../schemas/errors.ts';
 import { projectKeyListSchema } from '../schemas/project-key.ts';
 import type { Services } from '../services/index.ts';
 import { isSuperuser } from '../services/principal.ts';
-import { selectProjects, type ProjectSelection } from '../services/project-selection.ts';
-import { idOrSlug } from '../storage/stores/id-or-slug.ts';
-import { absoluteUrl, statusFilter } from './project-keys.ts';
+import type { ProjectSelection } from '../services/project-selection.ts';
+import { statusFilter } from './project-keys.ts';
+import { orgParams } from '../schemas/params.ts';
 
-const params = z.object({ org: z.string().describe('The id or slug of the organization.') });
 
 const repeated = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
 
@@ -58,38 +56,31 @@ export async function organizationProjectKeyRoutes(app: FastifyInstance, { servi
         schema: {
           tags: ['Client Keys'],
           summary: "List an Organization's Client Keys",
-          params,
+          params: orgParams,
           querystring: query,
-          response: {
-            200: projectKeyListSchema,
-            ...errorResponses('invalid_cursor', 'invalid_project_param', 'not_authenticated', 'permission_denied', 'team_not_found'),
-          },
+          response: { 200: projectKeyListSchema },
         },
       },
+      errors: ['invalid_project_param', 'team_not_found'],
       handler: async (request: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) => {
         const { access, organization } = orgContext(request);
-        const selected = await selectProjects(services.db.stores, access, projectSelection(request.query));
+        const selected = await services.directory.selectProjects(access, projectSelection(request.query));
         if (!selected.ok) throw apiError('permission_denied');
         let projectIds = selected.projects.map((p) => p.id);
 
         if (request.query.team) {
-          const team = await services.db.stores.teams.find(organization.id, idOrSlug(request.query.team));
+          const team = await services.directory.team(organization, request.query.team);
           if (!team) throw apiError('team_not_found');
-          const teamProjects = new Set((await services.db.stores.projects.list(organization.id, { teamId: team.id })).map((p) => p.id));
+          const teamProjects = await services.directory.projectIdsOfTeam(organization, team);
           projectIds = projectIds.filter((id) => teamProjects.has(id));
         }
 
-        const page = readPageParams(request.query, 10);
         const status = statusFilter(request.query.status);
         const superuser = isSuperuser(request.principal);
-        const result = await services.keys.list(
-          { projectIds: status === 'none' ? [] : projectIds, userKeysOnly: !superuser, ...(typeof status === 'number' ? { status } : {}) },
-          { cursor: page.cursor, limit: page.perPage },
-        );
-        const url = absoluteUrl(config, request);
-        reply.header('link', linkHeader(url.path, url.query, result.prev, result.next));
+        const filter = { projectIds: status === 'none' ? [] : projectIds, userKeysOnly: !superuser, ...(typeof status === 'number' ? { status } : {}) };
+        const rows = await paginated(request, reply, { publicUrl: config.publicUrl, defaultPerPage: 10 }, (page) => services.keys.list(filter, page));
         const dsn = await services.organizations.dsnSettings(organization.id);
-        return result.results.map((row) => services.keySerializer.answer(row, { includeUseCase: superuser, dsn }));
+        return rows.map((row) => services.keySerializer.answer(row, { includeUseCase: superuser, dsn }));
       },
     },
   });

@@ -9,10 +9,9 @@ import { tokenizeQuery } from '../domain/search-query.ts';
 import { clientIp, orgContext } from '../http/context.ts';
 import { validationError } from '../http/errors.ts';
 import { organizationGuard, scopeGuard } from '../http/guards.ts';
-import { linkHeader, readPageParams } from '../http/pagination.ts';
+import { paginated } from '../http/pagination.ts';
 import { resource } from '../http/resource.ts';
 import { pageQuery, queryParam } from '../schemas/common.ts';
-import { errorResponses } from '../schemas/errors.ts';
 import {
   detailedOrganizationSchema,
   organizationListSchema,
@@ -23,10 +22,9 @@ import {
 import type { Services } from '../services/index.ts';
 import { actorOf, isSuperuser, isUserPrincipal, type Principal } from '../services/principal.ts';
 import type { OrganizationFilter } from '../storage/stores/organizations.ts';
-import { absoluteUrl } from './project-keys.ts';
+import { orgParams } from '../schemas/params.ts';
 
 const tags = ['Organizations'];
-const authErrors = ['not_authenticated', 'authentication_failed', 'permission_denied'] as const;
 
 const listQuery = z.object({
   owner: queryParam.optional().describe('"1" or "true": the organizations you own, with whether you are their only owner.'),
@@ -96,8 +94,7 @@ export async function organizationRoutes(app: FastifyInstance, { services, confi
           summary: 'List Your Organizations',
           querystring: listQuery,
           response: {
-            200: z.union([organizationListSchema, ownedListSchema]),
-            ...errorResponses('invalid_cursor', 'per_page_out_of_range', ...authErrors),
+            200: z.union([organizationListSchema, ownedListSchema])
           },
         },
       },
@@ -111,15 +108,10 @@ export async function organizationRoutes(app: FastifyInstance, { services, confi
           );
         }
         const filter = { ...principalFilter(principal, q.show), ...queryFilter(q.query) };
-        const page = readPageParams(q, 100);
-        const request_ = { cursor: page.cursor, limit: page.perPage };
-        const result =
-          q.sortBy === 'members'
-            ? await services.organizations.listOrganizationsByMembers(filter, request_)
-            : await services.organizations.listOrganizations(filter, request_);
-        const url = absoluteUrl(config, request);
-        reply.header('link', linkHeader(url.path, url.query, result.prev, result.next));
-        return Promise.all(result.results.map((org) => serializer.serialize(org, { featureFlags: false })));
+        const rows = await paginated(request, reply, { publicUrl: config.publicUrl, defaultPerPage: 100 }, (page) =>
+          q.sortBy === 'members' ? services.organizations.listOrganizationsByMembers(filter, page) : services.organizations.listOrganizations(filter, page),
+        );
+        return Promise.all(rows.map((org) => serializer.serialize(org, { featureFlags: false })));
       },
     },
   });
@@ -131,11 +123,10 @@ export async function organizationRoutes(app: FastifyInstance, { services, confi
         schema: {
           tags,
           summary: 'Retrieve an Organization',
-          params: z.object({ org: z.string().describe('The id or slug of the organization.') }),
+          params: orgParams,
           querystring: detailQuery,
           response: {
-            200: z.union([detailedOrganizationSchema, organizationSchema]),
-            ...errorResponses(...authErrors, 'not_found'),
+            200: z.union([detailedOrganizationSchema, organizationSchema])
           },
         },
       },
@@ -153,9 +144,9 @@ export async function organizationRoutes(app: FastifyInstance, { services, confi
           tags,
           summary: 'Update an Organization',
           description: 'clientkeys keeps relayDsnEndpoint and openMembership; the other fields of Sentry are ignored.',
-          params: z.object({ org: z.string().describe('The id or slug of the organization.') }),
+          params: orgParams,
           body: updateOrganizationBody,
-          response: { 200: detailedOrganizationSchema, ...errorResponses('validation', ...authErrors, 'not_found') },
+          response: { 200: detailedOrganizationSchema },
         },
       },
       handler: async (request: FastifyRequest<{ Body: UpdateOrganizationBody }>) => {

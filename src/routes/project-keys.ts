@@ -8,10 +8,9 @@ import type { Config } from '../config.ts';
 import { clientIp, projectContext } from '../http/context.ts';
 import { validationError } from '../http/errors.ts';
 import { keyGuard, projectGuard, projectKeyOf } from '../http/guards.ts';
-import { linkHeader, readPageParams } from '../http/pagination.ts';
+import { paginated } from '../http/pagination.ts';
 import { resource } from '../http/resource.ts';
 import { emptyBody, pageQuery, queryParam } from '../schemas/common.ts';
-import { errorResponses } from '../schemas/errors.ts';
 import {
   createKeyBody,
   policyInput,
@@ -23,23 +22,17 @@ import {
 } from '../schemas/project-key.ts';
 import type { Services } from '../services/index.ts';
 import { actorOf, isSuperuser } from '../services/principal.ts';
+import { keyParams, projectParams, type KeyParams } from '../schemas/params.ts';
 
-export const projectParams = z.object({
-  org: z.string().describe('The id or slug of the organization.'),
-  project: z.string().describe('The id or slug of the project.'),
-});
-export const keyParams = projectParams.extend({ key_id: z.string().describe('The public key of the client key.') });
 
 const listQuery = z.object({
   status: queryParam.optional().describe('"active" or "inactive"; any other value lists nothing.'),
   ...pageQuery,
 });
 
-type KeyParams = z.output<typeof keyParams>;
 type ListQuery = z.output<typeof listQuery>;
 
 const tags = ['Client Keys'];
-const authErrors = ['not_authenticated', 'authentication_failed', 'permission_denied', 'not_found'] as const;
 
 /** `status` → the stored status to filter on; any other non-empty value matches nothing. */
 export function statusFilter(status: string | undefined): number | 'none' | undefined {
@@ -47,11 +40,6 @@ export function statusFilter(status: string | undefined): number | 'none' | unde
   if (status === 'active') return 0;
   if (status === 'inactive') return 1;
   return 'none';
-}
-
-export function absoluteUrl(config: Config, request: FastifyRequest): { path: string; query: string } {
-  const [path, query = ''] = request.url.split(/\?(.*)/s) as [string, string?];
-  return { path: `${config.publicUrl}${path}`, query };
 }
 
 export const CHOSEN_KEY_IN_USE = 'This key is already in use: choose another public and secret key, or leave them out to have them generated.';
@@ -74,20 +62,15 @@ export async function projectKeyRoutes(app: FastifyInstance, { services, config 
           summary: "List a Project's Client Keys",
           params: projectParams,
           querystring: listQuery,
-          response: { 200: projectKeyListSchema, ...errorResponses('invalid_cursor', 'per_page_out_of_range', ...authErrors) },
+          response: { 200: projectKeyListSchema },
         },
       },
       handler: async (request: FastifyRequest<{ Querystring: ListQuery }>, reply: FastifyReply) => {
         const { project } = projectContext(request);
-        const page = readPageParams(request.query, 10);
         const status = statusFilter(request.query.status);
-        const result = await services.keys.list(
-          { projectIds: status === 'none' ? [] : [project.id], userKeysOnly: !isSuperuser(request.principal), ...(typeof status === 'number' ? { status } : {}) },
-          { cursor: page.cursor, limit: page.perPage },
-        );
-        const url = absoluteUrl(config, request);
-        reply.header('link', linkHeader(url.path, url.query, result.prev, result.next));
-        return result.results.map(await serialize(request));
+        const filter = { projectIds: status === 'none' ? [] : [project.id], userKeysOnly: !isSuperuser(request.principal), ...(typeof status === 'number' ? { status } : {}) };
+        const rows = await paginated(request, reply, { publicUrl: config.publicUrl, defaultPerPage: 10 }, (page) => services.keys.list(filter, page));
+        return rows.map(await serialize(request));
       },
     },
     POST: {
@@ -99,7 +82,7 @@ export async function projectKeyRoutes(app: FastifyInstance, { services, config 
           summary: 'Create a New Client Key',
           params: projectParams,
           body: createKeyBody,
-          response: { 201: projectKeySchema, ...errorResponses('validation', ...authErrors) },
+          response: { 201: projectKeySchema },
         },
       },
       handler: async (request: FastifyRequest<{ Body: CreateKeyBody }>, reply: FastifyReply) => {
@@ -138,7 +121,7 @@ export async function projectKeyRoutes(app: FastifyInstance, { services, config 
           tags,
           summary: 'Retrieve a Client Key',
           params: keyParams,
-          response: { 200: projectKeySchema, ...errorResponses(...authErrors) },
+          response: { 200: projectKeySchema },
         },
       },
       handler: async (request: FastifyRequest) => (await serialize(request))(keyOf(request)),
@@ -151,7 +134,7 @@ export async function projectKeyRoutes(app: FastifyInstance, { services, config 
           summary: 'Update a Client Key',
           params: keyParams,
           body: updateKeyBody,
-          response: { 200: projectKeySchema, ...errorResponses('validation', ...authErrors) },
+          response: { 200: projectKeySchema },
         },
       },
       handler: async (request: FastifyRequest<{ Params: KeyParams; Body: UpdateKeyBody }>) => {
@@ -168,7 +151,7 @@ export async function projectKeyRoutes(app: FastifyInstance, { services, config 
           tags,
           summary: 'Delete a Client Key',
           params: keyParams,
-          response: { 204: emptyBody, ...errorResponses(...authErrors) },
+          response: { 204: emptyBody },
         },
       },
       handler: async (request: FastifyRequest<{ Params: KeyParams }>, reply: FastifyReply) => {

@@ -8,10 +8,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { projectContext } from '../http/context.ts';
 import { PROJECT_SCOPES, projectGuard } from '../http/guards.ts';
 import { resource } from '../http/resource.ts';
-import { errorResponses } from '../schemas/errors.ts';
 import { upstreamStateSchema } from '../schemas/project.ts';
 import type { Services } from '../services/index.ts';
-import { projectParams } from './project-keys.ts';
+import { projectParams } from '../schemas/params.ts';
 
 export async function projectUpstreamRoutes(app: FastifyInstance, { services }: { services: Services }) {
   resource(app, '/api/0/projects/:org/:project/upstream/', {
@@ -24,10 +23,7 @@ export async function projectUpstreamRoutes(app: FastifyInstance, { services }: 
           description:
             "Not part of Sentry's API. Where the project's accepted events are delivered (its `upstream`, set by `upstreamDsn` on the project) and what delivery did: counts, the queue, the backend's last error. Needs project:read.",
           params: projectParams,
-          response: {
-            200: upstreamStateSchema,
-            ...errorResponses('not_authenticated', 'authentication_failed', 'permission_denied', 'not_found'),
-          },
+          response: { 200: upstreamStateSchema },
         },
       },
       handler: async (request: FastifyRequest) => services.upstreams.state(projectContext(request).project),

@@ -10,10 +10,9 @@ import { tokenizeQuery } from '../domain/search-query.ts';
 import { clientIp, orgContext, projectContext } from '../http/context.ts';
 import { apiError, invalidIdQuery, invalidStatsPeriod, userRequired, validationError } from '../http/errors.ts';
 import { ORG_PROJECTS_SCOPES, organizationGuard, projectGuard, RELAXED_PROJECT_SCOPES } from '../http/guards.ts';
-import { linkHeader, readPageParams } from '../http/pagination.ts';
+import { paginated } from '../http/pagination.ts';
 import { resource } from '../http/resource.ts';
 import { emptyBody, pageQuery, queryParam } from '../schemas/common.ts';
-import { errorResponses } from '../schemas/errors.ts';
 import {
   ADMIN_PROJECT_FIELDS,
   detailedProjectSchema,
@@ -26,10 +25,9 @@ import type { Services } from '../services/index.ts';
 import { actorOf, isUserPrincipal, principalUser, type Principal, type UserPrincipal } from '../services/principal.ts';
 import { viewerOf } from '../services/serializers/index.ts';
 import type { ProjectFilter } from '../storage/stores/projects.ts';
-import { absoluteUrl } from './project-keys.ts';
+import { orgParams, projectParams } from '../schemas/params.ts';
 
 const tags = ['Projects'];
-const authErrors = ['not_authenticated', 'authentication_failed', 'permission_denied', 'not_found'] as const;
 
 const repeated = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
 
@@ -44,10 +42,6 @@ const listQuery = z.object({
 });
 type ListQuery = z.output<typeof listQuery>;
 
-const projectParams = z.object({
-  org: z.string().describe('The id or slug of the organization.'),
-  project: z.string().describe('The id or slug of the project.'),
-});
 
 const detailQuery = z.object({
   collapse: repeated.optional().describe('Accepted and ignored, as Sentry does ("organization" stays).'),
@@ -99,14 +93,12 @@ export async function projectRoutes(app: FastifyInstance, { services, config }: 
         schema: {
           tags: ['Organizations'],
           summary: "List an Organization's Projects",
-          params: z.object({ org: z.string().describe('The id or slug of the organization.') }),
+          params: orgParams,
           querystring: listQuery,
-          response: {
-            200: projectSummaryListSchema,
-            ...errorResponses('invalid_cursor', 'invalid_stats_period', ...authErrors),
-          },
+          response: { 200: projectSummaryListSchema },
         },
       },
+      errors: ['invalid_stats_period', 'invalid_id_query'],
       handler: async (request: FastifyRequest<{ Querystring: ListQuery }>, reply: FastifyReply) => {
         const { organization, access, principal } = orgContext(request);
         const q = request.query;
@@ -123,14 +115,9 @@ export async function projectRoutes(app: FastifyInstance, { services, config }: 
           const rows = await services.projects.listAll(organization, filter, {});
           return serializers.project.summary(rows, viewer, { latestDeploys });
         }
-        const page = readPageParams(q, 100);
-        const result = await services.projects.list(organization, filter, bookmarkedBy === undefined ? {} : { bookmarkedBy }, {
-          cursor: page.cursor,
-          limit: page.perPage,
-        });
-        const url = absoluteUrl(config, request);
-        reply.header('link', linkHeader(url.path, url.query, result.prev, result.next));
-        return serializers.project.summary(result.results, viewer, { latestDeploys });
+        const bookmarks = bookmarkedBy === undefined ? {} : { bookmarkedBy };
+        const rows = await paginated(request, reply, { publicUrl: config.publicUrl, defaultPerPage: 100 }, (page) => services.projects.list(organization, filter, bookmarks, page));
+        return serializers.project.summary(rows, viewer, { latestDeploys });
       },
     },
   });
@@ -174,7 +161,7 @@ export async function projectRoutes(app: FastifyInstance, { services, config }: 
           summary: 'Retrieve a Project',
           params: projectParams,
           querystring: detailQuery,
-          response: { 200: detailedProjectSchema, ...errorResponses(...authErrors) },
+          response: { 200: detailedProjectSchema },
         },
       },
       handler: async (request: FastifyRequest<{ Querystring: DetailQuery }>) => {
@@ -195,9 +182,10 @@ export async function projectRoutes(app: FastifyInstance, { services, config }: 
           summary: 'Update a Project',
           params: projectParams,
           body: updateProjectBody,
-          response: { 200: detailedProjectSchema, ...errorResponses('validation', ...authErrors) },
+          response: { 200: detailedProjectSchema },
         },
       },
+      errors: ['user_required'],
       handler: async (request: FastifyRequest<{ Body: UpdateProjectBody }>) => {
         const { project, principal } = projectContext(request);
         const body = request.body;
@@ -240,7 +228,7 @@ export async function projectRoutes(app: FastifyInstance, { services, config }: 
           summary: 'Delete a Project',
           description: 'Schedules the project for deletion: it and its client keys stop being served at once.',
           params: projectParams,
-          response: { 204: emptyBody, ...errorResponses(...authErrors) },
+          response: { 204: emptyBody },
         },
       },
       handler: async (request: FastifyRequest, reply: FastifyReply) => {

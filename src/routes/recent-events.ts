@@ -7,10 +7,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { projectContext } from '../http/context.ts';
 import { EVENT_SCOPES, projectGuard } from '../http/guards.ts';
 import { resource } from '../http/resource.ts';
-import { errorResponses } from '../schemas/errors.ts';
 import { recentEventsSchema } from '../schemas/ingest.ts';
 import type { Services } from '../services/index.ts';
-import { projectParams } from './project-keys.ts';
+import { projectParams } from '../schemas/params.ts';
 
 export async function recentEventRoutes(app: FastifyInstance, { services }: { services: Services }) {
   resource(app, '/api/0/projects/:org/:project/events/recent/', {
@@ -23,10 +22,7 @@ export async function recentEventRoutes(app: FastifyInstance, { services }: { se
           description:
             'Not part of Sentry\'s API. The latest 100 requests accepted on the project\'s DSN endpoints, newest first, with what each carried. Needs event:read.',
           params: projectParams,
-          response: {
-            200: recentEventsSchema,
-            ...errorResponses('not_authenticated', 'authentication_failed', 'permission_denied', 'not_found'),
-          },
+          response: { 200: recentEventsSchema },
         },
       },
       handler: async (request: FastifyRequest) => services.recentEvents.list(projectContext(request).project.id),

@@ -11,25 +11,21 @@ import { tokenizeQuery } from '../domain/search-query.ts';
 import { clientIp, orgContext, teamContext } from '../http/context.ts';
 import { apiError, invalidStatsPeriod, teamSlugExists } from '../http/errors.ts';
 import { ORG_TEAMS_SCOPES, organizationGuard, TEAM_PROJECT_SCOPES, TEAM_SCOPES, teamGuard } from '../http/guards.ts';
-import { linkHeader, readPageParams } from '../http/pagination.ts';
+import { paginated } from '../http/pagination.ts';
 import { resource } from '../http/resource.ts';
 import { pageQuery, queryParam } from '../schemas/common.ts';
-import { errorResponses } from '../schemas/errors.ts';
 import { createProjectBody, keyDefaultsOf, projectSummaryListSchema, projectSummarySchema, type CreateProjectBody } from '../schemas/project.ts';
 import { createTeamBody, teamListSchema, teamSchema, type CreateTeamBody } from '../schemas/team.ts';
 import type { Services } from '../services/index.ts';
 import { actorOf, principalUser } from '../services/principal.ts';
 import { viewerOf } from '../services/serializers/index.ts';
 import type { TeamFilter } from '../storage/stores/teams.ts';
-import { absoluteUrl } from './project-keys.ts';
+import { orgParams, teamParams } from '../schemas/params.ts';
 
 const tags = ['Teams'];
-const authErrors = ['not_authenticated', 'authentication_failed', 'permission_denied', 'not_found'] as const;
 
 const repeated = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
 
-const orgParams = z.object({ org: z.string().describe('The id or slug of the organization.') });
-const teamParams = orgParams.extend({ team: z.string().describe('The id or slug of the team.') });
 
 const listQuery = z.object({
   detailed: queryParam.optional().describe('"0": without each team\'s projects.'),
@@ -88,20 +84,16 @@ export async function teamRoutes(app: FastifyInstance, { services, config }: { s
           summary: "List an Organization's Teams",
           params: orgParams,
           querystring: listQuery,
-          response: { 200: teamListSchema, ...errorResponses('invalid_cursor', 'invalid_team_id_query', ...authErrors) },
+          response: { 200: teamListSchema },
         },
       },
+      errors: ['invalid_team_id_query'],
       handler: async (request: FastifyRequest<{ Querystring: ListQuery }>, reply: FastifyReply) => {
         const { organization, access } = orgContext(request);
         const detailed = (request.query.detailed ?? '1') !== '0';
-        const page = readPageParams(request.query, 100);
-        const result = await services.organizations.listTeams(organization, queryFilter(request.query.query), {
-          cursor: page.cursor,
-          limit: page.perPage,
-        });
-        const url = absoluteUrl(config, request);
-        reply.header('link', linkHeader(url.path, url.query, result.prev, result.next));
-        return serializers.team.serialize(result.results, viewerOf(access), detailed ? { projects: true, externalTeams: true } : {});
+        const filter = queryFilter(request.query.query);
+        const rows = await paginated(request, reply, { publicUrl: config.publicUrl, defaultPerPage: 100 }, (page) => services.organizations.listTeams(organization, filter, page));
+        return serializers.team.serialize(rows, viewerOf(access), detailed ? { projects: true, externalTeams: true } : {});
       },
     },
     POST: {
@@ -112,9 +104,10 @@ export async function teamRoutes(app: FastifyInstance, { services, config }: { s
           summary: 'Create a New Team',
           params: orgParams,
           body: createTeamBody,
-          response: { 201: teamSchema, ...errorResponses('validation', 'team_slug_exists', ...authErrors) },
+          response: { 201: teamSchema },
         },
       },
+      errors: ['team_slug_exists'],
       handler: async (request: FastifyRequest<{ Body: CreateTeamBody }>, reply: FastifyReply) => {
         const { organization, principal } = orgContext(request);
         const creatorUserId = principalUser(principal)?.id ?? null;
@@ -141,7 +134,7 @@ export async function teamRoutes(app: FastifyInstance, { services, config }: { s
           summary: 'Retrieve a Team',
           params: teamParams,
           querystring: detailQuery,
-          response: { 200: teamSchema, ...errorResponses(...authErrors) },
+          response: { 200: teamSchema },
         },
       },
       handler: async (request: FastifyRequest<{ Querystring: DetailQuery }>) => {
@@ -168,18 +161,16 @@ export async function teamRoutes(app: FastifyInstance, { services, config }: { s
           summary: "List a Team's Projects",
           params: teamParams,
           querystring: teamProjectsQuery,
-          response: { 200: projectSummaryListSchema, ...errorResponses('invalid_cursor', 'invalid_stats_period', ...authErrors) },
+          response: { 200: projectSummaryListSchema },
         },
       },
+      errors: ['invalid_stats_period'],
       handler: async (request: FastifyRequest<{ Querystring: TeamProjectsQuery }>, reply: FastifyReply) => {
         const { team, organization, access } = teamContext(request);
         const period = request.query.statsPeriod;
         if (period !== undefined && !['', '24h', '14d', '30d'].includes(period)) throw invalidStatsPeriod("'', '24h', '14d', and '30d'");
-        const page = readPageParams(request.query, 100);
-        const result = await services.projects.listForTeam(organization, team, { cursor: page.cursor, limit: page.perPage });
-        const url = absoluteUrl(config, request);
-        reply.header('link', linkHeader(url.path, url.query, result.prev, result.next));
-        return serializers.project.summary(result.results, viewerOf(access), { latestDeploys: true });
+        const rows = await paginated(request, reply, { publicUrl: config.publicUrl, defaultPerPage: 100 }, (page) => services.projects.listForTeam(organization, team, page));
+        return serializers.project.summary(rows, viewerOf(access), { latestDeploys: true });
       },
     },
     POST: {
@@ -191,9 +182,10 @@ export async function teamRoutes(app: FastifyInstance, { services, config }: { s
           description: 'The project gets an active "Default" client key in the same transaction.',
           params: teamParams,
           body: createProjectBody,
-          response: { 201: projectSummarySchema, ...errorResponses('validation', 'project_slug_exists', ...authErrors) },
+          response: { 201: projectSummarySchema },
         },
       },
+      errors: ['project_slug_exists'],
       handler: async (request: FastifyRequest<{ Body: CreateProjectBody }>, reply: FastifyReply) => {
         const { team, organization, access, principal } = teamContext(request);
         const body = request.body;

@@ -4,17 +4,15 @@
  * needs a superuser.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import { apiError } from '../http/errors.ts';
 import { userGuard } from '../http/guards.ts';
 import { resource } from '../http/resource.ts';
-import { errorResponses } from '../schemas/errors.ts';
 import { selfUserSchema } from '../schemas/user.ts';
 import type { Services } from '../services/index.ts';
 import { isSuperuser, type UserPrincipal } from '../services/principal.ts';
 import { serializeSelfUser } from '../services/user-serializer.ts';
+import { userParams, type UserParams } from '../schemas/params.ts';
 
-const params = z.object({ user: z.string().describe('"me", or a user id.') });
 
 export async function userRoutes(app: FastifyInstance, { services }: { services: Services }) {
   resource(app, '/api/0/users/:user/', {
@@ -24,16 +22,16 @@ export async function userRoutes(app: FastifyInstance, { services }: { services:
         schema: {
           tags: ['Users'],
           summary: 'Retrieve a User',
-          params,
-          response: { 200: selfUserSchema, ...errorResponses('not_authenticated', 'authentication_failed', 'permission_denied', 'not_found') },
+          params: userParams,
+          response: { 200: selfUserSchema },
         },
       },
-      handler: async (request: FastifyRequest<{ Params: z.output<typeof params> }>) => {
+      handler: async (request: FastifyRequest<{ Params: UserParams }>) => {
         const principal = request.principal as UserPrincipal;
         const ref = request.params.user;
         let user = principal.user;
         if (ref !== 'me' && ref !== String(principal.user.id)) {
-          const other = /^\d+$/.test(ref) ? await services.db.stores.users.byId(Number(ref)) : undefined;
+          const other = /^\d+$/.test(ref) ? await services.directory.userById(Number(ref)) : undefined;
           if (!other) throw apiError('not_found');
           if (!isSuperuser(principal)) throw apiError('permission_denied');
           user = other;

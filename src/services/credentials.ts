@@ -8,7 +8,7 @@ import { isScope, withImpliedScopes, type Scope } from '../domain/scopes.ts';
 import { isoNow } from '../domain/time.ts';
 import { generateApiKey, generateOrgToken, generateUserToken, lastCharacters, sha256Hex } from '../domain/tokens.ts';
 import type { Database } from '../storage/database.ts';
-import type { ApiKeyRow, OrganizationRow, UserRow } from '../storage/schema.ts';
+import type { ApiKeyRow, ApiTokenRow, OrganizationRow, OrgAuthTokenRow, UserRow } from '../storage/schema.ts';
 import type { Stores } from '../storage/stores/index.ts';
 import { audit } from './audit.ts';
 import type { Actor, Principal } from './principal.ts';
@@ -140,6 +140,19 @@ export class CredentialService {
   }
 
   /** `Authorization: Bearer <token>` that is not an org token (UserAuthTokenAuthentication). */
+  /** A user's tokens, for listing (hashes only; a secret is shown once, when issued). */
+  userTokens(user: UserRow): Promise<ApiTokenRow[]> {
+    return this.db.stores.credentials.userTokens(user.id);
+  }
+
+  orgTokens(organization: OrganizationRow): Promise<OrgAuthTokenRow[]> {
+    return this.db.stores.credentials.orgTokens(organization.id);
+  }
+
+  apiKeys(organization: OrganizationRow): Promise<ApiKeyRow[]> {
+    return this.db.stores.credentials.apiKeys(organization.id);
+  }
+
   async userToken(token: string): Promise<CredentialResult> {
     const hash = sha256Hex(token);
     const found = await this.stores.credentials.userTokenByHash(hash);

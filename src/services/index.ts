@@ -1,10 +1,11 @@
 import type { ChangeBus } from '../changes/bus.ts';
 import type { IngestRuntime } from '../ingest/runtime.ts';
-import type { Database } from '../storage/database.ts';
 import type { AccessService } from './access.ts';
 import type { ApiRateLimiter } from './api-rate-limit.ts';
 import type { AuditLogService } from './audit-log.ts';
 import type { CredentialService } from './credentials.ts';
+import type { DirectoryService } from './directory.ts';
+import type { DatabaseOperations } from './operations.ts';
 import type { KeySerializer } from './key-serializer.ts';
 import type { ExpirySweeper, KeyRotationService } from './key-rotation.ts';
 import type { KeyStatsService } from './key-stats.ts';
@@ -19,10 +20,16 @@ import type { KeyHealthService } from './key-health.ts';
 import type { UpstreamService } from './upstreams.ts';
 import type { UserService } from './users.ts';
 
-/** Everything the HTTP edge and the CLI call, built once by the composition root. */
+/**
+ * Everything the HTTP edge and the CLI call, built once by the composition root. The database is
+ * not among them: only services and the ingest runtime hold it.
+ */
 export interface Services {
-  db: Database;
   changes: ChangeBus;
+  /** Organizations, teams, projects and users by what a request or a command names them. */
+  directory: DirectoryService;
+  /** The schema, backups and restores. */
+  operations: DatabaseOperations;
   credentials: CredentialService;
   access: AccessService;
   apiRateLimiter: ApiRateLimiter;

@@ -79,6 +79,21 @@ export class ProjectKeyService {
     return this.db.stores.projectKeys.find(projectId, publicKey, userKeysOnly);
   }
 
+  /** A key of any project by its public key (public keys are unique across the installation). */
+  byPublicKey(publicKey: string): Promise<ProjectKeyRow | undefined> {
+    return this.db.stores.projectKeys.byPublicKey(publicKey);
+  }
+
+  /**
+   * When the key was last disabled, from the audit log of its organization (the newest `limit`
+   * entries), or undefined.
+   */
+  async disabledAt(key: ProjectKeyRow, organizationId: number, limit = 1000): Promise<string | undefined> {
+    const entries = await this.db.stores.auditLog.list(organizationId, limit);
+    const disabled = (data: string) => (JSON.parse(data) as { status?: number }).status === KEY_STATUS.inactive;
+    return entries.find((e) => e.target_object === key.id && e.event === 'projectkey.edit' && disabled(e.data))?.datetime;
+  }
+
   /** Newest first (`order_by="-id"`), through Sentry's cursor paginator. */
   list(filter: KeyFilter, page: KeyPageRequest): Promise<PageResult<ProjectKeyRow>> {
     return paginate({

@@ -15,6 +15,7 @@ import type { Config, DatabaseConfig, IngestConfig } from '../../src/config.ts';
 import { parseScopeList, type OrgRole, type Scope, type TeamRole } from '../../src/domain/scopes.ts';
 import type { Services } from '../../src/services/index.ts';
 import type { Actor } from '../../src/services/principal.ts';
+import { openDatabase, type Database } from '../../src/storage/database.ts';
 import type { OrganizationRow, ProjectRow, TeamRow, UserRow } from '../../src/storage/schema.ts';
 import { logStream, recordSecret } from './secrets.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
@@ -27,6 +28,8 @@ export const ALL_SCOPES = 'org:read,org:write,org:admin,project:read,project:wri
 export interface Harness {
   app: FastifyInstance;
   services: Services;
+  /** The harness's database, for what a test checks or arranges below the services. */
+  db: Database;
   config: Config;
   baseUrl: string;
   dir: string;
@@ -100,6 +103,15 @@ export interface HarnessOptions extends ServiceOptions {
   listenPort?: number;
 }
 
+/**
+ * Services over a database the test reaches directly too (to migrate it, or to read what the
+ * services wrote): the composition root gives the database to no caller of the services.
+ */
+export function servicesWithDatabase(config: Config, options: ServiceOptions = {}): { services: Services; db: Database } {
+  const db = openDatabase(config.database);
+  return { services: createServices(config, db, options), db };
+}
+
 /** A fresh app on a fresh database (or on `options.shared`), listening on loopback. */
 export async function startHarness(overrides: Partial<Config> = {}, options: HarnessOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'clientkeys-test-'));
@@ -110,8 +122,8 @@ export async function startHarness(overrides: Partial<Config> = {}, options: Har
     ...overrides,
     ...(options.reachablePublicUrl ? { port, publicUrl: `http://127.0.0.1:${port}` } : {}),
   });
-  const services = createServices(config, undefined, options);
-  await services.db.migrate();
+  const { services, db } = servicesWithDatabase(config, options);
+  await db.migrate();
   await services.ingest.start();
   // Production's logger settings (redaction included), at the most verbose level, into the file the
   // end-of-run secrets check reads.
@@ -121,6 +133,7 @@ export async function startHarness(overrides: Partial<Config> = {}, options: Har
   return {
     app,
     services,
+    db,
     config,
     baseUrl,
     dir,
@@ -187,8 +200,7 @@ export class Seed {
   org(slug: string, options: { openMembership?: boolean } = {}): Promise<OrganizationRow> {
     return this.services.organizations.createOrganization(slug, undefined, TEST_ACTOR).then(must).then(async (org) => {
       if (options.openMembership === false) {
-        await this.services.db.kysely.updateTable('organizations').set({ open_membership: 0 }).where('id', '=', org.id).execute();
-        return { ...org, open_membership: 0 };
+        return this.services.organizations.setOpenMembership(org, false, TEST_ACTOR);
       }
       return org;
     });

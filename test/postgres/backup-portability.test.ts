@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeServices, createServices } from '../../src/composition.ts';
+import { closeServices } from '../../src/composition.ts';
 import { cli } from '../helpers/cli.ts';
-import { Seed, testConfig } from '../helpers/harness.ts';
+import { Seed, servicesWithDatabase, testConfig } from '../helpers/harness.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
 
 const PUBLIC_URL = 'http://testserver';
@@ -33,8 +33,8 @@ describe('moving between PostgreSQL and SQLite with backup and restore', () => {
   it('PostgreSQL → backup → SQLite → backup → PostgreSQL keeps every key', async () => {
     const postgres = await createTestDatabase(dir);
     databases.push(postgres);
-    const services = createServices(testConfig(postgres.config));
-    await services.db.migrate();
+    const { services, db } = servicesWithDatabase(testConfig(postgres.config));
+    await db.migrate();
     const seed = new Seed(services);
     const org = await seed.org('acme');
     const project = await seed.project(org, 'web');

@@ -34,7 +34,7 @@ afterAll(async () => {
 
 describe('the delivery queue on PostgreSQL', () => {
   it('runs on PostgreSQL', () => {
-    expect(survivor.services.db.dialect).toBe('postgres');
+    expect(survivor.db.dialect).toBe('postgres');
   });
 
   it('survives the instance that accepted: another instance delivers everything it answered 200', async () => {

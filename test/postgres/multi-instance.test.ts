@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '../../src/changes/bus.ts';
 import { PostgresChangeBus } from '../../src/changes/postgres-bus.ts';
-import { closeServices, createServices } from '../../src/composition.ts';
+import { closeServices } from '../../src/composition.ts';
 import { migrations } from '../../src/storage/migrations/index.ts';
 import { signIn } from '../helpers/browser-session.ts';
-import { request, Seed, startHarness, testConfig, type Harness } from '../helpers/harness.ts';
+import { request, Seed, servicesWithDatabase, startHarness, testConfig, type Harness } from '../helpers/harness.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
 
 let database: TestDatabase;
@@ -41,7 +41,7 @@ const keys = '/api/0/projects/acme/web/keys/';
 
 describe('two instances on one database', () => {
   it('runs on PostgreSQL', () => {
-    expect(a.services.db.dialect).toBe('postgres');
+    expect(a.db.dialect).toBe('postgres');
     expect(a.services.changes).toBeInstanceOf(PostgresChangeBus);
   });
 
@@ -97,10 +97,10 @@ describe('two instances on one database', () => {
     const secrets = new Set(results.map((r) => r.body.secret));
     expect(publics.size).toBe(200);
     expect(secrets.size).toBe(200);
-    const rows = await a.services.db.kysely.selectFrom('project_keys').select(['id', 'label']).where('label', 'like', 'load %').execute();
+    const rows = await a.db.kysely.selectFrom('project_keys').select(['id', 'label']).where('label', 'like', 'load %').execute();
     expect(rows).toHaveLength(200);
     expect(new Set(rows.map((r) => r.id)).size).toBe(200);
-    const audits = await a.services.db.kysely.selectFrom('audit_log_entries').select('id').where('event', '=', 'projectkey.add').execute();
+    const audits = await a.db.kysely.selectFrom('audit_log_entries').select('id').where('event', '=', 'projectkey.add').execute();
     expect(audits.length).toBeGreaterThanOrEqual(200);
   });
 });
@@ -108,7 +108,7 @@ describe('two instances on one database', () => {
 describe('start-up', () => {
   it('migrates safely when several instances start at once on an empty database', async () => {
     const fresh = await createTestDatabase(mkdtempSync(join(tmpdir(), 'clientkeys-migrate-')));
-    const instances = Array.from({ length: 4 }, () => createServices(testConfig(fresh.config)));
+    const instances = Array.from({ length: 4 }, () => servicesWithDatabase(testConfig(fresh.config)));
     try {
       const outcomes = await Promise.all(instances.map((s) => s.db.migrate()));
       const applied = outcomes.flatMap((o) => o.applied);
@@ -117,7 +117,7 @@ describe('start-up', () => {
       const tables = await instances[0]!.db.kysely.introspection.getTables();
       expect(tables.map((t) => t.name)).toContain('project_keys');
     } finally {
-      for (const s of instances) await closeServices(s);
+      for (const s of instances) await closeServices(s.services);
       await fresh.drop();
     }
   });

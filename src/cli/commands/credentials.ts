@@ -44,7 +44,7 @@ const state = (expires: string | null, active: boolean) =>
 
 async function userTokens(services: Services, email: string): Promise<Listed[]> {
   const user = await requireUser(services, email);
-  return (await services.db.stores.credentials.userTokens(user.id)).map((t) => ({
+  return (await services.credentials.userTokens(user)).map((t) => ({
     id: t.id,
     name: t.name ?? '',
     scopes: JSON.parse(t.scopes) as string[],
@@ -113,7 +113,7 @@ export function registerCredentialCommands(program: Command): void {
     .action((orgRef: string, opts: { json?: boolean }) =>
       withServices(async ({ services }) => {
         const organization = await requireOrg(services, orgRef);
-        const rows = await services.db.stores.credentials.orgTokens(organization.id);
+        const rows = await services.credentials.orgTokens(organization);
         printList(
           rows.map((t) => ({
             id: t.id,
@@ -173,7 +173,7 @@ export function registerCredentialCommands(program: Command): void {
     .action((orgRef: string, opts: { json?: boolean }) =>
       withServices(async ({ services }) => {
         const organization = await requireOrg(services, orgRef);
-        const rows = await services.db.stores.credentials.apiKeys(organization.id);
+        const rows = await services.credentials.apiKeys(organization);
         printList(
           rows.map((k) => ({
             id: k.id,

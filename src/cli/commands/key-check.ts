@@ -29,7 +29,7 @@ function testEnvelope(dsn: string, eventId: string): string {
 
 /** Why Relay's "ProjectId" refusal happened, from the key's own record. */
 async function explainRejection(services: Services, dsn: Dsn): Promise<Pick<CheckResult, 'verdict' | 'message'>> {
-  const key = await services.db.kysely.selectFrom('project_keys').selectAll().where('public_key', '=', dsn.publicKey).executeTakeFirst();
+  const key = await services.keys.byPublicKey(dsn.publicKey);
   if (!key) return { verdict: 'unknown_key', message: `refused: no key ${dsn.publicKey} exists here (a typo, or a DSN of another server)` };
   if (String(key.project_id) !== dsn.projectId) return { verdict: 'project_mismatch', message: `refused: key ${dsn.publicKey} belongs to project ${key.project_id}, not ${dsn.projectId} (the DSN's project id is wrong)` };
   if (key.expires_at !== null && Date.parse(key.expires_at) <= Date.now()) {
@@ -37,9 +37,8 @@ async function explainRejection(services: Services, dsn: Dsn): Promise<Pick<Chec
     return { verdict: 'expired', message: `refused: the key was rotated out and stopped working at ${key.expires_at}${by}` };
   }
   if (key.status !== KEY_STATUS.active) {
-    const project = await services.db.stores.projects.byId(key.project_id);
-    const entries = project ? await services.db.stores.auditLog.list(project.organization_id, 1000) : [];
-    const disabledAt = entries.find((e) => e.target_object === key.id && e.event === 'projectkey.edit' && (JSON.parse(e.data) as { status?: number }).status === KEY_STATUS.inactive)?.datetime;
+    const project = await services.directory.projectById(key.project_id);
+    const disabledAt = project && (await services.keys.disabledAt(key, project.organization_id));
     return { verdict: 'disabled', message: `refused: the key is disabled${disabledAt ? ` since ${disabledAt}` : ''} (enable it, or use another key)` };
   }
   return { verdict: 'disabled', message: "refused: the key's project is being deleted, or the key is not for events" };

@@ -21,7 +21,7 @@ export function registerOperationCommands(program: Command): void {
     .action((opts: { dryRun?: boolean }) =>
       withServices(
         async ({ services }) => {
-          const state = await services.db.schemaState();
+          const state = await services.operations.schemaState();
           if (state.kind === 'newer') throw new CliError(mismatchMessage(state));
           if (state.kind === 'current') return print(`the database schema is up to date (${state.version}); nothing to run`);
           const pending = state.pending;
@@ -33,10 +33,10 @@ export function registerOperationCommands(program: Command): void {
           const { applied } = await withProgress('migrate', 'migrations', (bar) => {
             let done = 0;
             bar.update(0, pending.length);
-            return services.db.migrate(() => bar.update(++done, pending.length));
+            return services.operations.migrate(() => bar.update(++done, pending.length));
           });
           for (const name of applied) print(`applied ${name}`);
-          const after = await services.db.schemaState();
+          const after = await services.operations.schemaState();
           print(after.kind === 'current' ? `the database schema is up to date (${after.version})` : `the database schema is now ${after.kind}`);
         },
         { schema: 'any' },
@@ -58,7 +58,7 @@ export function registerOperationCommands(program: Command): void {
           if (!existsSync(dirname(target))) throw new CliError(`cannot write ${file}: the directory ${dirname(target)} does not exist`);
           if (existsSync(target) && !opts.force) throw new CliError(`${file} exists; pass --force to replace it`);
           const unit = config.database.kind === 'sqlite' ? 'pages' : 'rows';
-          const result = await withProgress('backup', unit, (bar) => services.db.backup(target, (done, total) => bar.update(done, total)));
+          const result = await withProgress('backup', unit, (bar) => services.operations.backup(target, (done, total) => bar.update(done, total)));
           if (!result.ok) {
             throw new CliError(
               result.reason === 'no_schema'
@@ -84,7 +84,7 @@ export function registerOperationCommands(program: Command): void {
       withServices(
         async ({ config, services }) => {
           if (!existsSync(file)) throw new CliError(`${file} not found`);
-          const result = await withProgress('restore', 'rows', (bar) => services.db.restore(resolve(file), (done, total) => bar.update(done, total)));
+          const result = await withProgress('restore', 'rows', (bar) => services.operations.restore(resolve(file), (done, total) => bar.update(done, total)));
           if (!result.ok) throw new CliError(restoreRefusal(result, file, config));
           const upgraded = result.upgradedBackup.length > 0 ? `; the backup's schema was brought up to date (${result.upgradedBackup.join(', ')})` : '';
           print(`restored ${count(result.rows, 'row')} from ${file} into ${databaseName(config)} (schema ${result.version})${upgraded}`);
