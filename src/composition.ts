@@ -32,7 +32,7 @@ import { ApiRateLimiter, MemoryRequestCounter } from './services/api-rate-limit.
 import { AuditLogService } from './services/audit-log.ts';
 import { CredentialService } from './services/credentials.ts';
 import type { Services } from './services/index.ts';
-import { KeySerializer } from './services/key-serializer.ts';
+import { KeySerializer } from './services/serializers/project-key.ts';
 import { ExpirySweeper, KeyRotationService } from './services/key-rotation.ts';
 import { KeyStatsService } from './services/key-stats.ts';
 import { KeyTransferService } from './services/key-transfer.ts';

@@ -1,6 +1,6 @@
 /** The key as Sentry's ProjectKeySerializer emits it: every field, in order, with its formats. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeySerializer } from '../src/services/key-serializer.ts';
+import { KeySerializer } from '../src/services/serializers/project-key.ts';
 import type { ProjectKeyRow } from '../src/storage/schema.ts';
 import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
 

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isBuiltBySerializers, writeJson } from '../src/schemas/built-by-serializers.ts';
 import { projectKeyListSchema, projectKeySchema } from '../src/schemas/project-key.ts';
-import { KeySerializer } from '../src/services/key-serializer.ts';
+import { KeySerializer } from '../src/services/serializers/project-key.ts';
 import type { ProjectKeyRow } from '../src/storage/schema.ts';
 
 const hex32 = fc.stringMatching(/^[0-9a-f]{32}$/);

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { resource } from '../http/resource.ts';
 import { isUserPrincipal } from '../services/principal.ts';
-import { serializeSelfUser } from '../services/user-serializer.ts';
+import { serializeSelfUser } from '../services/serializers/user.ts';
 
 const indexSchema = z
   .object({

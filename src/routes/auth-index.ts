@@ -14,7 +14,7 @@ import { emptyBody } from '../schemas/common.ts';
 import { selfUserSchema } from '../schemas/user.ts';
 import type { Services } from '../services/index.ts';
 import { isUserPrincipal } from '../services/principal.ts';
-import { serializeSelfUser } from '../services/user-serializer.ts';
+import { serializeSelfUser } from '../services/serializers/user.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -10,7 +10,7 @@ import { resource } from '../http/resource.ts';
 import { selfUserSchema } from '../schemas/user.ts';
 import type { Services } from '../services/index.ts';
 import { isSuperuser, type UserPrincipal } from '../services/principal.ts';
-import { serializeSelfUser } from '../services/user-serializer.ts';
+import { serializeSelfUser } from '../services/serializers/user.ts';
 import { userParams, type UserParams } from '../schemas/params.ts';
 
 

@@ -1,6 +1,6 @@
 /**
  * Response schemas whose answers are built field by field, in the schema's order, by one of our
- * serializers (services/key-serializer.ts). Fastify writes them with JSON.stringify directly: zod's
+ * serializers (services/serializers/project-key.ts). Fastify writes them with JSON.stringify directly: zod's
  * encode of a page of 100 keys costs as much as building it (BENCHMARKS.md) and would only copy
  * what the serializer already made. test/response-serializer.test.ts proves the bytes are the same.
  *

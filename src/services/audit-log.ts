@@ -9,7 +9,7 @@ import type { Database } from '../storage/database.ts';
 import type { AuditLogRow } from '../storage/schema.ts';
 import type { AuditLogFilter } from '../storage/stores/audit-log.ts';
 import type { AuditEvent } from './audit.ts';
-import { serializeUser } from './user-serializer.ts';
+import { serializeUser } from './serializers/user.ts';
 
 type Data = Record<string, unknown>;
 

@@ -6,7 +6,7 @@ import type { AuditLogService } from './audit-log.ts';
 import type { CredentialService } from './credentials.ts';
 import type { DirectoryService } from './directory.ts';
 import type { DatabaseOperations } from './operations.ts';
-import type { KeySerializer } from './key-serializer.ts';
+import type { KeySerializer } from './serializers/project-key.ts';
 import type { ExpirySweeper, KeyRotationService } from './key-rotation.ts';
 import type { KeyStatsService } from './key-stats.ts';
 import type { KeyTransferService } from './key-transfer.ts';

@@ -13,7 +13,7 @@ import type { Database } from '../storage/database.ts';
 import type { ProjectKeyRow, ProjectRow } from '../storage/schema.ts';
 import type { Stores } from '../storage/stores/index.ts';
 import { addKey } from './key-writes.ts';
-import { loadDsnSettings, type KeySerializer } from './key-serializer.ts';
+import { loadDsnSettings, type KeySerializer } from './serializers/project-key.ts';
 import type { Actor } from './principal.ts';
 import type { ProjectKeyService } from './project-keys.ts';
 

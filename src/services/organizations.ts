@@ -23,7 +23,7 @@ import type { OrganizationFilter } from '../storage/stores/organizations.ts';
 import type { TeamFilter } from '../storage/stores/teams.ts';
 import { parseRelayDsnEndpoint, RELAY_DSN_ENDPOINT_OPTION } from '../domain/relay-dsn-endpoint.ts';
 import { audit } from './audit.ts';
-import { loadDsnSettings, type DsnSettings } from './key-serializer.ts';
+import { loadDsnSettings, type DsnSettings } from './serializers/project-key.ts';
 import type { Actor } from './principal.ts';
 import { fail, ok, type Result } from './result.ts';
 

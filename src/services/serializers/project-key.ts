@@ -15,13 +15,13 @@ import {
   keyIsLive,
   parseKeyData,
   type KeyData,
-} from '../domain/keys.ts';
-import { parsePolicy, type KeyPolicy } from '../domain/key-policy.ts';
-import { withJsonBytes } from '../schemas/built-by-serializers.ts';
-import type { ProjectKeyJson } from '../schemas/project-key.ts';
-import { RELAY_DSN_ENDPOINT_OPTION } from '../domain/relay-dsn-endpoint.ts';
-import type { ProjectKeyRow } from '../storage/schema.ts';
-import type { Stores } from '../storage/stores/index.ts';
+} from '../../domain/keys.ts';
+import { parsePolicy, type KeyPolicy } from '../../domain/key-policy.ts';
+import { withJsonBytes } from '../../schemas/built-by-serializers.ts';
+import type { ProjectKeyJson } from '../../schemas/project-key.ts';
+import { RELAY_DSN_ENDPOINT_OPTION } from '../../domain/relay-dsn-endpoint.ts';
+import type { ProjectKeyRow } from '../../storage/schema.ts';
+import type { Stores } from '../../storage/stores/index.ts';
 
 const BROWSER_SDK = { choices: AVAILABLE_BROWSER_SDK_VERSIONS.map((v): [string, string] => [v, v]) };
 

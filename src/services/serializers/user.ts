@@ -3,7 +3,7 @@
  * full form for a user serializing themself, without `options`/`flags` for anyone else.
  */
 import { createHash } from 'node:crypto';
-import type { UserRow } from '../storage/schema.ts';
+import type { UserRow } from '../../storage/schema.ts';
 
 export function gravatarUrl(email: string, size = 32): string {
   const hash = createHash('md5').update(email.trim().toLowerCase()).digest('hex');
