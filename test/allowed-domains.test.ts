@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileAllowedOrigins, isAcceptableOrigin, requestOrigin, trimTrailingSlashes } from '../src/domain/origins.ts';
 import type { OrganizationRow, ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
-import { request, Seed, startHarness, TEST_ACTOR, type Harness } from './helpers/harness.ts';
+import { request, startAcme, TEST_ACTOR, type Harness } from './helpers/harness.ts';
 import { createKey, envelopePath, eventEnvelope, eventId, send } from './helpers/ingest.ts';
 
 describe('origin patterns', () => {
@@ -100,11 +100,9 @@ let owner: string;
 let member: string;
 
 beforeAll(async () => {
-  h = await startHarness();
-  const seed = new Seed(h.services);
-  org = await seed.org('acme');
-  project = await seed.project(org, 'web');
-  owner = await seed.caller(org, 'owner@acme.example');
+  const acme = await startAcme();
+  ({ h, org, project, owner } = acme);
+  const seed = acme.seed;
   member = await seed.caller(org, 'member@acme.example', 'member');
 });
 afterAll(() => h.close());

@@ -26,10 +26,7 @@ beforeAll(async () => {
   source = await createTestDatabase(dir);
   const { services, db } = servicesWithDatabase(testConfig(source.config));
   await db.migrate();
-  const seed = new Seed(services);
-  const org = await seed.org('acme');
-  await seed.project(org, 'web');
-  token = await seed.caller(org, 'owner@acme.example');
+  ({ owner: token } = await new Seed(services).acme());
   await closeServices(services);
 });
 afterAll(async () => {

@@ -23,10 +23,7 @@ beforeAll(async () => {
   database = await createTestDatabase(dir);
   const { services, db } = servicesWithDatabase(testConfig(database.config));
   await db.migrate();
-  const seed = new Seed(services);
-  const org = await seed.org('acme');
-  await seed.project(org, 'web');
-  token = await seed.caller(org, 'owner@acme.example');
+  ({ owner: token } = await new Seed(services).acme());
   await closeServices(services);
   env = { DATABASE_URL: database.url, PORT: '0', LOG_LEVEL: 'info', PUBLIC_URL: 'http://testserver' };
 });

@@ -6,7 +6,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrganizationRow, ProjectRow } from '../src/storage/schema.ts';
 import { signIn } from './helpers/browser-session.ts';
-import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { request, Seed, startAcme, type Harness } from './helpers/harness.ts';
 
 let h: Harness;
 let org: OrganizationRow;
@@ -16,11 +16,7 @@ let seed: Seed;
 let keysPath: string;
 
 beforeAll(async () => {
-  h = await startHarness();
-  seed = new Seed(h.services);
-  org = await seed.org('acme');
-  project = await seed.project(org, 'web');
-  owner = await seed.caller(org, 'owner@acme.example');
+  ({ h, seed, org, project, owner } = await startAcme());
   keysPath = `/api/0/projects/acme/web/keys/`;
 });
 afterAll(() => h.close());

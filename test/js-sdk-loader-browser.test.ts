@@ -17,7 +17,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LoaderOptions } from '../src/domain/keys.ts';
 import type { OrganizationRow, ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
 import { launchChromium } from './helpers/chromium.ts';
-import { request, Seed, startHarness, TEST_ACTOR, type Harness } from './helpers/harness.ts';
+import { request, Seed, startAcme, startHarness, TEST_ACTOR, type Harness } from './helpers/harness.ts';
 import { createKey, setActive } from './helpers/ingest.ts';
 import { eventOf, PageRecorder, startSite, type SentEnvelope, type Site } from './helpers/loader-site.ts';
 
@@ -34,11 +34,7 @@ const contexts: BrowserContext[] = [];
 let recorders: PageRecorder[] = [];
 
 beforeAll(async () => {
-  h = await startHarness({}, { reachablePublicUrl: true });
-  const seed = new Seed(h.services);
-  org = await seed.org('acme');
-  project = await seed.project(org, 'web');
-  owner = await seed.caller(org, 'owner@acme.example');
+  ({ h, org, project, owner } = await startAcme({}, { reachablePublicUrl: true }));
   site = await startSite();
   browser = await launchChromium();
 });

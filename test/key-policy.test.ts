@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrganizationRow, ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
 import { cli } from './helpers/cli.ts';
 import { backendDsn, queueDrained, RecordingBackend } from './helpers/gateway.ts';
-import { ingestConfig, request, Seed, startHarness, TEST_ACTOR, type Harness } from './helpers/harness.ts';
+import { ingestConfig, request, Seed, startAcme, startHarness, TEST_ACTOR, type Harness } from './helpers/harness.ts';
 import { envelopePath, eventEnvelope, eventId, send } from './helpers/ingest.ts';
 
 let h: Harness;
@@ -18,11 +18,7 @@ let project: ProjectRow;
 let owner: string;
 
 beforeAll(async () => {
-  h = await startHarness({ trustedProxies: ['127.0.0.1'] });
-  const seed = new Seed(h.services);
-  org = await seed.org('acme');
-  project = await seed.project(org, 'web');
-  owner = await seed.caller(org, 'owner@acme.example');
+  ({ h, org, project, owner } = await startAcme({ trustedProxies: ['127.0.0.1'] }));
 });
 afterAll(() => h.close());
 

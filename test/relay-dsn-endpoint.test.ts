@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrganizationRow, ProjectRow } from '../src/storage/schema.ts';
 import { cli } from './helpers/cli.ts';
-import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { request, Seed, startAcme, type Harness } from './helpers/harness.ts';
 
 let h: Harness;
 let seed: Seed;
@@ -18,11 +18,7 @@ const orgPath = '/api/0/organizations/acme/';
 const keysPath = '/api/0/projects/acme/web/keys/';
 
 beforeAll(async () => {
-  h = await startHarness();
-  seed = new Seed(h.services);
-  org = await seed.org('acme');
-  project = await seed.project(org, 'web');
-  owner = await seed.caller(org, 'owner@acme.example');
+  ({ h, seed, org, project, owner } = await startAcme());
 });
 afterAll(() => h.close());
 

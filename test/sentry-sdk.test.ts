@@ -6,7 +6,7 @@
 import * as Sentry from '@sentry/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OrganizationRow, ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
-import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { request, startAcme, type Harness } from './helpers/harness.ts';
 import { createKey, setActive } from './helpers/ingest.ts';
 
 let h: Harness;
@@ -15,11 +15,7 @@ let project: ProjectRow;
 let owner: string;
 
 beforeAll(async () => {
-  h = await startHarness();
-  const seed = new Seed(h.services);
-  org = await seed.org('acme');
-  project = await seed.project(org, 'web');
-  owner = await seed.caller(org, 'owner@acme.example');
+  ({ h, org, project, owner } = await startAcme());
 });
 afterEach(async () => {
   await Sentry.close(2000);

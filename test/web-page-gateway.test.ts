@@ -14,12 +14,10 @@ import type { UpstreamStateJson } from '../src/schemas/project.ts';
 import type { OrganizationRow, ProjectRow } from '../src/storage/schema.ts';
 import { launchChromium } from './helpers/chromium.ts';
 import { backendDsn, queueDrained, RecordingBackend } from './helpers/gateway.ts';
-import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { request, type Harness } from './helpers/harness.ts';
 import { envelopePath, eventEnvelope, send } from './helpers/ingest.ts';
-import { card, WebPages } from './helpers/web-page.ts';
+import { card, MEMBER, OWNER, startPageFixture, WebPages } from './helpers/web-page.ts';
 
-const OWNER = { email: 'ann@acme.example', password: 'ann has a long password' };
-const MEMBER = { email: 'mo@acme.example', password: 'mo has a long password too' };
 /** The backend's key: it must never reach the page. */
 const BACKEND_KEY = 'b'.repeat(32);
 
@@ -35,16 +33,9 @@ let shots: string;
 
 beforeAll(async () => {
   // The harness allows loopback upstreams (UPSTREAM_HOSTS=127.0.0.1), where the backend listens.
-  h = await startHarness({}, { reachablePublicUrl: true });
-  const seed = new Seed(h.services);
-  org = await seed.org('acme');
-  const team = await seed.team(org, 'backend');
-  web = await seed.project(org, 'web', team);
-  const owner = await seed.user(OWNER.email, { password: OWNER.password });
-  await seed.member(org, owner, 'owner', team);
-  const member = await seed.user(MEMBER.email, { password: MEMBER.password });
-  await seed.member(org, member, 'member', team);
-  token = await seed.token(owner);
+  const fixture = await startPageFixture(['web']);
+  ({ h, org, token } = fixture);
+  web = fixture.projects.web as ProjectRow;
   backend = new RecordingBackend();
   backendBase = await backend.start();
   browser = await launchChromium();

@@ -13,10 +13,9 @@ import type { ProjectKeyJson } from '../src/schemas/project-key.ts';
 import type { OrganizationRow, ProjectRow } from '../src/storage/schema.ts';
 import { launchChromium } from './helpers/chromium.ts';
 import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { MEMBER, OWNER, startPageFixture } from './helpers/web-page.ts';
 import { recordSecret } from './helpers/secrets.ts';
 
-const OWNER = { email: 'ann@acme.example', password: 'ann has a long password' };
-const MEMBER = { email: 'mo@acme.example', password: 'mo has a long password too' };
 
 let h: Harness;
 let browser: Browser;
@@ -30,17 +29,9 @@ const contexts: BrowserContext[] = [];
 const problems: string[] = [];
 
 beforeAll(async () => {
-  h = await startHarness({}, { reachablePublicUrl: true });
-  const seed = new Seed(h.services);
-  org = await seed.org('acme');
-  const team = await seed.team(org, 'backend');
-  web = await seed.project(org, 'web', team);
-  api = await seed.project(org, 'api', team);
-  const owner = await seed.user(OWNER.email, { password: OWNER.password });
-  await seed.member(org, owner, 'owner', team);
-  const member = await seed.user(MEMBER.email, { password: MEMBER.password });
-  await seed.member(org, member, 'member', team);
-  token = await seed.token(owner);
+  const fixture = await startPageFixture(['web', 'api']);
+  ({ h, org, token } = fixture);
+  ({ web, api } = fixture.projects as { web: ProjectRow; api: ProjectRow });
   browser = await launchChromium();
   shots = process.env.UPDATE_SCREENSHOTS === '1' ? join(import.meta.dirname, '..', 'docs', 'screenshots') : join(h.dir, 'screenshots');
   mkdirSync(shots, { recursive: true });

@@ -148,6 +148,13 @@ export async function startHarness(overrides: Partial<Config> = {}, options: Har
   };
 }
 
+/** A harness with the Acme fixture in it, and the Seed that made it (for what a test adds). */
+export async function startAcme(overrides: Partial<Config> = {}, options: HarnessOptions = {}): Promise<Acme & { h: Harness; seed: Seed }> {
+  const h = await startHarness(overrides, options);
+  const seed = new Seed(h.services);
+  return { h, seed, ...(await seed.acme()) };
+}
+
 export interface ApiResponse<T = unknown> {
   status: number;
   headers: Headers;
@@ -193,9 +200,25 @@ function must<T>(result: { ok: true; value: T } | { ok: false; error: string }):
   return result.value;
 }
 
+/** The fixture most tests start from: organization "acme", its project "web", and an owner's token. */
+export interface Acme {
+  org: OrganizationRow;
+  project: ProjectRow;
+  /** A token of owner@acme.example with every scope. */
+  owner: string;
+}
+
 /** Builders for the fixtures tests need, through the real services. */
 export class Seed {
   constructor(private readonly services: Services) {}
+
+  /** Organization "acme" with project "web" (on `team` when given) and an owner's token. */
+  async acme(options: { team?: TeamRow } = {}): Promise<Acme> {
+    const org = await this.org('acme');
+    const project = await this.project(org, 'web', options.team);
+    const owner = await this.caller(org, 'owner@acme.example');
+    return { org, project, owner };
+  }
 
   org(slug: string, options: { openMembership?: boolean } = {}): Promise<OrganizationRow> {
     return this.services.organizations.createOrganization(slug, undefined, TEST_ACTOR).then(must).then(async (org) => {

@@ -3,12 +3,46 @@
  * and CSP violations in `problems` (each test file asserts there are none), and signing in.
  */
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import type { Harness } from './harness.ts';
+import type { OrganizationRow, ProjectRow, TeamRow } from '../../src/storage/schema.ts';
+import { Seed, startHarness, type Harness } from './harness.ts';
 import { recordSecret } from './secrets.ts';
 
 export interface Person {
   email: string;
   password: string;
+}
+
+/** Who signs in to the pages: an owner and a member of acme's backend team, with passwords. */
+export const OWNER: Person = { email: 'ann@acme.example', password: 'ann has a long password' };
+export const MEMBER: Person = { email: 'mo@acme.example', password: 'mo has a long password too' };
+
+export interface PageFixture {
+  h: Harness;
+  seed: Seed;
+  org: OrganizationRow;
+  team: TeamRow;
+  /** The projects asked for, by slug, on the backend team. */
+  projects: Record<string, ProjectRow>;
+  /** The owner's API token, to check through the API what the page did. */
+  token: string;
+}
+
+/**
+ * A harness whose PUBLIC_URL is its own address (the page calls the API there), with acme, its
+ * backend team and these projects on it, OWNER and MEMBER signed up.
+ */
+export async function startPageFixture(projectSlugs: string[]): Promise<PageFixture> {
+  const h = await startHarness({}, { reachablePublicUrl: true });
+  const seed = new Seed(h.services);
+  const org = await seed.org('acme');
+  const team = await seed.team(org, 'backend');
+  const projects: Record<string, ProjectRow> = {};
+  for (const slug of projectSlugs) projects[slug] = await seed.project(org, slug, team);
+  const owner = await seed.user(OWNER.email, { password: OWNER.password });
+  await seed.member(org, owner, 'owner', team);
+  const member = await seed.user(MEMBER.email, { password: MEMBER.password });
+  await seed.member(org, member, 'member', team);
+  return { h, seed, org, team, projects, token: await seed.token(owner) };
 }
 
 export class WebPages {

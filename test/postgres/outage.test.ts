@@ -19,10 +19,7 @@ beforeAll(async () => {
   h = await startHarness({}, {
     shared: { config: { kind: 'postgres', url, poolSize: 5, connectTimeoutMs: 1000 }, url, drop: async () => {} },
   });
-  const seed = new Seed(h.services);
-  const org = await seed.org('acme');
-  await seed.project(org, 'web');
-  token = await seed.caller(org, 'owner@acme.example');
+  ({ owner: token } = await new Seed(h.services).acme());
 });
 afterAll(async () => {
   await h?.close();
