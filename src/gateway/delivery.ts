@@ -54,8 +54,29 @@ class HostRefused extends Error {
   override name = 'HostRefused';
 }
 
+/** A claimed row waiting for a sender, and the last moment an attempt may start under its lease. */
+interface Claimed {
+  delivery: Delivery;
+  sendBy: number;
+}
+
+/** How many times DELIVERY_CONCURRENCY one claim takes: a claim per this many sends. */
+const CLAIM_FACTOR = 8;
+/** Hostnames whose literal-address verdict is remembered (a tenant's backend names one host). */
+const MAX_HOST_VERDICTS = 10_000;
+
+/**
+ * A sliding window: up to `concurrency` sends are in flight at any time, and rows are claimed
+ * (one statement, `concurrency × 8` at a time) while they are, whenever fewer than `concurrency`
+ * claimed rows are left waiting; a send that ends starts the next at once. What the sends
+ * decide is written in groups: every row delivered or dropped since the last write is removed by
+ * one statement, retries and postponements go with it, and one write runs at a time (as the
+ * spool's group commit). A delivered row not yet removed is still leased: it is never sent twice
+ * by this instance, and after a crash it is sent again (at least once).
+ */
 export class DeliveryWorker {
   private readonly concurrency: number;
+  private readonly claimSize: number;
   private readonly leaseMs: number;
   private readonly timeoutMs: number;
   private readonly pollMs: number;
@@ -64,8 +85,22 @@ export class DeliveryWorker {
   /** Backends that failed: left alone until then (Unix ms). */
   private readonly resting = new Map<string, number>();
   private readonly dispatcher: Dispatcher;
-  private running: Promise<void> | undefined;
-  private again = false;
+  private readonly hostVerdicts = new Map<string, HostRefused | null>();
+  /** Claimed, not yet sent, oldest first. */
+  private waiting: Claimed[] = [];
+  private readonly sending = new Set<Promise<void>>();
+  private claiming: Promise<void> | undefined;
+  /** The last claim found fewer rows than it asked for: nothing more is due until a wake or a poll. */
+  private drained = false;
+  /** Counts wakes and polls: a claim that began before one cannot say nothing more is due. */
+  private wakes = 0;
+  /** What the sends decided, not yet written. */
+  private removals: Delivery[] = [];
+  private retries: { id: number; attempts: number; at: number }[] = [];
+  private postponed = new Map<number, number[]>();
+  private releases: number[] = [];
+  private writing: Promise<void> | undefined;
+  private writeScheduled = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
   onError: (message: string, error: unknown) => void = () => {};
@@ -79,6 +114,7 @@ export class DeliveryWorker {
     options: DeliveryOptions = {},
   ) {
     this.concurrency = options.concurrency ?? 16;
+    this.claimSize = Math.min(1000, this.concurrency * CLAIM_FACTOR);
     // A lease outlives the longest attempt (the timeout) and not much more: on PostgreSQL, rows a
     // dead instance had claimed come back to the others this soon.
     this.timeoutMs = options.timeoutMs ?? 10_000;
@@ -87,8 +123,9 @@ export class DeliveryWorker {
     this.now = options.now ?? Date.now;
     this.stats = new DeliveryStats(db, this.now);
     // Every connection to a name goes to an address the policy allows, checked as it is resolved:
-    // a name cannot be pointed at an internal address after it was set (DNS rebinding).
-    this.dispatcher = new Agent({ connect: { lookup: this.checkedLookup }, keepAliveTimeout: 10_000, connections: 64 });
+    // a name cannot be pointed at an internal address after it was set (DNS rebinding). One pool
+    // of kept-alive connections per backend origin, as many as there are senders.
+    this.dispatcher = new Agent({ connect: { lookup: this.checkedLookup }, keepAliveTimeout: 10_000, connections: this.concurrency });
   }
 
   async start(): Promise<void> {
@@ -97,80 +134,153 @@ export class DeliveryWorker {
     if (this.db.dialect === 'sqlite') await this.db.stores.deliveries.releaseAllLeases();
     this.stopped = false;
     this.stats.start();
-    this.schedule(0);
+    // The poll: rows another instance queued, retries that became due, writes that failed.
+    this.timer = setInterval(() => {
+      this.wakes += 1;
+      this.drained = false;
+      this.pump();
+      if (this.hasDecisions()) this.scheduleWrite();
+    }, this.pollMs);
+    this.timer.unref();
+    this.pump();
   }
 
   /** Something was queued here: deliver it now rather than at the next poll. */
   wake(): void {
     if (this.stopped) return;
-    if (this.running) this.again = true;
-    else this.schedule(0);
+    this.wakes += 1;
+    this.drained = false;
+    this.pump();
   }
 
+  /** Sends in flight end and what they decided is written; rows claimed and not sent are given back. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    if (this.timer) clearInterval(this.timer);
+    await this.claiming;
+    while (this.sending.size > 0) await Promise.all(this.sending);
+    for (const claimed of this.waiting) this.releases.push(claimed.delivery.id);
+    this.waiting = [];
+    await this.writing;
+    if (this.hasDecisions()) await this.write();
     await this.stats.stop();
     await this.dispatcher.close();
   }
 
-  private schedule(delayMs: number): void {
+  /** Fill the window: start sends while there is room and rows to send; claim when few are left. */
+  private pump(): void {
     if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.running ??= this.run().finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.schedule(0);
-        } else {
-          this.schedule(this.pollMs);
-        }
+    const now = this.now();
+    let index = 0;
+    while (this.sending.size < this.concurrency && index < this.waiting.length) {
+      const claimed = this.waiting[index++]!;
+      const delivery = claimed.delivery;
+      if (claimed.sendBy < now) {
+        // Too little of its lease is left for a whole attempt: given back, for whoever claims next.
+        this.releases.push(delivery.id);
+        this.scheduleWrite();
+        continue;
+      }
+      const rest = this.resting.get(delivery.upstream);
+      if (rest !== undefined && rest > now) {
+        // Its backend is resting: back in the queue until then (and up to a second more), without an attempt.
+        const ids = this.postponed.get(rest);
+        if (ids) ids.push(delivery.id);
+        else this.postponed.set(rest, [delivery.id]);
+        this.scheduleWrite();
+        continue;
+      }
+      const send = this.send(delivery).finally(() => {
+        this.sending.delete(send);
+        this.pump();
       });
-    }, delayMs);
-    this.timer.unref();
+      this.sending.add(send);
+    }
+    if (index > 0) this.waiting = index === this.waiting.length ? [] : this.waiting.slice(index);
+    if (!this.claiming && !this.drained && this.waiting.length < this.concurrency) this.claim();
   }
 
-  /** Claim and settle due rows until none are left. */
-  private async run(): Promise<void> {
+  private claim(): void {
+    this.claiming = (async () => {
+      const now = this.now();
+      const wakes = this.wakes;
+      const rows = await this.db.stores.deliveries.claimDue(now, this.claimSize, now + this.leaseMs);
+      if (rows.length < this.claimSize && wakes === this.wakes) this.drained = true;
+      const sendBy = now + this.leaseMs - this.timeoutMs;
+      for (const delivery of rows) this.waiting.push({ delivery, sendBy });
+    })()
+      .catch((error: unknown) => {
+        // The database is away: tried again at the next poll.
+        this.drained = true;
+        this.onError('claiming queued requests failed; retrying at the next poll', error);
+      })
+      .finally(() => {
+        this.claiming = undefined;
+        this.pump();
+      });
+  }
+
+  private async send(delivery: Delivery): Promise<void> {
+    const verdict = await this.attempt(delivery);
+    if (verdict.kind === 'retry') this.retry(delivery, verdict);
+    else {
+      this.settled(delivery, verdict);
+      this.removals.push(delivery);
+    }
+    this.scheduleWrite();
+  }
+
+  private hasDecisions(): boolean {
+    return this.removals.length > 0 || this.retries.length > 0 || this.postponed.size > 0 || this.releases.length > 0;
+  }
+
+  /** Write what was decided once this turn of the event loop ends (and any write before it). */
+  private scheduleWrite(): void {
+    if (this.writeScheduled || this.writing) return;
+    this.writeScheduled = true;
+    setImmediate(() => {
+      this.writeScheduled = false;
+      this.writing = this.write().finally(() => {
+        this.writing = undefined;
+        if (this.hasDecisions() && !this.stopped) this.scheduleWrite();
+      });
+    });
+  }
+
+  /** One group of decisions: removals in one statement, the rest with them in one transaction. */
+  private async write(): Promise<void> {
+    if (!this.hasDecisions()) return;
+    const removals = this.removals;
+    const retries = this.retries;
+    const postponed = this.postponed;
+    const releases = this.releases;
+    this.removals = [];
+    this.retries = [];
+    this.postponed = new Map();
+    this.releases = [];
+    const ids = removals.map((d) => d.id);
     try {
-      for (;;) {
-        if (this.stopped) return;
-        const now = this.now();
-        const batch = await this.db.stores.deliveries.claimDue(now, this.concurrency * 4, now + this.leaseMs);
-        if (batch.length === 0) return;
-        await this.settleAll(batch);
+      if (retries.length === 0 && postponed.size === 0 && releases.length === 0) {
+        await this.db.stores.deliveries.remove(ids);
+      } else {
+        await this.db.transaction(async (stores) => {
+          await stores.deliveries.remove(ids);
+          for (const r of retries) await stores.deliveries.retryLater(r.id, r.attempts, r.at);
+          for (const [rest, rows] of postponed) await stores.deliveries.postpone(rows, rest + Math.random() * 1000);
+          await stores.deliveries.releaseLeases(releases);
+        });
       }
     } catch (error) {
-      this.onError('delivering queued requests failed; retrying at the next poll', error);
+      // Kept for the next write (the rows stay leased meanwhile; should this instance die, they
+      // come back when the lease ends and are sent again: at least once).
+      this.removals.unshift(...removals);
+      this.retries.unshift(...retries);
+      for (const [rest, rows] of postponed) this.postponed.set(rest, [...rows, ...(this.postponed.get(rest) ?? [])]);
+      this.releases.unshift(...releases);
+      this.onError('writing delivery outcomes failed; retrying at the next poll', error);
+      return;
     }
-  }
-
-  private async settleAll(batch: Delivery[]): Promise<void> {
-    const delivered: Delivery[] = [];
-    let next = 0;
-    const lane = async () => {
-      while (next < batch.length) {
-        const delivery = batch[next++]!;
-        const rest = this.resting.get(delivery.upstream);
-        if (rest !== undefined && rest > this.now()) {
-          // Its backend is resting: back in the queue until then, without an attempt.
-          await this.db.stores.deliveries.retryLater(delivery.id, delivery.attempts, rest + Math.random() * 1000);
-          continue;
-        }
-        const verdict = await this.attempt(delivery);
-        if (verdict.kind === 'retry') await this.retry(delivery, verdict);
-        else {
-          this.settled(delivery, verdict);
-          delivered.push(delivery);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, batch.length) }, lane));
-    await this.db.stores.deliveries.remove(delivered.map((d) => d.id));
-    for (const d of delivered) this.spool.released(d.size);
+    for (const d of removals) this.spool.released(d.size);
   }
 
   private settled(delivery: Delivery, verdict: Exclude<Verdict, { kind: 'retry' }>): void {
@@ -190,22 +300,21 @@ export class DeliveryWorker {
     }
   }
 
-  private async retry(delivery: Delivery, verdict: Extract<Verdict, { kind: 'retry' }>): Promise<void> {
+  private retry(delivery: Delivery, verdict: Extract<Verdict, { kind: 'retry' }>): void {
     const attempts = delivery.attempts + 1;
     const at = this.now() + retryDelay(attempts, verdict.retryAfter);
     this.resting.set(delivery.upstream, at);
     if (delivery.upstream !== 'alerts') this.stats.failed(delivery.projectId, verdict.status, verdict.reason);
     this.metrics.delivery('retried', delivery.projectId);
-    await this.db.stores.deliveries.retryLater(delivery.id, attempts, at);
+    this.retries.push({ id: delivery.id, attempts, at });
   }
 
   private async attempt(delivery: Delivery): Promise<Verdict> {
     try {
-      const url = new URL(delivery.url);
       // FORWARD_URL and ALERT_WEBHOOK_URL are the operator's own; only tenants' backends are checked.
       const operators = delivery.upstream === 'forward' || delivery.upstream === 'alerts';
-      if (!operators) this.checkLiteralAddress(url.hostname);
-      const response = await httpRequest(url, {
+      if (!operators) this.checkLiteralAddress(delivery.url);
+      const response = await httpRequest(delivery.url, {
         method: delivery.method as Dispatcher.HttpMethod,
         headers: delivery.headers,
         body: delivery.body ?? undefined,
@@ -213,13 +322,17 @@ export class DeliveryWorker {
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
       });
+      const status = response.statusCode;
+      if (status >= 200 && status < 300) {
+        // Nothing of a delivered answer is read: its body is only drained, for the connection's reuse.
+        await response.body.dump().catch(() => {});
+        return { kind: 'delivered' };
+      }
       const text = await response.body.text().catch(() => '');
       const header = (name: string) => {
         const value = response.headers[name];
         return Array.isArray(value) ? value.join(', ') : (value ?? null);
       };
-      const status = response.statusCode;
-      if (status >= 200 && status < 300) return { kind: 'delivered' };
       if (status === 429) return { kind: 'rate_limited', rateLimits: header('x-sentry-rate-limits'), retryAfter: header('retry-after') };
       const reason = reasonOf(status, text, header('x-sentry-error'));
       if (status >= 400 && status < 500 && status !== 408) return { kind: 'refused', status, reason };
@@ -233,9 +346,19 @@ export class DeliveryWorker {
     }
   }
 
-  private checkLiteralAddress(hostname: string): void {
-    const address = hostname.replace(/^\[|\]$/g, '');
-    if (isIP(address) && !this.policy.allowsAddress(hostname, address)) throw new HostRefused(`upstream address ${address} is not allowed (UPSTREAM_HOSTS: ${this.policy.description})`);
+  /** A backend named by a literal address must be one the policy allows (names are checked as they resolve). */
+  private checkLiteralAddress(url: string): void {
+    // The host of `scheme://host[:port]/…`, without parsing the whole URL on every send.
+    const authority = url.slice(url.indexOf('//') + 2).split('/', 1)[0]!;
+    let verdict = this.hostVerdicts.get(authority);
+    if (verdict === undefined) {
+      const hostname = new URL(url).hostname;
+      const address = hostname.replace(/^\[|\]$/g, '');
+      verdict = isIP(address) && !this.policy.allowsAddress(hostname, address) ? new HostRefused(`upstream address ${address} is not allowed (UPSTREAM_HOSTS: ${this.policy.description})`) : null;
+      if (this.hostVerdicts.size >= MAX_HOST_VERDICTS) this.hostVerdicts.clear();
+      this.hostVerdicts.set(authority, verdict);
+    }
+    if (verdict) throw verdict;
   }
 
   private readonly checkedLookup = (hostname: string, options: object, callback: (error: Error | null, address: string | LookupAddress[], family?: number) => void): void => {

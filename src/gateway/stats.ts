@@ -10,6 +10,8 @@ const FLUSH_MS = 1000;
 
 export class DeliveryStats {
   private deltas = new Map<number, UpstreamStatsDelta>();
+  /** When each project's last delivery was (Unix ms), formatted only when written. */
+  private lastDelivered = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
 
@@ -29,9 +31,8 @@ export class DeliveryStats {
   }
 
   delivered(projectId: number): void {
-    const delta = this.delta(projectId);
-    delta.delivered += 1;
-    delta.lastDeliveredAt = this.at();
+    this.delta(projectId).delivered += 1;
+    this.lastDelivered.set(projectId, this.now());
   }
 
   rateLimited(projectId: number): void {
@@ -59,7 +60,12 @@ export class DeliveryStats {
   private async write(): Promise<void> {
     if (this.deltas.size === 0) return;
     const batch = [...this.deltas.values()];
+    for (const delta of batch) {
+      const at = this.lastDelivered.get(delta.projectId);
+      if (at !== undefined) delta.lastDeliveredAt = new Date(at).toISOString();
+    }
     this.deltas = new Map();
+    this.lastDelivered = new Map();
     try {
       await this.db.transaction((stores) => stores.upstreamStats.add(batch));
     } catch {

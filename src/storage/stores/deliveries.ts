@@ -42,6 +42,8 @@ function toDelivery(row: DeliveryRow): Delivery {
 
 /** Rows per INSERT: well under both engines' parameter limits at 11 columns a row. */
 const INSERT_CHUNK = 500;
+/** Ids per `IN (…)`: well under both engines' parameter limits. */
+const ID_CHUNK = 1000;
 
 /**
  * The durable delivery queue. Rows are claimed with a lease, so on PostgreSQL any instance may
@@ -59,46 +61,31 @@ export class DeliveryStore {
     }
   }
 
-  /** Up to `limit` due rows, oldest first, leased to the caller until `leaseUntil`. */
+  /**
+   * Up to `limit` due rows, oldest first, leased to the caller until `leaseUntil`: one statement
+   * (an UPDATE … RETURNING over the due rows that are not leased), on either engine.
+   */
   async claimDue(nowMs: number, limit: number, leaseUntilMs: number): Promise<Delivery[]> {
     const now = Math.floor(nowMs);
     const leaseUntil = Math.round(leaseUntilMs);
-    if (this.dialect === 'postgres') {
-      const rows = await this.db
-        .updateTable('deliveries')
-        .set({ lease_until: leaseUntil })
-        .where('id', 'in', (eb) =>
-          eb
-            .selectFrom('deliveries')
-            .select('id')
-            .where('next_attempt_at', '<=', now)
-            .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<=', now)]))
-            .orderBy('id')
-            .limit(limit)
-            .forUpdate()
-            .skipLocked(),
-        )
-        .returningAll()
-        .execute();
-      return rows.map(toDelivery).sort((a, b) => a.id - b.id);
-    }
-    // One SQLite file has one server: nothing else claims rows between the read and the lease.
     const rows = await this.db
-      .selectFrom('deliveries')
-      .selectAll()
-      .where('next_attempt_at', '<=', now)
-      .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<=', now)]))
-      .orderBy('id')
-      .limit(limit)
+      .updateTable('deliveries')
+      .set({ lease_until: leaseUntil })
+      .where('id', 'in', (eb) => {
+        const due = eb
+          .selectFrom('deliveries')
+          .select('id')
+          .where('next_attempt_at', '<=', now)
+          .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<=', now)]))
+          .orderBy('id')
+          .limit(limit);
+        // On PostgreSQL instances claim side by side: rows another is claiming are skipped, not waited for.
+        // One SQLite file has one server, and its writes are serialised anyway.
+        return this.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
+      })
+      .returningAll()
       .execute();
-    if (rows.length > 0) {
-      await this.db
-        .updateTable('deliveries')
-        .set({ lease_until: leaseUntil })
-        .where('id', 'in', rows.map((r) => r.id))
-        .execute();
-    }
-    return rows.map(toDelivery);
+    return rows.map(toDelivery).sort((a, b) => a.id - b.id);
   }
 
   /** Every lease given up: on SQLite, at start, every lease is a dead process's (one file, one server). */
@@ -106,14 +93,35 @@ export class DeliveryStore {
     await this.db.updateTable('deliveries').set({ lease_until: null }).where('lease_until', 'is not', null).execute();
   }
 
+  /** These rows' leases given up (claimed and not attempted): due again at once, for any instance. */
+  async releaseLeases(ids: readonly number[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += ID_CHUNK) {
+      await this.db.updateTable('deliveries').set({ lease_until: null }).where('id', 'in', ids.slice(i, i + ID_CHUNK)).execute();
+    }
+  }
+
+  /** Delivered or dropped: gone, in one statement per ID_CHUNK rows. */
   async remove(ids: readonly number[]): Promise<void> {
-    if (ids.length > 0) await this.db.deleteFrom('deliveries').where('id', 'in', [...ids]).execute();
+    for (let i = 0; i < ids.length; i += ID_CHUNK) {
+      await this.db.deleteFrom('deliveries').where('id', 'in', ids.slice(i, i + ID_CHUNK)).execute();
+    }
   }
 
   /** Back in the queue for another attempt at `nextAttemptAt`. */
   async retryLater(id: number, attempts: number, nextAttemptAt: number): Promise<void> {
     // Whole milliseconds: PostgreSQL's bigint takes no fraction.
     await this.db.updateTable('deliveries').set({ attempts, next_attempt_at: Math.round(nextAttemptAt), lease_until: null }).where('id', '=', id).execute();
+  }
+
+  /** Rows that were not attempted (their backend rests) back in the queue until `nextAttemptAt`, attempts unchanged. */
+  async postpone(ids: readonly number[], nextAttemptAt: number): Promise<void> {
+    for (let i = 0; i < ids.length; i += ID_CHUNK) {
+      await this.db
+        .updateTable('deliveries')
+        .set({ next_attempt_at: Math.round(nextAttemptAt), lease_until: null })
+        .where('id', 'in', ids.slice(i, i + ID_CHUNK))
+        .execute();
+    }
   }
 
   /** When the earliest row that is not leased becomes due (Unix ms), or undefined when none is. */
