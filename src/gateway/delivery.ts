@@ -206,7 +206,8 @@ export class DeliveryWorker {
       const wakes = this.wakes;
       const rows = await this.db.stores.deliveries.claimDue(now, this.claimSize, now + this.leaseMs);
       if (rows.length < this.claimSize && wakes === this.wakes) this.drained = true;
-      const sendBy = now + this.leaseMs - this.timeoutMs;
+      // An attempt starts only while a whole one (the timeout) fits in what is left of the lease.
+      const sendBy = now + Math.max(this.leaseMs - this.timeoutMs, this.leaseMs / 2);
       for (const delivery of rows) this.waiting.push({ delivery, sendBy });
     })()
       .catch((error: unknown) => {

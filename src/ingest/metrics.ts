@@ -5,7 +5,7 @@
  * only once a key proved which project it is, so made-up project ids in paths cannot grow the
  * label space.
  */
-import type { Counter, Registry } from 'prom-client';
+import type { Counter, Histogram, Registry } from 'prom-client';
 import type { GatewayMetrics } from '../gateway/metrics.ts';
 
 export type Outcome = 'accepted' | 'dropped' | 'refused';
@@ -60,8 +60,13 @@ export class IngestMetrics implements GatewayMetrics {
   private readonly deliveries = new Tally<'project_id' | 'outcome'>();
   private readonly spoolFulls = new Tally<never>();
   private spoolByteCount = 0;
-  /** Commits of the delivery queue since the last scrape: events in each, and how long each took. */
-  private commits: { events: number; seconds: number }[] = [];
+  /**
+   * The two commit histograms, observed as each commit ends (both in the same call, so one scrape
+   * shows the same commits in each). Until prom-client has loaded (the first commit starts loading
+   * it; a few milliseconds), commits wait in `pendingCommits`, all of them, then go in.
+   */
+  private commitHistograms: { events: Histogram; seconds: Histogram } | undefined;
+  private pendingCommits: { events: number; seconds: number }[] = [];
   private commitFailures = 0;
   /** The delivery queue per project, read from the database when /metrics is scraped. */
   queueSnapshot: () => Promise<{ projectId: number; queued: number; oldest: number }[]> = async () => [];
@@ -110,25 +115,24 @@ export class IngestMetrics implements GatewayMetrics {
         this.set(metrics.spoolByteCount);
       },
     });
-    const batch = new Histogram({
+    const events = new Histogram({
       name: 'clientkeys_spool_commit_events',
-      help: 'Events per commit of the delivery queue (group commit).',
+      help: 'Events (queued requests) per commit of the delivery queue (group commit).',
       buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
       registers: [registry],
     });
-    const latency = new Histogram({
+    const seconds = new Histogram({
       name: 'clientkeys_spool_commit_seconds',
       help: 'How long a commit of the delivery queue took: what it adds to an answer.',
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
       registers: [registry],
-      collect() {
-        for (const commit of metrics.commits.splice(0)) {
-          batch.observe(commit.events);
-          this.observe(commit.seconds);
-        }
-      },
     });
-    void latency;
+    for (const commit of this.pendingCommits) {
+      events.observe(commit.events);
+      seconds.observe(commit.seconds);
+    }
+    this.pendingCommits = [];
+    this.commitHistograms = { events, seconds };
     new Counter({
       name: 'clientkeys_spool_commit_failures_total',
       help: 'Commits of the delivery queue that failed (their requests were answered 503).',
@@ -173,8 +177,15 @@ export class IngestMetrics implements GatewayMetrics {
 
   commit(events: number, milliseconds: number, ok: boolean): void {
     if (!ok) this.commitFailures += 1;
-    // Bounded between scrapes: the last 10,000 commits are plenty for a histogram.
-    if (this.commits.length < 10_000) this.commits.push({ events, seconds: milliseconds / 1000 });
+    const histograms = this.commitHistograms;
+    if (histograms) {
+      histograms.events.observe(events);
+      histograms.seconds.observe(milliseconds / 1000);
+      return;
+    }
+    // Only a process that commits loads prom-client for it (the CLI commits nothing).
+    this.pendingCommits.push({ events, seconds: milliseconds / 1000 });
+    void this.registry().catch(() => {});
   }
 
   request(outcome: Outcome, reason: string, endpoint: string, projectId: number | undefined): void {
