@@ -3,7 +3,7 @@
  * on the key endpoints, headers on every answer (go-sentry backs off on them), Sentry's 429.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { request, Seed, startHarness, startOrg, type Harness } from './helpers/harness.ts';
 
 let h: Harness;
 let owner: string;
@@ -18,9 +18,8 @@ async function atWindowStart(): Promise<void> {
 }
 
 beforeAll(async () => {
-  h = await startHarness({ apiRateLimit: 5 });
-  const seed = new Seed(h.services);
-  const org = await seed.org('acme');
+  const { seed, org, ...started } = await startOrg({ apiRateLimit: 5 });
+  ({ h } = started);
   const project = await seed.project(org, 'web');
   keyPath = `${keys}${(await seed.defaultKey(project)).public_key}/`;
   owner = await seed.caller(org, 'owner@acme.example');

@@ -1,7 +1,7 @@
 /** The audit log: written with every change, served as Sentry serves it, to org:write callers only. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrganizationRow } from '../src/storage/schema.ts';
-import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { request, Seed, startOrg, type Harness } from './helpers/harness.ts';
 
 let h: Harness;
 let seed: Seed;
@@ -11,9 +11,7 @@ let ownerId: number;
 const path = '/api/0/organizations/acme/audit-logs/';
 
 beforeAll(async () => {
-  h = await startHarness();
-  seed = new Seed(h.services);
-  org = await seed.org('acme');
+  ({ h, seed, org } = await startOrg());
   await seed.project(org, 'web');
   const user = await seed.user('owner@acme.example');
   ownerId = user.id;

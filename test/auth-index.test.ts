@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UserRow } from '../src/storage/schema.ts';
 import { signIn } from './helpers/browser-session.ts';
-import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { request, Seed, startOrg, type Harness } from './helpers/harness.ts';
 
 let h: Harness;
 let seed: Seed;
@@ -22,9 +22,8 @@ let apiKey: string;
 const path = '/api/0/auth/';
 
 beforeAll(async () => {
-  h = await startHarness();
-  seed = new Seed(h.services);
-  const org = await seed.org('acme');
+  const { org, ...started } = await startOrg();
+  ({ h, seed } = started);
   ann = await seed.user('ann@example.com', { password: 'ann password 123' });
   await seed.member(org, ann, 'member');
   annToken = await seed.token(ann, 'org:read');

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
 import { launchChromium } from './helpers/chromium.ts';
 import { backendDsn, queueDrained, RecordingBackend } from './helpers/gateway.ts';
-import { ingestConfig, request, Seed, startHarness, TEST_ACTOR, type Harness } from './helpers/harness.ts';
+import { ingestConfig, request, startOrg, TEST_ACTOR, type Harness } from './helpers/harness.ts';
 import { createKey, eventEnvelope, eventId, send, setActive } from './helpers/ingest.ts';
 import { startSite, type Site } from './helpers/loader-site.ts';
 
@@ -28,9 +28,8 @@ let owner: string;
 beforeAll(async () => {
   backend = new RecordingBackend();
   const base = await backend.start();
-  h = await startHarness({ ingest: ingestConfig({ tunnelPath: '/t/' }) }, { reachablePublicUrl: true });
-  const seed = new Seed(h.services);
-  const org = await seed.org('acme');
+  const { seed, org, ...started } = await startOrg({ ingest: ingestConfig({ tunnelPath: '/t/' }) }, { reachablePublicUrl: true });
+  ({ h } = started);
   project = await seed.project(org, 'web');
   other = await seed.project(org, 'api');
   key = await seed.defaultKey(project);

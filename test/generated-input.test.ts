@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrganizationRow, ProjectKeyRow } from '../src/storage/schema.ts';
-import { Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { startOrg, type Harness } from './helpers/harness.ts';
 
 const SDK_VERSION = (JSON.parse(readFileSync(new URL('../node_modules/@sentry/browser/package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -20,9 +20,8 @@ let apiKey: string;
 let projectId: number;
 
 beforeAll(async () => {
-  h = await startHarness();
-  const seed = new Seed(h.services);
-  org = await seed.org('acme');
+  const { seed, ...started } = await startOrg();
+  ({ h, org } = started);
   const team = await seed.team(org, 'backend');
   const project = await seed.project(org, 'web', team);
   projectId = project.id;

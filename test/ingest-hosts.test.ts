@@ -10,7 +10,7 @@ import * as Sentry from '@sentry/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import type { OrganizationRow, ProjectRow } from '../src/storage/schema.ts';
-import { freePort, request, Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { freePort, request, Seed, startHarness, startOrg, type Harness } from './helpers/harness.ts';
 
 describe('INGEST_URL', () => {
   let h: Harness;
@@ -18,9 +18,8 @@ describe('INGEST_URL', () => {
   let owner: string;
 
   beforeAll(async () => {
-    h = await startHarness({ publicUrl: 'https://api.example.com', ingestUrl: 'https://ingest.example.com/relay' });
-    const seed = new Seed(h.services);
-    const org = await seed.org('acme');
+    const { seed, org, ...started } = await startOrg({ publicUrl: 'https://api.example.com', ingestUrl: 'https://ingest.example.com/relay' });
+    ({ h } = started);
     project = await seed.project(org, 'web');
     owner = await seed.caller(org, 'owner@acme.example');
   });

@@ -14,7 +14,7 @@ import { closeServices } from '../src/composition.ts';
 import { MAX_ITEM_TYPES, MAX_ITEM_TYPE_LENGTH, MAX_SDK_LENGTH } from '../src/ingest/endpoints.ts';
 import { MAX_LEVEL_LENGTH, MAX_PLATFORM_LENGTH, MAX_TITLE_LENGTH } from '../src/ingest/recent-events.ts';
 import type { ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
-import { type Harness, ingestConfig, request, Seed, servicesWithDatabase, startHarness, testConfig } from './helpers/harness.ts';
+import { ingestConfig, request, Seed, servicesWithDatabase, startOrg, testConfig, type Harness } from './helpers/harness.ts';
 import { createKey, envelopePath, eventEnvelope, eventId, send } from './helpers/ingest.ts';
 import { serve, type Served } from './helpers/serve.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.ts';
@@ -111,9 +111,8 @@ describe('one server in process', () => {
   let token: string;
 
   beforeAll(async () => {
-    h = await startHarness({ ingest: ingestConfig({ maxBodyBytes: 64 * 1024, statsFlushSeconds: 60 }) });
-    const seed = new Seed(h.services);
-    const org = await seed.org('acme');
+    const { seed, org, ...started } = await startOrg({ ingest: ingestConfig({ maxBodyBytes: 64 * 1024, statsFlushSeconds: 60 }) });
+    ({ h } = started);
     project = await seed.project(org, 'web');
     key = await createKey(h, project);
     token = await seed.caller(org, 'ann@acme.example');

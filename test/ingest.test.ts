@@ -6,7 +6,7 @@ import { gzipSync, deflateSync, brotliCompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrganizationRow, ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
 import { isIngestUrl } from '../src/routes/ingest.ts';
-import { ingestConfig, Seed, startHarness, TEST_ACTOR, type Harness } from './helpers/harness.ts';
+import { ingestConfig, startOrg, TEST_ACTOR, type Harness } from './helpers/harness.ts';
 import { createKey, envelopePath, eventEnvelope, eventId, send, sessionEnvelope, setActive } from './helpers/ingest.ts';
 
 let h: Harness;
@@ -20,9 +20,8 @@ const MULTIPLE = { detail: 'multiple authorization payloads detected' };
 const REJECTED = { detail: 'event submission rejected with_reason: ProjectId' };
 
 beforeAll(async () => {
-  h = await startHarness({ ingest: ingestConfig({ maxBodyBytes: 64 * 1024 }) });
-  const seed = new Seed(h.services);
-  org = await seed.org('acme');
+  const { seed, ...started } = await startOrg({ ingest: ingestConfig({ maxBodyBytes: 64 * 1024 }) });
+  ({ h, org } = started);
   project = await seed.project(org, 'web');
   other = await seed.project(org, 'api');
   key = await seed.defaultKey(project);

@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
-import { ingestConfig, Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { ingestConfig, startOrg, type Harness } from './helpers/harness.ts';
 import { bareDrainServer, CostMeter, repeatTo, SHAPES, type Cost, type CostRequest } from './helpers/input-cost.ts';
 
 const SMALL = 256 * 1024;
@@ -37,9 +37,8 @@ let bare: { url: string; close(): Promise<void> };
 
 beforeAll(async () => {
   // The body limit sits just above the largest input, so every input is read, not refused for size.
-  h = await startHarness({ ingest: ingestConfig({ maxBodyBytes: 1024 * 1024, statsFlushSeconds: 60 }) });
-  const seed = new Seed(h.services);
-  const org = await seed.org('acme');
+  const { seed, org, ...started } = await startOrg({ ingest: ingestConfig({ maxBodyBytes: 1024 * 1024, statsFlushSeconds: 60 }) });
+  ({ h } = started);
   const team = await seed.team(org, 'backend');
   project = await seed.project(org, 'web', team);
   key = await seed.defaultKey(project);

@@ -17,7 +17,7 @@ import { loaderBundle, sdkUrl } from '../src/loader/bundle.ts';
 import { loadSdkAssets, type SdkAssets } from '../src/loader/sdk-assets.ts';
 import { selectSdkVersion } from '../src/loader/sdk-version.ts';
 import type { ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
-import { request, Seed, startHarness, TEST_ACTOR, type Harness } from './helpers/harness.ts';
+import { request, Seed, startHarness, startOrg, TEST_ACTOR, type Harness } from './helpers/harness.ts';
 import { createKey, send, setActive } from './helpers/ingest.ts';
 
 const url = (version: string, options: LoaderOptions) => sdkUrl(SENTRY_CDN_SDK_URL, version, loaderBundle(version, { dynamicSdkLoaderOptions: options }, 'dsn').modifier);
@@ -131,9 +131,8 @@ describe('the loader route', () => {
   let owner: string;
 
   beforeAll(async () => {
-    h = await startHarness();
-    const seed = new Seed(h.services);
-    const org = await seed.org('acme');
+    const { seed, org, ...started } = await startOrg();
+    ({ h } = started);
     project = await seed.project(org, 'web');
     key = await seed.defaultKey(project);
     owner = await seed.caller(org, 'owner@acme.example');

@@ -112,4 +112,32 @@ describe('the ingest key map', () => {
     expect(f.cache.get(B)).toMatchObject({ publicKey: B });
     expect(live(f.cache.get(B) as IngestKey)).toBe(false);
   });
+
+  it('answers every key while the map is still loading, and a change during the load is not undone by it', async () => {
+    const rows = new Map<string, IngestKeyRow>();
+    const many = Array.from({ length: 12_000 }, (_, i) => i.toString(16).padStart(32, '0'));
+    for (const key of many) rows.set(key, row(key));
+    let release!: () => void;
+    const loaded = new Promise<void>((resolve) => (release = resolve));
+    const bus = new InMemoryChangeBus();
+    const cache = new KeyCache(async (keys) => {
+      if (keys) return keys.flatMap((k) => (rows.has(k) ? [rows.get(k)!] : []));
+      await loaded;
+      return [...rows.values()];
+    }, bus);
+    const warming = cache.warm();
+    // Before the load lands, a key is looked up on its own and found: never refused for not being loaded.
+    expect(live(await cache.get(many[11_999]!))).toBe(true);
+    release();
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    // The first slice is in; the load now waits for its next turn. A key of a later slice changes.
+    expect(cache.get(many[0]!)).not.toBeInstanceOf(Promise);
+    const changed = many[11_000]!;
+    rows.set(changed, row(changed, { status: 1 }));
+    await bus.publish({ type: 'keys', publicKeys: [changed] });
+    await warming;
+    // The load stopped at the change: it added nothing more, so nothing older than the change.
+    expect(cache.get(many[10_500]!)).toBeInstanceOf(Promise);
+    expect(live(await cache.get(changed))).toBe(false);
+  });
 });

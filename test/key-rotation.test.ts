@@ -10,7 +10,7 @@ import { closeServices } from '../src/composition.ts';
 import { successorName } from '../src/services/key-rotation.ts';
 import type { OrganizationRow, ProjectRow } from '../src/storage/schema.ts';
 import { cli } from './helpers/cli.ts';
-import { type Harness, request, Seed, servicesWithDatabase, startHarness, testConfig } from './helpers/harness.ts';
+import { request, Seed, servicesWithDatabase, startOrg, testConfig, type Harness } from './helpers/harness.ts';
 import { eventEnvelope, eventId } from './helpers/ingest.ts';
 import { serve } from './helpers/serve.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.ts';
@@ -22,9 +22,7 @@ let owner: string;
 let projects = 0;
 
 beforeAll(async () => {
-  h = await startHarness();
-  seed = new Seed(h.services);
-  org = await seed.org('acme');
+  ({ h, seed, org } = await startOrg());
   owner = await seed.caller(org, 'owner@acme.example');
 });
 afterAll(() => h.close());

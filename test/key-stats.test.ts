@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statsRange } from '../src/services/key-stats.ts';
 import type { OrganizationRow, ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
-import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { request, Seed, startOrg, type Harness } from './helpers/harness.ts';
 import { createKey, envelopePath, eventEnvelope, send, sessionEnvelope } from './helpers/ingest.ts';
 
 // 2026-11-23 10:20:35 UTC: mid-hour, mid-day.
@@ -21,9 +21,8 @@ const DAY = 86_400;
 const HOUR_START = Date.UTC(2026, 10, 23, 10) / 1000;
 
 beforeAll(async () => {
-  h = await startHarness({}, { now: () => now });
-  const seed = new Seed(h.services);
-  org = await seed.org('acme');
+  const { seed, ...started } = await startOrg({}, { now: () => now });
+  ({ h, org } = started);
   project = await seed.project(org, 'web');
   key = await createKey(h, project, { count: 3, window: DAY });
   owner = await seed.caller(org, 'owner@acme.example');

@@ -4,15 +4,14 @@
  * cursor values on offset-paginated lists.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { request, startOrg, type Harness } from './helpers/harness.ts';
 
 let h: Harness;
 let token: string;
 
 beforeAll(async () => {
-  h = await startHarness();
-  const seed = new Seed(h.services);
-  const org = await seed.org('acme');
+  const { seed, org, ...started } = await startOrg();
+  ({ h } = started);
   const team = await seed.team(org, 'backend');
   for (const slug of ['alpha', 'bravo', 'charlie']) await seed.project(org, slug, team);
   token = await seed.caller(org, 'owner@acme.example', 'owner', undefined, team);

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrganizationRow, ProjectRow, TeamRow } from '../src/storage/schema.ts';
-import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { request, startOrg, type Harness } from './helpers/harness.ts';
 
 interface Operation {
   responses: Record<string, unknown>;
@@ -26,9 +26,8 @@ let keyId: string;
 let operations: { path: string; method: string; operation: Operation }[];
 
 beforeAll(async () => {
-  h = await startHarness();
-  const seed = new Seed(h.services);
-  org = await seed.org('acme');
+  const { seed, ...started } = await startOrg();
+  ({ h, org } = started);
   team = await seed.team(org, 'backend');
   project = await seed.project(org, 'web', team);
   owner = await seed.caller(org, 'owner@acme.example');

@@ -1,7 +1,7 @@
 /** `GET /api/0/organizations/{org}/project-keys/` (S:src/sentry/api/endpoints/organization_project_keys.py). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrganizationRow, ProjectRow, TeamRow } from '../src/storage/schema.ts';
-import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { request, Seed, startOrg, type Harness } from './helpers/harness.ts';
 
 let h: Harness;
 let seed: Seed;
@@ -14,9 +14,7 @@ let lonely: ProjectRow;
 let owner: string;
 
 beforeAll(async () => {
-  h = await startHarness();
-  seed = new Seed(h.services);
-  org = await seed.org('acme');
+  ({ h, seed, org } = await startOrg());
   backend = await seed.team(org, 'backend');
   frontend = await seed.team(org, 'frontend');
   api = await seed.project(org, 'api', backend);

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrganizationRow } from '../src/storage/schema.ts';
-import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { request, Seed, startOrg, type Harness } from './helpers/harness.ts';
 
 let h: Harness;
 let seed: Seed;
@@ -13,9 +13,7 @@ let owner: string;
 let member: string;
 
 beforeAll(async () => {
-  h = await startHarness();
-  seed = new Seed(h.services);
-  acme = await seed.org('acme');
+  ({ h, seed, org: acme } = await startOrg());
   const beta = await seed.org('beta-corp');
   const gamma = await seed.org('gamma');
   await seed.org('unrelated');

@@ -15,7 +15,7 @@
 import * as http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrganizationRow, ProjectRow } from '../src/storage/schema.ts';
-import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { request, Seed, startOrg, type Harness } from './helpers/harness.ts';
 
 let h: Harness;
 let org: OrganizationRow;
@@ -23,9 +23,8 @@ let checkout: ProjectRow;
 let token: string;
 
 beforeAll(async () => {
-  h = await startHarness({ publicUrl: 'https://sentry.example.com' });
-  const seed = new Seed(h.services);
-  org = await seed.org('acme');
+  const { seed, ...started } = await startOrg({ publicUrl: 'https://sentry.example.com' });
+  ({ h, org } = started);
   const team = await seed.team(org, 'backend');
   checkout = await seed.project(org, 'checkout', team);
   await seed.project(org, 'billing', team);

@@ -8,7 +8,7 @@ import type { ChangeEvent } from '../src/changes/bus.ts';
 import { hashedColor } from '../src/domain/colors.ts';
 import { SLUG_ERROR } from '../src/domain/slugs.ts';
 import type { OrganizationRow, TeamRow } from '../src/storage/schema.ts';
-import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { request, Seed, startOrg, type Harness } from './helpers/harness.ts';
 
 let h: Harness;
 let seed: Seed;
@@ -20,9 +20,7 @@ let member: string;
 let apiKey: string;
 
 beforeAll(async () => {
-  h = await startHarness();
-  seed = new Seed(h.services);
-  org = await seed.org('acme');
+  ({ h, seed, org } = await startOrg());
   backend = await seed.team(org, 'backend');
   frontend = await seed.team(org, 'frontend');
   for (const slug of ['alpha', 'bravo', 'charlie']) await seed.project(org, slug, backend);

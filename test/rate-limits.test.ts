@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config, RateLimiterKind } from '../src/config.ts';
 import { currentWindow, keyQuota } from '../src/ingest/rate-limit/limiter.ts';
 import type { OrganizationRow, ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
-import { ingestConfig, Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { ingestConfig, Seed, startHarness, startOrg, type Harness } from './helpers/harness.ts';
 import { createKey, envelopePath, eventEnvelope, flood, send, sessionEnvelope } from './helpers/ingest.ts';
 
 // Pinned, but near the real time: Redis expires counters by the real clock.
@@ -30,9 +30,8 @@ describe("a key's rate limit", () => {
   let other: ProjectRow;
 
   beforeAll(async () => {
-    h = await startHarness(withLimiter('memory'), { now: clock });
-    const seed = new Seed(h.services);
-    org = await seed.org('acme');
+    const { seed, ...started } = await startOrg(withLimiter('memory'), { now: clock });
+    ({ h, org } = started);
     project = await seed.project(org, 'web');
     other = await seed.project(org, 'api');
   });

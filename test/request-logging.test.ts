@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { loggerOptions } from '../src/logging.ts';
 import type { FastifyInstance } from 'fastify';
-import { Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { startOrg, type Harness } from './helpers/harness.ts';
 
 interface Line {
   level: number;
@@ -30,9 +30,8 @@ const lines: Line[] = [];
 const raw: string[] = [];
 
 beforeAll(async () => {
-  h = await startHarness();
-  const seed = new Seed(h.services);
-  const org = await seed.org('acme');
+  const { seed, org, ...started } = await startOrg();
+  ({ h } = started);
   const project = await seed.project(org, 'web');
   token = await seed.caller(org, 'owner@acme.example');
   publicKey = (await seed.defaultKey(project)).public_key;

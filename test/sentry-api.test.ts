@@ -7,7 +7,7 @@
 import * as api from '@sentry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrganizationRow, ProjectRow, TeamRow } from '../src/storage/schema.ts';
-import { Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { startOrg, type Harness } from './helpers/harness.ts';
 import { check, loadSentryApiTypes, requiredFields, responseShape, responsesTypeOf } from './helpers/sentry-api-types.ts';
 
 let h: Harness;
@@ -57,9 +57,8 @@ const orgPath = () => ({ organization_id_or_slug: org.slug });
 
 beforeAll(async () => {
   loadSentryApiTypes();
-  h = await startHarness();
-  const seed = new Seed(h.services);
-  org = await seed.org('acme');
+  const { seed, ...started } = await startOrg();
+  ({ h, org } = started);
   team = await seed.team(org, 'backend');
   web = await seed.project(org, 'web', team);
   token = await seed.caller(org, 'owner@acme.example', 'owner', undefined, team);

@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { request, startOrg, type Harness } from './helpers/harness.ts';
 
 const SENTRY_CLI = resolve(import.meta.dirname, '../node_modules/sentry/dist/bin.cjs');
 
@@ -54,9 +54,8 @@ async function defaultDsn(project: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  h = await startHarness({}, { reachablePublicUrl: true });
-  const seed = new Seed(h.services);
-  const org = await seed.org('acme');
+  const { seed, org, ...started } = await startOrg({}, { reachablePublicUrl: true });
+  ({ h } = started);
   const team = await seed.team(org, 'backend');
   await seed.project(org, 'web', team);
   token = await seed.caller(org, 'owner@acme.example', 'owner', undefined, team);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../src/domain/tokens.ts';
 import type { OrganizationRow, ProjectRow, UserRow } from '../src/storage/schema.ts';
 import { browserSession, postSignIn, setCookies, signIn, signInForm, type BrowserSession } from './helpers/browser-session.ts';
-import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { request, Seed, startHarness, startOrg, type Harness } from './helpers/harness.ts';
 
 const OWNER_PASSWORD = 'owner password, quite long';
 const MEMBER_PASSWORD = 'member password, quite long';
@@ -20,9 +20,7 @@ let owner: UserRow;
 let keysPath: string;
 
 beforeAll(async () => {
-  h = await startHarness();
-  seed = new Seed(h.services);
-  org = await seed.org('acme');
+  ({ h, seed, org } = await startOrg());
   const team = await seed.team(org, 'backend');
   project = await seed.project(org, 'web', team);
   owner = await seed.user('owner@acme.example', { password: OWNER_PASSWORD });

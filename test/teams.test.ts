@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLUG_ERROR } from '../src/domain/slugs.ts';
 import type { OrganizationRow, TeamRow } from '../src/storage/schema.ts';
-import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { request, Seed, startOrg, type Harness } from './helpers/harness.ts';
 
 let h: Harness;
 let seed: Seed;
@@ -16,9 +16,7 @@ let member: string;
 let manager: string;
 
 beforeAll(async () => {
-  h = await startHarness();
-  seed = new Seed(h.services);
-  org = await seed.org('acme');
+  ({ h, seed, org } = await startOrg());
   backend = await seed.team(org, 'backend');
   await seed.team(org, 'analytics');
   await seed.project(org, 'web', backend);

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UserRow } from '../src/storage/schema.ts';
 import { signIn } from './helpers/browser-session.ts';
-import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { request, startOrg, type Harness } from './helpers/harness.ts';
 
 let h: Harness;
 let ann: UserRow;
@@ -12,9 +12,8 @@ let rootToken: string;
 let apiKey: string;
 
 beforeAll(async () => {
-  h = await startHarness();
-  const seed = new Seed(h.services);
-  const org = await seed.org('acme');
+  const { seed, org, ...started } = await startOrg();
+  ({ h } = started);
   ann = await seed.user('ann@example.com');
   await seed.member(org, ann, 'owner');
   annToken = await seed.token(ann, 'org:read');

@@ -84,6 +84,9 @@ export function toIngestKey(row: IngestKeyRow): IngestKey {
   };
 }
 
+/** Keys added to the map between two turns of the event loop while warming. */
+const WARM_SLICE = 5000;
+
 export class KeyCache {
   private readonly keys = new Map<string, IngestKey>();
   private readonly unknown = new Map<string, number>();
@@ -106,12 +109,22 @@ export class KeyCache {
     this.unsubscribe = changes.subscribe((event) => this.onChange(event));
   }
 
-  /** Load every key, so the first events of each are served from memory too. */
+  /**
+   * Load every key, so the first events of each are served from memory too. A server does this in
+   * the background: until a key is in, a request for it looks it up on its own, so none is refused
+   * for not being loaded yet. The map is filled in slices, giving requests their turn; a change
+   * during the load stops it (what it would still add may be older than the change).
+   */
   async warm(): Promise<void> {
     const version = this.version;
     const rows = await this.source();
-    if (version !== this.version) return;
-    for (const row of rows) this.keys.set(row.public_key, toIngestKey(row));
+    for (let start = 0; start < rows.length; start += WARM_SLICE) {
+      if (version !== this.version) return;
+      for (const row of rows.slice(start, start + WARM_SLICE)) {
+        if (!this.keys.has(row.public_key)) this.keys.set(row.public_key, toIngestKey(row));
+      }
+      if (start + WARM_SLICE < rows.length) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 
   /** The key, from memory when possible; undefined for a key that does not exist. */

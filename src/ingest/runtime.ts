@@ -50,8 +50,14 @@ export class IngestRuntime {
     return this.parts.gate;
   }
 
+  /** Settles when the key map holds every key (see KeyCache.warm); requests are served before that. */
+  warmed: Promise<void> = Promise.resolve();
+
   async start(): Promise<void> {
-    await this.parts.keys.warm();
+    this.warmed = this.parts.keys.warm().catch((error: unknown) => {
+      // Each key is still looked up on its own; only the head start is lost.
+      this.parts.gate.onError('loading the ingest key map failed; keys are looked up one by one', error);
+    });
     await this.parts.spool.start();
     this.parts.delivery.onError = (message, error) => this.parts.gate.onError(message, error);
     this.parts.alerts.onError = (message, error) => this.parts.gate.onError(message, error);

@@ -125,6 +125,8 @@ export async function startHarness(overrides: Partial<Config> = {}, options: Har
   const { services, db } = servicesWithDatabase(config, options);
   await db.migrate();
   await services.ingest.start();
+  // A server answers while its key map loads; tests start from a loaded one so query counts hold still.
+  await services.ingest.warmed;
   // Production's logger settings (redaction included), at the most verbose level, into the file the
   // end-of-run secrets check reads.
   const logger = { ...(loggerOptions({ ...config, logLevel: 'trace' }) as object), stream: logStream('harness') };
@@ -146,6 +148,13 @@ export async function startHarness(overrides: Partial<Config> = {}, options: Har
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A harness with organization "acme" in it, and the Seed that made it (for the rest of a test's fixtures). */
+export async function startOrg(overrides: Partial<Config> = {}, options: HarnessOptions = {}): Promise<{ h: Harness; seed: Seed; org: OrganizationRow }> {
+  const h = await startHarness(overrides, options);
+  const seed = new Seed(h.services);
+  return { h, seed, org: await seed.org('acme') };
 }
 
 /** A harness with the Acme fixture in it, and the Seed that made it (for what a test adds). */
