@@ -1,27 +1,18 @@
 /** `GET /api/0/organizations/{org}/audit-logs/` (S:src/sentry/api/endpoints/organization_auditlogs.py). */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { orgContext } from '../http/context.ts';
 import { validationError } from '../http/errors.ts';
 import { organizationGuard, type ScopeMap } from '../http/guards.ts';
 import { paginated } from '../http/pagination.ts';
 import { resource } from '../http/resource.ts';
-import { pageQuery, queryParam } from '../schemas/common.ts';
-import { auditLogPageSchema } from '../schemas/audit-log.ts';
+import { auditLogPageSchema, auditLogQuery, type AuditLogQuery } from '../schemas/audit-log.ts';
 import { AUDIT_EVENTS } from '../services/audit-log.ts';
 import type { Services } from '../services/index.ts';
 import { orgParams } from '../schemas/params.ts';
 
 /** OrganizationAuditPermission: org:write only (admins and owners; managers too). */
 const AUDIT_SCOPES: ScopeMap = { GET: ['org:write'], POST: [], PUT: [], DELETE: [] };
-
-const query = z.object({
-  event: queryParam.optional().describe('Only entries of this event, e.g. projectkey.edit.'),
-  actor: queryParam.optional().describe('Only entries by this user id.'),
-  ...pageQuery,
-});
-type Query = z.output<typeof query>;
 
 const MAX_ACTOR = 2147483647;
 
@@ -34,13 +25,13 @@ export async function auditLogRoutes(app: FastifyInstance, { services, config }:
           tags: ['Organizations'],
           summary: "List an Organization's Audit Log",
           params: orgParams,
-          querystring: query,
+          querystring: auditLogQuery,
           response: { 200: auditLogPageSchema },
         },
       },
       // `actor` is read by hand, as Sentry's serializer does: its errors are DRF's field dict.
       errors: ['validation'],
-      handler: async (request: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) => {
+      handler: async (request: FastifyRequest<{ Querystring: AuditLogQuery }>, reply: FastifyReply) => {
         const { organization } = orgContext(request);
         const q = request.query;
         let actorUserId: number | undefined;

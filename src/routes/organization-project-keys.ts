@@ -10,26 +10,14 @@ import { apiError } from '../http/errors.ts';
 import { organizationGuard } from '../http/guards.ts';
 import { paginated } from '../http/pagination.ts';
 import { resource } from '../http/resource.ts';
-import { pageQuery, queryParam } from '../schemas/common.ts';
-import { projectKeyListSchema } from '../schemas/project-key.ts';
+import { organizationKeysQuery, projectKeyListSchema } from '../schemas/project-key.ts';
 import type { Services } from '../services/index.ts';
 import { isSuperuser } from '../services/principal.ts';
 import type { ProjectSelection } from '../services/project-selection.ts';
 import { statusFilter } from './project-keys.ts';
 import { orgParams } from '../schemas/params.ts';
 
-
-const repeated = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
-
-const query = z.object({
-  team: queryParam.optional().describe("Only keys of this team's projects (slug or id)."),
-  status: queryParam.optional().describe('"active" or "inactive".'),
-  project: repeated.optional().describe('Project ids; -1 for every accessible project.'),
-  projectSlug: repeated.optional().describe('Project slugs; $all for every accessible project.'),
-  ...pageQuery,
-});
-
-type Query = z.output<typeof query>;
+type Query = z.output<typeof organizationKeysQuery>;
 
 /**
  * The `project` / `projectSlug` parameters as Sentry's `get_projects` reads them: every `project`
@@ -57,7 +45,7 @@ export async function organizationProjectKeyRoutes(app: FastifyInstance, { servi
           tags: ['Client Keys'],
           summary: "List an Organization's Client Keys",
           params: orgParams,
-          querystring: query,
+          querystring: organizationKeysQuery,
           response: { 200: projectKeyListSchema },
         },
       },

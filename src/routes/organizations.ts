@@ -11,7 +11,6 @@ import { validationError } from '../http/errors.ts';
 import { organizationGuard, scopeGuard } from '../http/guards.ts';
 import { paginated } from '../http/pagination.ts';
 import { resource } from '../http/resource.ts';
-import { pageQuery, queryParam } from '../schemas/common.ts';
 import {
   detailedOrganizationSchema,
   organizationListSchema,
@@ -23,25 +22,9 @@ import type { Services } from '../services/index.ts';
 import { actorOf, isSuperuser, isUserPrincipal, type Principal } from '../services/principal.ts';
 import type { OrganizationFilter } from '../storage/stores/organizations.ts';
 import { orgParams } from '../schemas/params.ts';
+import { organizationDetailQuery, organizationListQuery, ownedOrganizationListSchema, type OrganizationDetailQuery, type OrganizationListQuery } from '../schemas/organization.ts';
 
 const tags = ['Organizations'];
-
-const listQuery = z.object({
-  owner: queryParam.optional().describe('"1" or "true": the organizations you own, with whether you are their only owner.'),
-  query: queryParam.optional().describe('Filters: slug:, id:, status:, email:, member_id:, or text in the name or slug.'),
-  sortBy: queryParam.optional().describe('"members": most members first; otherwise newest first.'),
-  show: queryParam.optional().describe('"all": every organization (superusers only).'),
-  ...pageQuery,
-});
-type ListQuery = z.output<typeof listQuery>;
-
-const ownedListSchema = z.array(z.object({ organization: organizationSchema, singleOwner: z.boolean() }));
-
-const detailQuery = z.object({
-  detailed: queryParam.optional().describe('"0": without the teams and projects.'),
-  include_feature_flags: queryParam.optional().describe('"1": add features and extraOptions.'),
-});
-type DetailQuery = z.output<typeof detailQuery>;
 
 const STATUS_IDS: Readonly<Record<string, number>> = { active: 0, pending_deletion: 1, deletion_in_progress: 2 };
 
@@ -92,13 +75,13 @@ export async function organizationRoutes(app: FastifyInstance, { services, confi
         schema: {
           tags,
           summary: 'List Your Organizations',
-          querystring: listQuery,
+          querystring: organizationListQuery,
           response: {
-            200: z.union([organizationListSchema, ownedListSchema])
+            200: z.union([organizationListSchema, ownedOrganizationListSchema])
           },
         },
       },
-      handler: async (request: FastifyRequest<{ Querystring: ListQuery }>, reply: FastifyReply) => {
+      handler: async (request: FastifyRequest<{ Querystring: OrganizationListQuery }>, reply: FastifyReply) => {
         const principal = request.principal as Principal;
         const q = request.query;
         if ((q.owner === '1' || q.owner === 'true') && isUserPrincipal(principal)) {
@@ -124,13 +107,13 @@ export async function organizationRoutes(app: FastifyInstance, { services, confi
           tags,
           summary: 'Retrieve an Organization',
           params: orgParams,
-          querystring: detailQuery,
+          querystring: organizationDetailQuery,
           response: {
             200: z.union([detailedOrganizationSchema, organizationSchema])
           },
         },
       },
-      handler: async (request: FastifyRequest<{ Querystring: DetailQuery }>) => {
+      handler: async (request: FastifyRequest<{ Querystring: OrganizationDetailQuery }>) => {
         const { organization, access } = orgContext(request);
         const featureFlags = (request.query.include_feature_flags ?? '0') !== '0';
         if (!access.hasScope('org:read')) return serializer.serialize(organization, { featureFlags, access });

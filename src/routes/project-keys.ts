@@ -10,7 +10,7 @@ import { validationError } from '../http/errors.ts';
 import { keyGuard, projectGuard, projectKeyOf } from '../http/guards.ts';
 import { paginated } from '../http/pagination.ts';
 import { resource } from '../http/resource.ts';
-import { emptyBody, pageQuery, queryParam } from '../schemas/common.ts';
+import { emptyBody } from '../schemas/common.ts';
 import {
   createKeyBody,
   policyInput,
@@ -23,14 +23,9 @@ import {
 import type { Services } from '../services/index.ts';
 import { actorOf, isSuperuser } from '../services/principal.ts';
 import { keyParams, projectParams, type KeyParams } from '../schemas/params.ts';
+import { projectKeyListQuery } from '../schemas/project-key.ts';
 
-
-const listQuery = z.object({
-  status: queryParam.optional().describe('"active" or "inactive"; any other value lists nothing.'),
-  ...pageQuery,
-});
-
-type ListQuery = z.output<typeof listQuery>;
+type ListQuery = z.output<typeof projectKeyListQuery>;
 
 const tags = ['Client Keys'];
 
@@ -61,7 +56,7 @@ export async function projectKeyRoutes(app: FastifyInstance, { services, config 
           tags,
           summary: "List a Project's Client Keys",
           params: projectParams,
-          querystring: listQuery,
+          querystring: projectKeyListQuery,
           response: { 200: projectKeyListSchema },
         },
       },

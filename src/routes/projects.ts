@@ -4,7 +4,6 @@
  * project_details.py: retrieve, update, delete).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { tokenizeQuery } from '../domain/search-query.ts';
 import { clientIp, orgContext, projectContext } from '../http/context.ts';
@@ -12,7 +11,7 @@ import { apiError, invalidIdQuery, invalidStatsPeriod, userRequired, validationE
 import { ORG_PROJECTS_SCOPES, organizationGuard, projectGuard, RELAXED_PROJECT_SCOPES } from '../http/guards.ts';
 import { paginated } from '../http/pagination.ts';
 import { resource } from '../http/resource.ts';
-import { emptyBody, pageQuery, queryParam } from '../schemas/common.ts';
+import { emptyBody } from '../schemas/common.ts';
 import {
   ADMIN_PROJECT_FIELDS,
   detailedProjectSchema,
@@ -26,29 +25,11 @@ import { actorOf, isUserPrincipal, principalUser, type Principal, type UserPrinc
 import { viewerOf } from '../services/serializers/index.ts';
 import type { ProjectFilter } from '../storage/stores/projects.ts';
 import { orgParams, projectParams } from '../schemas/params.ts';
+import { projectDetailQuery, projectListQuery, type ProjectDetailQuery, type ProjectListQuery } from '../schemas/project.ts';
 
 const tags = ['Projects'];
 
-const repeated = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
-
 const STATS_PERIODS = ['', '1h', '24h', '7d', '14d', '30d', '90d'];
-
-const listQuery = z.object({
-  query: queryParam.optional().describe('Filters: id:, slug:, team:, !team:, is_member:1, or text in the name or slug.'),
-  statsPeriod: queryParam.optional().describe("Accepted and checked; clientkeys has no event statistics."),
-  collapse: repeated.optional().describe('"latestDeploys" leaves that field out.'),
-  all_projects: queryParam.optional().describe('"1": every project, unpaginated.'),
-  ...pageQuery,
-});
-type ListQuery = z.output<typeof listQuery>;
-
-
-const detailQuery = z.object({
-  collapse: repeated.optional().describe('Accepted and ignored, as Sentry does ("organization" stays).'),
-  include: queryParam.optional().describe('"stats": add stats.unresolved.'),
-  expand: repeated.optional().describe('"hasAlertIntegration": add hasAlertIntegrationInstalled.'),
-});
-type DetailQuery = z.output<typeof detailQuery>;
 
 /** The `query` parameter as OrganizationProjectsEndpoint reads it; an unknown key matches nothing. */
 function queryFilter(query: string | undefined, principal: Principal): ProjectFilter {
@@ -94,12 +75,12 @@ export async function projectRoutes(app: FastifyInstance, { services, config }: 
           tags: ['Organizations'],
           summary: "List an Organization's Projects",
           params: orgParams,
-          querystring: listQuery,
+          querystring: projectListQuery,
           response: { 200: projectSummaryListSchema },
         },
       },
       errors: ['invalid_stats_period', 'invalid_id_query'],
-      handler: async (request: FastifyRequest<{ Querystring: ListQuery }>, reply: FastifyReply) => {
+      handler: async (request: FastifyRequest<{ Querystring: ProjectListQuery }>, reply: FastifyReply) => {
         const { organization, access, principal } = orgContext(request);
         const q = request.query;
         if (q.statsPeriod !== undefined && !STATS_PERIODS.includes(q.statsPeriod)) {
@@ -160,11 +141,11 @@ export async function projectRoutes(app: FastifyInstance, { services, config }: 
           tags,
           summary: 'Retrieve a Project',
           params: projectParams,
-          querystring: detailQuery,
+          querystring: projectDetailQuery,
           response: { 200: detailedProjectSchema },
         },
       },
-      handler: async (request: FastifyRequest<{ Querystring: DetailQuery }>) => {
+      handler: async (request: FastifyRequest<{ Querystring: ProjectDetailQuery }>) => {
         const json = await detailed(request);
         const include = new Set((request.query.include ?? '').split(',').filter(Boolean));
         // No events reach clientkeys, so no project has an unresolved issue or an alert integration.

@@ -5,7 +5,6 @@
  * which gets its "Default" key at once).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { tokenizeQuery } from '../domain/search-query.ts';
 import { clientIp, orgContext, teamContext } from '../http/context.ts';
@@ -13,9 +12,8 @@ import { apiError, invalidStatsPeriod, teamSlugExists } from '../http/errors.ts'
 import { ORG_TEAMS_SCOPES, organizationGuard, TEAM_PROJECT_SCOPES, TEAM_SCOPES, teamGuard } from '../http/guards.ts';
 import { paginated } from '../http/pagination.ts';
 import { resource } from '../http/resource.ts';
-import { pageQuery, queryParam } from '../schemas/common.ts';
 import { createProjectBody, keyDefaultsOf, projectSummaryListSchema, projectSummarySchema, type CreateProjectBody } from '../schemas/project.ts';
-import { createTeamBody, teamListSchema, teamSchema, type CreateTeamBody } from '../schemas/team.ts';
+import { createTeamBody, teamDetailQuery, teamListQuery, teamListSchema, teamProjectsQuery, teamSchema, type CreateTeamBody, type TeamDetailQuery, type TeamListQuery, type TeamProjectsQuery } from '../schemas/team.ts';
 import type { Services } from '../services/index.ts';
 import { actorOf, principalUser } from '../services/principal.ts';
 import { viewerOf } from '../services/serializers/index.ts';
@@ -23,28 +21,6 @@ import type { TeamFilter } from '../storage/stores/teams.ts';
 import { orgParams, teamParams } from '../schemas/params.ts';
 
 const tags = ['Teams'];
-
-const repeated = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
-
-
-const listQuery = z.object({
-  detailed: queryParam.optional().describe('"0": without each team\'s projects.'),
-  query: queryParam.optional().describe('Filters: slug:, id:, hasExternalTeams:, or text in the name or slug.'),
-  ...pageQuery,
-});
-type ListQuery = z.output<typeof listQuery>;
-
-const detailQuery = z.object({
-  expand: repeated.optional().describe('"projects", "externalTeams".'),
-  collapse: repeated.optional().describe('"organization" leaves the organization out.'),
-});
-type DetailQuery = z.output<typeof detailQuery>;
-
-const teamProjectsQuery = z.object({
-  statsPeriod: queryParam.optional().describe("Accepted and checked; clientkeys has no event statistics."),
-  ...pageQuery,
-});
-type TeamProjectsQuery = z.output<typeof teamProjectsQuery>;
 
 /** The `query` parameter as OrganizationTeamsEndpoint reads it; an unknown key matches nothing. */
 function queryFilter(query: string | undefined): TeamFilter {
@@ -83,12 +59,12 @@ export async function teamRoutes(app: FastifyInstance, { services, config }: { s
           tags,
           summary: "List an Organization's Teams",
           params: orgParams,
-          querystring: listQuery,
+          querystring: teamListQuery,
           response: { 200: teamListSchema },
         },
       },
       errors: ['invalid_team_id_query'],
-      handler: async (request: FastifyRequest<{ Querystring: ListQuery }>, reply: FastifyReply) => {
+      handler: async (request: FastifyRequest<{ Querystring: TeamListQuery }>, reply: FastifyReply) => {
         const { organization, access } = orgContext(request);
         const detailed = (request.query.detailed ?? '1') !== '0';
         const filter = queryFilter(request.query.query);
@@ -133,11 +109,11 @@ export async function teamRoutes(app: FastifyInstance, { services, config }: { s
           tags,
           summary: 'Retrieve a Team',
           params: teamParams,
-          querystring: detailQuery,
+          querystring: teamDetailQuery,
           response: { 200: teamSchema },
         },
       },
-      handler: async (request: FastifyRequest<{ Querystring: DetailQuery }>) => {
+      handler: async (request: FastifyRequest<{ Querystring: TeamDetailQuery }>) => {
         const { team, organization, access } = teamContext(request);
         const expand = new Set(request.query.expand ?? []);
         const collapse = new Set(request.query.collapse ?? []);

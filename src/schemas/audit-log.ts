@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageQuery, queryParam } from './common.ts';
 
 export const auditLogEntrySchema = z.object({
   id: z.string(),
@@ -18,3 +19,10 @@ export const auditLogPageSchema = z
     options: z.array(z.string()).describe('Every event name the log can hold.'),
   })
   .meta({ id: 'AuditLogPage' });
+
+export const auditLogQuery = z.object({
+  event: queryParam.optional().describe('Only entries of this event, e.g. projectkey.edit.'),
+  actor: queryParam.optional().describe('Only entries by this user id.'),
+  ...pageQuery,
+});
+export type AuditLogQuery = z.output<typeof auditLogQuery>;

@@ -6,6 +6,9 @@ export const queryParam = z
   .transform((v) => (Array.isArray(v) ? v[v.length - 1] : v))
   .meta({ type: 'string' });
 
+/** A query parameter that may be given several times: every value, in order. */
+export const repeated = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
+
 /** The `cursor` and `per_page` of every paginated list. */
 export const pageQuery = {
   cursor: queryParam.optional().describe('A cursor from a previous response\'s Link header, "value:offset:is_prev".'),

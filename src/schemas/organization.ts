@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { boolean, char, serializer } from './drf.ts';
 import { projectSummarySchema } from './project.ts';
 import { teamSchema } from './team.ts';
+import { pageQuery, queryParam } from './common.ts';
 
 const organizationAvatar = z.object({
   avatarType: z.string(),
@@ -141,3 +142,20 @@ export const updateOrganizationBody = serializer({
 }).meta({ id: 'UpdateOrganization' });
 
 export type UpdateOrganizationBody = z.output<typeof updateOrganizationBody>;
+
+export const organizationListQuery = z.object({
+  owner: queryParam.optional().describe('"1" or "true": the organizations you own, with whether you are their only owner.'),
+  query: queryParam.optional().describe('Filters: slug:, id:, status:, email:, member_id:, or text in the name or slug.'),
+  sortBy: queryParam.optional().describe('"members": most members first; otherwise newest first.'),
+  show: queryParam.optional().describe('"all": every organization (superusers only).'),
+  ...pageQuery,
+});
+export type OrganizationListQuery = z.output<typeof organizationListQuery>;
+
+export const organizationDetailQuery = z.object({
+  detailed: queryParam.optional().describe('"0": without the teams and projects.'),
+  include_feature_flags: queryParam.optional().describe('"1": add features and extraOptions.'),
+});
+export type OrganizationDetailQuery = z.output<typeof organizationDetailQuery>;
+
+export const ownedOrganizationListSchema = z.array(z.object({ organization: organizationSchema, singleOwner: z.boolean() }));

@@ -16,6 +16,7 @@ import {
 import { DATA_CATEGORIES, type DataCategory } from '../domain/data-categories.ts';
 import { isIpRule, isPolicyOrigin, POLICY_LIMITS, type KeyPolicy } from '../domain/key-policy.ts';
 import { boolean, char, choice, integer, list, serializer } from './drf.ts';
+import { pageQuery, queryParam, repeated } from './common.ts';
 
 /** Sentry's RateLimitSerializer: "" or null mean "no value". */
 const rateLimitInput = serializer({
@@ -175,3 +176,16 @@ export const projectKeySchema = builtBySerializers(
 export type ProjectKeyJson = z.output<typeof projectKeySchema>;
 
 export const projectKeyListSchema = builtBySerializers(z.array(projectKeySchema));
+
+export const organizationKeysQuery = z.object({
+  team: queryParam.optional().describe("Only keys of this team's projects (slug or id)."),
+  status: queryParam.optional().describe('"active" or "inactive".'),
+  project: repeated.optional().describe('Project ids; -1 for every accessible project.'),
+  projectSlug: repeated.optional().describe('Project slugs; $all for every accessible project.'),
+  ...pageQuery,
+});
+
+export const projectKeyListQuery = z.object({
+  status: queryParam.optional().describe('"active" or "inactive"; any other value lists nothing.'),
+  ...pageQuery,
+});

@@ -12,6 +12,7 @@ import { effectiveRateLimit, MAX_POSITIVE_INT, MAX_RATE_LIMIT_WINDOW } from '../
 import { boolean, char, integer, list, serializer } from './drf.ts';
 import type { KeyDefaults } from '../domain/key-defaults.ts';
 import { keyPolicyFields, keyQuotaSchema, policyInput } from './project-key.ts';
+import { pageQuery, queryParam, repeated } from './common.ts';
 
 const insightFlags = {
   hasInsightsHttp: z.boolean(),
@@ -329,3 +330,19 @@ export const ADMIN_PROJECT_FIELDS = [
   'name', 'slug', 'platform', 'subjectPrefix', 'subjectTemplate', 'resolveAge', 'highlightContext', 'highlightTags',
   'allowedDomains', 'keyDefaults',
 ] as const;
+
+export const projectListQuery = z.object({
+  query: queryParam.optional().describe('Filters: id:, slug:, team:, !team:, is_member:1, or text in the name or slug.'),
+  statsPeriod: queryParam.optional().describe("Accepted and checked; clientkeys has no event statistics."),
+  collapse: repeated.optional().describe('"latestDeploys" leaves that field out.'),
+  all_projects: queryParam.optional().describe('"1": every project, unpaginated.'),
+  ...pageQuery,
+});
+export type ProjectListQuery = z.output<typeof projectListQuery>;
+
+export const projectDetailQuery = z.object({
+  collapse: repeated.optional().describe('Accepted and ignored, as Sentry does ("organization" stays).'),
+  include: queryParam.optional().describe('"stats": add stats.unresolved.'),
+  expand: repeated.optional().describe('"hasAlertIntegration": add hasAlertIntegrationInstalled.'),
+});
+export type ProjectDetailQuery = z.output<typeof projectDetailQuery>;

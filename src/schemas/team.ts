@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { MIXED_SLUG_PATTERN, SLUG_ERROR, TEAM_SLUG_MAX_LENGTH } from '../domain/slugs.ts';
 import { boolean, char, serializer } from './drf.ts';
 import { projectSchema } from './project.ts';
+import { pageQuery, queryParam, repeated } from './common.ts';
 
 export const teamSchema = z
   .object({
@@ -49,3 +50,22 @@ export const createTeamBody = serializer({
   .meta({ id: 'CreateTeam' });
 
 export type CreateTeamBody = z.output<typeof createTeamBody>;
+
+export const teamListQuery = z.object({
+  detailed: queryParam.optional().describe('"0": without each team\'s projects.'),
+  query: queryParam.optional().describe('Filters: slug:, id:, hasExternalTeams:, or text in the name or slug.'),
+  ...pageQuery,
+});
+export type TeamListQuery = z.output<typeof teamListQuery>;
+
+export const teamDetailQuery = z.object({
+  expand: repeated.optional().describe('"projects", "externalTeams".'),
+  collapse: repeated.optional().describe('"organization" leaves the organization out.'),
+});
+export type TeamDetailQuery = z.output<typeof teamDetailQuery>;
+
+export const teamProjectsQuery = z.object({
+  statsPeriod: queryParam.optional().describe("Accepted and checked; clientkeys has no event statistics."),
+  ...pageQuery,
+});
+export type TeamProjectsQuery = z.output<typeof teamProjectsQuery>;
