@@ -3,21 +3,19 @@
  * (S:src/sentry/api/endpoints/organization_project_keys.py).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { orgContext } from '../http/context.ts';
 import { apiError } from '../http/errors.ts';
 import { organizationGuard } from '../http/guards.ts';
 import { paginated } from '../http/pagination.ts';
 import { resource } from '../http/resource.ts';
-import { organizationKeysQuery, projectKeyListSchema } from '../schemas/project-key.ts';
+import { organizationKeysQuery, projectKeyListSchema, type OrganizationKeysQuery } from '../schemas/project-key.ts';
 import type { Services } from '../services/index.ts';
 import { isSuperuser } from '../services/principal.ts';
 import type { ProjectSelection } from '../services/project-selection.ts';
 import { statusFilter } from './project-keys.ts';
 import { orgParams } from '../schemas/params.ts';
 
-type Query = z.output<typeof organizationKeysQuery>;
 
 /**
  * The `project` / `projectSlug` parameters as Sentry's `get_projects` reads them: every `project`
@@ -25,7 +23,7 @@ type Query = z.output<typeof organizationKeysQuery>;
  * Slugs pick the projects; ids given beside them are still checked against what was found
  * (`_validate_fetched_projects`), so both together are a 403 unless they name the same projects.
  */
-function projectSelection(q: Query): ProjectSelection {
+function projectSelection(q: OrganizationKeysQuery): ProjectSelection {
   const ids = q.project ?? [];
   if (!ids.every((v) => /^\s*[+-]?\d+\s*$/.test(v))) throw apiError('invalid_project_param');
   const numbers = ids.map((v) => Number(v.trim()));
@@ -50,7 +48,7 @@ export async function organizationProjectKeyRoutes(app: FastifyInstance, { servi
         },
       },
       errors: ['invalid_project_param', 'team_not_found'],
-      handler: async (request: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) => {
+      handler: async (request: FastifyRequest<{ Querystring: OrganizationKeysQuery }>, reply: FastifyReply) => {
         const { access, organization } = orgContext(request);
         const selected = await services.directory.selectProjects(access, projectSelection(request.query));
         if (!selected.ok) throw apiError('permission_denied');

@@ -3,7 +3,6 @@
  * (S:src/sentry/core/endpoints/project_keys.py, project_key_details.py).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { clientIp, projectContext } from '../http/context.ts';
 import { validationError } from '../http/errors.ts';
@@ -14,18 +13,17 @@ import { emptyBody } from '../schemas/common.ts';
 import {
   createKeyBody,
   policyInput,
+  projectKeyListQuery,
   projectKeyListSchema,
   projectKeySchema,
   updateKeyBody,
   type CreateKeyBody,
+  type ProjectKeyListQuery,
   type UpdateKeyBody,
 } from '../schemas/project-key.ts';
 import type { Services } from '../services/index.ts';
 import { actorOf, isSuperuser } from '../services/principal.ts';
 import { keyParams, projectParams, type KeyParams } from '../schemas/params.ts';
-import { projectKeyListQuery } from '../schemas/project-key.ts';
-
-type ListQuery = z.output<typeof projectKeyListQuery>;
 
 const tags = ['Client Keys'];
 
@@ -60,7 +58,7 @@ export async function projectKeyRoutes(app: FastifyInstance, { services, config 
           response: { 200: projectKeyListSchema },
         },
       },
-      handler: async (request: FastifyRequest<{ Querystring: ListQuery }>, reply: FastifyReply) => {
+      handler: async (request: FastifyRequest<{ Querystring: ProjectKeyListQuery }>, reply: FastifyReply) => {
         const { project } = projectContext(request);
         const status = statusFilter(request.query.status);
         const filter = { projectIds: status === 'none' ? [] : [project.id], userKeysOnly: !isSuperuser(request.principal), ...(typeof status === 'number' ? { status } : {}) };

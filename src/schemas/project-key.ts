@@ -189,3 +189,5 @@ export const projectKeyListQuery = z.object({
   status: queryParam.optional().describe('"active" or "inactive"; any other value lists nothing.'),
   ...pageQuery,
 });
+export type ProjectKeyListQuery = z.output<typeof projectKeyListQuery>;
+export type OrganizationKeysQuery = z.output<typeof organizationKeysQuery>;
