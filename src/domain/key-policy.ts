@@ -102,26 +102,100 @@ export interface CompiledQuota {
 /** What the gate checks per request, built once per distinct policy text. */
 export interface CompiledPolicy {
   quotas: CompiledQuota[];
-  allowed: BlockList | undefined;
-  denied: BlockList | undefined;
+  allowed: AddressRules | undefined;
+  denied: AddressRules | undefined;
   origins: OriginCheck;
   requireOrigin: boolean;
   serverOnly: boolean;
   /** Whether any quota counts spans (the spans inside a transaction are counted then). */
   countsSpans: boolean;
+  /** `addressAllowed`'s verdicts by client address (an address repeats); dies with the policy. */
+  verdicts: Map<string, boolean>;
 }
 
-function blockList(rules: readonly string[]): BlockList | undefined {
-  if (rules.length === 0) return undefined;
-  const list = new BlockList();
-  for (const rule of rules) {
-    const [address = '', prefix] = rule.split('/');
-    const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-    if (!isIpRule(rule)) continue;
-    if (prefix === undefined) list.addAddress(address, family);
-    else list.addSubnet(address, Number(prefix), family);
+/** Verdicts kept per compiled policy; past this the oldest go first. */
+export const ADDRESS_VERDICTS_MAX = 4096;
+
+/**
+ * One list of address rules (`allowedIps` or `deniedIps`). `node:net`'s BlockList decides, exactly as
+ * it always has; when every rule is IPv4, an IPv4 address (dotted, or IPv4-mapped `::ffff:a.b.c.d`)
+ * is matched against the rules' ranges as integers instead, which decides the same (BlockList
+ * builds a SocketAddress per check: 1–2.5 µs, whatever the number of rules).
+ */
+export class AddressRules {
+  private readonly list = new BlockList();
+  /** [first, last] pairs (unsigned 32-bit) of the IPv4 rules; undefined when some rule is IPv6. */
+  private readonly v4: Float64Array | undefined;
+
+  constructor(rules: readonly string[]) {
+    const ranges: number[] = [];
+    let onlyV4 = true;
+    for (const rule of rules) {
+      if (!isIpRule(rule)) continue;
+      const [address = '', prefix] = rule.split('/');
+      const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+      if (prefix === undefined) this.list.addAddress(address, family);
+      else this.list.addSubnet(address, Number(prefix), family);
+      const start = family === 'ipv4' ? ipv4Number(address) : -1;
+      if (start < 0) {
+        onlyV4 = false;
+        continue;
+      }
+      const bits = prefix === undefined ? 32 : Number(prefix);
+      const size = 2 ** (32 - bits);
+      const first = start - (start % size);
+      ranges.push(first, first + size - 1);
+    }
+    this.v4 = onlyV4 ? Float64Array.from(ranges) : undefined;
   }
-  return list;
+
+  has(address: string): boolean {
+    const v4 = this.v4;
+    if (v4 !== undefined) {
+      const n = ipv4Number(address);
+      if (n >= 0) {
+        for (let i = 0; i < v4.length; i += 2) if (n >= v4[i]! && n <= v4[i + 1]!) return true;
+        return false;
+      }
+    }
+    return inList(this.list, address);
+  }
+}
+
+/**
+ * The address as an unsigned 32-bit number when it is an IPv4 address in the canonical dotted form
+ * `isIP` accepts (no leading zeros), bare or IPv4-mapped (`::ffff:a.b.c.d`, any case); otherwise -1.
+ */
+export function ipv4Number(address: string): number {
+  let i = 0;
+  const length = address.length;
+  if (length > 7 && address.charCodeAt(0) === 58 /* : */) {
+    if (length < 14 || address.charCodeAt(1) !== 58 || address.slice(2, 7).toLowerCase() !== 'ffff:') return -1;
+    i = 7;
+  }
+  let value = 0;
+  for (let part = 0; part < 4; part++) {
+    if (part > 0) {
+      if (address.charCodeAt(i) !== 46 /* . */) return -1;
+      i++;
+    }
+    const begin = i;
+    let octet = 0;
+    while (i < length) {
+      const c = address.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      octet = octet * 10 + c;
+      i++;
+    }
+    const digits = i - begin;
+    if (digits === 0 || digits > 3 || octet > 255 || (digits > 1 && address.charCodeAt(begin) === 48)) return -1;
+    value = value * 256 + octet;
+  }
+  return i === length ? value : -1;
+}
+
+function addressRules(rules: readonly string[]): AddressRules | undefined {
+  return rules.length === 0 ? undefined : new AddressRules(rules);
 }
 
 const compiled = new Map<string, CompiledPolicy | undefined>();
@@ -138,20 +212,23 @@ export function compilePolicy(keyId: number, text: string | null): CompiledPolic
   });
   const result: CompiledPolicy = {
     quotas,
-    allowed: blockList(policy.allowedIps),
-    denied: blockList(policy.deniedIps),
+    allowed: addressRules(policy.allowedIps),
+    denied: addressRules(policy.deniedIps),
     origins: policy.allowedOrigins.length > 0 ? compileAllowedOrigins(policy.allowedOrigins) : undefined,
     requireOrigin: policy.requireOrigin,
     serverOnly: policy.serverOnly,
     countsSpans: quotas.some((q) => q.categories.has('span')),
+    verdicts: new Map(),
   };
   if (compiled.size >= 10_000) compiled.clear();
   compiled.set(memo, result);
   return result;
 }
 
+const MAPPED_V4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
+
 function inList(list: BlockList, address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  const mapped = MAPPED_V4.exec(address);
   if (mapped) return list.check(mapped[1]!, 'ipv4');
   const family = isIP(address);
   return family !== 0 && list.check(address, family === 6 ? 'ipv6' : 'ipv4');
@@ -159,8 +236,13 @@ function inList(list: BlockList, address: string): boolean {
 
 /** Whether the client address may use the key: not denied, and allowed when an allow list is set. */
 export function addressAllowed(policy: CompiledPolicy, address: string): boolean {
-  if (policy.denied && inList(policy.denied, address)) return false;
-  return !policy.allowed || inList(policy.allowed, address);
+  const verdicts = policy.verdicts;
+  const known = verdicts.get(address);
+  if (known !== undefined) return known;
+  const verdict = !(policy.denied && policy.denied.has(address)) && (!policy.allowed || policy.allowed.has(address));
+  if (verdicts.size >= ADDRESS_VERDICTS_MAX) verdicts.delete(verdicts.keys().next().value as string);
+  verdicts.set(address, verdict);
+  return verdict;
 }
 
 /**

@@ -277,7 +277,10 @@ export class IngestGate {
     const nowMs = this.now();
     const plan = quotaPlan(key, read.read, read.body);
     if (!plan) return this.accept(read, nowMs);
-    return then(applyQuotas(plan, read.read.quantity, this.safeLimiter, nowMs, read.drop?.items), (outcome): Maybe<GateResult> => {
+    const decided = applyQuotas(plan, read.read.quantity, this.safeLimiter, nowMs, read.drop?.items);
+    // The usual answer, decided at once: every quota admitted.
+    if (!(decided instanceof Promise) && decided.refusals.length === 0) return this.accept(read, nowMs);
+    return then(decided, (outcome): Maybe<GateResult> => {
       if (outcome.refusals.length === 0) return this.accept(read, nowMs);
       const errorEvents = read.read.quantity;
       const droppedErrors = outcome.allRefused ? errorEvents : Math.min(errorEvents, [...outcome.dropped].reduce((sum, u) => sum + unitQuantity(plan.units[u]!, ERROR_SET), 0));
@@ -301,16 +304,11 @@ export class IngestGate {
   /** The rate limiter, admitting when the shared counters are out of reach (and saying so) rather than dropping everyone's events. */
   private readonly safeLimiter: QuotaLimiter = {
     consume: (quota, quantity, nowMs) => {
-      const failed = (error: unknown): RateLimitDecision => {
-        this.options.metrics.limiterError();
-        this.onError('rate limiter failed; the request was admitted', error);
-        return { admitted: true };
-      };
       try {
         const decision = this.options.limiter.consume(quota, quantity, nowMs);
-        return decision instanceof Promise ? decision.catch(failed) : decision;
+        return decision instanceof Promise ? decision.catch((error: unknown) => this.limiterFailed(error)) : decision;
       } catch (error) {
-        return failed(error);
+        return this.limiterFailed(error);
       }
     },
     refund: (quota, quantity, nowMs) => {
@@ -322,6 +320,12 @@ export class IngestGate {
       }
     },
   };
+
+  private limiterFailed(error: unknown): RateLimitDecision {
+    this.options.metrics.limiterError();
+    this.onError('rate limiter failed; the request was admitted', error);
+    return { admitted: true };
+  }
 
   /** Accepted: delivered first when it has somewhere to go (answered only once it is queued), then counted. */
   private accept(accepted: Read, nowMs: number): Maybe<GateResult> {

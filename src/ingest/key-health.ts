@@ -28,23 +28,40 @@ const hourOf = (nowMs: number) => {
   return s - (s % HOUR);
 };
 
+/** A key's last accepted and refused requests, as epoch ms (-Infinity: none yet); formatted only when read or written. */
+interface Activity {
+  keyId: number;
+  lastAcceptedMs: number;
+  lastRefusedMs: number;
+}
+
+const REASON_INDEX = new Map<string, number>(REFUSAL_REASONS.map((reason, i) => [reason, i]));
+
+const NONE = -Infinity;
+const iso = (ms: number) => (ms === NONE ? null : new Date(ms).toISOString());
+
+function activityDelta(a: Activity): ActivityDelta {
+  return { keyId: a.keyId, lastAcceptedAt: iso(a.lastAcceptedMs), lastRefusedAt: iso(a.lastRefusedMs) };
+}
+
+/**
+ * Counted per request without allocating: the activity keeps numbers (an ISO string each request
+ * cost 0.5 µs), refusals are found by key, then by hour and reason as one number.
+ */
 export class KeyHealthRecorder {
-  private refusals = new Map<string, RefusalDelta>();
+  /** Per key: its refusals by `hour * 16 + reason index`. */
+  private refusals = new Map<number, Map<number, RefusalDelta>>();
   private discards = new Map<string, DiscardDelta>();
-  private activity = new Map<number, ActivityDelta>();
+  private activity = new Map<number, Activity>();
   private kindsPerKey = new Map<number, number>();
 
   accepted(keyId: number, nowMs: number): void {
-    this.touch(keyId).lastAcceptedAt = new Date(nowMs).toISOString();
+    this.touch(keyId).lastAcceptedMs = nowMs;
   }
 
   refused(keyId: number, reason: RefusalReason, nowMs: number): void {
-    this.touch(keyId).lastRefusedAt = new Date(nowMs).toISOString();
-    const ts = hourOf(nowMs);
-    const id = `${keyId}:${ts}:${reason}`;
-    const delta = this.refusals.get(id);
-    if (delta) delta.count += 1;
-    else this.refusals.set(id, { keyId, ts, reason, count: 1 });
+    this.touch(keyId).lastRefusedMs = nowMs;
+    this.addRefusal(keyId, hourOf(nowMs), reason, 1);
   }
 
   discarded(keyId: number, discards: readonly ClientDiscard[], nowMs: number): void {
@@ -65,16 +82,18 @@ export class KeyHealthRecorder {
 
   /** This instance's unwritten counts of one key since `from` (unix seconds). */
   unwritten(keyId: number, from: number): { refusals: RefusalDelta[]; discards: DiscardDelta[]; activity: ActivityDelta | undefined } {
+    const activity = this.activity.get(keyId);
     return {
-      refusals: [...this.refusals.values()].filter((d) => d.keyId === keyId && d.ts >= from),
+      refusals: [...(this.refusals.get(keyId)?.values() ?? [])].filter((d) => d.ts >= from),
       discards: [...this.discards.values()].filter((d) => d.keyId === keyId && d.ts >= from),
-      activity: this.activity.get(keyId),
+      activity: activity && activityDelta(activity),
     };
   }
 
   async flush(store: KeyHealthStore): Promise<void> {
     if (this.refusals.size === 0 && this.discards.size === 0 && this.activity.size === 0) return;
-    const refusals = [...this.refusals.values()];
+    const refusals: RefusalDelta[] = [];
+    for (const ofKey of this.refusals.values()) refusals.push(...ofKey.values());
     const discards = [...this.discards.values()];
     const activity = [...this.activity.values()];
     this.refusals = new Map();
@@ -84,33 +103,39 @@ export class KeyHealthRecorder {
     try {
       await store.addRefusals(refusals);
       await store.addDiscards(discards);
-      await store.touch(activity);
+      await store.touch(activity.map(activityDelta));
     } catch (error) {
       // Kept for the next flush, added to whatever was counted meanwhile.
-      for (const d of refusals) this.addRefusal(d);
+      for (const d of refusals) this.addRefusal(d.keyId, d.ts, d.reason, d.count);
       for (const d of discards) this.discarded(d.keyId, [d], d.ts * 1000);
       for (const a of activity) this.merge(a);
       throw error;
     }
   }
 
-  private addRefusal(d: RefusalDelta): void {
-    const id = `${d.keyId}:${d.ts}:${d.reason}`;
-    const delta = this.refusals.get(id);
-    if (delta) delta.count += d.count;
-    else this.refusals.set(id, { ...d });
+  private addRefusal(keyId: number, ts: number, reason: string, count: number): void {
+    let ofKey = this.refusals.get(keyId);
+    if (ofKey === undefined) {
+      ofKey = new Map();
+      this.refusals.set(keyId, ofKey);
+    }
+    const index = REASON_INDEX.get(reason) ?? REFUSAL_REASONS.length;
+    const id = ts * 16 + index;
+    const delta = ofKey.get(id);
+    if (delta) delta.count += count;
+    else ofKey.set(id, { keyId, ts, reason, count });
   }
 
-  private merge(a: ActivityDelta): void {
+  private merge(a: Activity): void {
     const current = this.touch(a.keyId);
-    if (a.lastAcceptedAt && (!current.lastAcceptedAt || a.lastAcceptedAt > current.lastAcceptedAt)) current.lastAcceptedAt = a.lastAcceptedAt;
-    if (a.lastRefusedAt && (!current.lastRefusedAt || a.lastRefusedAt > current.lastRefusedAt)) current.lastRefusedAt = a.lastRefusedAt;
+    if (a.lastAcceptedMs > current.lastAcceptedMs) current.lastAcceptedMs = a.lastAcceptedMs;
+    if (a.lastRefusedMs > current.lastRefusedMs) current.lastRefusedMs = a.lastRefusedMs;
   }
 
-  private touch(keyId: number): ActivityDelta {
+  private touch(keyId: number): Activity {
     let activity = this.activity.get(keyId);
-    if (!activity) {
-      activity = { keyId, lastAcceptedAt: null, lastRefusedAt: null };
+    if (activity === undefined) {
+      activity = { keyId, lastAcceptedMs: NONE, lastRefusedMs: NONE };
       this.activity.set(keyId, activity);
     }
     return activity;

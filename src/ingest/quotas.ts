@@ -47,22 +47,47 @@ function transactionSpans(payload: Buffer): number {
 function units(read: ReadBody, body: Buffer, countSpans: boolean): Unit[] {
   const envelope = read.envelope;
   if (!envelope) return [{ quantities: read.quantities }];
-  return envelope.items.map((item) => {
+  const items = envelope.items;
+  const result: Unit[] = new Array<Unit>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
     const quantities = itemQuantities({ type: item.type, itemCount: item.itemCount, length: item.payloadEnd - item.payloadStart, contentType: item.contentType });
     if (countSpans && item.type === 'transaction') quantities.push(['span', transactionSpans(body.subarray(item.payloadStart, item.payloadEnd))]);
-    return { quantities };
-  });
+    result[i] = { quantities };
+  }
+  return result;
 }
 
-/** The quotas that apply to this key, and the request's parts; undefined when the key has none. */
-export function quotaPlan(key: IngestKey, read: ReadBody, body: Buffer): QuotaPlan | undefined {
-  const quotas: AppliedQuota[] = [];
-  if (key.rateLimit && read.quantity > 0) {
-    quotas.push({ quota: keyQuota({ id: key.id, organizationId: key.organizationId, rateLimit: key.rateLimit }), categories: ERROR_SET, header: KEY_QUOTA_CATEGORIES, keyRateLimit: true });
+/** A key's quotas as applied, built once per key (a changed key is a new IngestKey, so this dies with it). */
+interface KeyQuotas {
+  /** Sentry's `rateLimit` first, then the policy's quotas. */
+  withRateLimit: AppliedQuota[];
+  /** The policy's quotas alone (a request without error events, or a key without `rateLimit`). */
+  policyOnly: AppliedQuota[];
+}
+
+const keyQuotas = new WeakMap<IngestKey, KeyQuotas>();
+
+function quotasOf(key: IngestKey): KeyQuotas {
+  let quotas = keyQuotas.get(key);
+  if (quotas === undefined) {
+    const policyOnly = (key.policy?.quotas ?? []).map((q) => fromPolicy(key, q));
+    const withRateLimit = key.rateLimit
+      ? [{ quota: keyQuota({ id: key.id, organizationId: key.organizationId, rateLimit: key.rateLimit }), categories: ERROR_SET, header: KEY_QUOTA_CATEGORIES, keyRateLimit: true }, ...policyOnly]
+      : policyOnly;
+    quotas = { withRateLimit, policyOnly };
+    keyQuotas.set(key, quotas);
   }
-  for (const q of key.policy?.quotas ?? []) quotas.push(fromPolicy(key, q));
-  if (quotas.length === 0) return undefined;
-  return { units: units(read, body, key.policy?.countsSpans ?? false), quotas };
+  return quotas;
+}
+
+/** The quotas that apply to this key, and the request's parts (counted once, for every quota); undefined when the key has none. */
+export function quotaPlan(key: IngestKey, read: ReadBody, body: Buffer): QuotaPlan | undefined {
+  const policy = key.policy;
+  const rateLimited = key.rateLimit !== null && read.quantity > 0;
+  if (!rateLimited && (policy === undefined || policy.quotas.length === 0)) return undefined;
+  const quotas = quotasOf(key);
+  return { units: units(read, body, policy?.countsSpans ?? false), quotas: rateLimited ? quotas.withRateLimit : quotas.policyOnly };
 }
 
 function fromPolicy(key: IngestKey, q: CompiledQuota): AppliedQuota {
@@ -72,7 +97,11 @@ function fromPolicy(key: IngestKey, q: CompiledQuota): AppliedQuota {
 /** How much of a quota's categories a unit carries. */
 export function unitQuantity(unit: Unit, categories: ReadonlySet<string>): number {
   let total = 0;
-  for (const [category, quantity] of unit.quantities) if (categories.has(category)) total += quantity;
+  const quantities = unit.quantities;
+  for (let i = 0; i < quantities.length; i++) {
+    const entry = quantities[i]!;
+    if (categories.has(entry[0])) total += entry[1];
+  }
   return total;
 }
 
@@ -83,6 +112,9 @@ export interface QuotaOutcome {
   /** No unit that carries a category is left: the whole request is refused. */
   allRefused: boolean;
 }
+
+/** Every quota admitted: one answer for all such requests (nothing reads or changes its parts). */
+const ADMITTED: QuotaOutcome = Object.freeze({ dropped: new Set<number>(), refusals: [], allRefused: false }) as QuotaOutcome;
 
 type Maybe<T> = T | Promise<T>;
 
@@ -96,63 +128,119 @@ export interface QuotaLimiter {
  * error events, crash reports included), for the units that carry an error category.
  */
 export function applyQuotas(plan: QuotaPlan, errorEvents: number, limiter: QuotaLimiter, nowMs: number, alreadyDropped?: ReadonlySet<number>): Maybe<QuotaOutcome> {
-  const dropped = new Set<number>(alreadyDropped);
-  const refusals: QuotaOutcome['refusals'] = [];
-  /** Per applied quota: what it counted for each unit. */
-  const counted: Map<number, number>[] = [];
-
-  const step = (index: number): Maybe<QuotaOutcome> => {
-    if (index === plan.quotas.length) return finish();
-    const applied = plan.quotas[index]!;
-    const perUnit = new Map<number, number>();
-    plan.units.forEach((unit, u) => {
-      if (dropped.has(u)) return;
-      const quantity = unitQuantity(unit, applied.categories);
-      if (quantity > 0) perUnit.set(u, quantity);
-    });
-    // Sentry's rateLimit counts error events (a crash report's minidump is one) when no unit was left out.
-    let quantity = [...perUnit.values()].reduce((a, b) => a + b, 0);
-    if (applied.keyRateLimit && dropped.size === 0) {
-      quantity = errorEvents;
-      if (perUnit.size === 0) plan.units.forEach((_, u) => perUnit.set(u, 0));
-    }
-    counted.push(perUnit);
-    if (quantity === 0) return step(index + 1);
-    const decision = limiter.consume(applied.quota, quantity, nowMs);
-    const decide = (d: RateLimitDecision): Maybe<QuotaOutcome> => {
-      if (d.admitted) return step(index + 1);
-      counted[index] = new Map();
-      refusals.push({ header: applied.header, retryAfter: d.retryAfter, quota: applied.quota, categories: [...applied.categories] });
-      for (const u of perUnit.keys()) dropped.add(u);
-      return then(refundEarlier(index, perUnit), () => step(index + 1));
-    };
-    return decision instanceof Promise ? decision.then(decide) : decide(decision);
-  };
-
-  /** What quotas before `index` counted for the units now left out, given back. */
-  const refundEarlier = (index: number, left: Map<number, number>): Maybe<void> => {
-    const pending: Promise<void>[] = [];
-    for (let i = 0; i < index; i++) {
-      let back = 0;
-      for (const u of left.keys()) back += counted[i]!.get(u) ?? 0;
-      for (const u of left.keys()) counted[i]!.delete(u);
-      if (back > 0) {
-        const refunded = limiter.refund(plan.quotas[i]!.quota, back, nowMs);
-        if (refunded instanceof Promise) pending.push(refunded);
-      }
-    }
-    return pending.length > 0 ? Promise.all(pending).then(() => undefined) : undefined;
-  };
-
-  const finish = (): QuotaOutcome => {
-    const carriesCategory = (u: number) => plan.units[u]!.quantities.length > 0;
-    const left = plan.units.some((_, u) => !dropped.has(u) && carriesCategory(u));
-    return { dropped, refusals, allRefused: refusals.length > 0 && !left };
-  };
-
-  return step(0);
+  return new QuotaRun(plan, errorEvents, limiter, nowMs, alreadyDropped).from(0);
 }
 
-function then<T, U>(value: Maybe<T>, next: (value: T) => Maybe<U>): Maybe<U> {
-  return value instanceof Promise ? value.then(next) : next(value);
+/** NOT_COUNTED in `counted`: the unit is not among what that quota counted. */
+const NOT_COUNTED = -1;
+
+/** One request's pass over its quotas: no closure unless a limiter makes it wait. */
+class QuotaRun {
+  /** Units left out so far; created when there is one. */
+  private dropped: Set<number> | undefined;
+  private refusals: QuotaOutcome['refusals'] | undefined;
+  /** Per applied quota (row) and unit (column): what the quota counted for the unit, or NOT_COUNTED. */
+  private readonly counted: number[];
+
+  constructor(
+    private readonly plan: QuotaPlan,
+    private readonly errorEvents: number,
+    private readonly limiter: QuotaLimiter,
+    private readonly nowMs: number,
+    alreadyDropped: ReadonlySet<number> | undefined,
+  ) {
+    this.dropped = alreadyDropped && alreadyDropped.size > 0 ? new Set(alreadyDropped) : undefined;
+    this.counted = new Array<number>(plan.quotas.length * plan.units.length).fill(NOT_COUNTED);
+  }
+
+  from(index: number): Maybe<QuotaOutcome> {
+    const quotas = this.plan.quotas;
+    for (let i = index; i < quotas.length; i++) {
+      const quantity = this.count(i);
+      if (quantity === 0) continue;
+      const decision = this.limiter.consume(quotas[i]!.quota, quantity, this.nowMs);
+      if (decision instanceof Promise) return decision.then((d) => this.decided(i, d));
+      if (!decision.admitted) {
+        const refunded = this.refuse(i, decision.retryAfter);
+        if (refunded !== undefined) return refunded.then(() => this.from(i + 1));
+      }
+    }
+    return this.finish();
+  }
+
+  private decided(index: number, decision: RateLimitDecision): Maybe<QuotaOutcome> {
+    if (!decision.admitted) {
+      const refunded = this.refuse(index, decision.retryAfter);
+      if (refunded !== undefined) return refunded.then(() => this.from(index + 1));
+    }
+    return this.from(index + 1);
+  }
+
+  /** Fill quota `index`'s row; the quantity it consumes. */
+  private count(index: number): number {
+    const { units, quotas } = this.plan;
+    const applied = quotas[index]!;
+    const dropped = this.dropped;
+    const n = units.length;
+    const row = index * n;
+    let total = 0;
+    let members = 0;
+    for (let u = 0; u < n; u++) {
+      if (dropped !== undefined && dropped.has(u)) continue;
+      const quantity = unitQuantity(units[u]!, applied.categories);
+      if (quantity > 0) {
+        this.counted[row + u] = quantity;
+        total += quantity;
+        members++;
+      }
+    }
+    // Sentry's rateLimit counts error events (a crash report's minidump is one) when no unit was left out.
+    if (applied.keyRateLimit && (dropped === undefined || dropped.size === 0)) {
+      total = this.errorEvents;
+      if (members === 0) for (let u = 0; u < n; u++) this.counted[row + u] = 0;
+    }
+    return total;
+  }
+
+  /** Quota `index` refused: its units are left out, and what earlier quotas counted for them is given back. */
+  private refuse(index: number, retryAfter: number): Promise<void> | undefined {
+    const { units, quotas } = this.plan;
+    const applied = quotas[index]!;
+    const n = units.length;
+    const row = index * n;
+    const counted = this.counted;
+    (this.refusals ??= []).push({ header: applied.header, retryAfter, quota: applied.quota, categories: [...applied.categories] });
+    const dropped = (this.dropped ??= new Set());
+    let pending: Promise<void>[] | undefined;
+    for (let i = 0; i < index; i++) {
+      let back = 0;
+      for (let u = 0; u < n; u++) {
+        if (counted[row + u] === NOT_COUNTED) continue;
+        const earlier = counted[i * n + u]!;
+        if (earlier === NOT_COUNTED) continue;
+        back += earlier;
+        counted[i * n + u] = NOT_COUNTED;
+      }
+      if (back > 0) {
+        const refunded = this.limiter.refund(quotas[i]!.quota, back, this.nowMs);
+        if (refunded instanceof Promise) (pending ??= []).push(refunded);
+      }
+    }
+    for (let u = 0; u < n; u++) {
+      if (counted[row + u] === NOT_COUNTED) continue;
+      dropped.add(u);
+      counted[row + u] = NOT_COUNTED;
+    }
+    return pending !== undefined ? Promise.all(pending).then(() => undefined) : undefined;
+  }
+
+  private finish(): QuotaOutcome {
+    const refusals = this.refusals;
+    if (refusals === undefined) return ADMITTED;
+    const dropped = this.dropped ?? new Set<number>();
+    const units = this.plan.units;
+    let left = false;
+    for (let u = 0; u < units.length && !left; u++) left = !dropped.has(u) && units[u]!.quantities.length > 0;
+    return { dropped, refusals, allRefused: !left };
+  }
 }
