@@ -11,6 +11,7 @@ import { compilePolicy, type CompiledPolicy } from '../domain/key-policy.ts';
 import { compileAllowedOrigins, type OriginCheck } from '../domain/origins.ts';
 import { upstreamTarget, type UpstreamTarget } from '../gateway/upstream-target.ts';
 import type { IngestKeyRow } from '../storage/stores/project-keys.ts';
+import { PROJECT_STATUS_ACTIVE } from '../storage/stores/projects.ts';
 
 /** Whether it may send now is `keyIsLive(key, now)` (src/domain/keys.ts). */
 export interface IngestKey extends KeyLiveness {
@@ -73,7 +74,7 @@ export function toIngestKey(row: IngestKeyRow): IngestKey {
     organizationId: row.organization_id,
     status: row.status,
     roles: row.roles,
-    projectActive: row.project_status === 0,
+    projectActive: row.project_status === PROJECT_STATUS_ACTIVE,
     rateLimit: effectiveRateLimit(row.rate_limit_count, row.rate_limit_window),
     data: parseKeyData(row.data),
     expiresAt: expiryMs(row.expires_at),
