@@ -20,23 +20,25 @@ const STATUSES: Readonly<Record<number, { id: string; name: string }>> = {
   2: { id: 'deletion_in_progress', name: 'deletion in progress' },
 };
 
+/** The fields Sentry's organization and team role serializers share, in their order. */
+function roleBase(id: string, role: { name: string; desc: string; scopes: Iterable<string> }) {
+  return {
+    id,
+    name: role.name,
+    desc: role.desc,
+    scopes: [...role.scopes].sort(),
+    allowed: false,
+    isAllowed: false,
+    isRetired: false,
+    isTeamRolesAllowed: true,
+  };
+}
+
 /** OrganizationRoleSerializer over SENTRY_ROLES, in their order. */
 export function orgRoleList(): OrgRoleJson[] {
   return ORG_ROLES.map((id) => {
     const role = ORG_ROLE_DEFINITIONS[id];
-    return {
-      id,
-      name: role.name,
-      desc: role.desc,
-      scopes: [...role.scopes].sort(),
-      allowed: false,
-      isAllowed: false,
-      isRetired: false,
-      isTeamRolesAllowed: true,
-      is_global: role.isGlobal,
-      isGlobal: role.isGlobal,
-      minimumTeamRole: role.minimumTeamRole,
-    };
+    return { ...roleBase(id, role), is_global: role.isGlobal, isGlobal: role.isGlobal, minimumTeamRole: role.minimumTeamRole };
   });
 }
 
@@ -44,17 +46,7 @@ export function orgRoleList(): OrgRoleJson[] {
 export function teamRoleList(): TeamRoleJson[] {
   return TEAM_ROLES.map((id) => {
     const role = TEAM_ROLE_DEFINITIONS[id];
-    return {
-      id,
-      name: role.name,
-      desc: role.desc,
-      scopes: [...role.scopes].sort(),
-      allowed: false,
-      isAllowed: false,
-      isRetired: false,
-      isTeamRolesAllowed: true,
-      isMinimumRoleFor: role.isMinimumRoleFor,
-    };
+    return { ...roleBase(id, role), isMinimumRoleFor: role.isMinimumRoleFor };
   });
 }
 
