@@ -62,6 +62,11 @@ interface Claimed {
 
 /** How many times DELIVERY_CONCURRENCY one claim takes: a claim per this many sends. */
 const CLAIM_FACTOR = 8;
+/**
+ * How long what the sends decided may wait to be written (unless a claim's worth is waiting):
+ * under load, one DELETE then removes tens of rows rather than a few.
+ */
+const WRITE_DELAY_MS = 10;
 /** Hostnames whose literal-address verdict is remembered (a tenant's backend names one host). */
 const MAX_HOST_VERDICTS = 10_000;
 
@@ -89,6 +94,14 @@ export class DeliveryWorker {
   /** Claimed, not yet sent, oldest first. */
   private waiting: Claimed[] = [];
   private readonly sending = new Set<Promise<void>>();
+  /**
+   * Ids claimed and not yet settled in the database (waiting, in flight, or decided and not yet
+   * written): on SQLite these are the leases (one server; nothing is written), and the next read
+   * passes over them; on PostgreSQL the leases are in the rows.
+   */
+  private readonly held = new Set<number>();
+  /** SQLite: rows are read after this id; back to 0 at each poll, for retries that became due. */
+  private cursor = 0;
   private claiming: Promise<void> | undefined;
   /** The last claim found fewer rows than it asked for: nothing more is due until a wake or a poll. */
   private drained = false;
@@ -100,7 +113,7 @@ export class DeliveryWorker {
   private postponed = new Map<number, number[]>();
   private releases: number[] = [];
   private writing: Promise<void> | undefined;
-  private writeScheduled = false;
+  private writeTimer: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
   onError: (message: string, error: unknown) => void = () => {};
@@ -138,6 +151,7 @@ export class DeliveryWorker {
     this.timer = setInterval(() => {
       this.wakes += 1;
       this.drained = false;
+      this.cursor = 0;
       this.pump();
       if (this.hasDecisions()) this.scheduleWrite();
     }, this.pollMs);
@@ -157,6 +171,8 @@ export class DeliveryWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.writeTimer) clearTimeout(this.writeTimer);
+    this.writeTimer = undefined;
     await this.claiming;
     while (this.sending.size > 0) await Promise.all(this.sending);
     for (const claimed of this.waiting) this.releases.push(claimed.delivery.id);
@@ -204,11 +220,25 @@ export class DeliveryWorker {
     this.claiming = (async () => {
       const now = this.now();
       const wakes = this.wakes;
-      const rows = await this.db.stores.deliveries.claimDue(now, this.claimSize, now + this.leaseMs);
+      const store = this.db.stores.deliveries;
+      let rows: Delivery[];
+      let sendBy: number;
+      if (this.db.dialect === 'sqlite') {
+        rows = await store.dueAfter(now, this.cursor, this.claimSize);
+        // The one server's claims are in memory: no lease runs out under them.
+        sendBy = Infinity;
+        if (rows.length > 0) this.cursor = rows[rows.length - 1]!.id;
+      } else {
+        rows = await store.claimDue(now, this.claimSize, now + this.leaseMs);
+        // An attempt starts only while a whole one (the timeout) fits in what is left of the lease.
+        sendBy = now + Math.max(this.leaseMs - this.timeoutMs, this.leaseMs / 2);
+      }
       if (rows.length < this.claimSize && wakes === this.wakes) this.drained = true;
-      // An attempt starts only while a whole one (the timeout) fits in what is left of the lease.
-      const sendBy = now + Math.max(this.leaseMs - this.timeoutMs, this.leaseMs / 2);
-      for (const delivery of rows) this.waiting.push({ delivery, sendBy });
+      for (const delivery of rows) {
+        if (this.held.has(delivery.id)) continue;
+        this.held.add(delivery.id);
+        this.waiting.push({ delivery, sendBy });
+      }
     })()
       .catch((error: unknown) => {
         // The database is away: tried again at the next poll.
@@ -235,22 +265,28 @@ export class DeliveryWorker {
     return this.removals.length > 0 || this.retries.length > 0 || this.postponed.size > 0 || this.releases.length > 0;
   }
 
-  /** Write what was decided once this turn of the event loop ends (and any write before it). */
+  /** Write what was decided within WRITE_DELAY_MS (at once when a claim's worth waits), one write at a time. */
   private scheduleWrite(): void {
-    if (this.writeScheduled || this.writing) return;
-    this.writeScheduled = true;
-    setImmediate(() => {
-      this.writeScheduled = false;
-      this.writing = this.write().finally(() => {
-        this.writing = undefined;
-        if (this.hasDecisions() && !this.stopped) this.scheduleWrite();
-      });
-    });
+    if (this.writing || this.stopped) return;
+    const now = this.removals.length + this.retries.length + this.releases.length >= this.claimSize;
+    if (this.writeTimer && !now) return;
+    if (this.writeTimer) clearTimeout(this.writeTimer);
+    this.writeTimer = setTimeout(
+      () => {
+        this.writeTimer = undefined;
+        this.writing = this.write().then((written) => {
+          this.writing = undefined;
+          // After a failure, the poll tries again.
+          if (written && this.hasDecisions()) this.scheduleWrite();
+        });
+      },
+      now ? 0 : WRITE_DELAY_MS,
+    );
   }
 
   /** One group of decisions: removals in one statement, the rest with them in one transaction. */
-  private async write(): Promise<void> {
-    if (!this.hasDecisions()) return;
+  private async write(): Promise<boolean> {
+    if (!this.hasDecisions()) return true;
     const removals = this.removals;
     const retries = this.retries;
     const postponed = this.postponed;
@@ -279,9 +315,16 @@ export class DeliveryWorker {
       for (const [rest, rows] of postponed) this.postponed.set(rest, [...rows, ...(this.postponed.get(rest) ?? [])]);
       this.releases.unshift(...releases);
       this.onError('writing delivery outcomes failed; retrying at the next poll', error);
-      return;
+      return false;
     }
-    for (const d of removals) this.spool.released(d.size);
+    for (const d of removals) {
+      this.held.delete(d.id);
+      this.spool.released(d.size);
+    }
+    for (const r of retries) this.held.delete(r.id);
+    for (const rows of postponed.values()) for (const id of rows) this.held.delete(id);
+    for (const id of releases) this.held.delete(id);
+    return true;
   }
 
   private settled(delivery: Delivery, verdict: Exclude<Verdict, { kind: 'retry' }>): void {

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { Dialect } from '../dialect.ts';
 import type { DB, DeliveryRow, NewDelivery } from '../schema.ts';
 
@@ -40,6 +40,34 @@ function toDelivery(row: DeliveryRow): Delivery {
   };
 }
 
+const INSERT_COLUMNS = ['project_id', 'upstream', 'url', 'method', 'headers', 'body', 'size', 'event_id', 'created_at', 'attempts', 'next_attempt_at', 'lease_until'];
+const insertTexts = new Map<string, string>();
+
+function insertText(rows: number, dialect: Dialect): string {
+  const key = `${dialect}:${rows}`;
+  let text = insertTexts.get(key);
+  if (text === undefined) {
+    const width = INSERT_COLUMNS.length;
+    const tuples = Array.from({ length: rows }, (_, r) => `(${INSERT_COLUMNS.map((_, c) => (dialect === 'postgres' ? `$${r * width + c + 1}` : '?')).join(', ')})`);
+    text = `insert into "deliveries" (${INSERT_COLUMNS.map((c) => `"${c}"`).join(', ')}) values ${tuples.join(', ')}`;
+    insertTexts.set(key, text);
+  }
+  return text;
+}
+
+/**
+ * Ids padded (with the last one again) to the next power of two: `in (…)` lists come in a few
+ * lengths, so SQLite's statement cache keeps a few statements rather than one per length.
+ */
+function padded(ids: readonly number[]): number[] {
+  const list = [...ids];
+  if (list.length === 0) return list;
+  let size = 1;
+  while (size < list.length) size *= 2;
+  while (list.length < size) list.push(list[list.length - 1]!);
+  return list;
+}
+
 /** Rows per INSERT: well under both engines' parameter limits at 11 columns a row. */
 const INSERT_CHUNK = 500;
 /** Ids per `IN (…)`: well under both engines' parameter limits. */
@@ -55,10 +83,52 @@ export class DeliveryStore {
     private readonly dialect: Dialect,
   ) {}
 
+  /**
+   * One INSERT per INSERT_CHUNK rows, its text written here rather than built by the query
+   * builder: the spool commits every few milliseconds under load, and building a statement of
+   * hundreds of parameters cost as much as SQLite's writing the rows.
+   */
   async insertMany(rows: readonly NewDelivery[]): Promise<void> {
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      await this.db.insertInto('deliveries').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+      const chunk = rows.slice(i, i + INSERT_CHUNK);
+      const parameters: unknown[] = [];
+      for (const row of chunk) {
+        parameters.push(
+          row.project_id,
+          row.upstream,
+          row.url,
+          row.method,
+          row.headers,
+          row.body ?? null,
+          row.size,
+          row.event_id ?? null,
+          row.created_at,
+          row.attempts ?? 0,
+          row.next_attempt_at,
+          row.lease_until ?? null,
+        );
+      }
+      await this.db.executeQuery(CompiledQuery.raw(insertText(chunk.length, this.dialect), parameters));
     }
+  }
+
+  /**
+   * SQLite (one file, one server): up to `limit` due rows after `afterId`, oldest first, read
+   * without writing a lease (the one server keeps its claims in memory; at a start every row is
+   * free). PostgreSQL's instances share the queue: they claim with a lease (claimDue).
+   */
+  async dueAfter(nowMs: number, afterId: number, limit: number): Promise<Delivery[]> {
+    const now = Math.floor(nowMs);
+    const rows = await this.db
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('id', '>', afterId)
+      .where('next_attempt_at', '<=', now)
+      .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<=', now)]))
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(toDelivery);
   }
 
   /**
@@ -96,14 +166,14 @@ export class DeliveryStore {
   /** These rows' leases given up (claimed and not attempted): due again at once, for any instance. */
   async releaseLeases(ids: readonly number[]): Promise<void> {
     for (let i = 0; i < ids.length; i += ID_CHUNK) {
-      await this.db.updateTable('deliveries').set({ lease_until: null }).where('id', 'in', ids.slice(i, i + ID_CHUNK)).execute();
+      await this.db.updateTable('deliveries').set({ lease_until: null }).where('id', 'in', padded(ids.slice(i, i + ID_CHUNK))).execute();
     }
   }
 
   /** Delivered or dropped: gone, in one statement per ID_CHUNK rows. */
   async remove(ids: readonly number[]): Promise<void> {
     for (let i = 0; i < ids.length; i += ID_CHUNK) {
-      await this.db.deleteFrom('deliveries').where('id', 'in', ids.slice(i, i + ID_CHUNK)).execute();
+      await this.db.deleteFrom('deliveries').where('id', 'in', padded(ids.slice(i, i + ID_CHUNK))).execute();
     }
   }
 
@@ -119,7 +189,7 @@ export class DeliveryStore {
       await this.db
         .updateTable('deliveries')
         .set({ next_attempt_at: Math.round(nextAttemptAt), lease_until: null })
-        .where('id', 'in', ids.slice(i, i + ID_CHUNK))
+        .where('id', 'in', padded(ids.slice(i, i + ID_CHUNK)))
         .execute();
     }
   }
