@@ -13,7 +13,9 @@ import { sdkEnvelope } from './ingest.ts';
 import { startClientkeys } from './lib.ts';
 import { seedDatabase } from './seed.ts';
 
-process.env.BENCH_PROFILE = '1';
+// BENCH_PROFILE=0: the same run without profiles (for the figures alone).
+if (process.env.BENCH_PROFILE === '0') delete process.env.BENCH_PROFILE;
+else process.env.BENCH_PROFILE = '1';
 const dir = mkdtempSync(join(tmpdir(), 'clientkeys-bench-profile-gateway-'));
 try {
   const backendDb = `sqlite:${join(dir, 'backend.sqlite')}`;
@@ -21,7 +23,7 @@ try {
   const backendSeed = await seedDatabase(backendDb, 1);
   const seeded = await seedDatabase(mainDb, 1);
   const upstream = await startClientkeys(backendDb);
-  const main = await startClientkeys(mainDb, { UPSTREAM_HOSTS: '127.0.0.1' });
+  const main = await startClientkeys(mainDb, { UPSTREAM_HOSTS: '127.0.0.1', ...(process.env.DELIVERY_CONCURRENCY ? { DELIVERY_CONCURRENCY: process.env.DELIVERY_CONCURRENCY } : {}) });
   const dsn = `http://${backendSeed.publicKey}@127.0.0.1:${new URL(upstream.url).port}/${backendSeed.listedProjectId}`;
   await api(main, seeded.token, 'PUT', `/api/0/projects/${ORG}/listed/`, { upstreamDsn: dsn });
   await sleep(1500);
