@@ -20,6 +20,16 @@ interface Envelope {
   event: ChangeEvent;
 }
 
+/** A bus whose notifications can ride in the writing transaction (PostgresChangeBus). */
+export interface CommitNotifyingBus {
+  notification(event: ChangeEvent): { channel: string; payload: string };
+  announce(event: ChangeEvent): void;
+}
+
+export function commitNotifying(bus: ChangeBus): CommitNotifyingBus | undefined {
+  return bus instanceof PostgresChangeBus ? bus : undefined;
+}
+
 export class PostgresChangeBus implements ChangeBus {
   private readonly instance = randomUUID();
   private readonly listeners = new LocalListeners();
@@ -38,14 +48,28 @@ export class PostgresChangeBus implements ChangeBus {
 
   async publish(event: ChangeEvent): Promise<void> {
     this.listeners.dispatch(event);
-    const payload: Envelope = { from: this.instance, event };
     try {
-      await sql`select pg_notify(${CHANNEL}, ${JSON.stringify(payload)})`.execute(this.db);
+      await sql`select pg_notify(${CHANNEL}, ${this.notification(event).payload})`.execute(this.db);
     } catch (error) {
       // The change is committed; other instances catch up through their resync when their own
       // connection comes back, or through the cache's maximum age.
       this.onError(error, 'notify');
     }
+  }
+
+  /**
+   * The NOTIFY that tells other instances of `event`, for a write to send in its own transaction
+   * (PostgreSQL delivers it at commit, and not at all on rollback): one round trip and one commit
+   * fewer than `publish` after the commit. The writer then calls `announce` once committed.
+   */
+  notification(event: ChangeEvent): { channel: string; payload: string } {
+    const envelope: Envelope = { from: this.instance, event };
+    return { channel: CHANNEL, payload: JSON.stringify(envelope) };
+  }
+
+  /** Tell this instance's subscribers of a change whose NOTIFY went out in its transaction. */
+  announce(event: ChangeEvent): void {
+    this.listeners.dispatch(event);
   }
 
   subscribe(listener: ChangeListener): () => void {

@@ -3,20 +3,49 @@
  * when its key does. Every way a key comes to be (create, a project's Default key, a rotation's
  * successor, an import) inserts it here.
  */
+import { isoNow } from '../domain/time.ts';
 import type { NewProjectKey, ProjectKeyRow } from '../storage/schema.ts';
 import type { Stores } from '../storage/stores/index.ts';
-import { audit, keyAuditData } from './audit.ts';
+import type { CommitNotification } from '../storage/stores/project-keys.ts';
+import { keyAuditData } from './audit.ts';
 import type { Actor } from './principal.ts';
 
-/** Insert a key and its `projectkey.add` entry with the given (transaction's) stores; `note` adds to the entry. */
+/** The column defaults of `roles` (the store role) and `status` (active), for a key that names neither. */
+const DEFAULT_ROLES = 1;
+const DEFAULT_STATUS = 0;
+
+/**
+ * Insert a key and its `projectkey.add` entry with the given (transaction's) stores; `note` adds to
+ * the entry. On PostgreSQL both are one statement (see ProjectKeyStore.insertAudited), which is
+ * atomic by itself, so the stores may also be the database's own; `notification` then rides in it.
+ */
 export async function addKey(
   stores: Stores,
   organizationId: number,
   values: NewProjectKey,
   actor: Actor,
   note: Record<string, unknown> = {},
+  notification?: CommitNotification,
 ): Promise<ProjectKeyRow> {
-  const key = await stores.projectKeys.insert(values);
-  await audit(stores, { organizationId, actor, event: 'projectkey.add', targetObject: key.id, data: { ...keyAuditData(key), ...note } });
-  return key;
+  // The entry's data is what keyAuditData reads of the stored row; every field of it is given here
+  // (by its column default where not), so it is written in the same statement as the key.
+  const stored = {
+    ...values,
+    roles: values.roles ?? DEFAULT_ROLES,
+    status: values.status ?? DEFAULT_STATUS,
+    rate_limit_count: values.rate_limit_count ?? null,
+    rate_limit_window: values.rate_limit_window ?? null,
+    policy: values.policy ?? null,
+  } as ProjectKeyRow;
+  const entry = {
+    organization_id: organizationId,
+    actor_user_id: actor.userId,
+    actor_key_id: actor.keyId,
+    actor_label: actor.label,
+    ip_address: actor.ipAddress,
+    event: 'projectkey.add',
+    data: JSON.stringify({ ...keyAuditData(stored), ...note }),
+    datetime: isoNow(),
+  };
+  return stores.projectKeys.insertAudited(values, entry, notification);
 }

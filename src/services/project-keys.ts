@@ -18,10 +18,11 @@ import {
 } from '../domain/keys.ts';
 import { paginate, type Cursor, type PageResult } from '../domain/paginator.ts';
 import { isoNow } from '../domain/time.ts';
-import type { ChangeBus } from '../changes/bus.ts';
+import type { ChangeBus, ChangeEvent } from '../changes/bus.ts';
+import { commitNotifying } from '../changes/postgres-bus.ts';
 import type { Database } from '../storage/database.ts';
 import { uniqueViolation } from '../storage/errors.ts';
-import type { ProjectKeyRow, ProjectKeyUpdate, ProjectRow } from '../storage/schema.ts';
+import type { NewProjectKey, ProjectKeyRow, ProjectKeyUpdate, ProjectRow } from '../storage/schema.ts';
 import type { Stores } from '../storage/stores/index.ts';
 import type { KeyFilter } from '../storage/stores/project-keys.ts';
 import { audit, keyAuditData } from './audit.ts';
@@ -105,10 +106,26 @@ export class ProjectKeyService {
     });
   }
 
+  /**
+   * One key and its audit entry, committed before the answer. On SQLite through the group commit
+   * (concurrent creates share one transaction, each in its own savepoint, see commit-group.ts). On
+   * PostgreSQL the key, its entry and the NOTIFY for the other instances are one statement, which
+   * commits on its own: no BEGIN, no COMMIT, no second commit for the NOTIFY.
+   */
   async create(project: ProjectRow, input: CreateKeyInput, actor: Actor): Promise<CreateKeyResult> {
     try {
-      const key = await this.db.transaction((stores) => insertKey(stores, project, input, actor));
-      await this.changes.publish({ type: 'keys', publicKeys: [key.public_key] });
+      let key: ProjectKeyRow;
+      if (this.db.dialect === 'postgres') {
+        const values = await newKeyValues(this.db.stores, project, input);
+        const event: ChangeEvent = { type: 'keys', publicKeys: [values.public_key] };
+        const notifying = commitNotifying(this.changes);
+        key = await addKey(this.db.stores, project.organization_id, values, actor, {}, notifying?.notification(event));
+        if (notifying) notifying.announce(event);
+        else await this.changes.publish(event);
+      } else {
+        key = await this.db.groupTransaction((stores) => insertKey(stores, project, input, actor));
+        await this.changes.publish({ type: 'keys', publicKeys: [key.public_key] });
+      }
       return { ok: true, key };
     } catch (error) {
       const column = uniqueViolation(error);
@@ -150,8 +167,13 @@ export class ProjectKeyService {
 
 /** A new key of the project from the create input and the project's key defaults, with its audit entry. */
 export async function insertKey(stores: Stores, project: ProjectRow, input: CreateKeyInput, actor: Actor): Promise<ProjectKeyRow> {
+  return addKey(stores, project.organization_id, await newKeyValues(stores, project, input), actor);
+}
+
+/** The columns of a new key from the create input and the project's key defaults. */
+async function newKeyValues(stores: Stores, project: ProjectRow, input: CreateKeyInput): Promise<NewProjectKey> {
   const defaults = parseKeyDefaults(await stores.projectOptions.get(project.id, KEY_DEFAULTS_OPTION));
-  return addKey(stores, project.organization_id, {
+  return {
     project_id: project.id,
     label: input.name || generateLabel(),
     public_key: input.public || generateKey(),
@@ -162,7 +184,7 @@ export async function insertKey(stores: Stores, project: ProjectRow, input: Crea
     data: JSON.stringify(defaultKeyData()),
     use_case: input.useCase,
     policy: storedPolicy(mergePolicy(defaults.policy, input.policy ?? {})),
-  }, actor);
+  };
 }
 
 /** The partial-update rules of ProjectKeyDetailsEndpoint.put, in its order. */

@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
+import { CommitGroup } from './commit-group.ts';
 import { backupDatabase, restoreDatabase, type BackupResult, type Progress, type RestoreResult } from './backup.ts';
 import type { Dialect } from './dialect.ts';
 import { migrateToLatest, schemaState, type MigrationOutcome, type SchemaState } from './migrate.ts';
@@ -17,6 +18,8 @@ import { ensurePrivateFile } from './private-files.ts';
  */
 export class Database {
   readonly stores: Stores;
+  /** SQLite's group commit (commit-group.ts); undefined on PostgreSQL. */
+  readonly commitGroup: CommitGroup | undefined;
 
   constructor(
     readonly kysely: Kysely<DB>,
@@ -25,11 +28,23 @@ export class Database {
     private readonly sqlite?: SQLite.Database,
   ) {
     this.stores = createStores(kysely, dialect);
+    this.commitGroup = dialect === 'sqlite' ? new CommitGroup(kysely, dialect) : undefined;
   }
 
   /** Run `work` in one transaction: every write in it lands, or none does. */
   transaction<T>(work: (stores: Stores) => Promise<T>): Promise<T> {
     return this.kysely.transaction().execute((trx) => work(createStores(trx, this.dialect)));
+  }
+
+  /**
+   * Run `work` in one transaction, as `transaction` does, that on SQLite may be shared with other
+   * callers' work (group commit, see commit-group.ts): `work` gets a savepoint of its own, so its
+   * writes land or roll back alone, and the promise settles only after the shared COMMIT. `work`
+   * must use only the stores it is given. On PostgreSQL, which already shares one WAL flush among
+   * concurrent commits, this is `transaction`.
+   */
+  groupTransaction<T>(work: (stores: Stores) => Promise<T>): Promise<T> {
+    return this.commitGroup ? this.commitGroup.run(work) : this.transaction(work);
   }
 
   /** Where the schema stands against this version's migrations. */

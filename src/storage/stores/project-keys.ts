@@ -1,6 +1,15 @@
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import { PostgresAdapter, sql, type Insertable, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { PageRequest } from '../../domain/paginator.ts';
-import type { DB, NewProjectKey, ProjectKeyRow, ProjectKeyUpdate } from '../schema.ts';
+import type { AuditLogTable, DB, NewProjectKey, ProjectKeyRow, ProjectKeyUpdate } from '../schema.ts';
+
+/** An audit entry about a key about to be inserted: its `target_object` is the new key's id. */
+export type KeyAuditEntry = Omit<Insertable<AuditLogTable>, 'target_object'>;
+
+/** A NOTIFY to send in the same transaction (PostgreSQL delivers it at commit, and only then). */
+export interface CommitNotification {
+  channel: string;
+  payload: string;
+}
 
 const STORE_ROLE = 1;
 
@@ -41,6 +50,31 @@ export class ProjectKeyStore {
 
   insert(row: NewProjectKey): Promise<ProjectKeyRow> {
     return this.db.insertInto('project_keys').values(row).returningAll().executeTakeFirstOrThrow();
+  }
+
+  /**
+   * Insert a key and its audit entry (whose target is the key's new id) together. On PostgreSQL
+   * this is one statement, and so one round trip and atomic on its own (with `notification`, the
+   * NOTIFY rides in it too, delivered when it commits); on SQLite, which has no data-modifying
+   * CTEs, two statements in the caller's transaction, and `notification` is not sent.
+   */
+  async insertAudited(row: NewProjectKey, entry: KeyAuditEntry, notification?: CommitNotification): Promise<ProjectKeyRow> {
+    if (!(this.db.getExecutor().adapter instanceof PostgresAdapter)) {
+      const key = await this.insert(row);
+      await this.db.insertInto('audit_log_entries').values({ ...entry, target_object: key.id }).execute();
+      return key;
+    }
+    const withKey = this.db
+      .with('k', (db) => db.insertInto('project_keys').values(row).returningAll())
+      .with('a', (db) =>
+        db.insertInto('audit_log_entries').values({ ...entry, target_object: (eb) => eb.selectFrom('k').select('k.id') }).returning('id'),
+      );
+    if (!notification) return withKey.selectFrom('k').selectAll('k').executeTakeFirstOrThrow();
+    return withKey
+      .with('n', (db) => db.selectNoFrom(sql<string>`pg_notify(${notification.channel}, ${notification.payload})`.as('notified')))
+      .selectFrom(['k', 'n'])
+      .selectAll('k')
+      .executeTakeFirstOrThrow();
   }
 
   /** A key of a project by its public key, as the API sees keys (store role, use-case rule). */
