@@ -1,6 +1,7 @@
 /**
  * Prometheus counters of the ingest gate (served at /metrics). The hot path only adds to plain
- * numbers; they move into prom-client's counters when /metrics is scraped. prom-client is loaded
+ * numbers; they move into prom-client's counters when /metrics is scraped. The delivery queue's
+ * commit histograms, once per commit rather than per request, are observed as each commit ends. prom-client is loaded
  * by the server's /metrics route: the CLI, which counts nothing, starts without it. `project_id` is set
  * only once a key proved which project it is, so made-up project ids in paths cannot grow the
  * label space.
