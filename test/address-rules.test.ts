@@ -112,14 +112,24 @@ describe('IP rules decide as BlockList did', () => {
   });
 
   it('keeps at most ADDRESS_VERDICTS_MAX verdicts per policy, deciding the same past it', () => {
-    const policy = policyOf(['10.0.0.0/8'], ['10.0.0.1']);
+    const policy = policyOf(['10.0.0.0/8', '2001:db8::/32'], ['10.0.0.1', '2001:db8::1']);
     for (let i = 0; i < ADDRESS_VERDICTS_MAX + 500; i++) {
-      const a = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-      expect(addressAllowed(policy, a)).toBe(a !== '10.0.0.1');
+      const a = i % 2 ? `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` : `2001:db8::${i.toString(16)}`;
+      expect(addressAllowed(policy, a)).toBe(a !== '10.0.0.1' && a !== '2001:db8::1');
     }
     expect(policy.verdicts.size).toBe(ADDRESS_VERDICTS_MAX);
     expect(addressAllowed(policy, '10.0.0.1')).toBe(false);
+    expect(addressAllowed(policy, '2001:db8::1')).toBe(false);
     expect(addressAllowed(policy, '11.0.0.1')).toBe(false);
+  });
+
+  it('keeps no verdict when every rule is IPv4 and so is the address', () => {
+    const policy = policyOf(['10.0.0.0/8'], ['10.0.0.1']);
+    expect(policy.onlyV4).toBe(true);
+    for (const a of ['10.0.0.1', '10.9.9.9', '::ffff:10.1.1.1', '11.0.0.1']) addressAllowed(policy, a);
+    expect(policy.verdicts.size).toBe(0);
+    expect(addressAllowed(policy, '::1')).toBe(false);
+    expect(policy.verdicts.size).toBe(1);
   });
 
   it('reads IPv4 numbers only in the form isIP accepts', () => {

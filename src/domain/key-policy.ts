@@ -109,11 +109,13 @@ export interface CompiledPolicy {
   serverOnly: boolean;
   /** Whether any quota counts spans (the spans inside a transaction are counted then). */
   countsSpans: boolean;
-  /** `addressAllowed`'s verdicts by client address (an address repeats); dies with the policy. */
+  /** Whether every IP rule is IPv4: an IPv4 address is then decided as integers, without BlockList. */
+  onlyV4: boolean;
+  /** `addressAllowed`'s verdicts that took BlockList, by client address (an address repeats); dies with the policy. */
   verdicts: Map<string, boolean>;
 }
 
-/** Verdicts kept per compiled policy; past this the oldest go first. */
+/** Verdicts kept per compiled policy (those BlockList decided: IPv6 rules or addresses); past this the oldest go first. */
 export const ADDRESS_VERDICTS_MAX = 4096;
 
 /**
@@ -149,14 +151,22 @@ export class AddressRules {
     this.v4 = onlyV4 ? Float64Array.from(ranges) : undefined;
   }
 
+  /** Whether every rule is IPv4, so that `hasV4` decides for any IPv4 address. */
+  get onlyV4(): boolean {
+    return this.v4 !== undefined;
+  }
+
+  /** For an IPv4 address as `ipv4Number` reads it, when `onlyV4`. */
+  hasV4(n: number): boolean {
+    const v4 = this.v4!;
+    for (let i = 0; i < v4.length; i += 2) if (n >= v4[i]! && n <= v4[i + 1]!) return true;
+    return false;
+  }
+
   has(address: string): boolean {
-    const v4 = this.v4;
-    if (v4 !== undefined) {
+    if (this.v4 !== undefined) {
       const n = ipv4Number(address);
-      if (n >= 0) {
-        for (let i = 0; i < v4.length; i += 2) if (n >= v4[i]! && n <= v4[i + 1]!) return true;
-        return false;
-      }
+      if (n >= 0) return this.hasV4(n);
     }
     return inList(this.list, address);
   }
@@ -210,14 +220,17 @@ export function compilePolicy(keyId: number, text: string | null): CompiledPolic
     const categories = [...new Set(quota.categories)].sort();
     return { id: `q:${keyId}:${categories.join(';')}:${quota.window}`, categories: new Set(categories), header: quota.categories.join(';'), count: quota.count, window: quota.window };
   });
+  const allowed = addressRules(policy.allowedIps);
+  const denied = addressRules(policy.deniedIps);
   const result: CompiledPolicy = {
     quotas,
-    allowed: addressRules(policy.allowedIps),
-    denied: addressRules(policy.deniedIps),
+    allowed,
+    denied,
     origins: policy.allowedOrigins.length > 0 ? compileAllowedOrigins(policy.allowedOrigins) : undefined,
     requireOrigin: policy.requireOrigin,
     serverOnly: policy.serverOnly,
     countsSpans: quotas.some((q) => q.categories.has('span')),
+    onlyV4: (allowed === undefined || allowed.onlyV4) && (denied === undefined || denied.onlyV4),
     verdicts: new Map(),
   };
   if (compiled.size >= 10_000) compiled.clear();
@@ -236,10 +249,16 @@ function inList(list: BlockList, address: string): boolean {
 
 /** Whether the client address may use the key: not denied, and allowed when an allow list is set. */
 export function addressAllowed(policy: CompiledPolicy, address: string): boolean {
+  const { allowed, denied } = policy;
+  if (policy.onlyV4) {
+    // As cheap as a kept verdict (tens of ns for ten rules), and nothing to keep.
+    const n = ipv4Number(address);
+    if (n >= 0) return !(denied && denied.hasV4(n)) && (!allowed || allowed.hasV4(n));
+  }
   const verdicts = policy.verdicts;
   const known = verdicts.get(address);
   if (known !== undefined) return known;
-  const verdict = !(policy.denied && policy.denied.has(address)) && (!policy.allowed || policy.allowed.has(address));
+  const verdict = !(denied && denied.has(address)) && (!allowed || allowed.has(address));
   if (verdicts.size >= ADDRESS_VERDICTS_MAX) verdicts.delete(verdicts.keys().next().value as string);
   verdicts.set(address, verdict);
   return verdict;
