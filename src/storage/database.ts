@@ -111,8 +111,49 @@ async function openPool(config: Extract<DatabaseConfig, { kind: 'postgres' }>): 
   // an 'error' without a listener ends the process. The failed query itself is rejected (→ 503)
   // and the pool replaces the client, so both listeners only have to exist.
   pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    preparedStatements(client, statementNames);
+  });
   return pool;
+}
+
+/** Query text → the name it is prepared under, shared by every connection of the process. */
+const statementNames = new Map<string, string>();
+/** Beyond this many shapes (`in (…)` lists of many lengths) queries go unnamed: a connection keeps what it prepares. */
+const MAX_PREPARED = 500;
+/** "cached plan must not change result type": a table's columns changed under a prepared `select *`. */
+const PLAN_RESULT_CHANGED = '0A000';
+
+/**
+ * Kysely sends every query unnamed, so PostgreSQL parses and plans it on every execution. The same
+ * few shapes repeat; named, each is parsed once per connection and then only bound and executed
+ * (pg's named queries). Only queries with parameters are named (not BEGIN, COMMIT or DDL). If a
+ * migration changes a table's columns under a prepared statement, that execution fails once and
+ * the statement is dropped, to be prepared afresh by the next.
+ */
+function preparedStatements(client: pg.PoolClient, names: Map<string, string>): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const patched = (...args: unknown[]): unknown => {
+    const [text, values] = args;
+    if (args.length !== 2 || typeof text !== 'string' || !Array.isArray(values) || values.length === 0) return query(...args);
+    let name = names.get(text);
+    if (name === undefined) {
+      if (names.size >= MAX_PREPARED) return query(...args);
+      name = `clientkeys_${names.size}`;
+      names.set(text, name);
+    }
+    const prepared = name;
+    return (query({ name: prepared, text, values }) as Promise<unknown>).catch(async (error: unknown) => {
+      if ((error as { code?: unknown }).code === PLAN_RESULT_CHANGED) {
+        const connection = (client as unknown as { connection?: { parsedStatements?: Record<string, string> } }).connection;
+        if (connection?.parsedStatements) delete connection.parsedStatements[prepared];
+        await (query(`deallocate ${prepared}`) as Promise<unknown>).catch(() => {});
+      }
+      throw error;
+    });
+  };
+  (client as unknown as { query: typeof patched }).query = patched;
 }
 
 /**
