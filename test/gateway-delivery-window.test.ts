@@ -209,3 +209,20 @@ describe('the delivery window', () => {
     for (const row of left) expect(sent.has(Number(row.body!.toString().trim()))).toBe(false);
   });
 });
+
+describe('the queue store', () => {
+  it('gives back only a lease that is still the one given: a row another instance claimed since keeps its lease', async () => {
+    await enqueue(1);
+    const store = db.stores.deliveries;
+    const now = Date.now();
+    const [first] = await store.claimDue(now, 10, now + 1000);
+    expect(first).toBeDefined();
+    // The first lease ran out; another instance claimed the row.
+    const [second] = await store.claimDue(now + 2000, 10, now + 20_000);
+    expect(second?.id).toBe(first!.id);
+    await store.releaseLeases([first!.id], now + 1000);
+    expect(Number((await rows())[0]!.lease_until)).toBe(now + 20_000);
+    await store.releaseLeases([first!.id], now + 20_000);
+    expect((await rows())[0]!.lease_until).toBeNull();
+  });
+});

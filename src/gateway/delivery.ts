@@ -58,6 +58,8 @@ class HostRefused extends Error {
 interface Claimed {
   delivery: Delivery;
   sendBy: number;
+  /** The lease written into the row (PostgreSQL), or undefined (SQLite: held in memory). */
+  leaseUntil: number | undefined;
 }
 
 /** How many times DELIVERY_CONCURRENCY one claim takes: a claim per this many sends. */
@@ -76,8 +78,11 @@ const MAX_HOST_VERDICTS = 10_000;
  * claimed rows are left waiting; a send that ends starts the next at once. What the sends
  * decide is written in groups: every row delivered or dropped since the last write is removed by
  * one statement, retries and postponements go with it, and one write runs at a time (as the
- * spool's group commit). A delivered row not yet removed is still leased: it is never sent twice
- * by this instance, and after a crash it is sent again (at least once).
+ * spool's group commit). A delivered row not yet removed is still held (leased): it is never sent
+ * twice by this instance, and after a crash it is sent again (at least once). Leases: on
+ * PostgreSQL written into the rows by the claim (instances share the queue; a claimed row whose
+ * lease has too little left for a whole attempt is not sent, and its lease is left to end); on
+ * SQLite (one file, one server) kept in memory, so a claim writes nothing.
  */
 export class DeliveryWorker {
   private readonly concurrency: number;
@@ -113,7 +118,8 @@ export class DeliveryWorker {
   private removals: Delivery[] = [];
   private retries: { id: number; attempts: number; at: number }[] = [];
   private postponed = new Map<number, number[]>();
-  private releases: number[] = [];
+  /** Claims given back at stop: lease → ids (PostgreSQL; only a lease still ours is cleared). */
+  private releases = new Map<number, number[]>();
   private writing: Promise<void> | undefined;
   private writeTimer: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -177,7 +183,13 @@ export class DeliveryWorker {
     this.writeTimer = undefined;
     await this.claiming;
     while (this.sending.size > 0) await Promise.all(this.sending);
-    for (const claimed of this.waiting) this.releases.push(claimed.delivery.id);
+    for (const claimed of this.waiting) {
+      this.held.delete(claimed.delivery.id);
+      if (claimed.leaseUntil === undefined) continue;
+      const ids = this.releases.get(claimed.leaseUntil);
+      if (ids) ids.push(claimed.delivery.id);
+      else this.releases.set(claimed.leaseUntil, [claimed.delivery.id]);
+    }
     this.waiting = [];
     await this.writing;
     if (this.hasDecisions()) await this.write();
@@ -195,8 +207,8 @@ export class DeliveryWorker {
       const delivery = claimed.delivery;
       if (claimed.sendBy < now) {
         // Too little of its lease is left for a whole attempt: given back, for whoever claims next.
-        this.releases.push(delivery.id);
-        this.scheduleWrite();
+        // Nothing is written: the lease ends by itself (another instance may hold the row by then).
+        this.held.delete(delivery.id);
         continue;
       }
       const rest = this.resting.get(delivery.upstream);
@@ -225,6 +237,7 @@ export class DeliveryWorker {
       const store = this.db.stores.deliveries;
       let rows: Delivery[];
       let sendBy: number;
+      let leaseUntil: number | undefined;
       if (this.db.dialect === 'sqlite') {
         rows = await store.dueAfter(now, this.cursor, this.claimSize);
         // The one server's claims are in memory: no lease runs out under them.
@@ -234,12 +247,13 @@ export class DeliveryWorker {
         rows = await store.claimDue(now, this.claimSize, now + this.leaseMs);
         // An attempt starts only while a whole one (the timeout) fits in what is left of the lease.
         sendBy = now + Math.max(this.leaseMs - this.timeoutMs, this.leaseMs / 2);
+        leaseUntil = Math.round(now + this.leaseMs);
       }
       if (rows.length < this.claimSize && wakes === this.wakes) this.drained = true;
       for (const delivery of rows) {
         if (this.held.has(delivery.id)) continue;
         this.held.add(delivery.id);
-        this.waiting.push({ delivery, sendBy });
+        this.waiting.push({ delivery, sendBy, leaseUntil });
       }
     })()
       .catch((error: unknown) => {
@@ -264,13 +278,13 @@ export class DeliveryWorker {
   }
 
   private hasDecisions(): boolean {
-    return this.removals.length > 0 || this.retries.length > 0 || this.postponed.size > 0 || this.releases.length > 0;
+    return this.removals.length > 0 || this.retries.length > 0 || this.postponed.size > 0 || this.releases.size > 0;
   }
 
   /** Write what was decided within WRITE_DELAY_MS (at once when a claim's worth waits), one write at a time. */
   private scheduleWrite(): void {
     if (this.writing || this.stopped) return;
-    const now = this.removals.length + this.retries.length + this.releases.length >= this.claimSize;
+    const now = this.removals.length + this.retries.length >= this.claimSize;
     if (this.writeTimer && !now) return;
     if (this.writeTimer) clearTimeout(this.writeTimer);
     this.writeTimer = setTimeout(
@@ -296,17 +310,17 @@ export class DeliveryWorker {
     this.removals = [];
     this.retries = [];
     this.postponed = new Map();
-    this.releases = [];
+    this.releases = new Map();
     const ids = removals.map((d) => d.id);
     try {
-      if (retries.length === 0 && postponed.size === 0 && releases.length === 0) {
+      if (retries.length === 0 && postponed.size === 0 && releases.size === 0) {
         await this.db.stores.deliveries.remove(ids);
       } else {
         await this.db.transaction(async (stores) => {
           await stores.deliveries.remove(ids);
           for (const r of retries) await stores.deliveries.retryLater(r.id, r.attempts, r.at);
           for (const [rest, rows] of postponed) await stores.deliveries.postpone(rows, rest + Math.random() * 1000);
-          await stores.deliveries.releaseLeases(releases);
+          for (const [lease, rows] of releases) await stores.deliveries.releaseLeases(rows, lease);
         });
       }
     } catch (error) {
@@ -315,7 +329,7 @@ export class DeliveryWorker {
       this.removals.unshift(...removals);
       this.retries.unshift(...retries);
       for (const [rest, rows] of postponed) this.postponed.set(rest, [...rows, ...(this.postponed.get(rest) ?? [])]);
-      this.releases.unshift(...releases);
+      for (const [lease, rows] of releases) this.releases.set(lease, [...rows, ...(this.releases.get(lease) ?? [])]);
       this.onError('writing delivery outcomes failed; retrying at the next poll', error);
       return false;
     }
@@ -325,7 +339,6 @@ export class DeliveryWorker {
     }
     for (const r of retries) this.held.delete(r.id);
     for (const rows of postponed.values()) for (const id of rows) this.held.delete(id);
-    for (const id of releases) this.held.delete(id);
     return true;
   }
 

@@ -163,10 +163,18 @@ export class DeliveryStore {
     await this.db.updateTable('deliveries').set({ lease_until: null }).where('lease_until', 'is not', null).execute();
   }
 
-  /** These rows' leases given up (claimed and not attempted): due again at once, for any instance. */
-  async releaseLeases(ids: readonly number[]): Promise<void> {
+  /**
+   * These rows' leases given up (claimed and not attempted): due again at once, for any instance.
+   * Only rows still under this lease: one that ran out may be another instance's by now.
+   */
+  async releaseLeases(ids: readonly number[], leaseUntil: number): Promise<void> {
     for (let i = 0; i < ids.length; i += ID_CHUNK) {
-      await this.db.updateTable('deliveries').set({ lease_until: null }).where('id', 'in', padded(ids.slice(i, i + ID_CHUNK))).execute();
+      await this.db
+        .updateTable('deliveries')
+        .set({ lease_until: null })
+        .where('id', 'in', padded(ids.slice(i, i + ID_CHUNK)))
+        .where('lease_until', '=', leaseUntil)
+        .execute();
     }
   }
 
