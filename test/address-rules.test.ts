@@ -7,7 +7,8 @@
 import { BlockList, isIP } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AddressRules, ADDRESS_VERDICTS_MAX, addressAllowed, compilePolicy, ipv4Number, isIpRule } from '../src/domain/key-policy.ts';
+import { AddressRules, ADDRESS_VERDICTS_MAX, addressAllowed, compilePolicy, ipv4Number, isIpRule, originAllowed, requestAllowed } from '../src/domain/key-policy.ts';
+import { requestOrigin } from '../src/domain/origins.ts';
 
 /** What the gate did before: one BlockList per list, checked on every request. */
 function reference(rules: readonly string[]): (address: string) => boolean {
@@ -138,5 +139,34 @@ describe('IP rules decide as BlockList did', () => {
     expect(ipv4Number('::ffff:1.2.3.4')).toBe(0x01020304);
     expect(ipv4Number('::FFFF:1.2.3.4')).toBe(0x01020304);
     for (const bad of ['01.2.3.4', '1.2.3', '1.2.3.4.', '256.0.0.0', '::ffff:1.2.3', '::1', '', '1.2.3.4/8', '::ffff:0a00:1']) expect(ipv4Number(bad), bad).toBe(-1);
+  });
+});
+
+describe('origin rules, their verdicts kept by Origin header', () => {
+  const origins = ['https://app.example.com', 'http://app.example.com', 'https://x.site.example.org', 'https://site.example.org:8443', 'null', 'file:///x', 'not a url', 'https://APP.example.com:443', 'https://evil.example', ''];
+  const referers = [undefined, 'https://app.example.com/page?q=1', 'https://evil.example/', 'garbage'];
+  const texts = [
+    { allowedOrigins: ['https://app.example.com', 'https://*.site.example.org'] },
+    { allowedOrigins: ['app.example.com'], requireOrigin: true },
+    { serverOnly: true },
+    { requireOrigin: true },
+    { allowedOrigins: ['*'] },
+  ];
+  it('decide as originAllowed on the parsed header, asked twice', () => {
+    for (const text of texts) {
+      const policy = policyOf([]);
+      const compiled = compilePolicy(2_000_000 + policies++, JSON.stringify(text))!;
+      expect(policy.checksOrigin).toBe(false);
+      expect(compiled.checksOrigin).toBe(true);
+      for (let round = 0; round < 2; round++) {
+        for (const origin of [undefined, ...origins]) {
+          for (const referer of referers) {
+            const expected = originAllowed(compiled, origin, requestOrigin(origin, referer));
+            expect(requestAllowed(compiled, origin, referer), `${JSON.stringify(text)} ${origin} ${referer}`).toBe(expected);
+          }
+        }
+      }
+      expect(compiled.originVerdicts.size).toBe(origins.length - 1);
+    }
   });
 });

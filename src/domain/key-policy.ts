@@ -6,7 +6,7 @@
  */
 import { BlockList, isIP } from 'node:net';
 import { DATA_CATEGORIES } from './data-categories.ts';
-import { compileAllowedOrigins, isAcceptableOrigin, type OriginCheck, type RequestOriginValue } from './origins.ts';
+import { compileAllowedOrigins, isAcceptableOrigin, requestOrigin, type OriginCheck, type RequestOriginValue } from './origins.ts';
 
 export interface KeyQuota {
   categories: string[];
@@ -111,11 +111,15 @@ export interface CompiledPolicy {
   countsSpans: boolean;
   /** Whether every IP rule is IPv4: an IPv4 address is then decided as integers, without BlockList. */
   onlyV4: boolean;
+  /** Whether it has any origin rule (`allowedOrigins`, `requireOrigin`, `serverOnly`): otherwise the origin is not read. */
+  checksOrigin: boolean;
+  /** `requestAllowed`'s verdicts by Origin header (one per web app, mostly); dies with the policy. */
+  originVerdicts: Map<string, boolean>;
   /** `addressAllowed`'s verdicts that took BlockList, by client address (an address repeats); dies with the policy. */
   verdicts: Map<string, boolean>;
 }
 
-/** Verdicts kept per compiled policy (those BlockList decided: IPv6 rules or addresses); past this the oldest go first. */
+/** Verdicts kept per compiled policy (origins; addresses BlockList decided: IPv6 rules or addresses); past this the oldest go first. */
 export const ADDRESS_VERDICTS_MAX = 4096;
 
 /**
@@ -230,6 +234,8 @@ export function compilePolicy(keyId: number, text: string | null): CompiledPolic
     requireOrigin: policy.requireOrigin,
     serverOnly: policy.serverOnly,
     countsSpans: quotas.some((q) => q.categories.has('span')),
+    checksOrigin: policy.allowedOrigins.length > 0 || policy.requireOrigin || policy.serverOnly,
+    originVerdicts: new Map(),
     onlyV4: (allowed === undefined || allowed.onlyV4) && (denied === undefined || denied.onlyV4),
     verdicts: new Map(),
   };
@@ -273,4 +279,20 @@ export function originAllowed(policy: CompiledPolicy, originHeader: string | und
   if (policy.serverOnly && originHeader) return false;
   if (policy.requireOrigin && origin === undefined) return false;
   return !policy.origins || origin === undefined || policy.origins(origin);
+}
+
+/**
+ * `originAllowed` from the request's Origin and Referer headers. A request with an Origin header is
+ * decided by that header alone (the Referer is then not read), so its verdict is kept by the
+ * header's text: the URL is parsed once per distinct Origin rather than once per request.
+ */
+export function requestAllowed(policy: CompiledPolicy, originHeader: string | undefined, refererHeader: string | undefined): boolean {
+  if (!originHeader) return originAllowed(policy, originHeader, requestOrigin(originHeader, refererHeader));
+  const verdicts = policy.originVerdicts;
+  const known = verdicts.get(originHeader);
+  if (known !== undefined) return known;
+  const verdict = originAllowed(policy, originHeader, requestOrigin(originHeader, refererHeader));
+  if (verdicts.size >= ADDRESS_VERDICTS_MAX) verdicts.delete(verdicts.keys().next().value as string);
+  verdicts.set(originHeader, verdict);
+  return verdict;
 }

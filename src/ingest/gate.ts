@@ -15,7 +15,7 @@ import { authFromEnvelopeHeader, authFromRequest, type AuthSources, type ClientA
 import { contentEncodings, decodeBody, type Encoding } from './body.ts';
 import type { IngestEndpoint, ReadBody } from './endpoints.ts';
 import type { TrustedProxies } from '../domain/client-address.ts';
-import { addressAllowed, originAllowed } from '../domain/key-policy.ts';
+import { addressAllowed, requestAllowed } from '../domain/key-policy.ts';
 import { requestOrigin } from '../domain/origins.ts';
 import { envelopeHeader } from '../domain/envelope.ts';
 import { INGEST_ERRORS, ingestFailure, type IngestFailure } from './errors.ts';
@@ -230,9 +230,9 @@ export class IngestGate {
     }
     const policy = key.policy;
     if (!key.allowedOrigins && !policy) return undefined;
-    const origin = requestOrigin(meta.origin, meta.referer);
-    // The project's allowed domains and the key's own origin rules must both allow it.
-    if ((key.allowedOrigins && !key.allowedOrigins(origin)) || (policy && !originAllowed(policy, meta.origin, origin))) {
+    // The project's allowed domains and the key's own origin rules must both allow it; the origin is
+    // read only when some rule looks at it.
+    if ((key.allowedOrigins && !key.allowedOrigins(requestOrigin(meta.origin, meta.referer))) || (policy && policy.checksOrigin && !requestAllowed(policy, meta.origin, meta.referer))) {
       return ingestFailure('origin_not_allowed', { projectId: key.projectId, key });
     }
     if (policy && (policy.allowed || policy.denied) && !addressAllowed(policy, this.options.trustedProxies.clientAddress(meta.peer, meta.forwardedFor))) {
