@@ -193,7 +193,7 @@ function ingestConfig(env: Env): IngestConfig {
     forwardUrl: optionalHttpUrl(env, 'FORWARD_URL'),
     spoolMaxBytes: integerVar(env, 'SPOOL_MAX_BYTES', DEFAULT_SPOOL_MAX_BYTES, 1024 * 1024, Number.MAX_SAFE_INTEGER),
     upstreamHosts: upstreamHosts(env),
-    deliveryConcurrency: integerVar(env, 'DELIVERY_CONCURRENCY', 16, 1, 1024),
+    deliveryConcurrency: integerVar(env, 'DELIVERY_CONCURRENCY', 64, 1, 1024),
     tunnelPath: tunnelPath(env),
     alertWebhookUrl: optionalHttpUrl(env, 'ALERT_WEBHOOK_URL', { keepTrailingSlash: true }),
     alertWebhookSecret: env.ALERT_WEBHOOK_SECRET?.trim() || undefined,

@@ -52,7 +52,7 @@ describe('configuration from the environment', () => {
       forwardUrl: undefined,
       spoolMaxBytes: 1024 * 1024 * 1024,
       upstreamHosts: undefined,
-      deliveryConcurrency: 16,
+      deliveryConcurrency: 64,
       tunnelPath: undefined,
       statsFlushSeconds: 5,
     });
