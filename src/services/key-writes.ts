@@ -3,6 +3,7 @@
  * when its key does. Every way a key comes to be (create, a project's Default key, a rotation's
  * successor, an import) inserts it here.
  */
+import { KEY_ROLES, KEY_STATUS } from '../domain/keys.ts';
 import { isoNow } from '../domain/time.ts';
 import type { NewProjectKey, ProjectKeyRow } from '../storage/schema.ts';
 import type { Stores } from '../storage/stores/index.ts';
@@ -10,9 +11,9 @@ import type { CommitNotification } from '../storage/stores/project-keys.ts';
 import { keyAuditData } from './audit.ts';
 import type { Actor } from './principal.ts';
 
-/** The column defaults of `roles` (the store role) and `status` (active), for a key that names neither. */
-const DEFAULT_ROLES = 1;
-const DEFAULT_STATUS = 0;
+/** The column defaults of `roles` and `status`, for a key that names neither. */
+const DEFAULT_ROLES = KEY_ROLES.store;
+const DEFAULT_STATUS = KEY_STATUS.active;
 
 /**
  * Insert a key and its `projectkey.add` entry with the given (transaction's) stores; `note` adds to
