@@ -48,7 +48,7 @@ function queryNames(schema: FastifySchema | undefined): string[] {
  * Every error a method can answer, derived from what it uses — its guards, a paged query, a body —
  * plus the server's and its own: so the OpenAPI document cannot forget one a route gained.
  */
-export function documentedErrors(route: MethodRoute): ErrorCode[] {
+function documentedErrors(route: MethodRoute): ErrorCode[] {
   const schema = route.options.schema;
   const query = queryNames(schema);
   return [

@@ -34,18 +34,22 @@ export interface AuditRecord {
   data: Record<string, unknown>;
 }
 
-export async function audit(stores: Stores, record: AuditRecord): Promise<void> {
-  await stores.auditLog.insert({
+/** The stored row of an entry, without its target (which a key insert learns only as it writes). */
+export function auditRow(record: Omit<AuditRecord, 'targetObject'>) {
+  return {
     organization_id: record.organizationId,
     actor_user_id: record.actor.userId,
     actor_key_id: record.actor.keyId,
     actor_label: record.actor.label,
     ip_address: record.actor.ipAddress,
     event: record.event,
-    target_object: record.targetObject,
     data: JSON.stringify(record.data),
     datetime: isoNow(),
-  });
+  };
+}
+
+export async function audit(stores: Stores, record: AuditRecord): Promise<void> {
+  await stores.auditLog.insert({ ...auditRow(record), target_object: record.targetObject });
 }
 
 /** `ProjectKey.get_audit_log_data()` without `secret_key`. */

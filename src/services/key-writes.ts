@@ -4,11 +4,10 @@
  * successor, an import) inserts it here.
  */
 import { KEY_ROLES, KEY_STATUS } from '../domain/keys.ts';
-import { isoNow } from '../domain/time.ts';
 import type { NewProjectKey, ProjectKeyRow } from '../storage/schema.ts';
 import type { Stores } from '../storage/stores/index.ts';
 import type { CommitNotification } from '../storage/stores/project-keys.ts';
-import { keyAuditData } from './audit.ts';
+import { auditRow, keyAuditData } from './audit.ts';
 import type { Actor } from './principal.ts';
 
 /** The column defaults of `roles` and `status`, for a key that names neither. */
@@ -38,15 +37,6 @@ export async function addKey(
     rate_limit_window: values.rate_limit_window ?? null,
     policy: values.policy ?? null,
   } as ProjectKeyRow;
-  const entry = {
-    organization_id: organizationId,
-    actor_user_id: actor.userId,
-    actor_key_id: actor.keyId,
-    actor_label: actor.label,
-    ip_address: actor.ipAddress,
-    event: 'projectkey.add',
-    data: JSON.stringify({ ...keyAuditData(stored), ...note }),
-    datetime: isoNow(),
-  };
+  const entry = auditRow({ organizationId, actor, event: 'projectkey.add', data: { ...keyAuditData(stored), ...note } });
   return stores.projectKeys.insertAudited(values, entry, notification);
 }
