@@ -31,70 +31,84 @@ function dialogActions(/** @type {HTMLDialogElement} */ dialog, /** @type {strin
   );
 }
 
+/**
+ * A dialog whose body is a form: `fields`, an error line, Cancel and the submit button. On submit,
+ * `submit` runs with the form; what it throws is shown in the error line and the dialog stays open.
+ */
+function formDialog(
+  /** @type {HTMLElement} */ opener,
+  /** @type {string} */ title,
+  /** @type {string} */ submitLabel,
+  /** @type {(id: string) => unknown[]} */ fields,
+  /** @type {(form: HTMLElement, dialog: HTMLDialogElement) => Promise<void>} */ submit,
+) {
+  openDialog(opener, title, (dialog) => {
+    const error = errorLine();
+    const form = h(
+      'form',
+      {
+        class: 'dialog-form',
+        onsubmit: async (/** @type {SubmitEvent} */ event) => {
+          event.preventDefault();
+          try {
+            await submit(form, dialog);
+          } catch (e) {
+            showError(error, e);
+          }
+        },
+      },
+      fields(uid('field')),
+      error,
+      dialogActions(dialog, submitLabel),
+    );
+    return form;
+  });
+}
+
+/** The trimmed text of a form's (first) input. */
+const inputText = (/** @type {HTMLElement} */ form) => /** @type {HTMLInputElement} */ (form.querySelector('input')).value.trim();
+
 /** Focus the heading of a key's card, e.g. after creating it. */
 function focusCard(/** @type {KeysPage} */ page, /** @type {string} */ keyId) {
   /** @type {HTMLElement | null} */ (page.list.querySelector(`[data-key="${CSS.escape(keyId)}"] h2`))?.focus();
 }
 
 export function createDialog(/** @type {KeysPage} */ page, /** @type {HTMLElement} */ opener) {
-  openDialog(opener, 'New Key', (dialog) => {
-    const id = uid('new-key-name');
-    const error = errorLine();
-    const form = h(
-      'form',
-      {
-        class: 'dialog-form',
-        onsubmit: async (/** @type {SubmitEvent} */ event) => {
-          event.preventDefault();
-          const name = /** @type {HTMLInputElement} */ (form.querySelector('input')).value.trim();
-          try {
-            const { json } = await api('POST', page.keysPath, name ? { name } : {});
-            page.keys.unshift(json);
-            page.render();
-            dialog.close();
-            announce(`Key ${json.name} created`);
-            focusCard(page, json.id);
-          } catch (e) {
-            showError(error, e);
-          }
-        },
-      },
+  formDialog(
+    opener,
+    'New Key',
+    'Create Key',
+    (id) => [
       h('div', { class: 'field' }, h('label', { for: id }, 'Name'), h('input', { id, name: 'name', type: 'text', maxlength: 64, autocomplete: 'off', placeholder: 'e.g. Web frontend' })),
       h('p', { class: 'hint' }, 'Leave it empty for a generated name. The key gets its own DSN at once.'),
-      error,
-      dialogActions(dialog, 'Create Key'),
-    );
-    return form;
-  });
+    ],
+    async (form, dialog) => {
+      const name = inputText(form);
+      const { json } = await api('POST', page.keysPath, name ? { name } : {});
+      page.keys.unshift(json);
+      page.render();
+      dialog.close();
+      announce(`Key ${json.name} created`);
+      focusCard(page, json.id);
+    },
+  );
 }
 
 export function renameDialog(/** @type {KeysPage} */ page, /** @type {HTMLElement} */ opener, /** @type {any} */ key) {
-  openDialog(opener, 'Rename key', (dialog) => {
-    const id = uid('rename');
-    const error = errorLine();
-    const form = h(
-      'form',
-      {
-        class: 'dialog-form',
-        onsubmit: async (/** @type {SubmitEvent} */ event) => {
-          event.preventDefault();
-          const name = /** @type {HTMLInputElement} */ (form.querySelector('input')).value.trim();
-          try {
-            const updated = await page.update(key, { name });
-            dialog.close();
-            page.replace(updated, 'rename');
-            announce(`Key renamed to ${updated.name}`);
-          } catch (e) {
-            showError(error, e);
-          }
-        },
-      },
+  formDialog(
+    opener,
+    'Rename key',
+    'Save name',
+    (id) => [
       h('div', { class: 'field' }, h('label', { for: id }, 'Name'), h('input', { id, name: 'name', type: 'text', maxlength: 64, required: true, value: key.name, autocomplete: 'off' })),
-      error,
-      dialogActions(dialog, 'Save name'),
-    );
-    return form;
-  });
+    ],
+    async (form, dialog) => {
+      const updated = await page.update(key, { name: inputText(form) });
+      dialog.close();
+      page.replace(updated, 'rename');
+      announce(`Key renamed to ${updated.name}`);
+    },
+  );
 }
 
 export function deleteDialog(/** @type {KeysPage} */ page, /** @type {HTMLElement} */ opener, /** @type {any} */ key) {
@@ -135,30 +149,11 @@ const OVERLAPS = [
 ];
 
 export function rotateDialog(/** @type {KeysPage} */ page, /** @type {HTMLElement} */ opener, /** @type {any} */ key) {
-  openDialog(opener, `Rotate key “${key.name}”`, (dialog) => {
-    const id = uid('overlap');
-    const error = errorLine();
-    const form = h(
-      'form',
-      {
-        class: 'dialog-form',
-        onsubmit: async (/** @type {SubmitEvent} */ event) => {
-          event.preventDefault();
-          const overlapSeconds = Number(/** @type {HTMLSelectElement} */ (form.querySelector('select')).value);
-          try {
-            const { json: successor } = await api('POST', `${page.keysPath}${enc(key.id)}/rotate/`, { overlapSeconds });
-            const { json: previous } = await api('GET', `${page.keysPath}${enc(key.id)}/`);
-            page.keys = page.keys.map((k) => (k.id === previous.id ? previous : k));
-            page.keys.unshift(successor);
-            page.render();
-            dialog.close();
-            announce(`Key ${successor.name} created; ${previous.name} stops ${overlapSeconds === 0 ? 'now' : `at ${dateFormat.format(new Date(previous.dateExpires))}`}`);
-            focusCard(page, successor.id);
-          } catch (e) {
-            showError(error, e);
-          }
-        },
-      },
+  formDialog(
+    opener,
+    `Rotate key “${key.name}”`,
+    'Rotate key',
+    (id) => [
       h(
         'p',
         {},
@@ -171,9 +166,17 @@ export function rotateDialog(/** @type {KeysPage} */ page, /** @type {HTMLElemen
         h('label', { for: id }, 'Old key keeps working for'),
         h('select', { id, name: 'overlapSeconds' }, OVERLAPS.map(([value, label]) => h('option', { value, ...(value === '86400' ? { selected: true } : {}) }, label))),
       ),
-      error,
-      dialogActions(dialog, 'Rotate key'),
-    );
-    return form;
-  });
+    ],
+    async (form, dialog) => {
+      const overlapSeconds = Number(/** @type {HTMLSelectElement} */ (form.querySelector('select')).value);
+      const { json: successor } = await api('POST', `${page.keysPath}${enc(key.id)}/rotate/`, { overlapSeconds });
+      const { json: previous } = await api('GET', `${page.keysPath}${enc(key.id)}/`);
+      page.keys = page.keys.map((k) => (k.id === previous.id ? previous : k));
+      page.keys.unshift(successor);
+      page.render();
+      dialog.close();
+      announce(`Key ${successor.name} created; ${previous.name} stops ${overlapSeconds === 0 ? 'now' : `at ${dateFormat.format(new Date(previous.dateExpires))}`}`);
+      focusCard(page, successor.id);
+    },
+  );
 }
