@@ -1,6 +1,7 @@
 /**
  * The database as Kysely sees it. One schema for SQLite and PostgreSQL: timestamps are ISO-8601
  * text, booleans are 0/1 integers, JSON is text, so both dialects return the same values.
+ * `Generated<T>` marks a column the database fills in (an id, or a default): optional on insert.
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
@@ -11,9 +12,9 @@ export interface OrganizationTable {
   slug: string;
   name: string;
   /** ObjectStatus: 0 active, 2 pending deletion. */
-  status: ColumnType<number, number | undefined, number>;
+  status: Generated<number>;
   /** `flags.allow_joinleave`: any member may access every project. */
-  open_membership: ColumnType<number, number | undefined, number>;
+  open_membership: Generated<number>;
   date_created: string;
 }
 
@@ -22,7 +23,7 @@ export interface TeamTable {
   organization_id: number;
   slug: string;
   name: string;
-  status: ColumnType<number, number | undefined, number>;
+  status: Generated<number>;
   date_created: string;
 }
 
@@ -32,10 +33,10 @@ export interface ProjectTable {
   slug: string;
   name: string;
   platform: string | null;
-  status: ColumnType<number, number | undefined, number>;
+  status: Generated<number>;
   date_created: string;
   /** The backend's DSN, key included (gateway mode); never in an API answer. */
-  upstream_dsn: ColumnType<string | null, string | null | undefined, string | null>;
+  upstream_dsn: Generated<string | null>;
 }
 
 export interface ProjectTeamTable {
@@ -78,8 +79,8 @@ export interface UserTable {
   name: string;
   /** scrypt hash, or null when the user has no password sign-in. */
   password_hash: string | null;
-  is_superuser: ColumnType<number, number | undefined, number>;
-  is_active: ColumnType<number, number | undefined, number>;
+  is_superuser: Generated<number>;
+  is_active: Generated<number>;
   date_joined: string;
 }
 
@@ -119,7 +120,7 @@ export interface OrgAuthTokenTable {
   scopes: string;
   date_created: string;
   date_deactivated: string | null;
-  expires_at: ColumnType<string | null, string | null | undefined, string | null>;
+  expires_at: Generated<string | null>;
 }
 
 export interface ApiKeyTable {
@@ -130,11 +131,11 @@ export interface ApiKeyTable {
   key_last_characters: string;
   scopes: string;
   /** 0 active, 1 inactive. */
-  status: ColumnType<number, number | undefined, number>;
+  status: Generated<number>;
   /** Newline-separated origins allowed to use the key from a browser; "*" for any. */
   allowed_origins: string | null;
   date_created: string;
-  expires_at: ColumnType<string | null, string | null | undefined, string | null>;
+  expires_at: Generated<string | null>;
 }
 
 export interface ProjectKeyTable {
@@ -143,8 +144,8 @@ export interface ProjectKeyTable {
   label: string;
   public_key: string;
   secret_key: string;
-  roles: ColumnType<number, number | undefined, number>;
-  status: ColumnType<number, number | undefined, number>;
+  roles: Generated<number>;
+  status: Generated<number>;
   date_added: string;
   rate_limit_count: number | null;
   rate_limit_window: number | null;
@@ -152,13 +153,13 @@ export interface ProjectKeyTable {
   data: string;
   use_case: string;
   /** When the key stops being accepted (the end of a rotation's overlap), or null. */
-  expires_at: ColumnType<string | null, string | null | undefined, string | null>;
+  expires_at: Generated<string | null>;
   /** The public key of the key that replaces this one. */
-  replaced_by: ColumnType<string | null, string | null | undefined, string | null>;
+  replaced_by: Generated<string | null>;
   /** The public key of the key this one replaces. */
-  replaces: ColumnType<string | null, string | null | undefined, string | null>;
+  replaces: Generated<string | null>;
   /** JSON KeyPolicy (quotas, IP and origin rules), or null for none. */
-  policy: ColumnType<string | null, string | null | undefined, string | null>;
+  policy: Generated<string | null>;
 }
 
 export interface AuditLogTable {
@@ -182,9 +183,9 @@ export interface KeyStatsTable {
   rollup: number;
   /** Bucket start, unix seconds. */
   ts: number;
-  accepted: ColumnType<number, number | undefined, number>;
-  dropped: ColumnType<number, number | undefined, number>;
-  filtered: ColumnType<number, number | undefined, number>;
+  accepted: Generated<number>;
+  dropped: Generated<number>;
+  filtered: Generated<number>;
 }
 
 export interface RateLimitCounterTable {
@@ -234,6 +235,8 @@ export interface SignInAttemptTable {
 
 /** pg returns int8 as a string. */
 type BigInt8 = ColumnType<number | string, number, number>;
+/** An int8 column with a default in the database. */
+type DefaultedBigInt8 = ColumnType<number | string, number | undefined, number>;
 
 export interface DeliveryTable {
   id: Generated<number | string>;
@@ -247,16 +250,16 @@ export interface DeliveryTable {
   size: number;
   event_id: string | null;
   created_at: BigInt8;
-  attempts: ColumnType<number, number | undefined, number>;
+  attempts: Generated<number>;
   next_attempt_at: BigInt8;
   lease_until: ColumnType<number | string | null, number | null | undefined, number | null>;
 }
 
 export interface UpstreamStatsTable {
   project_id: number;
-  delivered: ColumnType<number | string, number | undefined, number>;
-  refused: ColumnType<number | string, number | undefined, number>;
-  rate_limited: ColumnType<number | string, number | undefined, number>;
+  delivered: DefaultedBigInt8;
+  refused: DefaultedBigInt8;
+  rate_limited: DefaultedBigInt8;
   last_delivered_at: string | null;
   last_error_status: number | null;
   last_error_reason: string | null;
@@ -268,7 +271,7 @@ export interface KeyRefusalTable {
   /** Start of the hour, unix seconds. */
   ts: number;
   reason: string;
-  count: ColumnType<number | string, number, number>;
+  count: BigInt8;
 }
 
 export interface KeyDiscardTable {
@@ -276,7 +279,7 @@ export interface KeyDiscardTable {
   ts: number;
   reason: string;
   category: string;
-  quantity: ColumnType<number | string, number, number>;
+  quantity: BigInt8;
 }
 
 export interface KeyActivityTable {
@@ -287,7 +290,7 @@ export interface KeyActivityTable {
 
 export interface AlertMarkTable {
   mark: string;
-  until: ColumnType<number | string, number, number>;
+  until: BigInt8;
 }
 
 export interface DB {
