@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tokenizeQuery } from '../src/domain/search-query.ts';
+import { searchFilter, tokenizeQuery, type SearchKeys } from '../src/domain/search-query.ts';
 
 describe("Sentry's tokenize_query", () => {
   it.each([
@@ -13,5 +13,24 @@ describe("Sentry's tokenize_query", () => {
     ['', {}],
   ])('%j', (query, tokens) => {
     expect(tokenizeQuery(query)).toEqual(tokens);
+  });
+});
+
+describe('searchFilter', () => {
+  const keys: SearchKeys<{ text?: string; slugs?: string[]; none?: boolean }> = {
+    query: (values) => ({ text: values.join(' ') }),
+    slug: (values) => ({ slugs: values }),
+  };
+
+  it.each([
+    [undefined, {}],
+    ['', {}],
+    ['slug:a web app slug:b', { text: 'web app', slugs: ['a', 'b'] }],
+    ['slug:a color:red', { slugs: ['a'], none: true }],
+    // Only the table's own keys: an inherited name is an unknown key like any other.
+    ['constructor:x', { none: true }],
+    ['__proto__:x', { none: true }],
+  ])('%j', (query, filter) => {
+    expect(searchFilter(query, keys, { none: true })).toEqual(filter);
   });
 });

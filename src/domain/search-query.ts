@@ -81,3 +81,20 @@ export function tokenizeQuery(query: string): Record<string, string[]> {
   }
   return result;
 }
+
+/** What each `key:` of a list's `query` adds to that list's filter. */
+export type SearchKeys<F> = Readonly<Record<string, (values: string[]) => F>>;
+
+/**
+ * A list's `query` parameter read into its filter, as Sentry's list endpoints read it: each key by
+ * its reader in `keys` (free text comes as the key `query`); a key with no reader adds
+ * `matchNothing`, which makes the list empty.
+ */
+export function searchFilter<F extends object>(query: string | undefined, keys: SearchKeys<F>, matchNothing: F): F {
+  const filter = {} as F;
+  for (const [key, values] of Object.entries(query ? tokenizeQuery(query) : {})) {
+    const read = Object.hasOwn(keys, key) ? keys[key] : undefined;
+    Object.assign(filter, read ? read(values) : matchNothing);
+  }
+  return filter;
+}

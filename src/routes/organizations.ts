@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
-import { tokenizeQuery } from '../domain/search-query.ts';
+import { searchFilter, type SearchKeys } from '../domain/search-query.ts';
 import { clientIp, orgContext } from '../http/context.ts';
 import { validationError } from '../http/errors.ts';
 import { organizationGuard, scopeGuard } from '../http/guards.ts';
@@ -35,35 +35,22 @@ function principalFilter(principal: Principal, show: string | undefined): Organi
   return { memberUserId: principal.user.id };
 }
 
-/** The `query` parameter as OrganizationIndexEndpoint reads it; an unknown key matches nothing. */
-function queryFilter(query: string | undefined): OrganizationFilter {
-  const filter: OrganizationFilter = {};
-  for (const [key, values] of Object.entries(query ? tokenizeQuery(query) : {})) {
-    switch (key) {
-      case 'query':
-        filter.text = values.join(' ');
-        break;
-      case 'slug':
-        filter.slugs = values;
-        break;
-      case 'email':
-        filter.memberEmails = values;
-        break;
-      case 'id':
-        filter.ids = values.filter((v) => /^\d+$/.test(v)).map(Number);
-        break;
-      case 'member_id':
-        filter.memberIds = values.filter((v) => /^\d+$/.test(v)).map(Number);
-        break;
-      case 'status':
-        filter.statuses = values.every((v) => v.toLowerCase() in STATUS_IDS) ? values.map((v) => STATUS_IDS[v.toLowerCase()] as number) : [];
-        break;
-      default:
-        filter.ids = [];
-    }
-  }
-  return filter;
-}
+const numbers = (values: string[]) => values.filter((v) => /^\d+$/.test(v)).map(Number);
+
+/** The `query` parameter's keys as OrganizationIndexEndpoint reads them. */
+const SEARCH_KEYS: SearchKeys<OrganizationFilter> = {
+  query: (values) => ({ text: values.join(' ') }),
+  slug: (values) => ({ slugs: values }),
+  email: (values) => ({ memberEmails: values }),
+  id: (values) => ({ ids: numbers(values) }),
+  member_id: (values) => ({ memberIds: numbers(values) }),
+  status: (values) => ({
+    statuses: values.every((v) => v.toLowerCase() in STATUS_IDS) ? values.map((v) => STATUS_IDS[v.toLowerCase()] as number) : [],
+  }),
+};
+
+/** The `query` parameter as a filter; an unknown key matches nothing. */
+const queryFilter = (query: string | undefined) => searchFilter(query, SEARCH_KEYS, { ids: [] });
 
 export async function organizationRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
   const serializer = services.serializers.organization;

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
-import { tokenizeQuery } from '../domain/search-query.ts';
+import { searchFilter, type SearchKeys } from '../domain/search-query.ts';
 import { clientIp, orgContext, projectContext } from '../http/context.ts';
 import { apiError, invalidIdQuery, invalidStatsPeriod, userRequired, validationError } from '../http/errors.ts';
 import { ORG_PROJECTS_SCOPES, organizationGuard, projectGuard, RELAXED_PROJECT_SCOPES } from '../http/guards.ts';
@@ -31,38 +31,24 @@ const tags = ['Projects'];
 
 const STATS_PERIODS = ['', '1h', '24h', '7d', '14d', '30d', '90d'];
 
-/** The `query` parameter as OrganizationProjectsEndpoint reads it; an unknown key matches nothing. */
-function queryFilter(query: string | undefined, principal: Principal): ProjectFilter {
-  const filter: ProjectFilter = {};
-  for (const [key, values] of Object.entries(query ? tokenizeQuery(query) : {})) {
-    switch (key) {
-      case 'query':
-        filter.text = values.join(' ');
-        break;
-      case 'id':
-        if (!values.every((v) => /^\d+$/.test(v))) throw invalidIdQuery();
-        filter.ids = values.map(Number);
-        break;
-      case 'slug':
-        filter.slugs = values;
-        break;
-      case 'team':
-        filter.teamSlugs = values;
-        break;
-      case '!team':
-        filter.notTeamSlugs = values;
-        break;
-      case 'is_member':
-        // An organization credential is nobody's member: nothing matches.
-        if (isUserPrincipal(principal)) filter.memberUserId = principal.user.id;
-        else filter.none = true;
-        break;
-      default:
-        filter.none = true;
-    }
-  }
-  return filter;
+/** The `query` parameter's keys as OrganizationProjectsEndpoint reads them, for this caller. */
+function searchKeys(principal: Principal): SearchKeys<ProjectFilter> {
+  return {
+    query: (values) => ({ text: values.join(' ') }),
+    id: (values) => {
+      if (!values.every((v) => /^\d+$/.test(v))) throw invalidIdQuery();
+      return { ids: values.map(Number) };
+    },
+    slug: (values) => ({ slugs: values }),
+    team: (values) => ({ teamSlugs: values }),
+    '!team': (values) => ({ notTeamSlugs: values }),
+    // An organization credential is nobody's member: nothing matches.
+    is_member: () => (isUserPrincipal(principal) ? { memberUserId: principal.user.id } : { none: true }),
+  };
 }
+
+/** The `query` parameter as a filter; an unknown key matches nothing. */
+const queryFilter = (query: string | undefined, principal: Principal) => searchFilter(query, searchKeys(principal), { none: true });
 
 export async function projectRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
   const serializers = services.serializers;

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
-import { tokenizeQuery } from '../domain/search-query.ts';
+import { searchFilter, type SearchKeys } from '../domain/search-query.ts';
 import { clientIp, orgContext, teamContext } from '../http/context.ts';
 import { apiError, invalidStatsPeriod, teamSlugExists } from '../http/errors.ts';
 import { ORG_TEAMS_SCOPES, organizationGuard, TEAM_PROJECT_SCOPES, TEAM_SCOPES, teamGuard } from '../http/guards.ts';
@@ -22,31 +22,20 @@ import { orgParams, teamParams } from '../schemas/params.ts';
 
 const tags = ['Teams'];
 
-/** The `query` parameter as OrganizationTeamsEndpoint reads it; an unknown key matches nothing. */
-function queryFilter(query: string | undefined): TeamFilter {
-  const filter: TeamFilter = {};
-  for (const [key, values] of Object.entries(query ? tokenizeQuery(query) : {})) {
-    switch (key) {
-      case 'hasExternalTeams':
-        // No team has external teams here: asking for them matches nothing, excluding them nothing.
-        if (values.includes('true')) filter.none = true;
-        break;
-      case 'query':
-        filter.text = values.join(' ');
-        break;
-      case 'slug':
-        filter.slugs = values;
-        break;
-      case 'id':
-        if (!values.every((v) => /^\s*[+-]?\d+\s*$/.test(v))) throw apiError('invalid_team_id_query');
-        filter.ids = values.map(Number);
-        break;
-      default:
-        filter.none = true;
-    }
-  }
-  return filter;
-}
+/** The `query` parameter's keys as OrganizationTeamsEndpoint reads them. */
+const SEARCH_KEYS: SearchKeys<TeamFilter> = {
+  // No team has external teams here: asking for them matches nothing, excluding them nothing.
+  hasExternalTeams: (values) => (values.includes('true') ? { none: true } : {}),
+  query: (values) => ({ text: values.join(' ') }),
+  slug: (values) => ({ slugs: values }),
+  id: (values) => {
+    if (!values.every((v) => /^\s*[+-]?\d+\s*$/.test(v))) throw apiError('invalid_team_id_query');
+    return { ids: values.map(Number) };
+  },
+};
+
+/** The `query` parameter as a filter; an unknown key matches nothing. */
+const queryFilter = (query: string | undefined) => searchFilter(query, SEARCH_KEYS, { none: true });
 
 export async function teamRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
   const serializers = services.serializers;
