@@ -1,15 +1,12 @@
-import { type Kysely, type CreateTableBuilder } from 'kysely';
+import { type Kysely } from 'kysely';
 import type { Dialect } from '../dialect.ts';
+import { idColumn } from './id-column.ts';
 
 /** The first schema: organizations, teams, projects, users and their credentials, client keys, audit log. */
 export function initial(dialect: Dialect) {
-  const idColumn = <T extends string>(table: CreateTableBuilder<T, never>) =>
-    dialect === 'postgres'
-      ? table.addColumn('id', 'serial', (c) => c.primaryKey())
-      : table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await idColumn(db.schema.createTable('organizations'))
+      await idColumn(dialect, db.schema.createTable('organizations'))
         .addColumn('slug', 'text', (c) => c.notNull().unique())
         .addColumn('name', 'text', (c) => c.notNull())
         .addColumn('status', 'integer', (c) => c.notNull().defaultTo(0))
@@ -17,7 +14,7 @@ export function initial(dialect: Dialect) {
         .addColumn('date_created', 'text', (c) => c.notNull())
         .execute();
 
-      await idColumn(db.schema.createTable('teams'))
+      await idColumn(dialect, db.schema.createTable('teams'))
         .addColumn('organization_id', 'integer', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
         .addColumn('slug', 'text', (c) => c.notNull())
         .addColumn('name', 'text', (c) => c.notNull())
@@ -26,7 +23,7 @@ export function initial(dialect: Dialect) {
         .addUniqueConstraint('teams_organization_slug', ['organization_id', 'slug'])
         .execute();
 
-      await idColumn(db.schema.createTable('projects'))
+      await idColumn(dialect, db.schema.createTable('projects'))
         .addColumn('organization_id', 'integer', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
         .addColumn('slug', 'text', (c) => c.notNull())
         .addColumn('name', 'text', (c) => c.notNull())
@@ -44,7 +41,7 @@ export function initial(dialect: Dialect) {
         .execute();
       await db.schema.createIndex('project_teams_team').on('project_teams').column('team_id').execute();
 
-      await idColumn(db.schema.createTable('users'))
+      await idColumn(dialect, db.schema.createTable('users'))
         .addColumn('email', 'text', (c) => c.notNull().unique())
         .addColumn('name', 'text', (c) => c.notNull().defaultTo(''))
         .addColumn('password_hash', 'text')
@@ -53,7 +50,7 @@ export function initial(dialect: Dialect) {
         .addColumn('date_joined', 'text', (c) => c.notNull())
         .execute();
 
-      await idColumn(db.schema.createTable('members'))
+      await idColumn(dialect, db.schema.createTable('members'))
         .addColumn('organization_id', 'integer', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
         .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
         .addColumn('role', 'text', (c) => c.notNull())
@@ -71,7 +68,7 @@ export function initial(dialect: Dialect) {
         .execute();
       await db.schema.createIndex('team_members_member').on('team_members').column('member_id').execute();
 
-      await idColumn(db.schema.createTable('api_tokens'))
+      await idColumn(dialect, db.schema.createTable('api_tokens'))
         .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
         .addColumn('name', 'text')
         .addColumn('hashed_token', 'text', (c) => c.notNull().unique())
@@ -81,7 +78,7 @@ export function initial(dialect: Dialect) {
         .addColumn('expires_at', 'text')
         .execute();
 
-      await idColumn(db.schema.createTable('org_auth_tokens'))
+      await idColumn(dialect, db.schema.createTable('org_auth_tokens'))
         .addColumn('organization_id', 'integer', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
         .addColumn('name', 'text', (c) => c.notNull())
         .addColumn('token_hashed', 'text', (c) => c.notNull().unique())
@@ -91,7 +88,7 @@ export function initial(dialect: Dialect) {
         .addColumn('date_deactivated', 'text')
         .execute();
 
-      await idColumn(db.schema.createTable('api_keys'))
+      await idColumn(dialect, db.schema.createTable('api_keys'))
         .addColumn('organization_id', 'integer', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
         .addColumn('label', 'text', (c) => c.notNull())
         .addColumn('key_hashed', 'text', (c) => c.notNull().unique())
@@ -102,7 +99,7 @@ export function initial(dialect: Dialect) {
         .addColumn('date_created', 'text', (c) => c.notNull())
         .execute();
 
-      await idColumn(db.schema.createTable('project_keys'))
+      await idColumn(dialect, db.schema.createTable('project_keys'))
         .addColumn('project_id', 'integer', (c) => c.notNull().references('projects.id').onDelete('cascade'))
         .addColumn('label', 'text', (c) => c.notNull())
         .addColumn('public_key', 'text', (c) => c.notNull().unique())
@@ -118,7 +115,7 @@ export function initial(dialect: Dialect) {
       // Lists page through a project's keys by descending id.
       await db.schema.createIndex('project_keys_project_id').on('project_keys').columns(['project_id', 'id']).execute();
 
-      await idColumn(db.schema.createTable('audit_log_entries'))
+      await idColumn(dialect, db.schema.createTable('audit_log_entries'))
         .addColumn('organization_id', 'integer', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
         .addColumn('actor_user_id', 'integer')
         .addColumn('actor_key_id', 'integer')

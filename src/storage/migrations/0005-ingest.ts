@@ -1,5 +1,6 @@
-import type { CreateTableBuilder, Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Dialect } from '../dialect.ts';
+import { idColumn } from './id-column.ts';
 
 /**
  * What the ingest gate keeps: per-key outcome counters by time bucket (the stats endpoint),
@@ -8,10 +9,6 @@ import type { Dialect } from '../dialect.ts';
  * between must not make the whole batch fail.
  */
 export function ingest(dialect: Dialect) {
-  const idColumn = <T extends string>(table: CreateTableBuilder<T, never>) =>
-    dialect === 'postgres'
-      ? table.addColumn('id', 'serial', (c) => c.primaryKey())
-      : table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
   return {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema
@@ -37,7 +34,7 @@ export function ingest(dialect: Dialect) {
         .execute();
       await db.schema.createIndex('rate_limit_counters_expires').on('rate_limit_counters').column('expires_at').execute();
 
-      await idColumn(db.schema.createTable('recent_events'))
+      await idColumn(dialect, db.schema.createTable('recent_events'))
         .addColumn('project_id', 'integer', (c) => c.notNull())
         .addColumn('public_key', 'text', (c) => c.notNull())
         .addColumn('event_id', 'text')

@@ -1,5 +1,6 @@
 import { type Kysely } from 'kysely';
 import type { Dialect } from '../dialect.ts';
+import { idColumn } from './id-column.ts';
 
 /**
  * The web page's sign-in: sessions (looked up by the SHA-256 of the cookie's value, like tokens,
@@ -9,10 +10,7 @@ import type { Dialect } from '../dialect.ts';
 export function sessions(dialect: Dialect) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      const table = db.schema.createTable('sessions');
-      await (dialect === 'postgres'
-        ? table.addColumn('id', 'serial', (c) => c.primaryKey())
-        : table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement()))
+      await idColumn(dialect, db.schema.createTable('sessions'))
         .addColumn('token_hash', 'text', (c) => c.notNull().unique())
         .addColumn('csrf_hash', 'text', (c) => c.notNull())
         .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Dialect } from '../dialect.ts';
+import { idColumn } from './id-column.ts';
 
 /**
  * Organization options as Sentry keeps them (OrganizationOption: key → JSON value, e.g.
@@ -17,10 +18,7 @@ export function organizationOptionsAndProjectRedirects(dialect: Dialect) {
         .addPrimaryKeyConstraint('organization_options_pk', ['organization_id', 'key'])
         .execute();
 
-      const redirects = db.schema.createTable('project_redirects');
-      await (dialect === 'postgres'
-        ? redirects.addColumn('id', 'serial', (c) => c.primaryKey())
-        : redirects.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement()))
+      await idColumn(dialect, db.schema.createTable('project_redirects'))
         .addColumn('organization_id', 'integer', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
         .addColumn('project_id', 'integer', (c) => c.notNull().references('projects.id').onDelete('cascade'))
         .addColumn('redirect_slug', 'text', (c) => c.notNull())
