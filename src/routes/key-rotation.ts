@@ -10,7 +10,8 @@ import { resource } from '../http/resource.ts';
 import { projectKeySchema, rotateKeyBody, type RotateKeyBody } from '../schemas/project-key.ts';
 import type { Services } from '../services/index.ts';
 import { DEFAULT_OVERLAP_SECONDS } from '../domain/keys.ts';
-import { actorOf, isSuperuser } from '../services/principal.ts';
+import { actorOf } from '../services/principal.ts';
+import { keyAnswer } from './project-keys.ts';
 import { keyParams } from '../schemas/params.ts';
 
 
@@ -37,9 +38,8 @@ export async function keyRotationRoutes(app: FastifyInstance, { services }: { se
         const overlap = request.body.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS;
         const result = await services.rotation.rotate(project, projectKeyOf(request), overlap, actorOf(principal, clientIp(request)));
         if (!result.ok) throw apiError('key_already_rotating', result.replacedBy);
-        const includeUseCase = isSuperuser(principal);
-        const dsn = await services.organizations.dsnSettings(project.organization_id);
-        return reply.code(201).send(services.keySerializer.answer(result.successor, { includeUseCase, dsn }));
+        const answer = await keyAnswer(services, request, project.organization_id);
+        return reply.code(201).send(answer(result.successor));
       },
     },
   });

@@ -7,13 +7,11 @@ import type { Config } from '../config.ts';
 import { orgContext } from '../http/context.ts';
 import { apiError } from '../http/errors.ts';
 import { organizationGuard } from '../http/guards.ts';
-import { paginated } from '../http/pagination.ts';
 import { resource } from '../http/resource.ts';
 import { organizationKeysQuery, projectKeyListSchema, type OrganizationKeysQuery } from '../schemas/project-key.ts';
 import type { Services } from '../services/index.ts';
-import { isSuperuser } from '../services/principal.ts';
 import type { ProjectSelection } from '../services/project-selection.ts';
-import { statusFilter } from './project-keys.ts';
+import { keyListPage } from './project-keys.ts';
 import { orgParams } from '../schemas/params.ts';
 
 
@@ -61,12 +59,7 @@ export async function organizationProjectKeyRoutes(app: FastifyInstance, { servi
           projectIds = projectIds.filter((id) => teamProjects.has(id));
         }
 
-        const status = statusFilter(request.query.status);
-        const superuser = isSuperuser(request.principal);
-        const filter = { projectIds: status === 'none' ? [] : projectIds, userKeysOnly: !superuser, ...(typeof status === 'number' ? { status } : {}) };
-        const rows = await paginated(request, reply, { publicUrl: config.publicUrl, defaultPerPage: 10 }, (page) => services.keys.list(filter, page));
-        const dsn = await services.organizations.dsnSettings(organization.id);
-        return rows.map((row) => services.keySerializer.answer(row, { includeUseCase: superuser, dsn }));
+        return keyListPage({ services, config }, request, reply, { projectIds, status: request.query.status, organizationId: organization.id });
       },
     },
   });

@@ -18,17 +18,19 @@ import {
   projectKeySchema,
   updateKeyBody,
   type CreateKeyBody,
+  type ProjectKeyJson,
   type ProjectKeyListQuery,
   type UpdateKeyBody,
 } from '../schemas/project-key.ts';
 import type { Services } from '../services/index.ts';
 import { actorOf, isSuperuser } from '../services/principal.ts';
 import { keyParams, projectParams, type KeyParams } from '../schemas/params.ts';
+import type { ProjectKeyRow } from '../storage/schema.ts';
 
 const tags = ['Client Keys'];
 
 /** `status` → the stored status to filter on; any other non-empty value matches nothing. */
-export function statusFilter(status: string | undefined): number | 'none' | undefined {
+function statusFilter(status: string | undefined): number | 'none' | undefined {
   if (!status) return undefined;
   if (status === 'active') return 0;
   if (status === 'inactive') return 1;
@@ -37,13 +39,32 @@ export function statusFilter(status: string | undefined): number | 'none' | unde
 
 export const CHOSEN_KEY_IN_USE = 'This key is already in use: choose another public and secret key, or leave them out to have them generated.';
 
+/** A client key row as this caller is answered it: Sentry's JSON, with `useCase` for a superuser only. */
+export async function keyAnswer(services: Services, request: FastifyRequest, organizationId: number): Promise<(row: ProjectKeyRow) => Readonly<ProjectKeyJson>> {
+  const includeUseCase = isSuperuser(request.principal);
+  const dsn = await services.organizations.dsnSettings(organizationId);
+  return (row) => services.keySerializer.answer(row, { includeUseCase, dsn });
+}
+
+/**
+ * Both key lists' tail (a project's, an organization's): one page of these projects' keys with the
+ * `status` asked for (a non-superuser sees only user keys), answered as `keyAnswer` does.
+ */
+export async function keyListPage(
+  { services, config }: { services: Services; config: Config },
+  request: FastifyRequest,
+  reply: FastifyReply,
+  { projectIds, status: statusParam, organizationId }: { projectIds: number[]; status: string | undefined; organizationId: number },
+): Promise<Readonly<ProjectKeyJson>[]> {
+  const status = statusFilter(statusParam);
+  const filter = { projectIds: status === 'none' ? [] : projectIds, userKeysOnly: !isSuperuser(request.principal), ...(typeof status === 'number' ? { status } : {}) };
+  const rows = await paginated(request, reply, { publicUrl: config.publicUrl, defaultPerPage: 10 }, (page) => services.keys.list(filter, page));
+  return rows.map(await keyAnswer(services, request, organizationId));
+}
+
 export async function projectKeyRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
   const guard = projectGuard(services);
-  const serialize = async (request: FastifyRequest) => {
-    const includeUseCase = isSuperuser(request.principal);
-    const dsn = await services.organizations.dsnSettings(projectContext(request).organization.id);
-    return (row: Parameters<Services['keySerializer']['answer']>[0]) => services.keySerializer.answer(row, { includeUseCase, dsn });
-  };
+  const serialize = (request: FastifyRequest) => keyAnswer(services, request, projectContext(request).organization.id);
 
   resource(app, '/api/0/projects/:org/:project/keys/', {
     GET: {
@@ -59,11 +80,8 @@ export async function projectKeyRoutes(app: FastifyInstance, { services, config 
         },
       },
       handler: async (request: FastifyRequest<{ Querystring: ProjectKeyListQuery }>, reply: FastifyReply) => {
-        const { project } = projectContext(request);
-        const status = statusFilter(request.query.status);
-        const filter = { projectIds: status === 'none' ? [] : [project.id], userKeysOnly: !isSuperuser(request.principal), ...(typeof status === 'number' ? { status } : {}) };
-        const rows = await paginated(request, reply, { publicUrl: config.publicUrl, defaultPerPage: 10 }, (page) => services.keys.list(filter, page));
-        return rows.map(await serialize(request));
+        const { project, organization } = projectContext(request);
+        return keyListPage({ services, config }, request, reply, { projectIds: [project.id], status: request.query.status, organizationId: organization.id });
       },
     },
     POST: {
