@@ -1,5 +1,6 @@
 import type { Insertable, Kysely, Updateable } from 'kysely';
 import type { DB, ProjectRow, ProjectTable } from '../schema.ts';
+import { groupBy } from './group-by.ts';
 import type { IdOrSlug } from './id-or-slug.ts';
 import { icontains } from './like.ts';
 
@@ -61,13 +62,18 @@ export class ProjectStore {
     return this.db.updateTable('projects').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
   }
 
-  /** Active projects of an organization, optionally only those of one team. */
-  list(organizationId: number, options: { teamId?: number } = {}): Promise<ProjectRow[]> {
-    let query = this.db
+  /** The active projects of an organization, for a query to narrow. */
+  private activeOf(organizationId: number) {
+    return this.db
       .selectFrom('projects')
       .selectAll('projects')
       .where('projects.organization_id', '=', organizationId)
       .where('projects.status', '=', PROJECT_STATUS_ACTIVE);
+  }
+
+  /** Active projects of an organization, optionally only those of one team. */
+  list(organizationId: number, options: { teamId?: number } = {}): Promise<ProjectRow[]> {
+    let query = this.activeOf(organizationId);
     if (options.teamId !== undefined) {
       query = query
         .innerJoin('project_teams', 'project_teams.project_id', 'projects.id')
@@ -88,11 +94,7 @@ export class ProjectStore {
     request?: { offset: number; limit: number },
   ): Promise<ProjectRow[]> {
     if (filter.none) return Promise.resolve([]);
-    let query = this.db
-      .selectFrom('projects')
-      .selectAll('projects')
-      .where('projects.organization_id', '=', organizationId)
-      .where('projects.status', '=', PROJECT_STATUS_ACTIVE);
+    let query = this.activeOf(organizationId);
     const inTeams = (slugs: string[]) =>
       this.db
         .selectFrom('project_teams')
@@ -147,8 +149,7 @@ export class ProjectStore {
 
   /** team id → its active projects by slug, for several teams at once. */
   async ofTeams(teamIds: readonly number[]): Promise<Map<number, ProjectRow[]>> {
-    const map = new Map<number, ProjectRow[]>();
-    if (teamIds.length === 0) return map;
+    if (teamIds.length === 0) return new Map();
     const rows = await this.db
       .selectFrom('projects')
       .innerJoin('project_teams', 'project_teams.project_id', 'projects.id')
@@ -158,12 +159,7 @@ export class ProjectStore {
       .where('projects.status', '=', PROJECT_STATUS_ACTIVE)
       .orderBy('projects.slug')
       .execute();
-    for (const { team_id: teamId, ...project } of rows) {
-      const list = map.get(teamId) ?? [];
-      list.push(project);
-      map.set(teamId, list);
-    }
-    return map;
+    return groupBy(rows, (row) => row.team_id, ({ team_id: _, ...project }) => project);
   }
 
   /** project id → ids of its teams, for the projects of one organization. */
@@ -174,12 +170,6 @@ export class ProjectStore {
       .select(['project_teams.project_id', 'project_teams.team_id'])
       .where('projects.organization_id', '=', organizationId)
       .execute();
-    const map = new Map<number, number[]>();
-    for (const row of rows) {
-      const list = map.get(row.project_id) ?? [];
-      list.push(row.team_id);
-      map.set(row.project_id, list);
-    }
-    return map;
+    return groupBy(rows, (row) => row.project_id, (row) => row.team_id);
   }
 }

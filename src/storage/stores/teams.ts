@@ -1,5 +1,6 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { DB, TeamRow, TeamTable } from '../schema.ts';
+import { groupBy } from './group-by.ts';
 import type { IdOrSlug } from './id-or-slug.ts';
 import { icontains } from './like.ts';
 
@@ -21,12 +22,13 @@ export class TeamStore {
     return this.db.insertInto('teams').values(row).returningAll().executeTakeFirstOrThrow();
   }
 
+  /** The active teams of an organization, for a query to narrow. */
+  private activeOf(organizationId: number) {
+    return this.db.selectFrom('teams').selectAll().where('organization_id', '=', organizationId).where('status', '=', TEAM_STATUS_ACTIVE);
+  }
+
   find(organizationId: number, ref: IdOrSlug): Promise<TeamRow | undefined> {
-    let query = this.db
-      .selectFrom('teams')
-      .selectAll()
-      .where('organization_id', '=', organizationId)
-      .where('status', '=', TEAM_STATUS_ACTIVE);
+    let query = this.activeOf(organizationId);
     query = 'id' in ref ? query.where('id', '=', ref.id) : query.where('slug', '=', ref.slug);
     return query.executeTakeFirst();
   }
@@ -44,11 +46,7 @@ export class TeamStore {
   /** Active teams of an organization by slug, one page (offset/limit) at a time. */
   page(organizationId: number, filter: TeamFilter, request?: { offset: number; limit: number }): Promise<TeamRow[]> {
     if (filter.none) return Promise.resolve([]);
-    let query = this.db
-      .selectFrom('teams')
-      .selectAll()
-      .where('organization_id', '=', organizationId)
-      .where('status', '=', TEAM_STATUS_ACTIVE);
+    let query = this.activeOf(organizationId);
     if (filter.text !== undefined) {
       const text = filter.text;
       query = query.where((eb) => eb.or([icontains(eb.ref('name'), text), icontains(eb.ref('slug'), text)]));
@@ -65,21 +63,13 @@ export class TeamStore {
   }
 
   /** The teams a project belongs to, oldest first (Sentry's `project.teams`). */
-  ofProject(projectId: number): Promise<TeamRow[]> {
-    return this.db
-      .selectFrom('teams')
-      .innerJoin('project_teams', 'project_teams.team_id', 'teams.id')
-      .selectAll('teams')
-      .where('project_teams.project_id', '=', projectId)
-      .where('teams.status', '=', TEAM_STATUS_ACTIVE)
-      .orderBy('teams.id')
-      .execute();
+  async ofProject(projectId: number): Promise<TeamRow[]> {
+    return (await this.ofProjects([projectId])).get(projectId) ?? [];
   }
 
   /** project id → its active teams, oldest link first, for several projects at once. */
   async ofProjects(projectIds: readonly number[]): Promise<Map<number, TeamRow[]>> {
-    const map = new Map<number, TeamRow[]>();
-    if (projectIds.length === 0) return map;
+    if (projectIds.length === 0) return new Map();
     const rows = await this.db
       .selectFrom('teams')
       .innerJoin('project_teams', 'project_teams.team_id', 'teams.id')
@@ -89,11 +79,6 @@ export class TeamStore {
       .where('teams.status', '=', TEAM_STATUS_ACTIVE)
       .orderBy('teams.id')
       .execute();
-    for (const { project_id: projectId, ...team } of rows) {
-      const list = map.get(projectId) ?? [];
-      list.push(team);
-      map.set(projectId, list);
-    }
-    return map;
+    return groupBy(rows, (row) => row.project_id, ({ project_id: _, ...team }) => team);
   }
 }
