@@ -146,18 +146,21 @@ export function loadConfig(env: Env = process.env): Config {
 /** Sentry's default (S:src/sentry/conf/server.py JS_SDK_LOADER_DEFAULT_SDK_URL): its CDN. */
 export const SENTRY_CDN_SDK_URL = 'https://browser.sentry-cdn.com/%s/bundle%s.min.js';
 
+/** Whether `value` is an absolute URL with one of these protocols ("https:"). */
+function isUrlOf(value: string, protocols: readonly string[]): boolean {
+  try {
+    return protocols.includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
 /** Unset: null (this server's bundles); empty: "" (the no-op loader); else an http(s) URL template. */
 function loaderSdkUrl(env: Env): string | null {
   const value = env.JS_SDK_LOADER_SDK_URL?.trim();
   if (value === undefined) return null;
   if (value === '') return '';
-  let url: URL | undefined;
-  try {
-    url = new URL(value.replaceAll('%s', 'x'));
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+  if (!isUrlOf(value.replaceAll('%s', 'x'), ['http:', 'https:'])) {
     throw new ConfigError(`JS_SDK_LOADER_SDK_URL must be an absolute http(s) URL, with %s for the version and the bundle name, or empty (got "${redactUrl(value)}")`);
   }
   return value;
@@ -168,13 +171,7 @@ const RATE_LIMITERS: readonly RateLimiterKind[] = ['memory', 'database', 'redis'
 function ingestConfig(env: Env): IngestConfig {
   const redisUrl = env.REDIS_URL?.trim() || undefined;
   if (redisUrl !== undefined) {
-    let url: URL | undefined;
-    try {
-      url = new URL(redisUrl);
-    } catch {
-      url = undefined;
-    }
-    if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:')) {
+    if (!isUrlOf(redisUrl, ['redis:', 'rediss:'])) {
       throw new ConfigError(`REDIS_URL must be redis://… or rediss://… (got "${redactUrl(redisUrl)}")`);
     }
   }
@@ -233,18 +230,24 @@ function trustedProxies(env: Env): string[] {
   return entries;
 }
 
-function optionalHttpUrl(env: Env, name: string, options: { keepTrailingSlash?: boolean } = {}): string | undefined {
-  const value = env[name]?.trim();
-  if (!value) return undefined;
+/** `value` as an absolute http(s) URL, or an error naming the variable and showing `shown` (the value, or it redacted). */
+function httpUrl(name: string, value: string, shown: string): URL {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(`${name} must be an absolute http(s) URL (got "${redactUrl(value)}")`);
+    throw new ConfigError(`${name} must be an absolute http(s) URL (got "${shown}")`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(`${name} must use http or https (got "${redactUrl(value)}")`);
+    throw new ConfigError(`${name} must use http or https (got "${shown}")`);
   }
+  return url;
+}
+
+function optionalHttpUrl(env: Env, name: string, options: { keepTrailingSlash?: boolean } = {}): string | undefined {
+  const value = env[name]?.trim();
+  if (!value) return undefined;
+  httpUrl(name, value, redactUrl(value));
   return options.keepTrailingSlash ? value : value.replace(/\/+$/, '');
 }
 
@@ -292,15 +295,7 @@ export function parseDatabaseUrl(
 }
 
 function parsePublicUrl(value: string, name = 'PUBLIC_URL'): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(`${name} must be an absolute http(s) URL (got "${value}")`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(`${name} must use http or https (got "${value}")`);
-  }
+  const url = httpUrl(name, value, value);
   if (url.username || url.password || url.search || url.hash) {
     throw new ConfigError(`${name} must not carry credentials, a query or a fragment (got "${redactUrl(value)}")`);
   }
