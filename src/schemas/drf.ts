@@ -56,6 +56,18 @@ function fail(ctx: Ctx, message: string): never {
   return z.NEVER as never;
 }
 
+/**
+ * A DRF field over any JSON value: DRF's `validate_empty_values` first (absent: "required"; null:
+ * kept if `allowNull`, else "may not be null"), then `read` turns any other value into the field's.
+ */
+function field<T>(allowNull: boolean | undefined, read: (value: NonNullable<unknown>, ctx: Ctx) => T) {
+  return z.unknown().transform((value, ctx): T | null => {
+    if (value === undefined) return fail(ctx, DRF.required);
+    if (value === null) return allowNull ? null : fail(ctx, DRF.null);
+    return read(value, ctx);
+  });
+}
+
 interface Nullable {
   allowNull?: boolean;
 }
@@ -72,30 +84,25 @@ export interface CharOptions extends Nullable {
 
 /** DRF CharField (trim_whitespace=True), with the null/surrogate validators DRF adds. */
 export function char(options: CharOptions = {}) {
-  return z
-    .unknown()
-    .transform((value, ctx): string | null => {
-      if (value === undefined) return fail(ctx, DRF.required);
-      if (value === null) return options.allowNull ? null : fail(ctx, DRF.null);
-      if (typeof value === 'boolean' || !['string', 'number'].includes(typeof value)) {
-        return fail(ctx, DRF.invalidString);
-      }
-      const text = String(value).trim();
-      if (text === '') return options.allowBlank ? '' : fail(ctx, DRF.blank);
-      const problems = charProblems(text, options);
-      if (problems.length > 0) {
-        for (const message of problems) ctx.addIssue({ code: 'custom', message, input: undefined });
-        return z.NEVER;
-      }
-      return text;
-    })
-    .meta({
-      type: 'string',
-      ...(options.allowNull ? { nullable: true } : {}),
-      ...(options.maxLength ? { maxLength: options.maxLength } : {}),
-      ...(options.pattern ? { pattern: options.pattern.source } : {}),
-      ...(options.description ? { description: options.description } : {}),
-    });
+  return field(options.allowNull, (value, ctx): string => {
+    if (typeof value === 'boolean' || !['string', 'number'].includes(typeof value)) {
+      return fail(ctx, DRF.invalidString);
+    }
+    const text = String(value).trim();
+    if (text === '') return options.allowBlank ? '' : fail(ctx, DRF.blank);
+    const problems = charProblems(text, options);
+    if (problems.length > 0) {
+      for (const message of problems) ctx.addIssue({ code: 'custom', message, input: undefined });
+      return z.NEVER;
+    }
+    return text;
+  }).meta({
+    type: 'string',
+    ...(options.allowNull ? { nullable: true } : {}),
+    ...(options.maxLength ? { maxLength: options.maxLength } : {}),
+    ...(options.pattern ? { pattern: options.pattern.source } : {}),
+    ...(options.description ? { description: options.description } : {}),
+  });
 }
 
 function charProblems(text: string, options: CharOptions): string[] {
@@ -141,26 +148,21 @@ const TRAILING_DECIMAL_ZEROS = /\.0*\s*$/;
 
 /** DRF IntegerField: accepts 10, 10.0, "10", " 10 ", "10.00"; rejects 10.5, true, "ten". */
 export function integer(options: IntegerOptions = {}) {
-  return z
-    .unknown()
-    .transform((value, ctx): number | null => {
-      if (value === undefined) return fail(ctx, DRF.required);
-      if (value === null) return options.allowNull ? null : fail(ctx, DRF.null);
-      if (value === '' && options.emptyAsNull) return null;
-      const parsed = parseInteger(value);
-      if (parsed === 'too-long') return fail(ctx, DRF.maxStringLength);
-      if (parsed === undefined) return fail(ctx, DRF.invalidInteger);
-      if (options.min !== undefined && parsed < options.min) return fail(ctx, DRF.minValue(options.min));
-      if (options.max !== undefined && parsed > options.max) return fail(ctx, DRF.maxValue(options.max));
-      return parsed;
-    })
-    .meta({
-      type: 'integer',
-      ...(options.allowNull || options.emptyAsNull ? { nullable: true } : {}),
-      ...(options.min !== undefined ? { minimum: options.min } : {}),
-      ...(options.max !== undefined ? { maximum: options.max } : {}),
-      ...(options.description ? { description: options.description } : {}),
-    });
+  return field(options.allowNull, (value, ctx): number | null => {
+    if (value === '' && options.emptyAsNull) return null;
+    const parsed = parseInteger(value);
+    if (parsed === 'too-long') return fail(ctx, DRF.maxStringLength);
+    if (parsed === undefined) return fail(ctx, DRF.invalidInteger);
+    if (options.min !== undefined && parsed < options.min) return fail(ctx, DRF.minValue(options.min));
+    if (options.max !== undefined && parsed > options.max) return fail(ctx, DRF.maxValue(options.max));
+    return parsed;
+  }).meta({
+    type: 'integer',
+    ...(options.allowNull || options.emptyAsNull ? { nullable: true } : {}),
+    ...(options.min !== undefined ? { minimum: options.min } : {}),
+    ...(options.max !== undefined ? { maximum: options.max } : {}),
+    ...(options.description ? { description: options.description } : {}),
+  });
 }
 
 function parseInteger(value: unknown): number | 'too-long' | undefined {
@@ -180,20 +182,15 @@ const FALSE_VALUES = new Set<unknown>(['f', 'F', 'n', 'N', 'no', 'No', 'NO', 'fa
 
 /** DRF BooleanField. */
 export function boolean(options: Nullable & { description?: string } = {}) {
-  return z
-    .unknown()
-    .transform((value, ctx): boolean | null => {
-      if (value === undefined) return fail(ctx, DRF.required);
-      if (value === null) return options.allowNull ? null : fail(ctx, DRF.null);
-      if (TRUE_VALUES.has(value)) return true;
-      if (FALSE_VALUES.has(value)) return false;
-      return fail(ctx, DRF.invalidBoolean);
-    })
-    .meta({
-      type: 'boolean',
-      ...(options.allowNull ? { nullable: true } : {}),
-      ...(options.description ? { description: options.description } : {}),
-    });
+  return field(options.allowNull, (value, ctx): boolean => {
+    if (TRUE_VALUES.has(value)) return true;
+    if (FALSE_VALUES.has(value)) return false;
+    return fail(ctx, DRF.invalidBoolean);
+  }).meta({
+    type: 'boolean',
+    ...(options.allowNull ? { nullable: true } : {}),
+    ...(options.description ? { description: options.description } : {}),
+  });
 }
 
 /** DRF ChoiceField over string choices. */
@@ -202,21 +199,16 @@ export function choice<const T extends readonly [string, ...string[]]>(
   options: Nullable & { description?: string } = {},
 ) {
   const allowed = new Set<string>(choices);
-  return z
-    .unknown()
-    .transform((value, ctx): T[number] | null => {
-      if (value === undefined) return fail(ctx, DRF.required);
-      if (value === null) return options.allowNull ? null : fail(ctx, DRF.null);
-      const text = pythonStr(value);
-      if (!allowed.has(text)) return fail(ctx, DRF.invalidChoice(text));
-      return text as T[number];
-    })
-    .meta({
-      type: 'string',
-      enum: [...choices],
-      ...(options.allowNull ? { nullable: true } : {}),
-      ...(options.description ? { description: options.description } : {}),
-    });
+  return field(options.allowNull, (value, ctx): T[number] => {
+    const text = pythonStr(value);
+    if (!allowed.has(text)) return fail(ctx, DRF.invalidChoice(text));
+    return text as T[number];
+  }).meta({
+    type: 'string',
+    enum: [...choices],
+    ...(options.allowNull ? { nullable: true } : {}),
+    ...(options.description ? { description: options.description } : {}),
+  });
 }
 
 /**
