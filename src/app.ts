@@ -23,7 +23,10 @@ import { apiIndexRoutes } from './routes/api-index.ts';
 import { auditLogRoutes } from './routes/audit-logs.ts';
 import { authIndexRoutes } from './routes/auth-index.ts';
 import { healthRoutes } from './routes/health.ts';
-import { ingestRoutes, isIngestUrl } from './routes/ingest.ts';
+import { ingestRoutes } from './routes/ingest.ts';
+import { IngestHandler, isIngestUrl } from './routes/ingest-handler.ts';
+import { frontServer } from './http/front-server.ts';
+import { ROUTER_OPTIONS } from './http/router-options.ts';
 import { jsSdkLoaderRoutes } from './routes/js-sdk-loader.ts';
 import { keyStatsRoutes } from './routes/key-stats.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -52,25 +55,31 @@ export interface AppOptions {
 }
 
 export async function buildApp({ config, services, logger = false }: AppOptions): Promise<FastifyInstance> {
+  // The DSN endpoints are served ahead of Fastify, on the server's own listener (routes/ingest-handler.ts).
+  let ingest: IngestHandler | undefined;
   const app = Fastify({
+    serverFactory: (fastify, options) =>
+      frontServer(options, (req, res) => {
+        if (ingest === undefined || !ingest.take(req, res)) fastify(req, res);
+      }),
     logger,
     // One line per request, with its route and duration; DSN endpoints are counted by /metrics
     // instead of logged line by line (see routes/ingest.ts).
     logController: new RequestLog({ disableRequestLogging: (request: { url?: string }) => isIngestUrl(request.url ?? '') }),
     return503OnClosing: true,
     bodyLimit: 1024 * 1024,
-    // Any length reaches the routes (and gets Sentry's 404), as in Django, instead of the router's 414.
-    routerOptions: { maxParamLength: 16 * 1024 },
+    routerOptions: ROUTER_OPTIONS,
     frameworkErrors: frameworkError,
     clientErrorHandler: clientError,
     genReqId: requestId,
   });
+  ingest = ingestHandler(app, services, config);
   echoRequestId(app);
   registerHttpMethods(app, METHODS);
   // Any answer sent before its request's body arrived (a 413, a 401 decided on the headers) drains
   // the body before the connection may close, so the client reads the answer.
   app.addHook('onSend', (request, reply, payload, done) => {
-    lingerIfUnread(request, reply, request.routeOptions.bodyLimit ?? config.ingest.maxBodyBytes);
+    if (lingerIfUnread(request.raw, request.routeOptions.bodyLimit ?? config.ingest.maxBodyBytes)) reply.header('connection', 'close');
     done(null, payload);
   });
   app.setValidatorCompiler(validatorCompiler);
@@ -142,7 +151,7 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
   });
 
   // The DSN endpoints, outside /api/0/: their own body parsing, CORS and error shape.
-  await app.register(ingestRoutes, { services, config });
+  await app.register(ingestRoutes, { ingest });
   await app.register(jsSdkLoaderRoutes, { services, config });
   await app.register(metricsRoutes, { services });
   // The web page: sign-in and the settings pages, with their security headers.
@@ -156,4 +165,20 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
   await app.register(openApiRoutes);
   await app.register(healthRoutes, { services });
   return app;
+}
+
+/**
+ * One logger for every ingest request instead of a child per request, at warn or quieter: at ingest
+ * volumes the metrics count requests, the log keeps what went wrong.
+ */
+function ingestHandler(app: FastifyInstance, services: Services, config: Config): IngestHandler {
+  const quieter = ['error', 'fatal', 'silent'].includes(app.log.level);
+  const log = app.log.child({ component: 'ingest' }, { level: quieter ? app.log.level : 'warn' });
+  const handler = new IngestHandler({ gate: services.ingest.gate, metrics: services.ingest.parts.metrics, config, log });
+  // Fastify answers 503 from here on; so does the handler, for what reaches it first.
+  app.addHook('preClose', (done) => {
+    handler.closing = true;
+    done();
+  });
+  return handler;
 }

@@ -8,20 +8,21 @@
  * client may stop sending its body once it has the answer, and its next request must not be read
  * as the rest of this one.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 
 export const LINGER_MS = 10_000;
 
 const lingering = new WeakSet<object>();
 
-/** For an onSend hook: when the body is still arriving, drain it before the socket closes. */
-export function lingerIfUnread(request: FastifyRequest, reply: FastifyReply, limitBytes: number): void {
-  const raw = request.raw;
+/**
+ * Before an answer is written: when the body is still arriving, drain it before the socket closes.
+ * True when it lingers: the answer must then carry `Connection: close`.
+ */
+export function lingerIfUnread(raw: IncomingMessage, limitBytes: number): boolean {
   // `complete` is false only on a real request still receiving its body (not on `inject`'s).
-  if (raw.complete !== false || raw.destroyed || lingering.has(raw) || typeof raw.socket?.destroySoon !== 'function') return;
+  if (raw.complete !== false || raw.destroyed || lingering.has(raw) || typeof raw.socket?.destroySoon !== 'function') return false;
   lingering.add(raw);
   const socket = raw.socket;
-  reply.header('connection', 'close');
   let discarded = 0;
   let drained = false;
   const destroy = () => {
@@ -54,4 +55,5 @@ export function lingerIfUnread(request: FastifyRequest, reply: FastifyReply, lim
     if (socket.writable) socket.end();
   };
   raw.resume();
+  return true;
 }
