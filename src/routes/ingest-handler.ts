@@ -18,7 +18,7 @@ import type { RequestFacts } from '../gateway/gateway.ts';
 import { contentEncodings, decodeBody } from '../ingest/body.ts';
 import { INGEST_ENDPOINTS, type IngestEndpoint } from '../ingest/endpoints.ts';
 import { INGEST_ERRORS, ingestErrorBody, ingestFailure, type IngestFailure } from '../ingest/errors.ts';
-import type { Cleared, GateMeta, GateResult, IngestGate } from '../ingest/gate.ts';
+import type { Cleared, GateRequest, GateResult, IngestGate } from '../ingest/gate.ts';
 import type { IngestMetrics } from '../ingest/metrics.ts';
 import { tunnelHosts, tunnelTarget } from '../ingest/tunnel.ts';
 import { lingerIfUnread } from '../http/linger.ts';
@@ -69,40 +69,42 @@ const DELIVERY_HEADERS = ['content-type', 'content-encoding', 'x-sentry-auth', '
 
 /** One request on its way through: what each step needs, without a closure per step. */
 class Exchange {
-  meta!: GateMeta;
+  /** What the gate reads, built once with every field (the body set when it has arrived). */
+  readonly request: GateRequest;
   constructor(
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
     readonly route: IngestRoute,
     readonly id: string,
-  ) {}
+  ) {
+    this.request = gateRequest(this);
+  }
 
   get endpoint(): IngestEndpoint {
     return this.route.target.endpoint;
   }
 
   /** What delivery needs of the request, built only for one that is delivered. */
-  facts(rawBody: Buffer): () => RequestFacts {
-    return () => {
-      const headers: Record<string, string | undefined> = {};
-      for (const name of DELIVERY_HEADERS) headers[name] = header(this.req.headers, name);
-      // Parsed, never taken as it came: an absolute-form target (`POST http://elsewhere/api/1/store/`)
-      // is routed by its path too, and only its path may reach a backend's URL.
-      const url = new URL(this.req.url ?? '/', 'http://clientkeys.invalid');
-      return {
-        method: this.req.method ?? 'POST',
-        path: url.pathname,
-        query: url.search.slice(1),
-        pathKey: this.route.params.sentry_key,
-        headers,
-        peer: this.req.socket.remoteAddress ?? '',
-        rawBody,
-      };
+  facts(): RequestFacts {
+    const headers: Record<string, string | undefined> = {};
+    for (const name of DELIVERY_HEADERS) headers[name] = header(this.req.headers, name);
+    // Parsed, never taken as it came: an absolute-form target (`POST http://elsewhere/api/1/store/`)
+    // is routed by its path too, and only its path may reach a backend's URL.
+    const url = new URL(this.req.url ?? '/', 'http://clientkeys.invalid');
+    return {
+      method: this.req.method ?? 'POST',
+      path: url.pathname,
+      query: url.search.slice(1),
+      pathKey: this.route.params.sentry_key,
+      headers,
+      peer: this.req.socket.remoteAddress ?? '',
+      rawBody: this.request.rawBody,
     };
   }
 }
 
-function gateMeta(exchange: Exchange): GateMeta {
+/** One object literal with every field, so that each request's has the same shape. */
+function gateRequest(exchange: Exchange): GateRequest {
   const { req, route } = exchange;
   const url = req.url ?? '';
   const queryStart = url.indexOf('?');
@@ -121,6 +123,10 @@ function gateMeta(exchange: Exchange): GateMeta {
     referer: header(headers, 'referer'),
     peer: req.socket.remoteAddress ?? '',
     forwardedFor: header(headers, 'x-forwarded-for'),
+    rawBody: NO_BODY,
+    contentType: header(headers, 'content-type'),
+    params: route.params,
+    facts: () => exchange.facts(),
   };
 }
 
@@ -233,8 +239,7 @@ export class IngestHandler {
    * body discarded unparsed (drained by the lingering close, http/linger.ts, so the answer reaches it).
    */
   private endpoint(exchange: Exchange): void {
-    exchange.meta = gateMeta(exchange);
-    const cleared = this.gate.preflight(exchange.meta);
+    const cleared = this.gate.preflight(exchange.request);
     if (cleared instanceof Promise) {
       cleared.then(
         (result) => this.cleared(exchange, result),
@@ -248,17 +253,8 @@ export class IngestHandler {
   private cleared(exchange: Exchange, cleared: Cleared | IngestFailure): void {
     if (!cleared.ok) return this.refuse(exchange, cleared);
     this.readThen(exchange, cleared, (body) => {
-      const result = this.gate.admit(
-        {
-          ...exchange.meta,
-          rawBody: body,
-          contentType: header(exchange.req.headers, 'content-type'),
-          params: exchange.route.params,
-          facts: exchange.facts(body),
-        },
-        cleared,
-      );
-      this.answerWhenDecided(exchange, result);
+      exchange.request.rawBody = body;
+      this.answerWhenDecided(exchange, this.gate.admit(exchange.request, cleared));
     });
   }
 
@@ -299,21 +295,16 @@ export class IngestHandler {
       if (!decoded.ok) return this.refuseBeforeGate(exchange, decoded, undefined);
       const target = tunnelTarget(envelopeHeader(decoded.body), this.ownHosts);
       if (!target.ok) return this.refuseBeforeGate(exchange, target, undefined);
-      const body = decoded.body;
-      const facts = exchange.facts(body);
-      const params = { project_id: target.projectId };
-      exchange.meta = gateMeta(exchange);
+      exchange.request.rawBody = decoded.body;
       const result = await this.gate.admitWhole({
-        ...exchange.meta,
+        ...exchange.request,
         projectId: target.projectId,
         auth: { xSentryAuth: undefined, authorization: undefined, query: '', pathKey: undefined },
         contentEncoding: undefined,
-        rawBody: body,
-        contentType: header(req.headers, 'content-type'),
-        params,
+        params: { project_id: target.projectId },
         // Delivered as what it is: an envelope of that project, already decoded.
         facts: () => {
-          const f = facts();
+          const f = exchange.facts();
           return { ...f, path: `/api/${target.projectId}/envelope/`, query: '', headers: { ...f.headers, 'content-encoding': undefined } };
         },
       });
