@@ -1,6 +1,6 @@
 /**
  * An envelope request as the ingest gate takes it, from its URL (`/api/<project_id>/envelope/?…`),
- * body and headers: what routes/ingest.ts builds from Fastify's request, for the bench's gate
+ * body and headers: what routes/ingest-handler.ts builds from the request, for the bench's gate
  * references (gate-micro.ts, gate-server.ts), which call the gate without Fastify.
  */
 import { INGEST_ENDPOINTS } from '../src/ingest/endpoints.ts';

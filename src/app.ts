@@ -64,7 +64,7 @@ export async function buildApp({ config, services, logger = false }: AppOptions)
       }),
     logger,
     // One line per request, with its route and duration; DSN endpoints are counted by /metrics
-    // instead of logged line by line (see routes/ingest.ts).
+    // instead of logged line by line (see routes/ingest-handler.ts).
     logController: new RequestLog({ disableRequestLogging: (request: { url?: string }) => isIngestUrl(request.url ?? '') }),
     return503OnClosing: true,
     bodyLimit: 1024 * 1024,

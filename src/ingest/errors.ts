@@ -2,7 +2,7 @@
  * Every refusal of the ingest endpoints, in one table, with Relay's status and message
  * (relay-server: extractors/request_meta.rs BadEventMeta, endpoints/common.rs BadStoreRequest).
  * Ingest answers in Relay's shape, `{"detail": "...", "causes": [...]}` with `causes` left out
- * when empty; `renderIngestError` in routes/ingest.ts is the one place that writes it.
+ * when empty; `IngestHandler.refuse` in routes/ingest-handler.ts is the one place that writes it.
  */
 import type { IngestKey } from './key-cache.ts';
 

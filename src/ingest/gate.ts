@@ -2,7 +2,7 @@
  * The ingest gate: what happens to a request on a DSN endpoint, cheapest check first and quota
  * last, so a refused request never spends quota (Relay's order: auth from the request → body →
  * the key and its project → the key's quota). Outcomes are returned as values; the HTTP edge
- * (routes/ingest.ts) renders them. Every request is counted in the metrics; accepted and
+ * (routes/ingest-handler.ts) renders them. Every request is counted in the metrics; accepted and
  * rate-limited events in the key's stats; accepted requests in the project's recent events and,
  * when the project has a backend (or with FORWARD_URL), in the durable delivery queue first: the
  * answer waits for the queue's commit.
