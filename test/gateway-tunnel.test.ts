@@ -152,7 +152,8 @@ describe('@sentry/browser with tunnel, in Chromium', () => {
       const sentId = (await tab.evaluate('window.sentId')) as string;
       expect(sentId).toMatch(/^[0-9a-f]{32}$/);
       const deadline = Date.now() + 15_000;
-      while (!backend.received.slice(before).some((r) => idOf(r.body) === sentId)) {
+      // The backend may get the event before the browser reports the tunnel's answer: wait for both.
+      while (!backend.received.slice(before).some((r) => idOf(r.body) === sentId) || answers.length === 0) {
         if (Date.now() > deadline) throw new Error(`the backend never got ${sentId}; the tunnel answered ${answers.join(', ')}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
