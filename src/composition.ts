@@ -25,6 +25,7 @@ import { MemoryRateLimiter } from './ingest/rate-limit/memory.ts';
 import { RedisRateLimiter } from './ingest/rate-limit/redis.ts';
 import { RecentEvents } from './ingest/recent-events.ts';
 import { IngestRuntime } from './ingest/runtime.ts';
+import { AccessCache } from './services/access-cache.ts';
 import { AccessService } from './services/access.ts';
 import { DirectoryService } from './services/directory.ts';
 import { DatabaseOperations } from './services/operations.ts';
@@ -69,6 +70,9 @@ const databases = new WeakMap<Services, Database>();
 export function createServices(config: Config, db: Database = openDatabase(config.database), options: ServiceOptions = {}): Services {
   const now = options.now ?? Date.now;
   const changes = changeBus(config, db);
+  const accessCache = new AccessCache();
+  db.onCommit(() => accessCache.clear());
+  accessCache.follow(changes);
   const metrics = new IngestMetrics();
   const keyCache = new KeyCache((publicKeys) => db.stores.projectKeys.ingestKeys(publicKeys), changes);
   const stats = new KeyStatsRecorder(db.stores.keyStats);
@@ -98,16 +102,16 @@ export function createServices(config: Config, db: Database = openDatabase(confi
   });
   const services: Services = {
     changes,
-    directory: new DirectoryService(db),
+    directory: new DirectoryService(db, accessCache),
     operations: new DatabaseOperations(db),
-    credentials: new CredentialService(db, config.publicUrl),
-    access: new AccessService(db.stores),
+    credentials: new CredentialService(db, config.publicUrl, accessCache, changes),
+    access: new AccessService(db.stores, accessCache),
     apiRateLimiter: new ApiRateLimiter(new MemoryRequestCounter(), config.apiRateLimit, now),
     auditLog: new AuditLogService(db),
     keys: keyService,
     keyTransfer: new KeyTransferService(db, keyService, keySerializer, changes),
     projects: new ProjectService(db, changes),
-    organizations: new OrganizationService(db),
+    organizations: new OrganizationService(db, changes),
     users: new UserService(db, sessions),
     sessions,
     serializers: new ApiSerializers(db.stores, config.publicUrl),

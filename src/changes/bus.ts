@@ -1,12 +1,14 @@
 /**
  * Changes other parts of clientkeys keep caches of: a key was created, changed or removed; a
- * project went away. Services publish after their transaction commits; caches (the ingest key
+ * project went away; who may do what changed. Services publish after their transaction commits; caches (the ingest key
  * map) subscribe. One process needs only the in-memory bus; several instances on one PostgreSQL
  * get a bus that also crosses processes, chosen in the composition root.
  */
 export type ChangeEvent =
   | { type: 'keys'; publicKeys: string[] }
   | { type: 'project'; projectId: number }
+  /** Who may do what changed: a credential revoked, a member's role or teams, an organization's settings. */
+  | { type: 'access' }
   /** Events may have been missed (the bus lost its connection): drop everything cached. */
   | { type: 'resync' };
 

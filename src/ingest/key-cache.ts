@@ -172,6 +172,8 @@ export class KeyCache {
   }
 
   private onChange(event: ChangeEvent): void {
+    // Credentials and memberships are not the key map's.
+    if (event.type === 'access') return;
     this.version += 1;
     if (event.type === 'resync') {
       // Changes may have been missed: forget everything and load afresh. Meanwhile each key is

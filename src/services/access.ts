@@ -16,6 +16,7 @@ import {
 } from '../domain/scopes.ts';
 import type { OrganizationRow } from '../storage/schema.ts';
 import type { Stores } from '../storage/stores/index.ts';
+import type { AccessCache } from './access-cache.ts';
 import { isSuperuser, isUserPrincipal, type Principal } from './principal.ts';
 
 export class OrgAccess {
@@ -88,7 +89,10 @@ export class OrgAccess {
 }
 
 export class AccessService {
-  constructor(private readonly stores: Stores) {}
+  constructor(
+    private readonly stores: Stores,
+    private readonly cache: AccessCache,
+  ) {}
 
   async forOrganization(principal: Principal, organization: OrganizationRow): Promise<OrgAccess> {
     const ceiling = new Set(principal.scopes);
@@ -98,7 +102,13 @@ export class AccessService {
       return new OrgAccess(organization, ceiling, true, new Map(), ceiling, null, false);
     }
     const userId = principal.user.id;
-    const member = await this.stores.members.find(organization.id, userId);
+    // A membership that is not there is kept too (null): a member added on this instance clears it
+    // with its commit, on others with the `access` change the organization service publishes.
+    const member = await this.cache.get(
+      `member:${organization.id}:${userId}`,
+      async () => (await this.stores.members.find(organization.id, userId)) ?? null,
+      () => true,
+    );
     const superuser = isSuperuser(principal);
     if (!member) {
       return superuser
@@ -109,7 +119,7 @@ export class AccessService {
     const definition = ORG_ROLE_DEFINITIONS[role];
     const scopes = superuser ? ceiling : new Set(definition.scopes.filter((s) => ceiling.has(s)));
     const teamRoles = new Map<number, TeamRole>();
-    for (const membership of await this.stores.members.teams(member.id)) {
+    for (const membership of await this.cache.get(`member-teams:${member.id}`, () => this.stores.members.teams(member.id))) {
       const own: TeamRole = membership.role && isTeamRole(membership.role) ? membership.role : 'contributor';
       teamRoles.set(membership.teamId, higherTeamRole(own, definition.minimumTeamRole));
     }

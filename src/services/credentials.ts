@@ -10,6 +10,8 @@ import { generateApiKey, generateOrgToken, generateUserToken, lastCharacters, sh
 import type { Database } from '../storage/database.ts';
 import type { ApiKeyRow, ApiTokenRow, OrganizationRow, OrgAuthTokenRow, UserRow } from '../storage/schema.ts';
 import type { Stores } from '../storage/stores/index.ts';
+import type { ChangeBus } from '../changes/bus.ts';
+import type { AccessCache } from './access-cache.ts';
 import { audit } from './audit.ts';
 import type { Actor, Principal } from './principal.ts';
 
@@ -32,9 +34,17 @@ export class CredentialService {
   constructor(
     private readonly db: Database,
     private readonly publicUrl: string,
+    private readonly cache: AccessCache,
+    private readonly changes: ChangeBus,
     private readonly clock: () => number = Date.now,
   ) {
     this.stores = db.stores;
+  }
+
+  /** Other instances drop what they hold of a credential that stopped working (access-cache.ts). */
+  private async revoked(done: boolean): Promise<boolean> {
+    if (done) await this.changes.publish({ type: 'access' });
+    return done;
   }
 
   /** A user auth token (Bearer `sntryu_…`). The plaintext is returned once and never stored. */
@@ -61,7 +71,7 @@ export class CredentialService {
 
   /** Revoke (delete) a user token: it is refused as "Invalid token" from then on. */
   async revokeUserToken(id: number, actor: Actor): Promise<boolean> {
-    return this.db.transaction(async (stores) => {
+    const done = await this.db.transaction(async (stores) => {
       const row = await stores.credentials.userTokenById(id);
       if (!row) return false;
       const user = await stores.users.byId(row.user_id);
@@ -69,6 +79,7 @@ export class CredentialService {
       if (user) await auditUserToken(stores, user, id, 'apitoken.remove', actor, { name: row.name });
       return true;
     });
+    return this.revoked(done);
   }
 
   /** An organization auth token (Bearer `sntrys_…`). */
@@ -96,12 +107,13 @@ export class CredentialService {
   }
 
   /** Deactivate an organization auth token: "Invalid org token" from then on. */
-  revokeOrgToken(org: OrganizationRow, id: number, actor: Actor): Promise<boolean> {
-    return this.db.transaction(async (stores) => {
-      const done = await stores.credentials.deactivateOrgToken(org.id, id, isoNow());
-      if (done) await audit(stores, { organizationId: org.id, actor, event: 'orgauthtoken.remove', targetObject: id, data: {} });
-      return done;
+  async revokeOrgToken(org: OrganizationRow, id: number, actor: Actor): Promise<boolean> {
+    const done = await this.db.transaction(async (stores) => {
+      const deactivated = await stores.credentials.deactivateOrgToken(org.id, id, isoNow());
+      if (deactivated) await audit(stores, { organizationId: org.id, actor, event: 'orgauthtoken.remove', targetObject: id, data: {} });
+      return deactivated;
     });
+    return this.revoked(done);
   }
 
   /** An organization API key (HTTP Basic with the key as user name, as in Sentry's examples). */
@@ -129,14 +141,15 @@ export class CredentialService {
   }
 
   /** Disable an API key: "Key is disabled" from then on. */
-  revokeApiKey(org: OrganizationRow, id: number, actor: Actor): Promise<boolean> {
-    return this.db.transaction(async (stores) => {
+  async revokeApiKey(org: OrganizationRow, id: number, actor: Actor): Promise<boolean> {
+    const done = await this.db.transaction(async (stores) => {
       const row = (await stores.credentials.apiKeys(org.id)).find((k) => k.id === id);
       if (!row || row.status !== 0) return false;
       await stores.credentials.setApiKeyStatus(id, 1);
       await audit(stores, { organizationId: org.id, actor, event: 'apikey.remove', targetObject: id, data: { label: row.label } });
       return true;
     });
+    return this.revoked(done);
   }
 
   /** `Authorization: Bearer <token>` that is not an org token (UserAuthTokenAuthentication). */
@@ -155,7 +168,7 @@ export class CredentialService {
 
   async userToken(token: string): Promise<CredentialResult> {
     const hash = sha256Hex(token);
-    const found = await this.stores.credentials.userTokenByHash(hash);
+    const found = await this.cache.get(`user-token:${hash}`, () => this.stores.credentials.userTokenByHash(hash));
     if (!found || !sameHash(found.token.hashed_token, hash)) return { ok: false, message: 'Invalid token' };
     if (this.expired(found.token.expires_at)) return { ok: false, message: 'Token expired' };
     if (found.user.is_active !== 1) return { ok: false, message: 'User inactive or deleted' };
@@ -168,7 +181,7 @@ export class CredentialService {
   /** `Authorization: Bearer sntrys_…` (OrgAuthTokenAuthentication). */
   async orgToken(token: string): Promise<CredentialResult> {
     const hash = sha256Hex(token);
-    const row = await this.stores.credentials.orgTokenByHash(hash);
+    const row = await this.cache.get(`org-token:${hash}`, () => this.stores.credentials.orgTokenByHash(hash));
     if (!row || !sameHash(row.token_hashed, hash)) return { ok: false, message: 'Invalid org token' };
     if (this.expired(row.expires_at)) return { ok: false, message: 'Token expired' };
     return {
@@ -180,7 +193,7 @@ export class CredentialService {
   /** `Authorization: Basic base64(<key>:)` (ApiKeyAuthentication). */
   async apiKey(key: string): Promise<CredentialResult> {
     const hash = sha256Hex(key);
-    const row = await this.stores.credentials.apiKeyByHash(hash);
+    const row = await this.cache.get(`api-key:${hash}`, () => this.stores.credentials.apiKeyByHash(hash));
     if (!row || !sameHash(row.key_hashed, hash)) return { ok: false, message: 'API key is not valid' };
     if (row.status !== 0) return { ok: false, message: 'Key is disabled' };
     if (this.expired(row.expires_at)) return { ok: false, message: 'API key expired' };

@@ -8,15 +8,19 @@ import { sql } from 'kysely';
 import type { Database } from '../storage/database.ts';
 import type { OrganizationRow, ProjectRow, TeamRow, UserRow } from '../storage/schema.ts';
 import { idOrSlug } from '../storage/stores/id-or-slug.ts';
+import type { AccessCache } from './access-cache.ts';
 import type { OrgAccess } from './access.ts';
 import { selectProjects, type ProjectSelection, type SelectionResult } from './project-selection.ts';
 
 export class DirectoryService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly cache: AccessCache,
+  ) {}
 
   /** By id (all digits) or slug, as Sentry's `id_or_slug`; anything else names nothing. */
   organization(ref: string): Promise<OrganizationRow | undefined> {
-    return this.db.stores.organizations.find(idOrSlug(ref));
+    return this.cache.get(`organization:${ref}`, () => this.db.stores.organizations.find(idOrSlug(ref)));
   }
 
   team(organization: OrganizationRow, ref: string): Promise<TeamRow | undefined> {

@@ -15,6 +15,7 @@ import {
   TEAM_SLUG_MAX_LENGTH,
 } from '../domain/slugs.ts';
 import { isoMicros, isoNow } from '../domain/time.ts';
+import type { ChangeBus } from '../changes/bus.ts';
 import type { Database } from '../storage/database.ts';
 import { uniqueViolation } from '../storage/errors.ts';
 import type { MemberRow, OrganizationRow, TeamRow, UserRow } from '../storage/schema.ts';
@@ -49,7 +50,15 @@ function dateKey(iso: string): number {
 }
 
 export class OrganizationService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly changes: ChangeBus,
+  ) {}
+
+  /** Other instances drop what they hold of who may do what here (access-cache.ts). */
+  private accessChanged(): Promise<void> {
+    return this.changes.publish({ type: 'access' });
+  }
 
   /** What the URLs of the organization's keys depend on (its Relay DSN endpoint). */
   dsnSettings(organizationId: number): Promise<DsnSettings> {
@@ -92,6 +101,7 @@ export class OrganizationService {
       await audit(stores, { organizationId: org.id, actor, event: 'org.edit', targetObject: org.id, data: { openMembership: open, old_openMembership: !open } });
       return row;
     });
+    await this.accessChanged();
     return updated;
   }
 
@@ -144,6 +154,7 @@ export class OrganizationService {
         }
         return team;
       });
+      if (team && input.creatorUserId != null) await this.accessChanged();
       return team ? { ok: true, team } : { ok: false, reason: 'slug_taken' };
     } catch (error) {
       if (uniqueViolation(error)) return { ok: false, reason: 'slug_taken' };
@@ -192,14 +203,14 @@ export class OrganizationService {
   }
 
   /** Add a user to an organization (or change their role), optionally to a team too. */
-  addMember(
+  async addMember(
     org: OrganizationRow,
     user: UserRow,
     role: OrgRole,
     team: { team: TeamRow; role: TeamRole | null } | undefined,
     actor: Actor,
   ): Promise<MemberRow> {
-    return this.db.transaction(async (stores) => {
+    const added = await this.db.transaction(async (stores) => {
       const existing = await stores.members.find(org.id, user.id);
       let member: MemberRow;
       if (existing) {
@@ -224,5 +235,7 @@ export class OrganizationService {
       });
       return member;
     });
+    await this.accessChanged();
+    return added;
   }
 }

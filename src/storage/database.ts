@@ -20,6 +20,7 @@ export class Database {
   readonly stores: Stores;
   /** SQLite's group commit (commit-group.ts); undefined on PostgreSQL. */
   readonly commitGroup: CommitGroup | undefined;
+  private readonly commitListeners = new Set<() => void>();
 
   constructor(
     readonly kysely: Kysely<DB>,
@@ -33,7 +34,19 @@ export class Database {
 
   /** Run `work` in one transaction: every write in it lands, or none does. */
   transaction<T>(work: (stores: Stores) => Promise<T>): Promise<T> {
-    return this.kysely.transaction().execute((trx) => work(createStores(trx, this.dialect)));
+    return this.committing(this.kysely.transaction().execute((trx) => work(createStores(trx, this.dialect))));
+  }
+
+  /** Hear of every transaction this process commits (caches of what it read drop what may have changed). */
+  onCommit(listener: () => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
+  private async committing<T>(transaction: Promise<T>): Promise<T> {
+    const result = await transaction;
+    for (const listener of this.commitListeners) listener();
+    return result;
   }
 
   /**
@@ -44,7 +57,7 @@ export class Database {
    * concurrent commits, this is `transaction`.
    */
   groupTransaction<T>(work: (stores: Stores) => Promise<T>): Promise<T> {
-    return this.commitGroup ? this.commitGroup.run(work) : this.transaction(work);
+    return this.commitGroup ? this.committing(this.commitGroup.run(work)) : this.transaction(work);
   }
 
   /** Where the schema stands against this version's migrations. */

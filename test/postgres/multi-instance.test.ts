@@ -12,7 +12,8 @@ import { PostgresChangeBus } from '../../src/changes/postgres-bus.ts';
 import { closeServices } from '../../src/composition.ts';
 import { migrations } from '../../src/storage/migrations/index.ts';
 import { signIn } from '../helpers/browser-session.ts';
-import { request, Seed, servicesWithDatabase, startHarness, testConfig, type Harness } from '../helpers/harness.ts';
+import { request, Seed, servicesWithDatabase, startHarness, TEST_ACTOR, testConfig, type Harness } from '../helpers/harness.ts';
+import { recordSecret } from '../helpers/secrets.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
 
 let database: TestDatabase;
@@ -102,6 +103,68 @@ describe('two instances on one database', () => {
     expect(new Set(rows.map((r) => r.id)).size).toBe(200);
     const audits = await a.db.kysely.selectFrom('audit_log_entries').select('id').where('event', '=', 'projectkey.add').execute();
     expect(audits.length).toBeGreaterThanOrEqual(200);
+  });
+});
+
+/**
+ * What each management request reads first (the credential, the organization, the membership) is
+ * cached per instance (services/access-cache.ts). B is asked right before each change, so its
+ * entries are fresh: only the change reaching it through the bus can make it refuse at once.
+ */
+describe('access changed through one instance, on the other', () => {
+  const accessChange = async (h: Harness) => {
+    const bus = h.services.changes as PostgresChangeBus;
+    await bus.listening();
+    return new Promise<number>((resolve) => {
+      const unsubscribe = bus.subscribe((event) => {
+        if (event.type !== 'access') return;
+        unsubscribe();
+        resolve(Date.now());
+      });
+    });
+  };
+
+  it('refuses a revoked token on every instance within a second', async () => {
+    const seed = new Seed(a.services);
+    const org = (await a.services.directory.organization('acme'))!;
+    const user = await seed.user('revoked@acme.example');
+    const joined = accessChange(b);
+    await seed.member(org, user, 'owner');
+    await joined;
+    const { token: revokable, id } = await a.services.credentials.issueUserToken(user, ['project:read']);
+    recordSecret(revokable);
+    expect((await request(a, 'GET', keys, { token: revokable })).status).toBe(200);
+    expect((await request(b, 'GET', keys, { token: revokable })).status).toBe(200);
+
+    const heard = accessChange(b);
+    const revokedAt = Date.now();
+    expect(await a.services.credentials.revokeUserToken(id, TEST_ACTOR)).toBe(true);
+    expect((await request(a, 'GET', keys, { token: revokable })).body).toEqual({ detail: 'Invalid token' });
+    expect((await heard) - revokedAt).toBeLessThan(1000);
+    const onB = await request(b, 'GET', keys, { token: revokable });
+    expect(onB.status).toBe(401);
+    expect(onB.body).toEqual({ detail: 'Invalid token' });
+  });
+
+  it("applies a member's lower role on every instance within a second", async () => {
+    const seed = new Seed(a.services);
+    const org = (await a.services.directory.organization('acme'))!;
+    const user = await seed.user('demoted@acme.example');
+    const joined = accessChange(b);
+    await seed.member(org, user, 'owner');
+    await joined;
+    const demotable = await seed.token(user);
+    expect((await request(a, 'POST', keys, { token: demotable, body: { name: 'as owner on A' } })).status).toBe(201);
+    expect((await request(b, 'POST', keys, { token: demotable, body: { name: 'as owner on B' } })).status).toBe(201);
+
+    const heard = accessChange(b);
+    const changedAt = Date.now();
+    await a.services.organizations.addMember(org, user, 'member', undefined, TEST_ACTOR);
+    expect((await request(a, 'POST', keys, { token: demotable, body: { name: 'as member on A' } })).status).toBe(403);
+    expect((await heard) - changedAt).toBeLessThan(1000);
+    expect((await request(b, 'POST', keys, { token: demotable, body: { name: 'as member on B' } })).status).toBe(403);
+    // A member still reads the project's keys (open membership).
+    expect((await request(b, 'GET', keys, { token: demotable })).status).toBe(200);
   });
 });
 
