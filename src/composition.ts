@@ -92,7 +92,7 @@ export function createServices(config: Config, db: Database = openDatabase(confi
   // Sessions and sign-in counters live in the database: every instance sees the same ones.
   const throttle = new DatabaseSignInThrottle(db.stores.signInAttempts, config.sessions.throttleWindowSeconds);
   const sessions = new SessionService(db.stores.sessions, db.stores.users, throttle, config.sessions);
-  const keyService = new ProjectKeyService(db, changes);
+  const keyService = new ProjectKeyService(db, changes, accessCache);
   const rotation = new KeyRotationService(db, changes, now);
   const keySerializer = new KeySerializer({
     publicUrl: config.publicUrl,
@@ -111,7 +111,7 @@ export function createServices(config: Config, db: Database = openDatabase(confi
     keys: keyService,
     keyTransfer: new KeyTransferService(db, keyService, keySerializer, changes),
     projects: new ProjectService(db, changes),
-    organizations: new OrganizationService(db, changes),
+    organizations: new OrganizationService(db, changes, accessCache),
     users: new UserService(db, sessions),
     sessions,
     serializers: new ApiSerializers(db.stores, config.publicUrl),

@@ -28,11 +28,11 @@ export class DirectoryService {
   }
 
   project(organization: OrganizationRow, ref: string): Promise<ProjectRow | undefined> {
-    return this.db.stores.projects.find(organization.id, idOrSlug(ref));
+    return this.cache.get(`project:${organization.id}:${ref}`, () => this.db.stores.projects.find(organization.id, idOrSlug(ref)));
   }
 
-  async teamIdsOfProject(projectId: number): Promise<number[]> {
-    return (await this.db.stores.teams.ofProject(projectId)).map((team) => team.id);
+  teamIdsOfProject(projectId: number): Promise<number[]> {
+    return this.cache.get(`project-teams:${projectId}`, async () => (await this.db.stores.teams.ofProject(projectId)).map((team) => team.id));
   }
 
   projectById(id: number): Promise<ProjectRow | undefined> {

@@ -23,6 +23,7 @@ import type { Stores } from '../storage/stores/index.ts';
 import type { OrganizationFilter } from '../storage/stores/organizations.ts';
 import type { TeamFilter } from '../storage/stores/teams.ts';
 import { parseRelayDsnEndpoint, RELAY_DSN_ENDPOINT_OPTION } from '../domain/relay-dsn-endpoint.ts';
+import type { AccessCache } from './access-cache.ts';
 import { audit } from './audit.ts';
 import { loadDsnSettings, type DsnSettings } from './serializers/project-key.ts';
 import type { Actor } from './principal.ts';
@@ -53,6 +54,7 @@ export class OrganizationService {
   constructor(
     private readonly db: Database,
     private readonly changes: ChangeBus,
+    private readonly cache: AccessCache,
   ) {}
 
   /** Other instances drop what they hold of who may do what here (access-cache.ts). */
@@ -62,7 +64,7 @@ export class OrganizationService {
 
   /** What the URLs of the organization's keys depend on (its Relay DSN endpoint). */
   dsnSettings(organizationId: number): Promise<DsnSettings> {
-    return loadDsnSettings(this.db.stores, organizationId);
+    return this.cache.get(`dsn-settings:${organizationId}`, () => loadDsnSettings(this.db.stores, organizationId));
   }
 
   /**
@@ -86,6 +88,8 @@ export class OrganizationService {
         });
       }
     });
+    // Every instance's key answers name the new endpoint (their DSN settings are cached).
+    await this.accessChanged();
     return ok(parsed.value);
   }
 

@@ -20,6 +20,7 @@ import { paginate, type Cursor, type PageResult } from '../domain/paginator.ts';
 import { isoNow } from '../domain/time.ts';
 import type { ChangeBus, ChangeEvent } from '../changes/bus.ts';
 import { commitNotifying } from '../changes/postgres-bus.ts';
+import type { AccessCache } from './access-cache.ts';
 import type { Database } from '../storage/database.ts';
 import { uniqueViolation } from '../storage/errors.ts';
 import type { NewProjectKey, ProjectKeyRow, ProjectKeyUpdate, ProjectRow } from '../storage/schema.ts';
@@ -74,6 +75,7 @@ export class ProjectKeyService {
   constructor(
     private readonly db: Database,
     private readonly changes: ChangeBus,
+    private readonly cache: AccessCache,
   ) {}
 
   find(projectId: number, publicKey: string, userKeysOnly: boolean): Promise<ProjectKeyRow | undefined> {
@@ -116,7 +118,8 @@ export class ProjectKeyService {
     try {
       let key: ProjectKeyRow;
       if (this.db.dialect === 'postgres') {
-        const values = await newKeyValues(this.db.stores, project, input);
+        const stored = await this.cache.get(`key-defaults:${project.id}`, () => keyDefaultsOf(this.db.stores, project), () => true);
+        const values = newKeyValues(project, input, stored);
         const event: ChangeEvent = { type: 'keys', publicKeys: [values.public_key] };
         const notifying = commitNotifying(this.changes);
         key = await addKey(this.db.stores, project.organization_id, values, actor, {}, notifying?.notification(event));
@@ -167,12 +170,16 @@ export class ProjectKeyService {
 
 /** A new key of the project from the create input and the project's key defaults, with its audit entry. */
 export async function insertKey(stores: Stores, project: ProjectRow, input: CreateKeyInput, actor: Actor): Promise<ProjectKeyRow> {
-  return addKey(stores, project.organization_id, await newKeyValues(stores, project, input), actor);
+  return addKey(stores, project.organization_id, newKeyValues(project, input, await keyDefaultsOf(stores, project)), actor);
 }
 
-/** The columns of a new key from the create input and the project's key defaults. */
-async function newKeyValues(stores: Stores, project: ProjectRow, input: CreateKeyInput): Promise<NewProjectKey> {
-  const defaults = parseKeyDefaults(await stores.projectOptions.get(project.id, KEY_DEFAULTS_OPTION));
+function keyDefaultsOf(stores: Stores, project: ProjectRow): Promise<unknown> {
+  return stores.projectOptions.get(project.id, KEY_DEFAULTS_OPTION);
+}
+
+/** The columns of a new key from the create input and the project's key defaults (the option as stored). */
+function newKeyValues(project: ProjectRow, input: CreateKeyInput, storedDefaults: unknown): NewProjectKey {
+  const defaults = parseKeyDefaults(storedDefaults);
   return {
     project_id: project.id,
     label: input.name || generateLabel(),

@@ -191,8 +191,9 @@ export class ProjectService {
       if (uniqueViolation(error)) return { ok: false, reason: 'slug_taken', otherName: input.slug ?? '' };
       throw error;
     }
-    // The ingest gate holds each key with its project's allowed domains: every instance reloads them.
-    if (result.ok && input.allowedDomains !== undefined) await this.changes.publish({ type: 'project', projectId: project.id });
+    // The ingest gate holds each key with its project's allowed domains: every instance reloads
+    // them. Any other change is the access caches' only (the project as API requests resolve it).
+    if (result.ok) await this.changes.publish(input.allowedDomains !== undefined ? { type: 'project', projectId: project.id } : { type: 'access' });
     return result;
   }
 

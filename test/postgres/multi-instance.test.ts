@@ -166,6 +166,27 @@ describe('access changed through one instance, on the other', () => {
     // A member still reads the project's keys (open membership).
     expect((await request(b, 'GET', keys, { token: demotable })).status).toBe(200);
   });
+
+  it("answers a project's new name and the organization's Relay endpoint on the other instance once the change arrives", async () => {
+    await new Seed(a.services).project((await a.services.directory.organization('acme'))!, 'renamed');
+    const path = '/api/0/projects/acme/renamed/';
+    expect((await request(b, 'GET', path, { token })).body.name).toBe('renamed');
+    const firstKey = (await request(b, 'GET', `${path}keys/`, { token })).body[0];
+
+    let heard = accessChange(b);
+    expect((await request(a, 'PUT', path, { token, body: { name: 'After' } })).status).toBe(200);
+    await heard;
+    expect((await request(b, 'GET', path, { token })).body.name).toBe('After');
+
+    heard = accessChange(b);
+    const put = await request(a, 'PUT', '/api/0/organizations/acme/', { token, body: { relayDsnEndpoint: 'https://relay.example.com' } });
+    expect(put.status).toBe(200);
+    await heard;
+    const key = (await request(b, 'GET', `${path}keys/${firstKey.id}/`, { token })).body;
+    expect(key.dsn.public).toContain('relay.example.com');
+    expect(firstKey.dsn.public).not.toContain('relay.example.com');
+    await request(a, 'PUT', '/api/0/organizations/acme/', { token, body: { relayDsnEndpoint: null } });
+  });
 });
 
 describe('start-up', () => {

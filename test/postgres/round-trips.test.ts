@@ -1,0 +1,76 @@
+/**
+ * What a management request costs PostgreSQL once an instance is warm: the credential,
+ * organization, membership, project and its settings come from the access cache
+ * (services/access-cache.ts), so a key create is its one statement (plus the ingest key map's
+ * load of the new key) and a keys list its one page query. Counted on the pg client itself.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request, Seed, startHarness, TEST_ACTOR, type Harness } from '../helpers/harness.ts';
+import { recordSecret } from '../helpers/secrets.ts';
+
+let h: Harness;
+let token: string;
+const sent: string[] = [];
+const query = pg.Client.prototype.query;
+const keys = '/api/0/projects/acme/web/keys/';
+
+beforeAll(async () => {
+  // Before the pool opens: each connection binds the prototype's query when it is created.
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const first = args[0] as string | { text?: string } | undefined;
+    sent.push(typeof first === 'string' ? first : (first?.text ?? ''));
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+  h = await startHarness();
+  const seed = new Seed(h.services);
+  const org = await seed.org('acme');
+  await seed.project(org, 'web');
+  token = await seed.caller(org, 'owner@acme.example');
+});
+afterAll(async () => {
+  pg.Client.prototype.query = query;
+  await h.close();
+});
+
+/** The statements `work` sends, once the background work it started has settled. */
+async function statements(work: () => Promise<unknown>): Promise<string[]> {
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  sent.length = 0;
+  await work();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  return sent.map((text) => text.slice(0, 60));
+}
+
+describe('round trips to PostgreSQL, warm', () => {
+  it('a key create is one statement, and the key map loads the new key', async () => {
+    await request(h, 'POST', keys, { token, body: { name: 'warming' } });
+    let status = 0;
+    const sentFor = await statements(async () => (status = (await request(h, 'POST', keys, { token, body: { name: 'counted' } })).status));
+    expect(status).toBe(201);
+    expect(sentFor).toHaveLength(2);
+    expect(sentFor[0]).toMatch(/^with "k" as \(insert into "project_keys"/);
+    expect(sentFor[1]).toMatch(/^select "project_keys"\."id", "project_keys"\."public_key"/);
+  });
+
+  it('a keys list is its page query', async () => {
+    await request(h, 'GET', keys, { token });
+    let status = 0;
+    const sentFor = await statements(async () => (status = (await request(h, 'GET', keys, { token })).status));
+    expect(status).toBe(200);
+    expect(sentFor).toHaveLength(1);
+    expect(sentFor[0]).toMatch(/^select \* from "project_keys"/);
+  });
+
+  it('a revoked token costs its lookup again, and is refused', async () => {
+    const user = (await h.services.directory.userByEmail('owner@acme.example'))!;
+    const { token: revokable, id } = await h.services.credentials.issueUserToken(user, ['project:read']);
+    recordSecret(revokable);
+    expect((await request(h, 'GET', keys, { token: revokable })).status).toBe(200);
+    await h.services.credentials.revokeUserToken(id, TEST_ACTOR);
+    let status = 0;
+    const sentFor = await statements(async () => (status = (await request(h, 'GET', keys, { token: revokable })).status));
+    expect(status).toBe(401);
+    expect(sentFor.some((text) => text.includes('"api_tokens"'))).toBe(true);
+  });
+});
