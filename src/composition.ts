@@ -74,7 +74,7 @@ export function createServices(config: Config, db: Database = openDatabase(confi
   db.onCommit(() => accessCache.clear());
   accessCache.follow(changes);
   const metrics = new IngestMetrics();
-  const keyCache = new KeyCache((publicKeys) => db.stores.projectKeys.ingestKeys(publicKeys), changes);
+  const keyCache = new KeyCache((publicKeys, page) => db.stores.projectKeys.ingestKeys(publicKeys, page), changes);
   const stats = new KeyStatsRecorder(db.stores.keyStats);
   const recent = new RecentEvents(db.stores.recentEvents);
   const spool = new Spool(db, config.ingest.spoolMaxBytes, metrics, now);

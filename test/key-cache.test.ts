@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { InMemoryChangeBus } from '../src/changes/bus.ts';
 import { keyIsLive } from '../src/domain/keys.ts';
 import { KeyCache, type IngestKey } from '../src/ingest/key-cache.ts';
-import type { IngestKeyRow } from '../src/storage/stores/project-keys.ts';
+import type { IngestKeyPage, IngestKeyRow } from '../src/storage/stores/project-keys.ts';
 
 /** The key as the gate judges it: present, and live now. */
 const live = (key: IngestKey | undefined) => key !== undefined && keyIsLive(key, Date.now());
@@ -30,15 +30,21 @@ const row = (publicKey: string, overrides: Partial<IngestKeyRow> = {}): IngestKe
   ...overrides,
 });
 
+/** What the store answers for a page: keys in order, after the page's last. */
+function pageOf(rows: IngestKeyRow[], page: IngestKeyPage | undefined): IngestKeyRow[] {
+  const sorted = rows.sort((a, b) => (a.public_key < b.public_key ? -1 : 1));
+  return page ? sorted.filter((r) => r.public_key > page.after).slice(0, page.limit) : sorted;
+}
+
 function fixture() {
   const rows = new Map<string, IngestKeyRow>();
   const queries: (readonly string[] | undefined)[] = [];
   let now = 1_000_000;
   const bus = new InMemoryChangeBus();
   const cache = new KeyCache(
-    async (keys) => {
+    async (keys, page) => {
       queries.push(keys);
-      return keys ? keys.flatMap((k) => (rows.has(k) ? [rows.get(k)!] : [])) : [...rows.values()];
+      return keys ? keys.flatMap((k) => (rows.has(k) ? [rows.get(k)!] : [])) : pageOf([...rows.values()], page);
     },
     bus,
     { negativeTtlMs: 5000, negativeMaxEntries: 2, now: () => now },
@@ -50,6 +56,23 @@ const A = 'a'.repeat(32);
 const B = 'b'.repeat(32);
 
 describe('the ingest key map', () => {
+  it('warms a page of keys at a time, and ends with every key in memory', async () => {
+    const rows = new Map<string, IngestKeyRow>();
+    for (let i = 0; i < 12_345; i++) {
+      const key = i.toString(16).padStart(32, '0');
+      rows.set(key, row(key));
+    }
+    const pages: number[] = [];
+    const cache = new KeyCache(async (keys, page) => {
+      const answer = keys ? [] : pageOf([...rows.values()], page);
+      pages.push(answer.length);
+      return answer;
+    }, new InMemoryChangeBus());
+    await cache.warm();
+    expect(pages).toEqual([5000, 5000, 2345]);
+    for (const key of [...rows.keys()].filter((_, i) => i % 1000 === 0)) expect(cache.get(key)).not.toBeInstanceOf(Promise);
+  });
+
   it('serves every key from memory after warming, synchronously', async () => {
     const f = fixture();
     f.rows.set(A, row(A, { rate_limit_count: 10, rate_limit_window: 60 }));
@@ -120,10 +143,10 @@ describe('the ingest key map', () => {
     let release!: () => void;
     const loaded = new Promise<void>((resolve) => (release = resolve));
     const bus = new InMemoryChangeBus();
-    const cache = new KeyCache(async (keys) => {
+    const cache = new KeyCache(async (keys, page) => {
       if (keys) return keys.flatMap((k) => (rows.has(k) ? [rows.get(k)!] : []));
       await loaded;
-      return [...rows.values()];
+      return pageOf([...rows.values()], page);
     }, bus);
     const warming = cache.warm();
     // Before the load lands, a key is looked up on its own and found: never refused for not being loaded.

@@ -10,7 +10,7 @@ import { effectiveRateLimit, expiryMs, KEY_PATTERN, keyIsLive, parseKeyData, typ
 import { compilePolicy, type CompiledPolicy } from '../domain/key-policy.ts';
 import { compileAllowedOrigins, type OriginCheck } from '../domain/origins.ts';
 import { upstreamTarget, type UpstreamTarget } from '../gateway/upstream-target.ts';
-import type { IngestKeyRow } from '../storage/stores/project-keys.ts';
+import type { IngestKeyPage, IngestKeyRow } from '../storage/stores/project-keys.ts';
 import { PROJECT_STATUS_ACTIVE } from '../storage/stores/projects.ts';
 
 /** Whether it may send now is `keyIsLive(key, now)` (src/domain/keys.ts). */
@@ -32,8 +32,8 @@ export interface IngestKey extends KeyLiveness {
   policy: CompiledPolicy | undefined;
 }
 
-/** Where keys come from: the project-key store, by public key or all of them. */
-export type KeySource = (publicKeys?: readonly string[]) => Promise<IngestKeyRow[]>;
+/** Where keys come from: the project-key store, by public key or every key a page at a time. */
+export type KeySource = (publicKeys?: readonly string[], page?: IngestKeyPage) => Promise<IngestKeyRow[]>;
 
 export interface KeyCacheOptions {
   negativeTtlMs?: number;
@@ -42,28 +42,46 @@ export interface KeyCacheOptions {
 }
 
 /**
- * The keys of a project share one compiled check rather than one each (100,000 keys of a project
- * would otherwise hold 100,000 copies): memoised by the option's stored text, emptied if it grows
- * past any plausible number of distinct settings.
+ * Keys that store the same text share one parsed value rather than one each (100,000 keys of a
+ * project would otherwise hold 100,000 copies of its allowed domains, and nearly every key has the
+ * default loader data): memoised by the stored text, emptied if a table grows past any plausible
+ * number of distinct settings. The loader data is frozen: no key's change can reach another's.
  */
-const originChecks = new Map<string, OriginCheck>();
+class Interned<T> {
+  private readonly values = new Map<string, T>();
 
-function allowedOrigins(stored: string | null): OriginCheck {
-  if (stored === null) return undefined;
-  let check = originChecks.get(stored);
-  if (check === undefined && !originChecks.has(stored)) {
-    let domains: unknown;
-    try {
-      domains = JSON.parse(stored);
-    } catch {
-      domains = null;
+  constructor(private readonly parse: (stored: string) => T) {}
+
+  get(stored: string): T {
+    let value = this.values.get(stored);
+    if (value === undefined && !this.values.has(stored)) {
+      value = this.parse(stored);
+      if (this.values.size >= 10_000) this.values.clear();
+      this.values.set(stored, value);
     }
-    // Only the API writes the option, always a list of strings; anything else reads as the default.
-    check = Array.isArray(domains) ? compileAllowedOrigins(domains.filter((d): d is string => typeof d === 'string')) : undefined;
-    if (originChecks.size >= 10_000) originChecks.clear();
-    originChecks.set(stored, check);
+    return value as T;
   }
-  return check;
+}
+
+const originChecks = new Interned<OriginCheck>((stored) => {
+  let domains: unknown;
+  try {
+    domains = JSON.parse(stored);
+  } catch {
+    domains = null;
+  }
+  // Only the API writes the option, always a list of strings; anything else reads as the default.
+  return Array.isArray(domains) ? compileAllowedOrigins(domains.filter((d): d is string => typeof d === 'string')) : undefined;
+});
+
+const keyData = new Interned<KeyData>((stored) => deepFreeze(parseKeyData(stored)));
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 export function toIngestKey(row: IngestKeyRow): IngestKey {
@@ -76,17 +94,20 @@ export function toIngestKey(row: IngestKeyRow): IngestKey {
     roles: row.roles,
     projectActive: row.project_status === PROJECT_STATUS_ACTIVE,
     rateLimit: effectiveRateLimit(row.rate_limit_count, row.rate_limit_window),
-    data: parseKeyData(row.data),
+    data: keyData.get(row.data),
     expiresAt: expiryMs(row.expires_at),
     replacedBy: row.replaced_by,
-    allowedOrigins: allowedOrigins(row.allowed_domains),
+    allowedOrigins: row.allowed_domains === null ? undefined : originChecks.get(row.allowed_domains),
     upstream: upstreamTarget(row.upstream_dsn),
     policy: compilePolicy(row.id, row.policy),
   };
 }
 
-/** Keys added to the map between two turns of the event loop while warming. */
-const WARM_SLICE = 5000;
+/**
+ * Keys read and added to the map at a time while warming: a page's rows are garbage before the next
+ * is read, so the load's peak memory is one page, not every row at once.
+ */
+const WARM_PAGE = 5000;
 
 export class KeyCache {
   private readonly keys = new Map<string, IngestKey>();
@@ -113,18 +134,21 @@ export class KeyCache {
   /**
    * Load every key, so the first events of each are served from memory too. A server does this in
    * the background: until a key is in, a request for it looks it up on its own, so none is refused
-   * for not being loaded yet. The map is filled in slices, giving requests their turn; a change
-   * during the load stops it (what it would still add may be older than the change).
+   * for not being loaded yet. The map is filled a page at a time, requests taking their turn between
+   * pages; a change during the load stops it (what it would still add may be older than the change).
    */
   async warm(): Promise<void> {
     const version = this.version;
-    const rows = await this.source();
-    for (let start = 0; start < rows.length; start += WARM_SLICE) {
+    let after = '';
+    for (;;) {
+      const rows = await this.source(undefined, { after, limit: WARM_PAGE });
       if (version !== this.version) return;
-      for (const row of rows.slice(start, start + WARM_SLICE)) {
+      for (const row of rows) {
         if (!this.keys.has(row.public_key)) this.keys.set(row.public_key, toIngestKey(row));
       }
-      if (start + WARM_SLICE < rows.length) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (rows.length < WARM_PAGE) return;
+      after = (rows[rows.length - 1] as IngestKeyRow).public_key;
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 

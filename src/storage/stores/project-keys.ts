@@ -23,6 +23,12 @@ export interface KeyFilter {
 }
 
 /** What the ingest gate needs of a key: who it belongs to, whether it may send, its limit and loader data. */
+export interface IngestKeyPage {
+  /** The last public key of the page before ('' for the first). */
+  after: string;
+  limit: number;
+}
+
 export interface IngestKeyRow {
   id: number;
   public_key: string;
@@ -152,7 +158,8 @@ export class ProjectKeyStore {
   }
 
   /** Keys with their project's organization and status; every key when `publicKeys` is absent. */
-  ingestKeys(publicKeys?: readonly string[]): Promise<IngestKeyRow[]> {
+  /** The keys named, or a page of every key in public-key order (after `page.after`). */
+  ingestKeys(publicKeys?: readonly string[], page?: IngestKeyPage): Promise<IngestKeyRow[]> {
     let query = this.db
       .selectFrom('project_keys')
       .innerJoin('projects', 'projects.id', 'project_keys.project_id')
@@ -179,6 +186,8 @@ export class ProjectKeyStore {
     if (publicKeys) {
       if (publicKeys.length === 0) return Promise.resolve([]);
       query = query.where('project_keys.public_key', 'in', publicKeys);
+    } else if (page) {
+      query = query.where('project_keys.public_key', '>', page.after).orderBy('project_keys.public_key').limit(page.limit);
     }
     return query.execute();
   }
