@@ -239,14 +239,18 @@ export class IngestHandler {
    * body discarded unparsed (drained by the lingering close, http/linger.ts, so the answer reaches it).
    */
   private endpoint(exchange: Exchange): void {
-    const cleared = this.gate.preflight(exchange.request);
-    if (cleared instanceof Promise) {
-      cleared.then(
-        (result) => this.cleared(exchange, result),
+    this.settle(exchange, this.gate.preflight(exchange.request), this.cleared);
+  }
+
+  /** `next` at once when the gate decided without waiting (no promise, no closure), else once it has. */
+  private settle<T>(exchange: Exchange, decided: T | Promise<T>, next: (this: IngestHandler, exchange: Exchange, value: T) => void): void {
+    if (decided instanceof Promise) {
+      decided.then(
+        (value) => next.call(this, exchange, value),
         (error: unknown) => this.failed(exchange, error),
       );
     } else {
-      this.cleared(exchange, cleared);
+      next.call(this, exchange, decided);
     }
   }
 
@@ -254,7 +258,7 @@ export class IngestHandler {
     if (!cleared.ok) return this.refuse(exchange, cleared);
     this.readThen(exchange, cleared, (body) => {
       exchange.request.rawBody = body;
-      this.answerWhenDecided(exchange, this.gate.admit(exchange.request, cleared));
+      this.settle(exchange, this.gate.admit(exchange.request, cleared), this.answer);
     });
   }
 
@@ -311,17 +315,6 @@ export class IngestHandler {
       this.answer(exchange, result);
     } catch (error) {
       this.failed(exchange, error);
-    }
-  }
-
-  private answerWhenDecided(exchange: Exchange, result: GateResult | Promise<GateResult>): void {
-    if (result instanceof Promise) {
-      result.then(
-        (decided) => this.answer(exchange, decided),
-        (error: unknown) => this.failed(exchange, error),
-      );
-    } else {
-      this.answer(exchange, result);
     }
   }
 

@@ -124,13 +124,19 @@ describe('access changed through one instance, on the other', () => {
     });
   };
 
-  it('refuses a revoked token on every instance within a second', async () => {
+  /** A new owner of acme, added through A, once B has heard of it. */
+  const newOwner = async (email: string) => {
     const seed = new Seed(a.services);
     const org = (await a.services.directory.organization('acme'))!;
-    const user = await seed.user('revoked@acme.example');
+    const user = await seed.user(email);
     const joined = accessChange(b);
     await seed.member(org, user, 'owner');
     await joined;
+    return { seed, org, user };
+  };
+
+  it('refuses a revoked token on every instance within a second', async () => {
+    const { user } = await newOwner('revoked@acme.example');
     const { token: revokable, id } = await a.services.credentials.issueUserToken(user, ['project:read']);
     recordSecret(revokable);
     expect((await request(a, 'GET', keys, { token: revokable })).status).toBe(200);
@@ -147,12 +153,7 @@ describe('access changed through one instance, on the other', () => {
   });
 
   it("applies a member's lower role on every instance within a second", async () => {
-    const seed = new Seed(a.services);
-    const org = (await a.services.directory.organization('acme'))!;
-    const user = await seed.user('demoted@acme.example');
-    const joined = accessChange(b);
-    await seed.member(org, user, 'owner');
-    await joined;
+    const { seed, org, user } = await newOwner('demoted@acme.example');
     const demotable = await seed.token(user);
     expect((await request(a, 'POST', keys, { token: demotable, body: { name: 'as owner on A' } })).status).toBe(201);
     expect((await request(b, 'POST', keys, { token: demotable, body: { name: 'as owner on B' } })).status).toBe(201);
