@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn, type BrowserSession } from './helpers/browser-session.ts';
 import { request, Seed, startHarness, TEST_ACTOR, type Harness } from './helpers/harness.ts';
+import { projectKeyListSchema, projectKeySchema } from '../src/schemas/project-key.ts';
 import type { OrganizationRow, ProjectRow, UserRow } from '../src/storage/schema.ts';
 
 let h: Harness;
@@ -49,20 +50,20 @@ describe('ListProjectKeysTest', () => {
   it('test_simple: the Default key is listed', async () => {
     const project = await newProject();
     const key = await seed.defaultKey(project);
-    const res = await request(h, 'GET', keysPath(project), { token: owner });
+    const res = await request(h, 'GET', keysPath(project), { answer: projectKeyListSchema, token: owner });
     expect(res.status).toBe(200);
     expect(res.body).toHaveLength(1);
-    expect(res.body[0].public).toBe(key.public_key);
-    expect(res.body[0].name).toBe('Default');
+    expect(res.body[0]?.public).toBe(key.public_key);
+    expect(res.body[0]?.name).toBe('Default');
   });
 
   it('test_playstation_dsn, test_integration_endpoint, test_otlp_*: every DSN URL', async () => {
     const project = await newProject();
     const key = await seed.defaultKey(project);
-    const res = await request(h, 'GET', keysPath(project), { token: owner });
+    const res = await request(h, 'GET', keysPath(project), { answer: projectKeyListSchema, token: owner });
     const { public_key: pk, secret_key: sk } = key;
     const pid = project.id;
-    expect(res.body[0].dsn).toEqual({
+    expect(res.body[0]?.dsn).toEqual({
       secret: `http://${pk}:${sk}@testserver/${pid}`,
       public: `http://${pk}@testserver/${pid}`,
       csp: `http://testserver/api/${pid}/csp-report/?sentry_key=${pk}`,
@@ -77,29 +78,29 @@ describe('ListProjectKeysTest', () => {
       otlp_traces: `http://testserver/api/${pid}/integration/otlp/v1/traces`,
       otlp_logs: `http://testserver/api/${pid}/integration/otlp/v1/logs`,
     });
-    expect(Object.keys(res.body[0].dsn)).toHaveLength(13);
+    expect(Object.keys(res.body[0]?.dsn ?? {})).toHaveLength(13);
   });
 
   it('test_use_case: a non-superuser sees only user keys, without useCase', async () => {
     const project = await newProject();
     const key = await seed.defaultKey(project);
     await createInternalKey(project, 'profiling');
-    const res = await request(h, 'GET', keysPath(project), { token: owner });
+    const res = await request(h, 'GET', keysPath(project), { answer: projectKeyListSchema, token: owner });
     expect(res.status).toBe(200);
     expect(res.body).toHaveLength(1);
     expect(res.body[0]).not.toHaveProperty('useCase');
-    expect(res.body[0].public).toBe(key.public_key);
+    expect(res.body[0]?.public).toBe(key.public_key);
   });
 
   it('test_use_case_superuser: a superuser sees every key, with useCase', async () => {
     const project = await newProject();
     await createInternalKey(project, 'profiling');
-    const res = await request(h, 'GET', keysPath(project), { headers: superuser.headers(true) });
+    const res = await request(h, 'GET', keysPath(project), { answer: projectKeyListSchema, headers: superuser.headers(true) });
     expect(res.status).toBe(200);
     expect(res.body).toHaveLength(2);
-    const sorted = [...res.body].sort((a: any, b: any) => a.useCase.localeCompare(b.useCase));
-    expect(sorted[0].useCase).toBe('profiling');
-    expect(sorted[1].useCase).toBe('user');
+    const sorted = [...res.body].sort((a, b) => (a.useCase ?? '').localeCompare(b.useCase ?? ''));
+    expect(sorted[0]?.useCase).toBe('profiling');
+    expect(sorted[1]?.useCase).toBe('user');
   });
 
   it("a superuser's token is an ordinary token: no internal keys, no useCase, no other organizations", async () => {
@@ -125,9 +126,9 @@ describe('ListProjectKeysTest', () => {
 
   it('lists newest first and filters by status (a bogus status lists nothing)', async () => {
     const project = await newProject();
-    const created = await request(h, 'POST', keysPath(project), { token: owner, body: { name: 'second' } });
-    await request(h, 'PUT', keyPath(project, created.body.id), { token: owner, body: { isActive: false } });
-    const all = await request(h, 'GET', keysPath(project), { token: owner });
+    const created = await request(h, 'POST', keysPath(project), { answer: projectKeySchema, token: owner, body: { name: 'second' } });
+    await request(h, 'PUT', keyPath(project, created.body.id), { answer: projectKeySchema, token: owner, body: { isActive: false } });
+    const all = await request(h, 'GET', keysPath(project), { answer: projectKeyListSchema, token: owner });
     expect(all.body.map((k: any) => k.name)).toEqual(['second', 'Default']);
     const active = await request(h, 'GET', `${keysPath(project)}?status=active`, { token: owner });
     expect(active.body.map((k: any) => k.name)).toEqual(['Default']);
@@ -142,8 +143,8 @@ describe('ListProjectKeysTest', () => {
 
   it('paginates 10 per page by default, follows the Link header, and rejects bad paging input', async () => {
     const project = await newProject();
-    for (let i = 0; i < 12; i++) await request(h, 'POST', keysPath(project), { token: owner, body: { name: `k${i}` } });
-    const first = await request(h, 'GET', keysPath(project), { token: owner });
+    for (let i = 0; i < 12; i++) await request(h, 'POST', keysPath(project), { answer: projectKeySchema, token: owner, body: { name: `k${i}` } });
+    const first = await request(h, 'GET', keysPath(project), { answer: projectKeyListSchema, token: owner });
     expect(first.body).toHaveLength(10);
     const link = first.headers.get('link')!;
     expect(link).toMatch(/rel="previous"; results="false"/);
@@ -174,7 +175,7 @@ describe('ListProjectKeysTest', () => {
 describe('CreateProjectKeyTest', () => {
   it('test_simple: name and rate limit are stored, with the default loader options', async () => {
     const project = await newProject();
-    const res = await request(h, 'POST', keysPath(project), { token: owner, body: { name: 'hello world', rateLimit: { count: 10, window: 60 } } });
+    const res = await request(h, 'POST', keysPath(project), { answer: projectKeySchema, token: owner, body: { name: 'hello world', rateLimit: { count: 10, window: 60 } } });
     expect(res.status).toBe(201);
     const row = await dbKey(res.body.public);
     expect(row?.label).toBe('hello world');
@@ -186,13 +187,13 @@ describe('CreateProjectKeyTest', () => {
 
   it('test_minimal_args: no body gives a key with a generated two-word name', async () => {
     const project = await newProject();
-    const res = await request(h, 'POST', keysPath(project), { token: owner });
+    const res = await request(h, 'POST', keysPath(project), { answer: projectKeySchema, token: owner });
     expect(res.status).toBe(201);
     const row = await dbKey(res.body.public);
     expect(row?.label).toMatch(/^[A-Z][a-z]{0,9} [A-Z][a-z]{0,9}$/);
     expect(JSON.parse(row!.data).dynamicSdkLoaderOptions).toEqual({ hasPerformance: true, hasReplay: true });
     for (const name of ['', null, '   ']) {
-      const blank = await request(h, 'POST', keysPath(project), { token: owner, body: { name } });
+      const blank = await request(h, 'POST', keysPath(project), { answer: projectKeySchema, token: owner, body: { name } });
       expect(blank.status).toBe(201);
       expect(blank.body.name).toMatch(/^[A-Z][a-z]* [A-Z][a-z]*$/);
     }
@@ -200,7 +201,7 @@ describe('CreateProjectKeyTest', () => {
 
   it('test_keys: public and secret may be given', async () => {
     const project = await newProject();
-    const res = await request(h, 'POST', keysPath(project), { token: owner, body: { public: 'a'.repeat(32), secret: 'b'.repeat(32) } });
+    const res = await request(h, 'POST', keysPath(project), { answer: projectKeySchema, token: owner, body: { public: 'a'.repeat(32), secret: 'b'.repeat(32) } });
     expect(res.status).toBe(201);
     expect(res.body.public).toBe('a'.repeat(32));
     expect(res.body.secret).toBe('b'.repeat(32));
@@ -214,7 +215,7 @@ describe('CreateProjectKeyTest', () => {
     const otherProject = await elsewhere.project(await elsewhere.org('other-tenant'), 'theirs');
     const theirs = await h.services.keys.create(otherProject, { public: '7'.repeat(32), secret: '8'.repeat(32), useCase: 'user' }, TEST_ACTOR);
     expect(theirs.ok).toBe(true);
-    const before = await request(h, 'GET', keysPath(project), { token: owner });
+    const before = await request(h, 'GET', keysPath(project), { answer: projectKeyListSchema, token: owner });
     const refusal = { public: ['This key is already in use: choose another public and secret key, or leave them out to have them generated.'] };
     const attempts = [
       { public: 'a'.repeat(32) }, // a key of this organization
@@ -223,18 +224,18 @@ describe('CreateProjectKeyTest', () => {
       { public: 'a'.repeat(32), secret: '8'.repeat(32) },
     ];
     for (const body of attempts) {
-      const res = await request(h, 'POST', keysPath(project), { token: owner, body });
+      const res = await request(h, 'POST', keysPath(project), { answer: projectKeySchema, token: owner, body });
       expect({ body, status: res.status, answer: res.body }).toEqual({ body, status: 400, answer: refusal });
     }
-    const secretOnly = await request(h, 'POST', keysPath(project), { token: owner, body: { secret: '8'.repeat(32) } });
+    const secretOnly = await request(h, 'POST', keysPath(project), { answer: projectKeySchema, token: owner, body: { secret: '8'.repeat(32) } });
     expect(secretOnly.body).toEqual({ secret: refusal.public });
-    const after = await request(h, 'GET', keysPath(project), { token: owner });
+    const after = await request(h, 'GET', keysPath(project), { answer: projectKeyListSchema, token: owner });
     expect(after.body).toEqual(before.body);
   });
 
   it('test_cannot_create_internal: a non-superuser gets a user key', async () => {
     const project = await newProject();
-    const res = await request(h, 'POST', keysPath(project), {
+    const res = await request(h, 'POST', keysPath(project), { answer: projectKeySchema, 
       token: owner,
       body: { useCase: 'profiling', public: 'c'.repeat(32), secret: 'd'.repeat(32) },
     });
@@ -244,7 +245,7 @@ describe('CreateProjectKeyTest', () => {
 
   it('test_superuser_can_create_internal', async () => {
     const project = await newProject();
-    const res = await request(h, 'POST', keysPath(project), { headers: superuser.headers(true), body: { useCase: 'demo', public: 'e'.repeat(32), secret: '5'.repeat(32) } });
+    const res = await request(h, 'POST', keysPath(project), { answer: projectKeySchema, headers: superuser.headers(true), body: { useCase: 'demo', public: 'e'.repeat(32), secret: '5'.repeat(32) } });
     expect(res.status).toBe(201);
     expect(res.body.useCase).toBe('demo');
     expect((await dbKey('e'.repeat(32)))?.use_case).toBe('demo');
@@ -253,13 +254,13 @@ describe('CreateProjectKeyTest', () => {
   it('stores a rate limit only when count and window are both non-zero', async () => {
     const project = await newProject();
     for (const rateLimit of [{ count: 0, window: 60 }, { count: 10, window: 0 }, {}, { count: 10 }, { count: '', window: 60 }]) {
-      const res = await request(h, 'POST', keysPath(project), { token: owner, body: { rateLimit } });
+      const res = await request(h, 'POST', keysPath(project), { answer: projectKeySchema, token: owner, body: { rateLimit } });
       expect(res.status).toBe(201);
       expect(res.body.rateLimit).toBeNull();
       const row = await dbKey(res.body.public);
       expect([row?.rate_limit_count, row?.rate_limit_window]).toEqual([null, null]);
     }
-    const strings = await request(h, 'POST', keysPath(project), { token: owner, body: { rateLimit: { count: '5', window: '60.0' } } });
+    const strings = await request(h, 'POST', keysPath(project), { answer: projectKeySchema, token: owner, body: { rateLimit: { count: '5', window: '60.0' } } });
     expect(strings.body.rateLimit).toEqual({ window: 60, count: 5 });
   });
 
@@ -285,28 +286,28 @@ describe('CreateProjectKeyTest', () => {
       [[1, 2], { non_field_errors: ['Invalid data. Expected a dictionary, but got list.'] }],
       ['text', { non_field_errors: ['Invalid data. Expected a dictionary, but got str.'] }],
     ];
-    const before = (await request(h, 'GET', keysPath(project), { token: owner })).body.length;
+    const before = (await request(h, 'GET', keysPath(project), { answer: projectKeyListSchema, token: owner })).body.length;
     for (const [body, expected] of cases) {
-      const res = await request(h, 'POST', keysPath(project), { token: owner, body });
+      const res = await request(h, 'POST', keysPath(project), { answer: projectKeySchema, token: owner, body });
       expect({ body, status: res.status, response: res.body }).toEqual({ body, status: 400, response: expected });
     }
-    expect((await request(h, 'GET', keysPath(project), { token: owner })).body).toHaveLength(before);
+    expect((await request(h, 'GET', keysPath(project), { answer: projectKeyListSchema, token: owner })).body).toHaveLength(before);
   });
 
   it('accepts a name of 64 characters, counting characters not bytes', async () => {
     const project = await newProject();
     const name = 'é'.repeat(64);
-    const res = await request(h, 'POST', keysPath(project), { token: owner, body: { name } });
+    const res = await request(h, 'POST', keysPath(project), { answer: projectKeySchema, token: owner, body: { name } });
     expect(res.status).toBe(201);
     expect(res.body.name).toBe(name);
   });
 
   it('reads HTML form bodies as DRF does', async () => {
     const project = await newProject();
-    const res = await request(h, 'POST', keysPath(project), {
+    const res = await request(h, 'POST', keysPath(project), { answer: projectKeySchema, 
       token: owner,
       rawBody: 'name=From+a+form',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     expect(res.status).toBe(201);
     expect(res.body.name).toBe('From a form');
@@ -315,14 +316,14 @@ describe('CreateProjectKeyTest', () => {
 
 describe('UpdateProjectKeyTest', () => {
   async function keyWith(project: ProjectRow, limit?: { count: number; window: number }) {
-    const res = await request(h, 'POST', keysPath(project), { token: owner, body: { name: 'k', ...(limit ? { rateLimit: limit } : {}) } });
+    const res = await request(h, 'POST', keysPath(project), { answer: projectKeySchema, token: owner, body: { name: 'k', ...(limit ? { rateLimit: limit } : {}) } });
     return res.body.public as string;
   }
 
   it('test_simple: rename', async () => {
     const project = await newProject();
     const pk = await keyWith(project);
-    const res = await request(h, 'PUT', keyPath(project, pk), { token: owner, body: { name: 'hello world' } });
+    const res = await request(h, 'PUT', keyPath(project, pk), { answer: projectKeySchema, token: owner, body: { name: 'hello world' } });
     expect(res.status).toBe(200);
     expect((await dbKey(pk))?.label).toBe('hello world');
     expect(res.body.name).toBe('hello world');
@@ -331,19 +332,19 @@ describe('UpdateProjectKeyTest', () => {
   it('test_no_rate_limit / test_unset_rate_limit / test_remove_rate_limit / test_simple_rate_limit', async () => {
     const project = await newProject();
     const limited = await keyWith(project, { count: 1, window: 60 });
-    expect((await request(h, 'PUT', keyPath(project, limited), { token: owner })).status).toBe(200);
+    expect((await request(h, 'PUT', keyPath(project, limited), { answer: projectKeySchema, token: owner })).status).toBe(200);
     expect(await dbKey(limited)).toMatchObject({ rate_limit_count: 1, rate_limit_window: 60 });
-    expect((await request(h, 'PUT', keyPath(project, limited), { token: owner, body: { rateLimit: {} } })).status).toBe(200);
+    expect((await request(h, 'PUT', keyPath(project, limited), { answer: projectKeySchema, token: owner, body: { rateLimit: {} } })).status).toBe(200);
     expect(await dbKey(limited)).toMatchObject({ rate_limit_count: 1, rate_limit_window: 60 });
-    expect((await request(h, 'PUT', keyPath(project, limited), { token: owner, body: { rateLimit: null } })).status).toBe(200);
+    expect((await request(h, 'PUT', keyPath(project, limited), { answer: projectKeySchema, token: owner, body: { rateLimit: null } })).status).toBe(200);
     expect(await dbKey(limited)).toMatchObject({ rate_limit_count: null, rate_limit_window: null });
 
     const other = await keyWith(project, { count: 1, window: 60 });
-    expect((await request(h, 'PUT', keyPath(project, other), { token: owner, body: { rateLimit: { count: '', window: 300 } } })).status).toBe(200);
+    expect((await request(h, 'PUT', keyPath(project, other), { answer: projectKeySchema, token: owner, body: { rateLimit: { count: '', window: 300 } } })).status).toBe(200);
     expect(await dbKey(other)).toMatchObject({ rate_limit_count: null, rate_limit_window: null });
 
     const plain = await keyWith(project);
-    const set = await request(h, 'PUT', keyPath(project, plain), { token: owner, body: { rateLimit: { count: 1, window: 60 } } });
+    const set = await request(h, 'PUT', keyPath(project, plain), { answer: projectKeySchema, token: owner, body: { rateLimit: { count: 1, window: 60 } } });
     expect(set.status).toBe(200);
     expect(set.body.rateLimit).toEqual({ window: 60, count: 1 });
     expect(await dbKey(plain)).toMatchObject({ rate_limit_count: 1, rate_limit_window: 60 });
@@ -352,7 +353,7 @@ describe('UpdateProjectKeyTest', () => {
   it('test_rate_limit_change_data: the audit entry records the previous limit', async () => {
     const project = await newProject();
     const pk = await keyWith(project);
-    await request(h, 'PUT', keyPath(project, pk), { token: owner, body: { rateLimit: { count: 1, window: 60 } } });
+    await request(h, 'PUT', keyPath(project, pk), { answer: projectKeySchema, token: owner, body: { rateLimit: { count: 1, window: 60 } } });
     const entries = await h.db.stores.auditLog.list(org.id);
     const edit = entries.find((e) => e.event === 'projectkey.edit' && JSON.parse(e.data).public_key === pk)!;
     expect(JSON.parse(edit.data)).toMatchObject({
@@ -368,13 +369,13 @@ describe('UpdateProjectKeyTest', () => {
   it('test_deactivate and re-activate', async () => {
     const project = await newProject();
     const pk = await keyWith(project);
-    const res = await request(h, 'PUT', keyPath(project, pk), { token: owner, body: { isActive: false, name: 'hello world' } });
+    const res = await request(h, 'PUT', keyPath(project, pk), { answer: projectKeySchema, token: owner, body: { isActive: false, name: 'hello world' } });
     expect(res.status).toBe(200);
     expect(await dbKey(pk)).toMatchObject({ label: 'hello world', status: 1 });
     expect(res.body.isActive).toBe(false);
-    const back = await request(h, 'PUT', keyPath(project, pk), { token: owner, body: { isActive: 'true' } });
+    const back = await request(h, 'PUT', keyPath(project, pk), { answer: projectKeySchema, token: owner, body: { isActive: 'true' } });
     expect(back.body.isActive).toBe(true);
-    const bad = await request(h, 'PUT', keyPath(project, pk), { token: owner, body: { isActive: 'maybe' } });
+    const bad = await request(h, 'PUT', keyPath(project, pk), { answer: projectKeySchema, token: owner, body: { isActive: 'maybe' } });
     expect(bad.status).toBe(400);
     expect(bad.body).toEqual({ isActive: ['Must be a valid boolean.'] });
   });
@@ -382,12 +383,12 @@ describe('UpdateProjectKeyTest', () => {
   it('test_default_browser_sdk_version / test_set_browser_sdk_version', async () => {
     const project = await newProject();
     const pk = await keyWith(project);
-    await request(h, 'PUT', keyPath(project, pk), { token: owner, body: {} });
+    await request(h, 'PUT', keyPath(project, pk), { answer: projectKeySchema, token: owner, body: {} });
     expect(JSON.parse((await dbKey(pk))!.data).browserSdkVersion).toBe('10.x');
-    const set = await request(h, 'PUT', keyPath(project, pk), { token: owner, body: { browserSdkVersion: '5.x' } });
+    const set = await request(h, 'PUT', keyPath(project, pk), { answer: projectKeySchema, token: owner, body: { browserSdkVersion: '5.x' } });
     expect(set.body.browserSdkVersion).toBe('5.x');
     expect(JSON.parse((await dbKey(pk))!.data).browserSdkVersion).toBe('5.x');
-    const bad = await request(h, 'PUT', keyPath(project, pk), { token: owner, body: { browserSdkVersion: '3.x' } });
+    const bad = await request(h, 'PUT', keyPath(project, pk), { answer: projectKeySchema, token: owner, body: { browserSdkVersion: '3.x' } });
     expect(bad.status).toBe(400);
     expect(bad.body).toEqual({ browserSdkVersion: ['"3.x" is not a valid choice.'] });
   });
@@ -438,7 +439,7 @@ describe('UpdateProjectKeyTest', () => {
   it('test_cannot_upgrade_to_internal', async () => {
     const project = await newProject();
     const pk = await keyWith(project);
-    const res = await request(h, 'PUT', keyPath(project, pk), { token: owner, body: { useCase: 'profiling', name: 'updated' } });
+    const res = await request(h, 'PUT', keyPath(project, pk), { answer: projectKeySchema, token: owner, body: { useCase: 'profiling', name: 'updated' } });
     expect(res.status).toBe(200);
     expect(await dbKey(pk)).toMatchObject({ label: 'updated', use_case: 'user' });
   });
@@ -477,15 +478,15 @@ describe('retrieve', () => {
     const one = await newProject();
     const two = await newProject();
     const key = await seed.defaultKey(one);
-    expect((await request(h, 'GET', keyPath(one, key.public_key), { token: owner })).body.id).toBe(key.public_key);
-    expect((await request(h, 'GET', keyPath(two, key.public_key), { token: owner })).status).toBe(404);
+    expect((await request(h, 'GET', keyPath(one, key.public_key), { answer: projectKeySchema, token: owner })).body.id).toBe(key.public_key);
+    expect((await request(h, 'GET', keyPath(two, key.public_key), { answer: projectKeySchema, token: owner })).status).toBe(404);
   });
 
   it('accepts numeric ids for the organization and the project', async () => {
     const project = await newProject();
     const res = await request(h, 'GET', `/api/0/projects/${org.id}/${project.id}/keys/`, { token: owner });
     expect(res.status).toBe(200);
-    expect(res.body[0].projectId).toBe(project.id);
+    expect(res.body[0]?.projectId).toBe(project.id);
   });
 });
 
@@ -494,9 +495,9 @@ describe('member role', () => {
     const project = await newProject();
     const member = await seed.caller(org, `member-${project.id}@example.com`, 'member');
     const key = await seed.defaultKey(project);
-    expect((await request(h, 'GET', keysPath(project), { token: member })).status).toBe(200);
-    expect((await request(h, 'POST', keysPath(project), { token: member, body: {} })).status).toBe(403);
-    expect((await request(h, 'PUT', keyPath(project, key.public_key), { token: member, body: { name: 'x' } })).status).toBe(403);
+    expect((await request(h, 'GET', keysPath(project), { answer: projectKeyListSchema, token: member })).status).toBe(200);
+    expect((await request(h, 'POST', keysPath(project), { answer: projectKeySchema, token: member, body: {} })).status).toBe(403);
+    expect((await request(h, 'PUT', keyPath(project, key.public_key), { answer: projectKeySchema, token: member, body: { name: 'x' } })).status).toBe(403);
     const del = await request(h, 'DELETE', keyPath(project, key.public_key), { token: member });
     expect(del.status).toBe(403);
     expect(del.body).toEqual({ detail: 'You do not have permission to perform this action.' });
@@ -511,10 +512,10 @@ describe('change notifications', () => {
     try {
       const project = await newProject();
       const defaultKey = await seed.defaultKey(project);
-      const created = await request(h, 'POST', keysPath(project), { token: owner, body: { name: 'watched' } });
-      await request(h, 'PUT', keyPath(project, created.body.id), { token: owner, body: { isActive: false } });
+      const created = await request(h, 'POST', keysPath(project), { answer: projectKeySchema, token: owner, body: { name: 'watched' } });
+      await request(h, 'PUT', keyPath(project, created.body.id), { answer: projectKeySchema, token: owner, body: { isActive: false } });
       await request(h, 'DELETE', keyPath(project, created.body.id), { token: owner });
-      await request(h, 'POST', keysPath(project), { token: owner, body: { public: created.body.id.replace(/./, 'x') } });
+      await request(h, 'POST', keysPath(project), { answer: projectKeySchema, token: owner, body: { public: created.body.id.replace(/./, 'x') } });
       expect(events).toEqual([
         { type: 'keys', publicKeys: [defaultKey.public_key] },
         { type: 'keys', publicKeys: [created.body.id] },

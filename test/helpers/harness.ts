@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { z } from 'zod';
 import { buildApp } from '../../src/app.ts';
 import { loggerOptions } from '../../src/logging.ts';
 import { closeServices, createServices, type ServiceOptions } from '../../src/composition.ts';
@@ -177,10 +178,23 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   body?: unknown;
   rawBody?: string;
+  /**
+   * The route's success schema (from src/schemas/): the body is typed by it, and a 2xx answer must
+   * conform to it or the request throws. Error answers are left as they came.
+   */
+  answer?: z.ZodType;
 }
 
+/** A real HTTP request to the harness on loopback, its answer typed and checked by the route's schema. */
+export async function request<S extends z.ZodType>(
+  h: Harness,
+  method: string,
+  path: string,
+  options: RequestOptions & { answer: S },
+): Promise<ApiResponse<z.output<S>>>;
 /** A real HTTP request to the harness on loopback. */
-export async function request<T = any>(h: Harness, method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+export async function request<T = any>(h: Harness, method: string, path: string, options?: RequestOptions): Promise<ApiResponse<T>>;
+export async function request(h: Harness, method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<unknown>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.basic) headers.authorization = `Basic ${Buffer.from(`${options.basic}:`).toString('base64')}`;
@@ -201,7 +215,11 @@ export async function request<T = any>(h: Harness, method: string, path: string,
     const secret = (key as { secret?: unknown } | undefined)?.secret;
     if (typeof secret === 'string') recordSecret(secret);
   }
-  return { status: response.status, headers: response.headers, text, body: parsed as T };
+  if (options.answer && response.ok) {
+    const checked = options.answer.safeParse(parsed);
+    if (!checked.success) throw new Error(`${method} ${path} answered ${response.status} outside its schema: ${checked.error.message}`);
+  }
+  return { status: response.status, headers: response.headers, text, body: parsed };
 }
 
 function must<T>(result: { ok: true; value: T } | { ok: false; error: string }): T {
