@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '../src/changes/bus.ts';
 import { hashedColor } from '../src/domain/colors.ts';
 import { SLUG_ERROR } from '../src/domain/slugs.ts';
+import { detailedProjectSchema } from '../src/schemas/project.ts';
 import type { OrganizationRow, TeamRow } from '../src/storage/schema.ts';
 import { request, Seed, startOrg, type Harness } from './helpers/harness.ts';
 
@@ -129,7 +130,7 @@ describe('GET /projects/{org}/{project}/', () => {
       highlightPreset: { tags: ['handled', 'level', 'url'], context: { trace: ['trace_id'] } },
     });
     expect(res.body.securityToken).toMatch(/^[0-9a-f]{32}$/);
-    const again = await request(h, 'GET', '/api/0/projects/acme/alpha/', { token: owner });
+    const again = await request(h, 'GET', '/api/0/projects/acme/alpha/', { token: owner, answer: detailedProjectSchema });
     expect(again.body.securityToken).toBe(res.body.securityToken);
   });
 
@@ -142,17 +143,17 @@ describe('GET /projects/{org}/{project}/', () => {
   });
 
   it('is found by id as by slug', async () => {
-    const bySlug = await request(h, 'GET', '/api/0/projects/acme/bravo/', { token: owner });
+    const bySlug = await request(h, 'GET', '/api/0/projects/acme/bravo/', { token: owner, answer: detailedProjectSchema });
     const byId = await request(h, 'GET', `/api/0/projects/${org.id}/${bySlug.body.id}/`, { token: owner });
     expect(byId.body.slug).toBe('bravo');
   });
 });
 
 describe('PUT /projects/{org}/{project}/', () => {
-  const put = (slug: string, body: unknown, token = owner) => request(h, 'PUT', `/api/0/projects/acme/${slug}/`, { token, body });
+  const put = (slug: string, body: unknown, token = owner) => request(h, 'PUT', `/api/0/projects/acme/${slug}/`, { token, body, answer: detailedProjectSchema });
 
   it('renames, changes the slug, platform and settings, and the answer shows them', async () => {
-    const res = await put('charlie', {
+    const changes = {
       name: 'Charlie App',
       slug: 'charlie-app',
       platform: 'python',
@@ -161,18 +162,10 @@ describe('PUT /projects/{org}/{project}/', () => {
       resolveAge: 48,
       highlightTags: ['release', 'release'],
       highlightContext: { user: ['id', 'email'] },
-    });
+    };
+    const res = await put('charlie', changes);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({
-      name: 'Charlie App',
-      slug: 'charlie-app',
-      platform: 'python',
-      subjectPrefix: '[c]',
-      subjectTemplate: '$title',
-      resolveAge: 48,
-      highlightTags: ['release', 'release'],
-      highlightContext: { user: ['id', 'email'] },
-    });
+    expect(res.body).toMatchObject(changes);
     // The old slug redirects to the new one (ProjectRedirect; test/project-redirects.test.ts).
     const old = await fetch(`${h.baseUrl}/api/0/projects/acme/charlie/`, { redirect: 'manual', headers: { authorization: `Bearer ${owner}` } });
     expect([old.status, old.headers.get('location')]).toEqual([302, '/api/0/projects/acme/charlie-app/']);
@@ -187,7 +180,7 @@ describe('PUT /projects/{org}/{project}/', () => {
     expect((await put('alpha', { slug: 'Not Valid' })).body).toEqual({ slug: [SLUG_ERROR] });
     expect((await put('alpha', { platform: 'cobol' })).body).toEqual({ platform: ['Invalid platform'] });
     expect((await put('alpha', { highlightTags: 'release' })).body).toEqual({ highlightTags: ['Expected a list of items but got type "str".'] });
-    expect((await request(h, 'GET', '/api/0/projects/acme/alpha/', { token: owner })).body.name).toBe('alpha');
+    expect((await request(h, 'GET', '/api/0/projects/acme/alpha/', { token: owner, answer: detailedProjectSchema })).body.name).toBe('alpha');
   });
 
   it('lets a member bookmark, and refuses them any other field', async () => {
@@ -202,12 +195,12 @@ describe('PUT /projects/{org}/{project}/', () => {
   });
 
   it("ignores a member's falsy admin fields (0, \"\", [], {}) instead of applying them", async () => {
-    const before = (await request(h, 'GET', '/api/0/projects/acme/delta/', { token: owner })).body;
+    const before = (await request(h, 'GET', '/api/0/projects/acme/delta/', { token: owner, answer: detailedProjectSchema })).body;
     const falsy = { name: 0, slug: '', platform: '', allowedDomains: [], highlightTags: [], highlightContext: {}, resolveAge: 0, subjectPrefix: '' };
-    for (const [field, value] of Object.entries(falsy)) {
+    for (const [field, value] of Object.entries(falsy) as [keyof typeof falsy, unknown][]) {
       const res = await put('delta', { isBookmarked: true, [field]: value }, member);
       expect(res.status, field).toBe(200);
-      const after = (await request(h, 'GET', '/api/0/projects/acme/delta/', { token: owner })).body;
+      const after = (await request(h, 'GET', '/api/0/projects/acme/delta/', { token: owner, answer: detailedProjectSchema })).body;
       expect(after[field], field).toEqual(before[field]);
     }
   });
@@ -278,7 +271,7 @@ describe('DELETE /projects/{org}/{project}/', () => {
     expect(res.status).toBe(204);
     expect(res.text).toBe('');
     expect(events).toEqual([{ type: 'project', projectId }]);
-    expect((await request(h, 'GET', '/api/0/projects/acme/doomed/', { token: owner })).status).toBe(404);
+    expect((await request(h, 'GET', '/api/0/projects/acme/doomed/', { token: owner, answer: detailedProjectSchema })).status).toBe(404);
     expect((await request(h, 'GET', '/api/0/projects/acme/doomed/keys/', { token: owner })).status).toBe(404);
     const orgKeys = await request(h, 'GET', '/api/0/organizations/acme/project-keys/?project=-1', { token: owner });
     expect(orgKeys.body.map((k: { projectId: number }) => k.projectId)).not.toContain(projectId);
@@ -293,7 +286,7 @@ describe('DELETE /projects/{org}/{project}/', () => {
   it('is refused to a member, with nothing changed', async () => {
     const res = await request(h, 'DELETE', '/api/0/projects/acme/alpha/', { token: member });
     expect(res.status).toBe(403);
-    expect((await request(h, 'GET', '/api/0/projects/acme/alpha/', { token: owner })).status).toBe(200);
+    expect((await request(h, 'GET', '/api/0/projects/acme/alpha/', { token: owner, answer: detailedProjectSchema })).status).toBe(200);
   });
 });
 
