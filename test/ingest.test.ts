@@ -5,7 +5,7 @@
 import { gzipSync, deflateSync, brotliCompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrganizationRow, ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
-import { isIngestUrl } from '../src/routes/ingest.ts';
+import { isIngestUrl } from '../src/routes/ingest-handler.ts';
 import { ingestConfig, startOrg, TEST_ACTOR, type Harness } from './helpers/harness.ts';
 import { createKey, envelopePath, eventEnvelope, eventId, send, sessionEnvelope, setActive } from './helpers/ingest.ts';
 

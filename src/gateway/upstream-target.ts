@@ -4,6 +4,7 @@
  * of a project's keys.
  */
 import { dsnHost, parseDsn, type Dsn } from '../domain/dsn.ts';
+import { Interned } from '../domain/interned.ts';
 
 export interface UpstreamTarget {
   /** `<host[:port]>/<project id>`: what rate limits and queue rows name the backend by. */
@@ -11,15 +12,12 @@ export interface UpstreamTarget {
   dsn: Dsn;
 }
 
-const targets = new Map<string, UpstreamTarget | undefined>();
-
-export function upstreamTarget(stored: string | null): UpstreamTarget | undefined {
-  if (stored === null) return undefined;
-  if (targets.has(stored)) return targets.get(stored);
+const targets = new Interned<UpstreamTarget | undefined>((stored) => {
   const parsed = parseDsn(stored);
   // Only the API and the CLI write it, after parsing it; anything else reads as no upstream.
-  const target = parsed.ok ? { id: `${dsnHost(parsed.dsn)}/${parsed.dsn.projectId}`, dsn: parsed.dsn } : undefined;
-  if (targets.size >= 10_000) targets.clear();
-  targets.set(stored, target);
-  return target;
+  return parsed.ok ? { id: `${dsnHost(parsed.dsn)}/${parsed.dsn.projectId}`, dsn: parsed.dsn } : undefined;
+});
+
+export function upstreamTarget(stored: string | null): UpstreamTarget | undefined {
+  return stored === null ? undefined : targets.get(stored);
 }

@@ -7,6 +7,7 @@
  */
 import type { ChangeBus, ChangeEvent } from '../changes/bus.ts';
 import { effectiveRateLimit, expiryMs, KEY_PATTERN, keyIsLive, parseKeyData, type KeyData, type KeyLiveness, type RateLimit } from '../domain/keys.ts';
+import { deepFreeze, Interned } from '../domain/interned.ts';
 import { compilePolicy, type CompiledPolicy } from '../domain/key-policy.ts';
 import { compileAllowedOrigins, type OriginCheck } from '../domain/origins.ts';
 import { upstreamTarget, type UpstreamTarget } from '../gateway/upstream-target.ts';
@@ -41,28 +42,7 @@ export interface KeyCacheOptions {
   now?: () => number;
 }
 
-/**
- * Keys that store the same text share one parsed value rather than one each (100,000 keys of a
- * project would otherwise hold 100,000 copies of its allowed domains, and nearly every key has the
- * default loader data): memoised by the stored text, emptied if a table grows past any plausible
- * number of distinct settings. The loader data is frozen: no key's change can reach another's.
- */
-class Interned<T> {
-  private readonly values = new Map<string, T>();
-
-  constructor(private readonly parse: (stored: string) => T) {}
-
-  get(stored: string): T {
-    let value = this.values.get(stored);
-    if (value === undefined && !this.values.has(stored)) {
-      value = this.parse(stored);
-      if (this.values.size >= 10_000) this.values.clear();
-      this.values.set(stored, value);
-    }
-    return value as T;
-  }
-}
-
+/** A project's allowed domains, compiled once for all its keys (domain/interned.ts). */
 const originChecks = new Interned<OriginCheck>((stored) => {
   let domains: unknown;
   try {
@@ -74,15 +54,8 @@ const originChecks = new Interned<OriginCheck>((stored) => {
   return Array.isArray(domains) ? compileAllowedOrigins(domains.filter((d): d is string => typeof d === 'string')) : undefined;
 });
 
+/** Loader data, shared by every key that stores the same, so frozen: no key's change can reach another's. */
 const keyData = new Interned<KeyData>((stored) => deepFreeze(parseKeyData(stored)));
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object') {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
-  }
-  return value;
-}
 
 export function toIngestKey(row: IngestKeyRow): IngestKey {
   return {

@@ -14,8 +14,6 @@ declare module 'fastify' {
   }
 }
 
-export { isIngestUrl } from './ingest-handler.ts';
-
 export async function ingestRoutes(app: FastifyInstance, { ingest }: { ingest: IngestHandler }) {
   const handOff = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     reply.hijack();

@@ -8,6 +8,7 @@
  * a page of such answers is written by copying bytes, without encoding a string again.
  */
 import type { ZodType } from 'zod';
+import { deepFreeze } from '../domain/interned.ts';
 
 const schemas = new WeakSet<object>();
 const JSON_BYTES = Symbol('clientkeys.jsonBytes');
@@ -75,12 +76,4 @@ function concatenate(data: readonly unknown[]): Buffer | undefined {
   }
   body[offset] = CLOSE;
   return body;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
