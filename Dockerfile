@@ -26,7 +26,10 @@ RUN npm run build \
 FROM node:20-bookworm-slim
 COPY --from=build /app /app
 RUN mkdir /data && chown node:node /data
+# NODE_OPTIONS: V8's young generation at half its default size, as `npm start` runs the server
+# (docs/deployment.md, "Memory").
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-semi-space-size=8 \
     PATH=/app/node_modules/.bin:$PATH \
     HOST=0.0.0.0 \
     PORT=9000 \

@@ -68,6 +68,12 @@ export function startProcess(command: string, args: string[], env: Record<string
   });
 }
 
+/** The node flags of `npm start` (package.json), so the server runs here as it does there. */
+const START_NODE_FLAGS = (() => {
+  const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  return start.split(/\s+/).filter((word) => word.startsWith('--'));
+})();
+
 /**
  * `clientkeys serve` as a user runs it (the built package, default logging), on `databaseUrl`.
  * The management rate limit is off: the bench measures the work of a request, not the limiter's
@@ -75,7 +81,7 @@ export function startProcess(command: string, args: string[], env: Record<string
  * node before the CLI (the health bench preloads bench/no-health.mjs with `--import`).
  */
 export function startClientkeys(databaseUrl: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Server> {
-  const args = [...nodeArgs, ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${RESULTS}`] : [])];
+  const args = [...START_NODE_FLAGS, ...nodeArgs, ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${RESULTS}`] : [])];
   const serverEnv = { DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'info', API_RATE_LIMIT: '0', PUBLIC_URL: 'http://bench.example', ...env };
   return startProcess(process.execPath, [...args, join(ROOT, 'bin', 'clientkeys'), 'serve'], serverEnv, (line) => {
     try {

@@ -6,13 +6,12 @@
  * flood of bad keys cannot turn into a flood of queries (a bus event still clears it at once).
  */
 import type { ChangeBus, ChangeEvent } from '../changes/bus.ts';
-import { effectiveRateLimit, expiryMs, KEY_PATTERN, keyIsLive, parseKeyData, type KeyData, type KeyLiveness, type RateLimit } from '../domain/keys.ts';
-import { deepFreeze, Interned } from '../domain/interned.ts';
-import { compilePolicy, type CompiledPolicy } from '../domain/key-policy.ts';
-import { compileAllowedOrigins, type OriginCheck } from '../domain/origins.ts';
-import { upstreamTarget, type UpstreamTarget } from '../gateway/upstream-target.ts';
+import { KEY_PATTERN, type KeyData, type KeyLiveness, type RateLimit } from '../domain/keys.ts';
+import type { CompiledPolicy } from '../domain/key-policy.ts';
+import type { OriginCheck } from '../domain/origins.ts';
+import type { UpstreamTarget } from '../gateway/upstream-target.ts';
 import type { IngestKeyPage, IngestKeyRow } from '../storage/stores/project-keys.ts';
-import { PROJECT_STATUS_ACTIVE } from '../storage/stores/projects.ts';
+import { KeyTable } from './key-table.ts';
 
 /** Whether it may send now is `keyIsLive(key, now)` (src/domain/keys.ts). */
 export interface IngestKey extends KeyLiveness {
@@ -42,40 +41,6 @@ export interface KeyCacheOptions {
   now?: () => number;
 }
 
-/** A project's allowed domains, compiled once for all its keys (domain/interned.ts). */
-const originChecks = new Interned<OriginCheck>((stored) => {
-  let domains: unknown;
-  try {
-    domains = JSON.parse(stored);
-  } catch {
-    domains = null;
-  }
-  // Only the API writes the option, always a list of strings; anything else reads as the default.
-  return Array.isArray(domains) ? compileAllowedOrigins(domains.filter((d): d is string => typeof d === 'string')) : undefined;
-});
-
-/** Loader data, shared by every key that stores the same, so frozen: no key's change can reach another's. */
-const keyData = new Interned<KeyData>((stored) => deepFreeze(parseKeyData(stored)));
-
-export function toIngestKey(row: IngestKeyRow): IngestKey {
-  return {
-    id: row.id,
-    publicKey: row.public_key,
-    projectId: row.project_id,
-    organizationId: row.organization_id,
-    status: row.status,
-    roles: row.roles,
-    projectActive: row.project_status === PROJECT_STATUS_ACTIVE,
-    rateLimit: effectiveRateLimit(row.rate_limit_count, row.rate_limit_window),
-    data: keyData.get(row.data),
-    expiresAt: expiryMs(row.expires_at),
-    replacedBy: row.replaced_by,
-    allowedOrigins: row.allowed_domains === null ? undefined : originChecks.get(row.allowed_domains),
-    upstream: upstreamTarget(row.upstream_dsn),
-    policy: compilePolicy(row.id, row.policy),
-  };
-}
-
 /**
  * Keys read and added to the map at a time while warming: a page's rows are garbage before the next
  * is read, so the load's peak memory is one page, not every row at once.
@@ -83,7 +48,7 @@ export function toIngestKey(row: IngestKeyRow): IngestKey {
 const WARM_PAGE = 5000;
 
 export class KeyCache {
-  private readonly keys = new Map<string, IngestKey>();
+  private readonly keys = new KeyTable();
   private readonly unknown = new Map<string, number>();
   private readonly pending = new Map<string, Promise<IngestKey | undefined>>();
   /** Bumped on every change, so a lookup that raced with a change does not store what it read. */
@@ -117,7 +82,7 @@ export class KeyCache {
       const rows = await this.source(undefined, { after, limit: WARM_PAGE });
       if (version !== this.version) return;
       for (const row of rows) {
-        if (!this.keys.has(row.public_key)) this.keys.set(row.public_key, toIngestKey(row));
+        if (!this.keys.has(row.public_key)) this.keys.set(row);
       }
       if (rows.length < WARM_PAGE) return;
       after = (rows[rows.length - 1] as IngestKeyRow).public_key;
@@ -152,20 +117,19 @@ export class KeyCache {
   private async load(publicKey: string): Promise<IngestKey | undefined> {
     const version = this.version;
     const [row] = await this.source([publicKey]);
-    const key = row ? toIngestKey(row) : undefined;
-    if (version === this.version) {
-      if (key) this.keys.set(publicKey, key);
-      else this.rememberUnknown(publicKey);
-    }
-    return key;
+    if (version !== this.version) return row ? KeyTable.one(row) : undefined;
+    if (!row) return this.rememberUnknown(publicKey);
+    this.keys.set(row);
+    return this.keys.get(publicKey);
   }
 
-  private rememberUnknown(publicKey: string): void {
+  private rememberUnknown(publicKey: string): undefined {
     if (this.unknown.size >= this.negativeMaxEntries) {
       const oldest = this.unknown.keys().next();
       if (!oldest.done) this.unknown.delete(oldest.value);
     }
     this.unknown.set(publicKey, this.now() + this.negativeTtlMs);
+    return undefined;
   }
 
   private onChange(event: ChangeEvent): void {
@@ -185,7 +149,7 @@ export class KeyCache {
     if (event.type === 'keys') {
       changed = event.publicKeys;
     } else {
-      changed = [...this.keys.values()].filter((k) => k.projectId === event.projectId).map((k) => k.publicKey);
+      changed = this.keys.projectKeys(event.projectId);
     }
     for (const publicKey of changed) {
       this.keys.delete(publicKey);
@@ -201,7 +165,7 @@ export class KeyCache {
     try {
       const rows = await this.source(publicKeys);
       if (version !== this.version) return;
-      for (const row of rows) this.keys.set(row.public_key, toIngestKey(row));
+      for (const row of rows) this.keys.set(row);
     } catch {
       // The next request for these keys looks them up again.
     }
