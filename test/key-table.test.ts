@@ -112,10 +112,21 @@ describe('the key table', () => {
     table.set(row('a'.repeat(32), 1));
     for (const text of ['A'.repeat(32), 'a'.repeat(31), 'a'.repeat(33), `${'a'.repeat(31)}g`, `${'a'.repeat(31)}é`, '']) {
       expect(table.get(text)).toBeUndefined();
-      expect(table.has(text)).toBe(false);
+      expect(table.delete(text)).toBe(false);
     }
     // A stored key that is not 32 hex digits could never be asked for: it is not held either.
     table.set(row('not-a-key', 2));
+    expect(table.size).toBe(1);
+  });
+
+  it('adds a key only where none is held, and replaces it when told to', () => {
+    const table = new KeyTable();
+    const key = 'd'.repeat(32);
+    table.set(row(key, 1));
+    table.add(row(key, 2));
+    expect(table.get(key)?.id).toBe(1);
+    table.set(row(key, 3));
+    expect(table.get(key)?.id).toBe(3);
     expect(table.size).toBe(1);
   });
 

@@ -81,9 +81,7 @@ export class KeyCache {
     for (;;) {
       const rows = await this.source(undefined, { after, limit: WARM_PAGE });
       if (version !== this.version) return;
-      for (const row of rows) {
-        if (!this.keys.has(row.public_key)) this.keys.set(row);
-      }
+      for (const row of rows) this.keys.add(row);
       if (rows.length < WARM_PAGE) return;
       after = (rows[rows.length - 1] as IngestKeyRow).public_key;
       await new Promise<void>((resolve) => setImmediate(resolve));

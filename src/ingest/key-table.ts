@@ -110,10 +110,6 @@ export class KeyTable {
     return this.live;
   }
 
-  has(publicKey: string): boolean {
-    return this.built.has(publicKey) || this.rowOf(publicKey) !== EMPTY;
-  }
-
   get(publicKey: string): IngestKey | undefined {
     const hit = this.built.get(publicKey);
     if (hit) return hit;
@@ -127,8 +123,33 @@ export class KeyTable {
 
   /** Add a key, or replace the one with its public key. A key that is not 32 hex digits cannot be asked for, and is left out. */
   set(source: IngestKeyRow): void {
+    this.put(source, true);
+  }
+
+  /** Add a key unless one with its public key is held (which may be newer than this row). */
+  add(source: IngestKeyRow): void {
+    this.put(source, false);
+  }
+
+  delete(publicKey: string): boolean {
+    this.built.delete(publicKey);
+    if (this.live === 0 || !keyWords(publicKey, scratch)) return false;
+    const slot = this.probeScratch();
+    if (this.slots[slot] === EMPTY) return false;
+    this.removeAt(slot);
+    return true;
+  }
+
+  private put(source: IngestKeyRow, replace: boolean): void {
     if (!keyWords(source.public_key, scratch)) return;
-    this.delete(source.public_key);
+    if (this.live > 0) {
+      const slot = this.probeScratch();
+      if (this.slots[slot] !== EMPTY) {
+        if (!replace) return;
+        this.built.delete(source.public_key);
+        this.removeAt(slot);
+      }
+    }
     if (this.used === this.capacity && this.freeRows.length === 0) this.growRows();
     if ((this.live + 1) * 2 > this.slots.length) this.rehash(Math.max(FIRST_CAPACITY * 2, this.slots.length * 2));
     const row = this.freeRows.pop() ?? this.used++;
@@ -145,16 +166,13 @@ export class KeyTable {
     if (source.replaced_by !== null) this.successors.set(row, source.replaced_by);
     const policy = compilePolicy(source.id, source.policy);
     if (policy) this.policies.set(row, policy);
-    this.slots[this.probe(scratch[0] as number, scratch[1] as number, scratch[2] as number, scratch[3] as number)] = row;
+    this.slots[this.probeScratch()] = row;
     this.live += 1;
   }
 
-  delete(publicKey: string): boolean {
-    this.built.delete(publicKey);
-    if (this.live === 0 || !keyWords(publicKey, scratch)) return false;
-    const slot = this.probe(scratch[0] as number, scratch[1] as number, scratch[2] as number, scratch[3] as number);
+  /** Forget the key in this slot and everything its row held. */
+  private removeAt(slot: number): void {
     const row = this.slots[slot] as number;
-    if (row === EMPTY) return false;
     this.removeSlot(slot);
     this.projects.release(this.projectOf[row] as number);
     this.data.release(this.dataOf[row] as number);
@@ -162,7 +180,6 @@ export class KeyTable {
     this.policies.delete(row);
     this.freeRows.push(row);
     this.live -= 1;
-    return true;
   }
 
   /** The public keys of a project's keys. */
@@ -212,7 +229,12 @@ export class KeyTable {
 
   private rowOf(publicKey: string): number {
     if (this.live === 0 || !keyWords(publicKey, scratch)) return EMPTY;
-    return this.slots[this.probe(scratch[0] as number, scratch[1] as number, scratch[2] as number, scratch[3] as number)] as number;
+    return this.slots[this.probeScratch()] as number;
+  }
+
+  /** `probe` for the words last parsed into `scratch`. */
+  private probeScratch(): number {
+    return this.probe(scratch[0] as number, scratch[1] as number, scratch[2] as number, scratch[3] as number);
   }
 
   /** The slot holding these words, or the empty slot where they would go. */

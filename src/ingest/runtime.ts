@@ -50,14 +50,19 @@ export class IngestRuntime {
     return this.parts.gate;
   }
 
-  /** Settles when the key map holds every key (see KeyCache.warm); requests are served before that. */
-  warmed: Promise<void> = Promise.resolve();
-
-  async start(): Promise<void> {
-    this.warmed = this.parts.keys.warm().catch((error: unknown) => {
+  /**
+   * Load every key into the key map (KeyCache.warm), settling when it holds them all. A server
+   * starts this once it listens: requests are served meanwhile (a key not in yet is looked up on
+   * its own), and the load does not hold back the start, whatever the number of keys.
+   */
+  warmKeys(): Promise<void> {
+    return this.parts.keys.warm().catch((error: unknown) => {
       // Each key is still looked up on its own; only the head start is lost.
       this.parts.gate.onError('loading the ingest key map failed; keys are looked up one by one', error);
     });
+  }
+
+  async start(): Promise<void> {
     await this.parts.spool.start();
     this.parts.delivery.onError = (message, error) => this.parts.gate.onError(message, error);
     this.parts.alerts.onError = (message, error) => this.parts.gate.onError(message, error);

@@ -127,7 +127,7 @@ export async function startHarness(overrides: Partial<Config> = {}, options: Har
   await db.migrate();
   await services.ingest.start();
   // A server answers while its key map loads; tests start from a loaded one so query counts hold still.
-  await services.ingest.warmed;
+  await services.ingest.warmKeys();
   // Production's logger settings (redaction included), at the most verbose level, into the file the
   // end-of-run secrets check reads.
   const logger = { ...(loggerOptions({ ...config, logLevel: 'trace' }) as object), stream: logStream('harness') };
