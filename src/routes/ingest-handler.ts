@@ -28,6 +28,7 @@ import { requestId } from '../logging.ts';
 /** relay-server middlewares/cors.rs. */
 const CORS_ALLOW_HEADERS =
   'x-sentry-auth,x-requested-with,x-forwarded-for,origin,referer,accept,content-type,authentication,authorization,content-encoding,transfer-encoding';
+const NO_SEARCH_PARAMS = Object.freeze({});
 const CORS_EXPOSE_HEADERS = 'x-sentry-error,x-sentry-rate-limits,retry-after';
 const JSON_TYPE = 'application/json; charset=utf-8';
 const TEXT_TYPE = 'text/plain; charset=utf-8';
@@ -176,7 +177,9 @@ export interface IngestHandlerOptions {
 export class IngestHandler {
   /** Set when the server starts closing: what still arrives is answered 503, as Fastify does. */
   closing = false;
-  private readonly router = FindMyWay(ROUTER_OPTIONS);
+  // Routed as Fastify routes; the query is the gate's to read (ingest/auth.ts), so the router's
+  // own parse of it, on every request, is skipped.
+  private readonly router = FindMyWay({ ...ROUTER_OPTIONS, querystringParser: () => NO_SEARCH_PARAMS });
   private readonly gate: IngestGate;
   private readonly maxBodyBytes: number;
   private readonly ownHosts: ReturnType<typeof tunnelHosts>;
