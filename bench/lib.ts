@@ -16,6 +16,7 @@ export const RESULTS = join(ROOT, 'bench', 'results');
 
 export interface Server {
   url: string;
+  pid: number;
   /** Resident memory of the server process now, in bytes (0 where /proc is not there). */
   rssBytes(): number;
   /** CPU seconds the server process has used so far (user + system, from /proc). */
@@ -57,6 +58,7 @@ export function startProcess(command: string, args: string[], env: Record<string
       clearTimeout(timer);
       resolve({
         url: found,
+        pid: child.pid ?? 0,
         cpuSeconds: () => processCpuSeconds(child.pid),
         rssBytes: () => processRssBytes(child.pid),
         stop: async () => {
