@@ -166,7 +166,7 @@ export class KeyTable {
     if (source.replaced_by !== null) this.successors.set(row, source.replaced_by);
     const policy = compilePolicy(source.id, source.policy);
     if (policy) this.policies.set(row, policy);
-    this.slots[this.probeScratch()] = row;
+    this.slots[this.probeRow(row)] = row;
     this.live += 1;
   }
 
@@ -237,6 +237,13 @@ export class KeyTable {
     return this.probe(scratch[0] as number, scratch[1] as number, scratch[2] as number, scratch[3] as number);
   }
 
+  /** `probe` for a row's own words. */
+  private probeRow(row: number): number {
+    const words = this.words;
+    const at = row * 4;
+    return this.probe(words[at] as number, words[at + 1] as number, words[at + 2] as number, words[at + 3] as number);
+  }
+
   /** The slot holding these words, or the empty slot where they would go. */
   private probe(w0: number, w1: number, w2: number, w3: number): number {
     const mask = this.slots.length - 1;
@@ -270,12 +277,9 @@ export class KeyTable {
   private rehash(size: number): void {
     const old = this.slots;
     this.slots = new Int32Array(size).fill(EMPTY);
-    const words = this.words;
     for (let slot = 0; slot < old.length; slot++) {
       const row = old[slot] as number;
-      if (row === EMPTY) continue;
-      const at = row * 4;
-      this.slots[this.probe(words[at] as number, words[at + 1] as number, words[at + 2] as number, words[at + 3] as number)] = row;
+      if (row !== EMPTY) this.slots[this.probeRow(row)] = row;
     }
   }
 
