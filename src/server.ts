@@ -35,7 +35,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   }
   services.expirySweeper.start((error) => app.log.error({ err: error }, 'marking rotated keys inactive failed; retrying'));
   const url = await app.listen({ port: config.port, host: config.host });
-  void services.ingest.warmKeys();
+  void services.ingest.warmKeys().then((loaded) => {
+    if (loaded) app.log.info(loaded, 'ingest key map loaded');
+  });
   const database = config.database.kind === 'sqlite' ? `sqlite:${config.database.path}` : redactUrl(config.database.url);
   app.log.info({ url, publicUrl: config.publicUrl, database }, 'clientkeys is listening');
   return { app, url, close: () => app.close() };

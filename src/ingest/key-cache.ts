@@ -88,6 +88,11 @@ export class KeyCache {
     }
   }
 
+  /** How many keys the map holds. */
+  get size(): number {
+    return this.keys.size;
+  }
+
   /** The key, from memory when possible; undefined for a key that does not exist. */
   get(publicKey: string): IngestKey | undefined | Promise<IngestKey | undefined> {
     const hit = this.keys.get(publicKey);

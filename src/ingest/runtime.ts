@@ -55,11 +55,16 @@ export class IngestRuntime {
    * starts this once it listens: requests are served meanwhile (a key not in yet is looked up on
    * its own), and the load does not hold back the start, whatever the number of keys.
    */
-  warmKeys(): Promise<void> {
-    return this.parts.keys.warm().catch((error: unknown) => {
-      // Each key is still looked up on its own; only the head start is lost.
-      this.parts.gate.onError('loading the ingest key map failed; keys are looked up one by one', error);
-    });
+  warmKeys(): Promise<{ keys: number; ms: number } | undefined> {
+    const started = performance.now();
+    return this.parts.keys.warm().then(
+      () => ({ keys: this.parts.keys.size, ms: Math.round(performance.now() - started) }),
+      (error: unknown) => {
+        // Each key is still looked up on its own; only the head start is lost.
+        this.parts.gate.onError('loading the ingest key map failed; keys are looked up one by one', error);
+        return undefined;
+      },
+    );
   }
 
   async start(): Promise<void> {
