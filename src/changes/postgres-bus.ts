@@ -30,6 +30,22 @@ export function commitNotifying(bus: ChangeBus): CommitNotifyingBus | undefined 
   return bus instanceof PostgresChangeBus ? bus : undefined;
 }
 
+/**
+ * Public keys per notification: PostgreSQL refuses a NOTIFY payload of 8,000 bytes or more, and
+ * an import of thousands of keys is one event. 150 keys of 32 characters, quoted, fit with room.
+ */
+const KEYS_PER_NOTIFICATION = 150;
+
+/** The event as notifications PostgreSQL takes: a long list of keys split, anything else as it is. */
+export function notifiable(event: ChangeEvent): ChangeEvent[] {
+  if (event.type !== 'keys' || event.publicKeys.length <= KEYS_PER_NOTIFICATION) return [event];
+  const parts: ChangeEvent[] = [];
+  for (let at = 0; at < event.publicKeys.length; at += KEYS_PER_NOTIFICATION) {
+    parts.push({ type: 'keys', publicKeys: event.publicKeys.slice(at, at + KEYS_PER_NOTIFICATION) });
+  }
+  return parts;
+}
+
 export class PostgresChangeBus implements ChangeBus {
   private readonly instance = randomUUID();
   private readonly listeners = new LocalListeners();
@@ -49,7 +65,7 @@ export class PostgresChangeBus implements ChangeBus {
   async publish(event: ChangeEvent): Promise<void> {
     this.listeners.dispatch(event);
     try {
-      await sql`select pg_notify(${CHANNEL}, ${this.notification(event).payload})`.execute(this.db);
+      for (const part of notifiable(event)) await sql`select pg_notify(${CHANNEL}, ${this.notification(part).payload})`.execute(this.db);
     } catch (error) {
       // The change is committed; other instances catch up through their resync when their own
       // connection comes back, or through the cache's maximum age.

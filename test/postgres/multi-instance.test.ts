@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '../../src/changes/bus.ts';
 import { PostgresChangeBus } from '../../src/changes/postgres-bus.ts';
 import { closeServices } from '../../src/composition.ts';
+import { generateKey } from '../../src/domain/keys.ts';
 import { migrations } from '../../src/storage/migrations/index.ts';
 import { signIn } from '../helpers/browser-session.ts';
 import { request, Seed, servicesWithDatabase, startHarness, TEST_ACTOR, testConfig, type Harness } from '../helpers/harness.ts';
@@ -84,6 +85,24 @@ describe('two instances on one database', () => {
         { type: 'keys', publicKeys: [created.body.id] },
       ]);
       for (const r of received) expect(r.at - started).toBeLessThan(1000);
+    } finally {
+      unsubscribe();
+    }
+  });
+
+  it('delivers a change naming thousands of keys (an import) whole, past NOTIFY\'s 8,000-byte payload limit', async () => {
+    const bus = b.services.changes as PostgresChangeBus;
+    const received = new Set<string>();
+    const unsubscribe = bus.subscribe((event) => {
+      if (event.type === 'keys') for (const key of event.publicKeys) received.add(key);
+    });
+    await bus.listening();
+    try {
+      const publicKeys = Array.from({ length: 2000 }, () => generateKey());
+      await a.services.changes.publish({ type: 'keys', publicKeys });
+      const deadline = Date.now() + 1000;
+      while (received.size < publicKeys.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect([...received].sort()).toEqual([...publicKeys].sort());
     } finally {
       unsubscribe();
     }
