@@ -78,14 +78,20 @@ describe('backup under write load, then restore', () => {
     const writers = Array.from({ length: 10 }, (_, n) => writer(n));
     try {
       while (acknowledged.length < 50) await new Promise((r) => setTimeout(r, 5));
-      const started = performance.now();
-      acknowledgedBefore = acknowledged.map((a) => a.key);
-      const result = await cliAsync(['backup', backupFile()], env(source));
-      const ended = performance.now();
-      ok(result);
-      expect(result.stdout).toMatch(/^backed up .* \(schema \d{4}-[\w-]+\) to .*under-load\.sqlite \(\d+ bytes\)\n$/);
-      // The server kept acknowledging creates while the backup ran.
-      expect(acknowledged.filter((a) => a.at > started && a.at < ended).length).toBeGreaterThan(0);
+      // The server keeps acknowledging creates while the backup runs. On a machine busy with the
+      // rest of the suite a window of a second can pass with none answered for want of a core, so
+      // up to three backups are taken; one that blocked writers would show none in every window.
+      let duringBackup = 0;
+      for (let attempt = 0; attempt < 3 && duringBackup === 0; attempt++) {
+        const started = performance.now();
+        acknowledgedBefore = acknowledged.map((a) => a.key);
+        const result = await cliAsync(['backup', backupFile(), ...(attempt > 0 ? ['--force'] : [])], env(source));
+        const ended = performance.now();
+        ok(result);
+        expect(result.stdout).toMatch(/^backed up .* \(schema \d{4}-[\w-]+\) to .*under-load\.sqlite \(\d+ bytes\)\n$/);
+        duringBackup = acknowledged.filter((a) => a.at > started && a.at < ended).length;
+      }
+      expect(duringBackup).toBeGreaterThan(0);
     } finally {
       stop = true;
       await Promise.all(writers);
