@@ -27,7 +27,7 @@ FROM node:20-bookworm-slim
 COPY --from=build /app /app
 RUN mkdir /data && chown node:node /data
 # NODE_OPTIONS: V8's young generation at half its default size, as `npm start` runs the server
-# (docs/deployment.md, "Memory").
+# (docs/deployment.md, under the systemd unit).
 ENV NODE_ENV=production \
     NODE_OPTIONS=--max-semi-space-size=8 \
     PATH=/app/node_modules/.bin:$PATH \

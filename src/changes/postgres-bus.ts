@@ -37,7 +37,7 @@ export function commitNotifying(bus: ChangeBus): CommitNotifyingBus | undefined 
 const KEYS_PER_NOTIFICATION = 150;
 
 /** The event as notifications PostgreSQL takes: a long list of keys split, anything else as it is. */
-export function notifiable(event: ChangeEvent): ChangeEvent[] {
+function notifiable(event: ChangeEvent): ChangeEvent[] {
   if (event.type !== 'keys' || event.publicKeys.length <= KEYS_PER_NOTIFICATION) return [event];
   const parts: ChangeEvent[] = [];
   for (let at = 0; at < event.publicKeys.length; at += KEYS_PER_NOTIFICATION) {

@@ -1,7 +1,7 @@
 /**
  * The ingest key map's storage: every loaded key in a few typed arrays, ~70 bytes a key where an
- * object per key (and a string for its public key) took ~210 — 100,000 keys hold ~7 MB of heap,
- * not 21 (BENCHMARKS.md, "Memory"). A public key is 32 hex digits (KEY_PATTERN), kept as four
+ * object per key (and a string for its public key) took ~210 — 100,000 keys hold ~7 MB of array
+ * buffers, not 21 MB of heap (BENCHMARKS.md, "Cold start and memory"). A public key is 32 hex digits (KEY_PATTERN), kept as four
  * 32-bit words and found through an open-addressing hash table of row numbers. What many keys
  * share (a project's facts, loader data) is held once and referenced by number; what few keys have
  * (a successor, a policy) lives in maps beside the columns.
@@ -11,7 +11,7 @@
  * cached by that identity) and a request allocates nothing for it.
  */
 import { effectiveRateLimit, expiryMs, parseKeyData, type KeyData } from '../domain/keys.ts';
-import { deepFreeze } from '../domain/interned.ts';
+import { deepFreeze } from '../domain/deep-freeze.ts';
 import { compilePolicy, type CompiledPolicy } from '../domain/key-policy.ts';
 import { compileAllowedOrigins, type OriginCheck } from '../domain/origins.ts';
 import { upstreamTarget, type UpstreamTarget } from '../gateway/upstream-target.ts';
@@ -322,7 +322,10 @@ function projectFacts(row: IngestKeyRow): ProjectFacts {
   };
 }
 
-/** A project's allowed domains as stored (a JSON list); anything else reads as Sentry's default. */
+/**
+ * A project's allowed domains as stored (a JSON list). Only the API writes the option, always a
+ * list of strings; anything else reads as Sentry's default.
+ */
 function allowedOrigins(stored: string): OriginCheck {
   let domains: unknown;
   try {
@@ -330,6 +333,5 @@ function allowedOrigins(stored: string): OriginCheck {
   } catch {
     domains = null;
   }
-  // Only the API writes the option, always a list of strings; anything else reads as the default.
   return Array.isArray(domains) ? compileAllowedOrigins(domains.filter((d): d is string => typeof d === 'string')) : undefined;
 }

@@ -8,7 +8,7 @@
  * a page of such answers is written by copying bytes, without encoding a string again.
  */
 import type { ZodType } from 'zod';
-import { deepFreeze } from '../domain/interned.ts';
+import { deepFreeze } from '../domain/deep-freeze.ts';
 
 const schemas = new WeakSet<object>();
 const JSON_BYTES = Symbol('clientkeys.jsonBytes');

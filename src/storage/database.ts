@@ -216,7 +216,7 @@ function openSqlite(path: string): SQLite.Database {
   db.pragma('busy_timeout = 5000');
   // better-sqlite3 builds SQLite with a 16 MB page cache (SQLite's own default is 2 MB). The OS
   // caches the file as well, so a large database's pages were held twice: 4 MB keeps what a list
-  // reads at hand (BENCHMARKS.md, "Memory").
+  // reads at hand (BENCHMARKS.md, "Cold start and memory").
   db.pragma('cache_size = -4000');
   return db;
 }

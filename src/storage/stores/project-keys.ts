@@ -22,13 +22,14 @@ export interface KeyFilter {
   userKeysOnly: boolean;
 }
 
-/** What the ingest gate needs of a key: who it belongs to, whether it may send, its limit and loader data. */
+/** A page of every key, for the ingest key map's load. */
 export interface IngestKeyPage {
   /** The last public key of the page before ('' for the first). */
   after: string;
   limit: number;
 }
 
+/** What the ingest gate needs of a key: who it belongs to, whether it may send, its limit and loader data. */
 export interface IngestKeyRow {
   id: number;
   public_key: string;
@@ -157,8 +158,7 @@ export class ProjectKeyStore {
     await this.db.deleteFrom('project_keys').where('id', '=', id).execute();
   }
 
-  /** Keys with their project's organization and status; every key when `publicKeys` is absent. */
-  /** The keys named, or a page of every key in public-key order (after `page.after`). */
+  /** Keys with their project's organization and status: the keys named, or a page of every key in public-key order (after `page.after`). */
   ingestKeys(publicKeys?: readonly string[], page?: IngestKeyPage): Promise<IngestKeyRow[]> {
     let query = this.db
       .selectFrom('project_keys')
