@@ -18,6 +18,13 @@
  * mean requests per commit = _sum / _count over the round. /metrics is scraped every second in
  * every round of either kind, because clientkeys keeps at most 10,000 commits between scrapes.
  * Target: ≥ 0.8× the throughput without an upstream.
+ *
+ * The floor, in the same rounds: bare-server.ts against bare-forwarder.ts, which answers as bare
+ * does and then sends each body on to the same backend (its own key in the URL) with undici as
+ * clientkeys' delivery does, and nothing else: what one upstream request per event costs on this
+ * machine, with the backend on the same two cores. Its ratio, and the ratio clientkeys would reach
+ * if its delivery cost no more than that (`ceilingRatio`: clientkeys without an upstream, plus the
+ * time per event the forwarder takes over bare), bound what any gateway reaches here.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +32,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { api, firstKey, ORG, scrape, sleep, total } from './api.ts';
 import { CONNECTIONS, sdkEnvelope } from './ingest.ts';
-import { DURATION, median, ratio as ratioOf, ROUNDS, startClientkeys, warmUp, type Server } from './lib.ts';
+import { DURATION, median, ratio as ratioOf, ROUNDS, startClientkeys, startReference, warmUp, type Server } from './lib.ts';
 import { seedDatabase } from './seed.ts';
 
 export const GATEWAY_TARGET_RATIO = 0.8;
@@ -62,6 +69,32 @@ export interface GatewayRound {
   commitMeanMs: number;
 }
 
+/** A round of the floor: bare node:http, or the same forwarding every event to the backend. */
+export interface FloorRound {
+  requestsPerSecond: number;
+  p99: number;
+  requests: number;
+  /** The server's CPU per event, sends to the backend included. */
+  cpuMicrosPerEvent: number;
+  upstreamCpuMicrosPerEvent: number;
+  /** The bench process's (autocannon's) CPU per event. */
+  loadCpuMicrosPerEvent: number;
+  /** Events the backend accepted in the round (the forwarder's; ≥ requests, which omits the last in flight). */
+  upstreamAccepted: number;
+}
+
+export interface GatewayFloor {
+  bare: FloorRound;
+  forwarded: FloorRound;
+  /** forwarded / bare throughput. */
+  ratio: number;
+  /**
+   * clientkeys with an upstream, had its delivery cost what bare forwarding does: the throughput of
+   * 1 / (1/plain + 1/forwarded − 1/bare), against plain's (time per event on the shared cores adds).
+   */
+  ceilingRatio: number;
+}
+
 export interface GatewayFigures {
   plain: GatewayRound;
   gateway: GatewayRound;
@@ -76,6 +109,7 @@ export interface GatewayFigures {
   deliveredShare: number;
   /** Requests per commit of the queue: sum / count of clientkeys_spool_commit_events over the gateway rounds. */
   requestsPerCommit: number;
+  floor: GatewayFloor;
 }
 
 function envelopePath(projectId: number | string, publicKey: string): string {
@@ -157,9 +191,45 @@ async function round(main: Server, upstream: Server, token: string, url: string,
   };
 }
 
-function medianRound(rounds: GatewayRound[]): GatewayRound {
-  const keys = Object.keys(rounds[0]!) as (keyof GatewayRound)[];
-  return Object.fromEntries(keys.map((key) => [key, median(rounds.map((r) => r[key]))])) as unknown as GatewayRound;
+async function forwarderDrained(server: Server): Promise<void> {
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+  for (;;) {
+    const state = (await (await fetch(`${server.url}/pending`)).json()) as { pending: number; failed: number };
+    if (state.failed > 0) throw new Error(`the bare forwarder's backend refused or failed ${state.failed} sends`);
+    if (state.pending === 0) return;
+    if (Date.now() > deadline) throw new Error(`the bare forwarder still has ${state.pending} sends after ${DRAIN_TIMEOUT_MS / 1000} s`);
+    await sleep(100);
+  }
+}
+
+async function floorRound(server: Server, upstream: Server, forwards: boolean, body: string): Promise<FloorRound> {
+  const accepted = async () => total(await scrape(upstream), 'clientkeys_ingest_requests_total', 'outcome="accepted"');
+  const before = await accepted();
+  const cpu = server.cpuSeconds();
+  const upstreamCpu = upstream.cpuSeconds();
+  const loadCpu = process.cpuUsage();
+  const result = await autocannon({ url: `${server.url}/api/1/envelope/`, connections: CONNECTIONS, method: 'POST', body, duration: DURATION });
+  const load = process.cpuUsage(loadCpu);
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx answers and ${result.errors} errors from the floor's server`);
+  if (forwards) await forwarderDrained(server);
+  const requests = result.requests.total;
+  const perEvent = (seconds: number) => (requests > 0 ? Math.round((seconds / requests) * 1e6 * 10) / 10 : 0);
+  const upstreamAccepted = (await accepted()) - before;
+  if (forwards && upstreamAccepted < requests) throw new Error(`the backend accepted ${upstreamAccepted} of ${requests} forwarded events`);
+  return {
+    requestsPerSecond: Math.round(result.requests.average),
+    p99: result.latency.p99,
+    requests,
+    cpuMicrosPerEvent: perEvent(server.cpuSeconds() - cpu),
+    upstreamCpuMicrosPerEvent: perEvent(upstream.cpuSeconds() - upstreamCpu),
+    loadCpuMicrosPerEvent: perEvent((load.user + load.system) / 1e6),
+    upstreamAccepted,
+  };
+}
+
+function medianOf<T extends object>(rounds: T[]): T {
+  const keys = Object.keys(rounds[0]!) as (keyof T)[];
+  return Object.fromEntries(keys.map((key) => [key, median(rounds.map((r) => r[key] as number))])) as T;
 }
 
 export async function measureGateway(): Promise<GatewayFigures> {
@@ -174,6 +244,11 @@ export async function measureGateway(): Promise<GatewayFigures> {
     servers.push(upstream);
     const main = await startClientkeys(mainDb, { UPSTREAM_HOSTS: '127.0.0.1' });
     servers.push(main);
+    const bare = await startReference('bare-server.ts');
+    servers.push(bare);
+    const upstreamPath = envelopePath(backendSeed.listedProjectId, backendSeed.publicKey);
+    const forwarder = await startReference('bare-forwarder.ts', { BENCH_UPSTREAM_URL: `${upstream.url}${upstreamPath}` });
+    servers.push(forwarder);
 
     // The backend's DSN, as its own keys list shows it but on the address it listens on.
     const port = new URL(upstream.url).port;
@@ -205,15 +280,30 @@ export async function measureGateway(): Promise<GatewayFigures> {
       await warmUp({ url: urls[variant], connections: CONNECTIONS, method: 'POST', body: bodies[variant] });
       await drain(main, seeded.token);
     }
+    // The floor's body carries the backend's own key: the forwarder sends it on as it came.
+    const floorBody = sdkEnvelope(backendSeed.publicKey);
+    for (const server of [bare, forwarder]) await warmUp({ url: `${server.url}/api/1/envelope/`, connections: CONNECTIONS, method: 'POST', body: floorBody });
+    await forwarderDrained(forwarder);
     const rounds: Record<Variant, GatewayRound>[] = [];
+    const floorRounds: { bare: FloorRound; forwarded: FloorRound }[] = [];
     for (let i = 0; i < ROUNDS; i += 1) {
       const results = {} as Record<Variant, GatewayRound>;
+      const floor = {} as { bare: FloorRound; forwarded: FloorRound };
       // The order alternates too, so neither always runs on a machine the other just warmed.
-      for (const variant of i % 2 ? [...VARIANTS].reverse() : VARIANTS) results[variant] = await round(main, upstream, seeded.token, urls[variant], bodies[variant]);
+      const steps: (() => Promise<unknown>)[] = [
+        ...VARIANTS.map((variant) => async () => (results[variant] = await round(main, upstream, seeded.token, urls[variant], bodies[variant]))),
+        async () => (floor.bare = await floorRound(bare, upstream, false, floorBody)),
+        async () => (floor.forwarded = await floorRound(forwarder, upstream, true, floorBody)),
+      ];
+      for (const step of i % 2 ? steps.reverse() : steps) await step();
       rounds.push(results);
+      floorRounds.push(floor);
     }
-    const plain = medianRound(rounds.map((r) => r.plain));
-    const gateway = medianRound(rounds.map((r) => r.gateway));
+    const plain = medianOf(rounds.map((r) => r.plain));
+    const gateway = medianOf(rounds.map((r) => r.gateway));
+    const floorBare = medianOf(floorRounds.map((r) => r.bare));
+    const forwarded = medianOf(floorRounds.map((r) => r.forwarded));
+    const ceiling = 1 / (1 / plain.requestsPerSecond + 1 / forwarded.requestsPerSecond - 1 / floorBare.requestsPerSecond);
     const sum = (key: keyof GatewayRound) => rounds.reduce((s, r) => s + r.gateway[key], 0);
     return {
       plain,
@@ -224,6 +314,12 @@ export async function measureGateway(): Promise<GatewayFigures> {
       p99AddedMs: gateway.p99 - plain.p99,
       deliveredShare: sum('accepted') > 0 ? Math.round((sum('delivered') / sum('accepted')) * 1000) / 1000 : 0,
       requestsPerCommit: sum('commits') > 0 ? Math.round((sum('committedRequests') / sum('commits')) * 10) / 10 : 0,
+      floor: {
+        bare: floorBare,
+        forwarded,
+        ratio: ratioOf(forwarded.requestsPerSecond, floorBare.requestsPerSecond),
+        ceilingRatio: ratioOf(ceiling, plain.requestsPerSecond),
+      },
     };
   } finally {
     for (const server of servers.reverse()) await server.stop();

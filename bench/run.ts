@@ -120,7 +120,7 @@ const one = (n: number) => Math.round(n * 10) / 10;
 const plus = (micros: number) => `${micros >= 0 ? '+' : ''}${one(micros)}`;
 
 function gatewayRows(f: GatewayFigures): Row[] {
-  const { gateway: g, plain: p } = f;
+  const { gateway: g, plain: p, floor: fl } = f;
   const accepted = f.rounds.reduce((sum, r) => sum + r.gateway.accepted, 0);
   const delivered = f.rounds.reduce((sum, r) => sum + r.gateway.delivered, 0);
   const received = f.rounds.reduce((sum, r) => sum + r.gateway.upstreamAccepted, 0);
@@ -156,6 +156,22 @@ function gatewayRows(f: GatewayFigures): Row[] {
       clientkeys: `${f.requestsPerCommit} requests per commit, ${g.commitMeanMs} ms each`,
       baseline: `${g.commits} commits a round`,
       ratio: '',
+      target: '',
+      met: '',
+    },
+    {
+      figure: 'gateway floor: bare node:http sending each event on to the same backend (undici, 16 conn.)',
+      clientkeys: `${fl.forwarded.requestsPerSecond} req/s, ${fl.forwarded.cpuMicrosPerEvent} µs; backend ${fl.forwarded.upstreamCpuMicrosPerEvent} µs`,
+      baseline: `bare node:http ${fl.bare.requestsPerSecond} req/s, ${fl.bare.cpuMicrosPerEvent} µs`,
+      ratio: `${fl.ratio}×`,
+      target: '',
+      met: '',
+    },
+    {
+      figure: 'gateway ceiling: no upstream plus what the floor adds per event (the most the first row can read here)',
+      clientkeys: `gateway reaches ${one((100 * f.ratio) / fl.ceilingRatio)} % of it`,
+      baseline: `no upstream ${p.requestsPerSecond} req/s`,
+      ratio: `${fl.ceilingRatio}×`,
       target: '',
       met: '',
     },
