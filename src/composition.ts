@@ -83,7 +83,7 @@ export function createServices(config: Config, db: Database = openDatabase(confi
   const trustedProxies = new TrustedProxies(config.trustedProxies);
   const gateway = new Gateway(spool, upstreamLimits, trustedProxies, config.ingest.forwardUrl);
   const delivery = new DeliveryWorker(db, spool, upstreamLimits, hosts, metrics, { concurrency: config.ingest.deliveryConcurrency, now });
-  spool.onCommitted = () => delivery.wake();
+  spool.onCommitted = (deliveries) => delivery.committed(deliveries);
   metrics.queueSnapshot = () => db.stores.deliveries.queueByProject();
   const limiter = rateLimiter(config, db);
   const health = new KeyHealthRecorder();

@@ -117,10 +117,11 @@ function entry(n: number): SpoolEntry {
   };
 }
 
-async function enqueue(count: number): Promise<number[]> {
-  const results = await Promise.all(Array.from({ length: count }, (_, n) => spool.enqueue(entry(n))));
+/** Rows `from` … `from + count - 1`, committed together; their sizes. */
+async function enqueue(count: number, from = 0): Promise<number[]> {
+  const results = await Promise.all(Array.from({ length: count }, (_, n) => spool.enqueue(entry(from + n))));
   expect(results.every((r) => r.ok)).toBe(true);
-  return Array.from({ length: count }, (_, n) => entrySize(entry(n)));
+  return Array.from({ length: count }, (_, n) => entrySize(entry(from + n)));
 }
 
 const rows = () => db.kysely.selectFrom('deliveries').selectAll().orderBy('id').execute();
@@ -210,7 +211,90 @@ describe('the delivery window', () => {
   });
 });
 
+describe('rows committed while the worker runs', () => {
+  /** The worker as the composition root wires it, with every row it reads back from the queue counted. */
+  function wired(options: ConstructorParameters<typeof DeliveryWorker>[5]): { worker: DeliveryWorker; readBack: () => number } {
+    const started = startWorker(options);
+    spool.onCommitted = (deliveries) => started.committed(deliveries);
+    let read = 0;
+    const store = db.stores.deliveries;
+    const dueAfter = store.dueAfter.bind(store);
+    const claimDue = store.claimDue.bind(store);
+    store.dueAfter = async (...args) => {
+      const rows = await dueAfter(...args);
+      read += rows.length;
+      return rows;
+    };
+    store.claimDue = async (...args) => {
+      const rows = await claimDue(...args);
+      read += rows.length;
+      return rows;
+    };
+    return { worker: started, readBack: () => read };
+  }
+
+  it('are sent as committed, each once and with its own body; on SQLite none is read back from the queue', async () => {
+    const { worker: started, readBack } = wired({ concurrency: 16, pollMs: 60_000 });
+    await started.start();
+    const count = 200;
+    // Each group is committed once the last is delivered: the worker is never behind.
+    for (let n = 0; n < count; n += 20) {
+      await enqueue(20, n);
+      await until(async () => (await rows()).length === 0 && backend.received.length === n + 20);
+    }
+    expect(backend.received.sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, n) => n));
+    expect(metrics.outcomes).toEqual({ delivered: count });
+    // On SQLite the one server holds what it committed; PostgreSQL's instances share the queue and claim.
+    expect(readBack()).toBe(db.dialect === 'sqlite' ? 0 : count);
+    expect(metrics.bytes).toBe(0);
+  });
+
+  it('are read from the queue instead when the worker has more waiting than a claim holds, and each still goes once', async () => {
+    backend.answer = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return { status: 200 };
+    };
+    // A claim holds concurrency × 8 = 16 rows: most of these wait in the queue.
+    const { worker: started, readBack } = wired({ concurrency: 2, pollMs: 60_000 });
+    await started.start();
+    const count = 120;
+    await Promise.all(Array.from({ length: 6 }, (_, i) => enqueue(20, i * 20)));
+    await until(async () => (await rows()).length === 0 && backend.received.length === count);
+    expect(backend.received.sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, n) => n));
+    expect(readBack()).toBeGreaterThan(0);
+    expect(metrics.outcomes).toEqual({ delivered: count });
+  });
+});
+
 describe('the queue store', () => {
+  it('gives the ids of an insert in the order of its rows, over several statements and after rows were removed', async () => {
+    const row = (n: number) => ({
+      project_id: 1,
+      upstream: 'forward',
+      url: `http://127.0.0.1/${n}`,
+      method: 'POST',
+      headers: '{}',
+      body: Buffer.from(String(n)),
+      size: 300,
+      event_id: null,
+      created_at: 0,
+      next_attempt_at: 0,
+    });
+    const first = await db.transaction((stores) => stores.deliveries.insertMany([row(-3), row(-2), row(-1)]));
+    // The newest row gone: ids go on after it, never reused.
+    await db.stores.deliveries.remove([first[2]!]);
+    // More rows than one statement takes (500), so the ids come from three.
+    const written = Array.from({ length: 1100 }, (_, n) => row(n));
+    const ids = await db.transaction((stores) => stores.deliveries.insertMany(written));
+    expect(ids).toHaveLength(written.length);
+    expect(ids[0]).toBeGreaterThan(first[2]!);
+    const byId = new Map((await rows()).map((r) => [Number(r.id), r.url]));
+    expect(first.slice(0, 2).map((id) => byId.get(id))).toEqual([row(-3).url, row(-2).url]);
+    expect(ids.map((id) => byId.get(id))).toEqual(written.map((w) => w.url));
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+
   it('gives back only a lease that is still the one given: a row another instance claimed since keeps its lease', async () => {
     await enqueue(1);
     const store = db.stores.deliveries;

@@ -168,10 +168,31 @@ export class DeliveryWorker {
   }
 
   /** Something was queued here: deliver it now rather than at the next poll. */
-  wake(): void {
+  private wake(): void {
     if (this.stopped) return;
     this.wakes += 1;
     this.drained = false;
+    this.pump();
+  }
+
+  /**
+   * Rows this instance just committed (oldest first). On SQLite, when every row due before them
+   * has been read (the last claim drained the queue, none is under way) and they fit in a claim,
+   * they are sent as they are, without reading them back: one server, so they are this process's
+   * to hold, and held is all a claim would do. Otherwise, and on PostgreSQL (whose instances
+   * share the queue by leases written at the claim), they are read as any queued row is.
+   */
+  committed(deliveries: readonly Delivery[]): void {
+    if (this.stopped || deliveries.length === 0) return;
+    const fits = this.waiting.length + deliveries.length <= this.claimSize;
+    if (this.db.dialect !== 'sqlite' || !this.drained || this.claiming || !fits) return this.wake();
+    for (const delivery of deliveries) {
+      if (this.held.has(delivery.id)) continue;
+      this.held.add(delivery.id);
+      this.waiting.push({ delivery, sendBy: Infinity, leaseUntil: undefined });
+    }
+    // Rows after the cursor are the ones no claim has read: these have been.
+    this.cursor = Math.max(this.cursor, deliveries[deliveries.length - 1]!.id);
     this.pump();
   }
 
@@ -242,7 +263,7 @@ export class DeliveryWorker {
         rows = await store.dueAfter(now, this.cursor, this.claimSize);
         // The one server's claims are in memory: no lease runs out under them.
         sendBy = Infinity;
-        if (rows.length > 0) this.cursor = rows[rows.length - 1]!.id;
+        if (rows.length > 0) this.cursor = Math.max(this.cursor, rows[rows.length - 1]!.id);
       } else {
         rows = await store.claimDue(now, this.claimSize, now + this.leaseMs);
         // An attempt starts only while a whole one (the timeout) fits in what is left of the lease.

@@ -6,6 +6,7 @@
  */
 import type { Database } from '../storage/database.ts';
 import type { NewDelivery } from '../storage/schema.ts';
+import type { Delivery } from '../storage/stores/deliveries.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { Outbound } from './translate.ts';
 
@@ -21,6 +22,8 @@ export type SpoolResult = { ok: true } | { ok: false; reason: 'full' | 'unavaila
 
 interface Waiting {
   row: NewDelivery;
+  /** The row's headers as an object: what delivery sends, without parsing the row's text again. */
+  headers: Record<string, string>;
   done: (result: SpoolResult) => void;
 }
 
@@ -40,8 +43,8 @@ export class Spool {
   /** Bytes in the queue as this instance knows them: read from the database, then kept current. */
   private bytes = 0;
   private refreshTimer: NodeJS.Timeout | undefined;
-  /** Called after each commit, so delivery can start at once. */
-  onCommitted: () => void = () => {};
+  /** Called after each commit with the rows it wrote, so delivery can send them at once. */
+  onCommitted: (deliveries: Delivery[]) => void = () => {};
 
   constructor(
     private readonly db: Database,
@@ -93,7 +96,7 @@ export class Spool {
       next_attempt_at: now,
     };
     return new Promise((done) => {
-      this.waiting.push({ row, done });
+      this.waiting.push({ row, headers: entry.request.headers, done });
       this.schedule();
     });
   }
@@ -133,8 +136,9 @@ export class Spool {
     this.waiting = [];
     const started = performance.now();
     let result = COMMITTED;
+    let ids: number[] = [];
     try {
-      await this.db.transaction((stores) => stores.deliveries.insertMany(batch.map((w) => w.row)));
+      ids = await this.db.transaction((stores) => stores.deliveries.insertMany(batch.map((w) => w.row)));
     } catch {
       result = UNAVAILABLE;
       for (const w of batch) this.bytes -= w.row.size;
@@ -143,7 +147,25 @@ export class Spool {
     this.metrics.commit(batch.length, performance.now() - started, result.ok);
     this.metrics.spoolBytes(this.bytes);
     for (const w of batch) w.done(result);
-    if (result.ok) this.onCommitted();
+    if (result.ok) this.onCommitted(batch.map((w, i) => committed(w, ids[i]!)));
     if (this.waiting.length > 0) this.schedule();
   }
+}
+
+/** A committed row as delivery reads it from the queue. */
+function committed(waiting: Waiting, id: number): Delivery {
+  const row = waiting.row;
+  return {
+    id,
+    projectId: row.project_id,
+    upstream: row.upstream,
+    url: row.url,
+    method: row.method,
+    headers: waiting.headers,
+    body: row.body ?? null,
+    size: row.size,
+    eventId: row.event_id ?? null,
+    createdAt: Number(row.created_at),
+    attempts: 0,
+  };
 }
