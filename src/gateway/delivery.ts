@@ -337,7 +337,7 @@ export class DeliveryWorker {
       if (retries.length === 0 && postponed.size === 0 && releases.size === 0) {
         await this.db.stores.deliveries.remove(ids);
       } else {
-        await this.db.transaction(async (stores) => {
+        await this.db.bookkeepingTransaction(async (stores) => {
           await stores.deliveries.remove(ids);
           for (const r of retries) await stores.deliveries.retryLater(r.id, r.attempts, r.at);
           for (const [rest, rows] of postponed) await stores.deliveries.postpone(rows, rest + Math.random() * 1000);

@@ -138,7 +138,7 @@ export class Spool {
     let result = COMMITTED;
     let ids: number[] = [];
     try {
-      ids = await this.db.transaction((stores) => stores.deliveries.insertMany(batch.map((w) => w.row)));
+      ids = await this.db.bookkeepingTransaction((stores) => stores.deliveries.insertMany(batch.map((w) => w.row)));
     } catch {
       result = UNAVAILABLE;
       for (const w of batch) this.bytes -= w.row.size;

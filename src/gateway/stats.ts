@@ -67,7 +67,7 @@ export class DeliveryStats {
     this.deltas = new Map();
     this.lastDelivered = new Map();
     try {
-      await this.db.transaction((stores) => stores.upstreamStats.add(batch));
+      await this.db.bookkeepingTransaction((stores) => stores.upstreamStats.add(batch));
     } catch {
       // The database is away: keep the counts for the next flush.
       for (const delta of batch) this.merge(delta);

@@ -98,7 +98,7 @@ export class IngestRuntime {
   }
 
   private async writeAll(): Promise<void> {
-    await this.db.transaction((stores) => this.parts.stats.flush((deltas) => stores.keyStats.add(deltas)));
+    await this.db.bookkeepingTransaction((stores) => this.parts.stats.flush((deltas) => stores.keyStats.add(deltas)));
     await this.parts.recent.flush();
     await this.parts.health.flush(this.db.stores.keyHealth);
     const now = this.now();

@@ -37,7 +37,17 @@ export class Database {
     return this.committing(this.kysely.transaction().execute((trx) => work(createStores(trx, this.dialect))));
   }
 
-  /** Hear of every transaction this process commits (caches of what it read drop what may have changed). */
+  /**
+   * `transaction` for writes that no cache of what was read depends on (the delivery queue, the
+   * counters): the commit listeners are not told, so the access cache keeps what it holds. The
+   * gateway's queue commits hundreds of times a second under load; each commit told would leave
+   * every API request of the instance to resolve its credential, organization and project again.
+   */
+  bookkeepingTransaction<T>(work: (stores: Stores) => Promise<T>): Promise<T> {
+    return this.kysely.transaction().execute((trx) => work(createStores(trx, this.dialect)));
+  }
+
+  /** Hear of every transaction this process commits but bookkeeping (caches of what it read drop what may have changed). */
   onCommit(listener: () => void): () => void {
     this.commitListeners.add(listener);
     return () => this.commitListeners.delete(listener);

@@ -6,11 +6,15 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request, Seed, startHarness, TEST_ACTOR, type Harness } from '../helpers/harness.ts';
+import type { ProjectKeyRow, ProjectRow } from '../../src/storage/schema.ts';
+import { freePort, ingestConfig, request, Seed, startHarness, TEST_ACTOR, type Harness } from '../helpers/harness.ts';
+import { envelopePath, eventEnvelope, send } from '../helpers/ingest.ts';
 import { recordSecret } from '../helpers/secrets.ts';
 
 let h: Harness;
 let token: string;
+let project: ProjectRow;
+let key: ProjectKeyRow;
 const sent: string[] = [];
 const query = pg.Client.prototype.query;
 const keys = '/api/0/projects/acme/web/keys/';
@@ -22,10 +26,12 @@ beforeAll(async () => {
     sent.push(typeof first === 'string' ? first : (first?.text ?? ''));
     return (query as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof query;
-  h = await startHarness();
+  // Accepted events are queued for FORWARD_URL (nothing listens there: they stay queued).
+  h = await startHarness({ ingest: ingestConfig({ forwardUrl: `http://127.0.0.1:${await freePort()}/` }) });
   const seed = new Seed(h.services);
   const org = await seed.org('acme');
-  await seed.project(org, 'web');
+  project = await seed.project(org, 'web');
+  key = await seed.defaultKey(project);
   token = await seed.caller(org, 'owner@acme.example');
 });
 afterAll(async () => {
@@ -60,6 +66,21 @@ describe('round trips to PostgreSQL, warm', () => {
     expect(status).toBe(200);
     expect(sentFor).toHaveLength(1);
     expect(sentFor[0]).toMatch(/^select \* from "project_keys"/);
+  });
+
+  it('a keys list is still its page query while events are queued for delivery: the queue is no cached access', async () => {
+    await request(h, 'GET', keys, { token });
+    let status = 0;
+    const sentFor = await statements(async () => {
+      for (let i = 0; i < 3; i += 1) expect((await send(h, envelopePath(project, key), { body: eventEnvelope() })).status).toBe(200);
+      status = (await request(h, 'GET', keys, { token })).status;
+    });
+    expect(status).toBe(200);
+    // The queue's own statements (its inserts, delivery's claims) aside, the list read its page alone.
+    const others = sentFor.filter((text) => !text.includes('"deliveries"') && !/^(begin|commit|rollback)/i.test(text));
+    expect(sentFor.filter((text) => text.startsWith('insert into "deliveries"'))).toHaveLength(3);
+    expect(others).toHaveLength(1);
+    expect(others[0]).toMatch(/^select \* from "project_keys"/);
   });
 
   it('a revoked token costs its lookup again, and is refused', async () => {
