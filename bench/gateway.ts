@@ -19,6 +19,11 @@
  * every round of either kind, because clientkeys keeps at most 10,000 commits between scrapes.
  * Target: ≥ 0.8× the throughput without an upstream.
  *
+ * Both kinds run again at a fixed GATEWAY_FIXED_RATE events/s, evenly paced (lib.ts's `paced`),
+ * which either serves with room to spare: what an event costs a server that keeps up, and its p99, as a
+ * service runs most of the time. A saturated server's figures are those of one whose delivery
+ * lags behind the gate.
+ *
  * The floor, in the same rounds: bare-server.ts against bare-forwarder.ts, which answers as bare
  * does and then sends each body on to the same backend (its own key in the URL) with undici as
  * clientkeys' delivery does, and nothing else: what one upstream request per event costs on this
@@ -32,10 +37,16 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { api, firstKey, ORG, scrape, sleep, total } from './api.ts';
 import { CONNECTIONS, sdkEnvelope } from './ingest.ts';
-import { DURATION, median, ratio as ratioOf, ROUNDS, startClientkeys, startReference, warmUp, type Server } from './lib.ts';
+import { DURATION, median, paced, ratio as ratioOf, ROUNDS, startClientkeys, startReference, warmUp, type Server } from './lib.ts';
 import { seedDatabase } from './seed.ts';
 
 export const GATEWAY_TARGET_RATIO = 0.8;
+/**
+ * The offered load of the rounds at a fixed rate (events/s over all connections): below what
+ * either variant serves here, as a service runs most of the time, so CPU per event and p99 are
+ * those of a server keeping up rather than of one saturated.
+ */
+export const GATEWAY_FIXED_RATE = Number(process.env.BENCH_GATEWAY_RATE ?? 3000);
 const DRAIN_TIMEOUT_MS = 180_000;
 
 const VARIANTS = ['plain', 'gateway'] as const;
@@ -99,6 +110,8 @@ export interface GatewayFigures {
   plain: GatewayRound;
   gateway: GatewayRound;
   rounds: Record<Variant, GatewayRound>[];
+  /** The same rounds at GATEWAY_FIXED_RATE events/s (medians). */
+  atRate: { rate: number; plain: GatewayRound; gateway: GatewayRound };
   /** gateway / plain throughput. */
   ratio: number;
   /** Server CPU µs per event the gateway adds (drain included). */
@@ -149,15 +162,20 @@ async function counters(main: Server, upstream: Server) {
   };
 }
 
-async function round(main: Server, upstream: Server, token: string, url: string, body: string): Promise<GatewayRound> {
+/** One round: the load run (at `rate` events/s if given, else as fast as the server answers), then the drain. */
+async function round(main: Server, upstream: Server, token: string, url: string, body: string, rate?: number): Promise<GatewayRound> {
   const before = await counters(main, upstream);
   const cpu = main.cpuSeconds();
   const upstreamCpu = upstream.cpuSeconds();
   // Scraped every second in rounds of both kinds alike: clientkeys keeps at most 10,000 commits between scrapes.
   const scraper = setInterval(() => void scrape(main).catch(() => {}), 1000);
-  let result;
+  let result: { requests: number; requestsPerSecond: number; p50: number; p99: number; non2xx: number; errors: number };
   try {
-    result = await autocannon({ url, connections: CONNECTIONS, method: 'POST', body, duration: DURATION });
+    if (rate) result = await paced({ url, body, rate, connections: CONNECTIONS, duration: DURATION });
+    else {
+      const run = await autocannon({ url, connections: CONNECTIONS, method: 'POST', body, duration: DURATION });
+      result = { requests: run.requests.total, requestsPerSecond: Math.round(run.requests.average), p50: run.latency.p50, p99: run.latency.p99, non2xx: run.non2xx, errors: run.errors };
+    }
   } finally {
     clearInterval(scraper);
   }
@@ -169,13 +187,13 @@ async function round(main: Server, upstream: Server, token: string, url: string,
   const cpuTotal = main.cpuSeconds() - cpu;
   const upstreamCpuTotal = upstream.cpuSeconds() - upstreamCpu;
   const after = await counters(main, upstream);
-  const requests = result.requests.total;
+  const requests = result.requests;
   const perEvent = (seconds: number) => (requests > 0 ? Math.round((seconds / requests) * 1e6 * 10) / 10 : 0);
   const commits = after.commits - before.commits;
   return {
-    requestsPerSecond: Math.round(result.requests.average),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
+    requestsPerSecond: result.requestsPerSecond,
+    p50: result.p50,
+    p99: result.p99,
     requests,
     cpuMicrosPerEvent: perEvent(cpuTotal),
     cpuMicrosPerEventDuringLoad: perEvent(cpuDuringLoad),
@@ -285,18 +303,22 @@ export async function measureGateway(): Promise<GatewayFigures> {
     for (const server of [bare, forwarder]) await warmUp({ url: `${server.url}/api/1/envelope/`, connections: CONNECTIONS, method: 'POST', body: floorBody });
     await forwarderDrained(forwarder);
     const rounds: Record<Variant, GatewayRound>[] = [];
+    const rateRounds: Record<Variant, GatewayRound>[] = [];
     const floorRounds: { bare: FloorRound; forwarded: FloorRound }[] = [];
     for (let i = 0; i < ROUNDS; i += 1) {
       const results = {} as Record<Variant, GatewayRound>;
+      const atRate = {} as Record<Variant, GatewayRound>;
       const floor = {} as { bare: FloorRound; forwarded: FloorRound };
       // The order alternates too, so neither always runs on a machine the other just warmed.
       const steps: (() => Promise<unknown>)[] = [
         ...VARIANTS.map((variant) => async () => (results[variant] = await round(main, upstream, seeded.token, urls[variant], bodies[variant]))),
+        ...VARIANTS.map((variant) => async () => (atRate[variant] = await round(main, upstream, seeded.token, urls[variant], bodies[variant], GATEWAY_FIXED_RATE))),
         async () => (floor.bare = await floorRound(bare, upstream, false, floorBody)),
         async () => (floor.forwarded = await floorRound(forwarder, upstream, true, floorBody)),
       ];
       for (const step of i % 2 ? steps.reverse() : steps) await step();
       rounds.push(results);
+      rateRounds.push(atRate);
       floorRounds.push(floor);
     }
     const plain = medianOf(rounds.map((r) => r.plain));
@@ -309,6 +331,7 @@ export async function measureGateway(): Promise<GatewayFigures> {
       plain,
       gateway,
       rounds,
+      atRate: { rate: GATEWAY_FIXED_RATE, plain: medianOf(rateRounds.map((r) => r.plain)), gateway: medianOf(rateRounds.map((r) => r.gateway)) },
       ratio: ratioOf(gateway.requestsPerSecond, plain.requestsPerSecond),
       cpuAddedMicros: Math.round((gateway.cpuMicrosPerEvent - plain.cpuMicrosPerEvent) * 10) / 10,
       p99AddedMs: gateway.p99 - plain.p99,

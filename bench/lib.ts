@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Options } from 'autocannon';
+import { Pool } from 'undici';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const RESULTS = join(ROOT, 'bench', 'results');
@@ -141,6 +142,69 @@ export async function load(server: Server, options: Options): Promise<LoadResult
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
   };
+}
+
+export interface PacedResult {
+  requestsPerSecond: number;
+  /** Answered; non2xx and errors count those that were not 2xx or failed. */
+  requests: number;
+  non2xx: number;
+  errors: number;
+  /** Latency percentiles in ms, each request timed from the moment it was due (not when it could go). */
+  p50: number;
+  p99: number;
+}
+
+/**
+ * An even offered load: `rate` requests a second, each due at its own moment (checked every
+ * millisecond), over a pool of `connections` kept-alive connections; a request that finds them all
+ * busy waits in the pool, and its latency counts from when it was due. autocannon's
+ * `overallRate` instead lets each connection send its share of a second as fast as it can from the
+ * second's start: bursts that saturate the server for part of each second.
+ */
+export async function paced(options: { url: string; body: string; rate: number; connections: number; duration: number }): Promise<PacedResult> {
+  const url = new URL(options.url);
+  const pool = new Pool(url.origin, { connections: options.connections, keepAliveTimeout: 10_000 });
+  const path = `${url.pathname}${url.search}`;
+  const body = Buffer.from(options.body);
+  const latencies: number[] = [];
+  let non2xx = 0;
+  let errors = 0;
+  const pending = new Set<Promise<void>>();
+  const send = (due: number) => {
+    const sent = pool
+      .request({ method: 'POST', path, body })
+      .then(async (response) => {
+        if (response.statusCode < 200 || response.statusCode > 299) non2xx += 1;
+        await response.body.dump();
+        latencies.push(performance.now() - due);
+      })
+      .catch(() => {
+        errors += 1;
+      })
+      .finally(() => pending.delete(sent));
+    pending.add(sent);
+  };
+  const start = performance.now();
+  const total = Math.round(options.rate * options.duration);
+  let scheduled = 0;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const now = performance.now();
+      const due = Math.min(total, Math.floor(((now - start) / 1000) * options.rate));
+      for (; scheduled < due; scheduled += 1) send(start + (scheduled / options.rate) * 1000);
+      if (scheduled >= total) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 1);
+  });
+  while (pending.size > 0) await Promise.all(pending);
+  const elapsed = (performance.now() - start) / 1000;
+  await pool.close();
+  latencies.sort((a, b) => a - b);
+  const percentile = (p: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0) * 10) / 10;
+  return { requestsPerSecond: Math.round(latencies.length / elapsed), requests: latencies.length, non2xx, errors, p50: percentile(0.5), p99: percentile(0.99) };
 }
 
 export function median(values: number[]): number {

@@ -3,6 +3,7 @@
  * upstream is a second `clientkeys serve`, 50 connections, then the wait until the queue is empty.
  * `npx tsx bench/profile-gateway.ts` writes both processes' profiles to bench/results/ (the
  * gateway's is the larger), for `node --cpu-prof` tooling (Chrome DevTools, speedscope).
+ * BENCH_RATE=3000: an even 3,000 events/s instead (lib.ts's `paced`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { api, ORG, sleep } from './api.ts';
 import { sdkEnvelope } from './ingest.ts';
-import { startClientkeys } from './lib.ts';
+import { paced, startClientkeys } from './lib.ts';
 import { seedDatabase } from './seed.ts';
 
 // BENCH_PROFILE=0: the same run without profiles (for the figures alone).
@@ -33,14 +34,19 @@ try {
     body: sdkEnvelope(seeded.publicKey),
     connections: 50,
   };
-  const result = await autocannon({ ...options, duration: Number(process.env.BENCH_DURATION ?? 8) });
+  const duration = Number(process.env.BENCH_DURATION ?? 8);
+  // BENCH_RATE: an even offered load (events/s) instead of as fast as the server answers.
+  const rate = Number(process.env.BENCH_RATE ?? 0);
+  const run = rate
+    ? await paced({ ...options, rate, duration })
+    : await autocannon({ ...options, duration }).then((r) => ({ requestsPerSecond: Math.round(r.requests.average), p99: r.latency.p99, non2xx: r.non2xx }));
   const started = performance.now();
   for (;;) {
     const state = await api<{ queued: number }>(main, seeded.token, 'GET', `/api/0/projects/${ORG}/listed/upstream/`);
     if (state.queued === 0) break;
     await sleep(100);
   }
-  process.stdout.write(`${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms, ${result.non2xx} non-2xx; drained ${((performance.now() - started) / 1000).toFixed(1)} s after\n`);
+  process.stdout.write(`${run.requestsPerSecond} req/s, p99 ${run.p99} ms, ${run.non2xx} non-2xx; drained ${((performance.now() - started) / 1000).toFixed(1)} s after\n`);
   await main.stop();
   await upstream.stop();
 } finally {

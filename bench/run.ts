@@ -144,6 +144,14 @@ function gatewayRows(f: GatewayFigures): Row[] {
     },
     { figure: 'gateway: p99 latency', clientkeys: `${g.p99} ms (${plus(f.p99AddedMs)} ms)`, baseline: `no upstream ${p.p99} ms`, ratio: '', target: '', met: '' },
     {
+      figure: `gateway at a fixed ${f.atRate.rate} events/s: server CPU per event (load run + drain); p99`,
+      clientkeys: `${f.atRate.gateway.cpuMicrosPerEvent} µs (${plus(f.atRate.gateway.cpuMicrosPerEvent - f.atRate.plain.cpuMicrosPerEvent)}); ${f.atRate.gateway.p99} ms`,
+      baseline: `no upstream ${f.atRate.plain.cpuMicrosPerEvent} µs; ${f.atRate.plain.p99} ms`,
+      ratio: '',
+      target: '',
+      met: '',
+    },
+    {
       figure: 'gateway: delivered / accepted, all gateway rounds',
       clientkeys: `${delivered} / ${accepted} (${f.deliveredShare}), ${failed} failed`,
       baseline: `backend received ${received}`,
