@@ -236,6 +236,8 @@ describe('rows committed while the worker runs', () => {
   it('are sent as committed, each once and with its own body; on SQLite none is read back from the queue', async () => {
     const { worker: started, readBack } = wired({ concurrency: 16, pollMs: 60_000 });
     await started.start();
+    // The start's own claim (of nothing, one statement) ends well within this: the worker has read all there was.
+    await new Promise((resolve) => setTimeout(resolve, 100));
     const count = 200;
     // Each group is committed once the last is delivered: the worker is never behind.
     for (let n = 0; n < count; n += 20) {
