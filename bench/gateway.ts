@@ -37,14 +37,14 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { api, firstKey, ORG, scrape, sleep, total } from './api.ts';
 import { CONNECTIONS, sdkEnvelope } from './ingest.ts';
-import { DURATION, median, paced, ratio as ratioOf, ROUNDS, startClientkeys, startReference, warmUp, type Server } from './lib.ts';
+import { DURATION, median, paced, ratio as ratioOf, ROUNDS, startClientkeys, startReference, warmUp, type PacedResult, type Server } from './lib.ts';
 import { seedDatabase } from './seed.ts';
 
 export const GATEWAY_TARGET_RATIO = 0.8;
 /**
  * The offered load of the rounds at a fixed rate (events/s over all connections): below what
  * either variant serves here, as a service runs most of the time, so CPU per event and p99 are
- * those of a server keeping up rather than of one saturated.
+ * those of a server keeping up rather than of one saturated. BENCH_GATEWAY_RATE sets another.
  */
 export const GATEWAY_FIXED_RATE = Number(process.env.BENCH_GATEWAY_RATE ?? 3000);
 const DRAIN_TIMEOUT_MS = 180_000;
@@ -169,7 +169,7 @@ async function round(main: Server, upstream: Server, token: string, url: string,
   const upstreamCpu = upstream.cpuSeconds();
   // Scraped every second in rounds of both kinds alike: clientkeys keeps at most 10,000 commits between scrapes.
   const scraper = setInterval(() => void scrape(main).catch(() => {}), 1000);
-  let result: { requests: number; requestsPerSecond: number; p50: number; p99: number; non2xx: number; errors: number };
+  let result: PacedResult;
   try {
     if (rate) result = await paced({ url, body, rate, connections: CONNECTIONS, duration: DURATION });
     else {

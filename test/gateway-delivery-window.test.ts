@@ -296,7 +296,6 @@ describe('the queue store', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-
   it('gives back only a lease that is still the one given: a row another instance claimed since keeps its lease', async () => {
     await enqueue(1);
     const store = db.stores.deliveries;
