@@ -3,11 +3,11 @@
  * validation, and enforced by the DSN endpoints as Relay does (an Origin, else a Referer, must
  * match a pattern; a request without either is admitted).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compileAllowedOrigins, isAcceptableOrigin, requestOrigin, trimTrailingSlashes } from '../src/domain/origins.ts';
-import type { OrganizationRow, ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
-import { request, startAcme, TEST_ACTOR, type Harness } from './helpers/harness.ts';
+import { request, startAcme, TEST_ACTOR } from './helpers/harness.ts';
 import { createKey, envelopePath, eventEnvelope, eventId, send } from './helpers/ingest.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
 describe('origin patterns', () => {
   // relay-filter's own table for matches_any_origin (csp.rs), as browsers send these origins.
@@ -93,22 +93,17 @@ describe('origin patterns', () => {
   });
 });
 
-let h: Harness;
-let org: OrganizationRow;
-let project: ProjectRow;
-let owner: string;
-let member: string;
-
-beforeAll(async () => {
+const t = suiteFixture(async (onCleanup) => {
   const acme = await startAcme();
-  ({ h, org, project, owner } = acme);
+  const { h, org, project, owner } = acme;
+  onCleanup(() => h.close());
   const seed = acme.seed;
-  member = await seed.caller(org, 'member@acme.example', 'member');
+  const member = await seed.caller(org, 'member@acme.example', 'member');
+  return { h, org, project, owner, member };
 });
-afterAll(() => h.close());
 
-const put = (body: unknown, token = owner) => request(h, 'PUT', '/api/0/projects/acme/web/', { token, body });
-const allowed = async () => (await request(h, 'GET', '/api/0/projects/acme/web/', { token: owner })).body.allowedDomains as string[];
+const put = (body: unknown, token = t.owner) => request(t.h, 'PUT', '/api/0/projects/acme/web/', { token, body });
+const allowed = async () => (await request(t.h, 'GET', '/api/0/projects/acme/web/', { token: t.owner })).body.allowedDomains as string[];
 
 describe('allowedDomains over the project API', () => {
   it("is Sentry's default, every domain, until set", async () => {
@@ -120,7 +115,7 @@ describe('allowedDomains over the project API', () => {
     expect(res.status).toBe(200);
     expect(res.body.allowedDomains).toEqual(['*.example.com', 'https://app.test']);
     expect(await allowed()).toEqual(['*.example.com', 'https://app.test']);
-    const [entry] = await h.db.stores.auditLog.list(org.id);
+    const [entry] = await t.h.db.stores.auditLog.list(t.org.id);
     expect(entry).toMatchObject({ event: 'project.edit' });
     expect(JSON.parse(entry!.data)).toMatchObject({ 'sentry:origins': ['*.example.com', 'https://app.test'] });
     await put({ allowedDomains: ['*'] });
@@ -142,25 +137,25 @@ describe('allowedDomains over the project API', () => {
       expect({ value, status: res.status, body: res.body }).toEqual({ value, status: 400, body: errors });
     }
     expect(await allowed()).toEqual(['*']);
-    expect((await request(h, 'GET', '/api/0/projects/acme/web/', { token: owner })).body.name).toBe('web');
+    expect((await request(t.h, 'GET', '/api/0/projects/acme/web/', { token: t.owner })).body.name).toBe('web');
   });
 
   it('needs project:write: a member may not change it', async () => {
-    const res = await put({ allowedDomains: ['example.com'] }, member);
+    const res = await put({ allowedDomains: ['example.com'] }, t.member);
     expect(res.status).toBe(403);
     expect(await allowed()).toEqual(['*']);
   });
 });
 
 describe('the DSN endpoints enforce it', () => {
-  let key: ProjectKeyRow;
   const CORS = { detail: 'event submission rejected with_reason: Cors' };
-  const post = (headers: Record<string, string>) => send(h, envelopePath(project, key), { headers, body: eventEnvelope(eventId()) });
+  const post = (headers: Record<string, string>) => send(t.h, envelopePath(t.project, key), { headers, body: eventEnvelope(eventId()) });
 
-  beforeAll(async () => {
-    key = await createKey(h, project, { count: 3, window: 3600 });
-    const result = await h.services.projects.update(project, { allowedDomains: ['*.example.com', 'https://app.test'] }, TEST_ACTOR);
+  const key = suiteFixture(async () => {
+    const key = await createKey(t.h, t.project, { count: 3, window: 3600 });
+    const result = await t.h.services.projects.update(t.project, { allowedDomains: ['*.example.com', 'https://app.test'] }, TEST_ACTOR);
     expect(result.ok).toBe(true);
+    return key;
   });
 
   it('admits a matching Origin or Referer, and a request with neither', async () => {
@@ -187,19 +182,19 @@ describe('the DSN endpoints enforce it', () => {
     }
     // Three events a window: the three above were admitted, the refusals spent nothing.
     expect((await post({ origin: 'https://example.com' })).status).toBe(429);
-    const metrics = await (await fetch(`${h.baseUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${t.h.baseUrl}/metrics`)).text();
     expect(metrics).toMatch(new RegExp(`clientkeys_ingest_requests_total\\{[^}]*outcome="refused"[^}]*reason="cors"[^}]*\\} ${refused.length}`));
   });
 
   it('follows a change at once, with no restart', async () => {
-    const other = await createKey(h, project);
-    const path = envelopePath(project, other);
+    const other = await createKey(t.h, t.project);
+    const path = envelopePath(t.project, other);
     const fromShop = { origin: 'https://shop.example' };
-    expect((await send(h, path, { headers: fromShop, body: eventEnvelope() })).status).toBe(403);
+    expect((await send(t.h, path, { headers: fromShop, body: eventEnvelope() })).status).toBe(403);
     await put({ allowedDomains: ['shop.example'] });
-    expect((await send(h, path, { headers: fromShop, body: eventEnvelope() })).status).toBe(200);
-    expect((await send(h, path, { headers: { origin: 'https://www.example.com' }, body: eventEnvelope() })).status).toBe(403);
+    expect((await send(t.h, path, { headers: fromShop, body: eventEnvelope() })).status).toBe(200);
+    expect((await send(t.h, path, { headers: { origin: 'https://www.example.com' }, body: eventEnvelope() })).status).toBe(403);
     await put({ allowedDomains: ['*'] });
-    expect((await send(h, path, { headers: { origin: 'https://anything.test' }, body: eventEnvelope() })).status).toBe(200);
+    expect((await send(t.h, path, { headers: { origin: 'https://anything.test' }, body: eventEnvelope() })).status).toBe(200);
   });
 });

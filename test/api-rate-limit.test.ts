@@ -2,13 +2,10 @@
  * Management rate limits as Sentry's middleware: per caller and endpoint, API_RATE_LIMIT a second
  * on the key endpoints, headers on every answer (go-sentry backs off on them), Sentry's 429.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request, Seed, startHarness, startOrg, type Harness } from './helpers/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { request, Seed, startHarness, startOrg } from './helpers/harness.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
-let h: Harness;
-let owner: string;
-let other: string;
-let keyPath: string;
 const keys = '/api/0/projects/acme/web/keys/';
 
 /** Start a burst just after a second begins, so that it fits in one window. */
@@ -17,21 +14,21 @@ async function atWindowStart(): Promise<void> {
   await new Promise((r) => setTimeout(r, wait));
 }
 
-beforeAll(async () => {
-  const { seed, org, ...started } = await startOrg({ apiRateLimit: 5 });
-  ({ h } = started);
+const t = suiteFixture(async (onCleanup) => {
+  const { h, seed, org } = await startOrg({ apiRateLimit: 5 });
+  onCleanup(() => h.close());
   const project = await seed.project(org, 'web');
-  keyPath = `${keys}${(await seed.defaultKey(project)).public_key}/`;
-  owner = await seed.caller(org, 'owner@acme.example');
-  other = await seed.caller(org, 'other@acme.example');
+  const keyPath = `${keys}${(await seed.defaultKey(project)).public_key}/`;
+  const owner = await seed.caller(org, 'owner@acme.example');
+  const other = await seed.caller(org, 'other@acme.example');
+  return { h, owner, other, keyPath };
 });
-afterAll(() => h.close());
 
 describe('management rate limits', () => {
   it('admits API_RATE_LIMIT requests a second to a key endpoint, then answers 429 as Sentry', async () => {
     await atWindowStart();
     const answers = [];
-    for (let i = 0; i < 6; i++) answers.push(await request(h, 'GET', keys, { token: owner }));
+    for (let i = 0; i < 6; i++) answers.push(await request(t.h, 'GET', keys, { token: t.owner }));
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 429]);
     expect(answers.slice(0, 5).map((a) => a.headers.get('x-sentry-rate-limit-remaining'))).toEqual(['4', '3', '2', '1', '0']);
     const limited = answers[5]!;
@@ -53,29 +50,29 @@ describe('management rate limits', () => {
 
   it("counts each caller and each endpoint apart; endpoints without limits of their own have Sentry's default group, 999", async () => {
     await atWindowStart();
-    for (let i = 0; i < 5; i++) await request(h, 'GET', keys, { token: owner });
-    expect((await request(h, 'GET', keys, { token: owner })).status).toBe(429);
-    expect((await request(h, 'GET', keys, { token: other })).status).toBe(200);
-    const detail = await request(h, 'GET', keyPath, { token: owner });
+    for (let i = 0; i < 5; i++) await request(t.h, 'GET', keys, { token: t.owner });
+    expect((await request(t.h, 'GET', keys, { token: t.owner })).status).toBe(429);
+    expect((await request(t.h, 'GET', keys, { token: t.other })).status).toBe(200);
+    const detail = await request(t.h, 'GET', t.keyPath, { token: t.owner });
     expect(detail.status).toBe(200);
     expect(detail.headers.get('x-sentry-rate-limit-limit')).toBe('999');
     expect(detail.headers.get('x-sentry-rate-limit-concurrentlimit')).toBe('999');
     // The stats endpoint declares 20/s; API_RATE_LIMIT (5 here) stays the ceiling of the key endpoints.
-    expect((await request(h, 'GET', `${keyPath}stats/`, { token: owner })).headers.get('x-sentry-rate-limit-limit')).toBe('5');
-    expect((await request(h, 'POST', keys, { token: owner, body: {} })).headers.get('x-sentry-rate-limit-limit')).toBe('5');
+    expect((await request(t.h, 'GET', `${t.keyPath}stats/`, { token: t.owner })).headers.get('x-sentry-rate-limit-limit')).toBe('5');
+    expect((await request(t.h, 'POST', keys, { token: t.owner, body: {} })).headers.get('x-sentry-rate-limit-limit')).toBe('5');
   });
 
   it('admits again in the next window', async () => {
     await atWindowStart();
-    for (let i = 0; i < 6; i++) await request(h, 'GET', keys, { token: owner });
+    for (let i = 0; i < 6; i++) await request(t.h, 'GET', keys, { token: t.owner });
     await atWindowStart();
-    expect((await request(h, 'GET', keys, { token: owner })).status).toBe(200);
+    expect((await request(t.h, 'GET', keys, { token: t.owner })).status).toBe(200);
   });
 
   it('limits anonymous callers by IP too, before telling them to authenticate', async () => {
     await atWindowStart();
     const statuses = [];
-    for (let i = 0; i < 6; i++) statuses.push((await request(h, 'GET', keys)).status);
+    for (let i = 0; i < 6; i++) statuses.push((await request(t.h, 'GET', keys)).status);
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
   });
 });

@@ -7,36 +7,35 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { closeServices } from '../src/composition.ts';
 import { cli, cliAsync, cliOnTerminal, type CliResult } from './helpers/cli.ts';
 import { Seed, servicesWithDatabase, testConfig } from './helpers/harness.ts';
 import { recordSecret } from './helpers/secrets.ts';
 import { serve } from './helpers/serve.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
 const PUBLIC_URL = 'http://testserver';
-let dir: string;
-let source: TestDatabase;
-let token: string;
 const databases: TestDatabase[] = [];
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'clientkeys-backup-'));
-  source = await createTestDatabase(dir);
+const t = suiteFixture(async (onCleanup) => {
+  const dir = mkdtempSync(join(tmpdir(), 'clientkeys-backup-'));
+  const source = await createTestDatabase(dir);
+  onCleanup(async () => {
+    for (const database of [source, ...databases]) await database.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
   const { services, db } = servicesWithDatabase(testConfig(source.config));
   await db.migrate();
-  ({ owner: token } = await new Seed(services).acme());
+  const { owner: token } = await new Seed(services).acme();
   await closeServices(services);
-});
-afterAll(async () => {
-  for (const database of [source, ...databases]) await database.drop();
-  rmSync(dir, { recursive: true, force: true });
+  return { dir, source, token };
 });
 
 /** A new empty database of the engine under test (in its own folder, for SQLite). */
 async function emptyDatabase(): Promise<TestDatabase> {
-  const database = await createTestDatabase(mkdtempSync(join(dir, 'db-')));
+  const database = await createTestDatabase(mkdtempSync(join(t.dir, 'db-')));
   databases.push(database);
   return database;
 }
@@ -54,18 +53,18 @@ function keysOf(database: TestDatabase, project = 'acme/web'): Map<string, Recor
 }
 
 describe('backup under write load, then restore', () => {
-  const backupFile = () => join(dir, 'under-load.sqlite');
+  const backupFile = () => join(t.dir, 'under-load.sqlite');
   let acknowledgedBefore: Record<string, unknown>[] = [];
 
   it('copies the database while the server acknowledges concurrent creates', async () => {
-    const server = await serve(dir, { ...env(source), PORT: '0', LOG_LEVEL: 'info' });
+    const server = await serve(t.dir, { ...env(t.source), PORT: '0', LOG_LEVEL: 'info' });
     const acknowledged: { key: Record<string, unknown>; at: number }[] = [];
     let stop = false;
     const writer = async (n: number) => {
       for (let i = 0; !stop; i++) {
         const res = await fetch(`${server.url}/api/0/projects/acme/web/keys/`, {
           method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/json' },
           body: JSON.stringify({ name: `w${n}-${i}` }),
         });
         if (res.status === 201) {
@@ -85,7 +84,7 @@ describe('backup under write load, then restore', () => {
       for (let attempt = 0; attempt < 3 && duringBackup === 0; attempt++) {
         const started = performance.now();
         acknowledgedBefore = acknowledged.map((a) => a.key);
-        const result = await cliAsync(['backup', backupFile(), ...(attempt > 0 ? ['--force'] : [])], env(source));
+        const result = await cliAsync(['backup', backupFile(), ...(attempt > 0 ? ['--force'] : [])], env(t.source));
         const ended = performance.now();
         ok(result);
         expect(result.stdout).toMatch(/^backed up .* \(schema \d{4}-[\w-]+\) to .*under-load\.sqlite \(\d+ bytes\)\n$/);
@@ -118,35 +117,35 @@ describe('backup under write load, then restore', () => {
   });
 
   it('refuses to restore into a database that holds data, and changes nothing there', async () => {
-    const before = keysOf(source);
-    const result = cli(['restore', backupFile()], env(source));
+    const before = keysOf(t.source);
+    const result = cli(['restore', backupFile()], env(t.source));
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toMatch(/^clientkeys: .* is not empty \(.*\d+ in project_keys.*\): restore only into an empty database/);
-    expect(keysOf(source)).toEqual(before);
+    expect(keysOf(t.source)).toEqual(before);
   });
 });
 
 describe('backup and restore refuse what they cannot do', () => {
   it('does not replace an existing file without --force', () => {
-    const file = join(dir, 'existing.sqlite');
+    const file = join(t.dir, 'existing.sqlite');
     writeFileSync(file, 'keep me');
-    const result = cli(['backup', file], env(source));
+    const result = cli(['backup', file], env(t.source));
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe(`clientkeys: ${file} exists; pass --force to replace it`);
-    ok(cli(['backup', '--force', file], env(source)));
+    ok(cli(['backup', '--force', file], env(t.source)));
     expect(statSync(file).size).toBeGreaterThan(1000);
   });
 
   it('does not create the database it is asked to back up', () => {
-    const missing = join(dir, 'nowhere', 'missing.sqlite');
-    const result = cli(['backup', join(dir, 'x.sqlite')], { DATABASE_URL: `sqlite:${missing}` });
+    const missing = join(t.dir, 'nowhere', 'missing.sqlite');
+    const result = cli(['backup', join(t.dir, 'x.sqlite')], { DATABASE_URL: `sqlite:${missing}` });
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe(`clientkeys: no database at ${missing} (check DATABASE_URL)`);
   });
 
   it('refuses a file that is not a backup', async () => {
     const target = await emptyDatabase();
-    const file = join(dir, 'not-a-backup.json');
+    const file = join(t.dir, 'not-a-backup.json');
     writeFileSync(file, '[]');
     const result = cli(['restore', file], env(target));
     expect(result.code).toBe(1);
@@ -154,10 +153,10 @@ describe('backup and restore refuse what they cannot do', () => {
   });
 
   it('shows a progress bar on a terminal, and nothing on stderr when piped', () => {
-    const file = join(dir, 'progress.sqlite');
-    const piped = ok(cli(['backup', file], env(source)));
+    const file = join(t.dir, 'progress.sqlite');
+    const piped = ok(cli(['backup', file], env(t.source)));
     expect(piped.stdout).not.toContain('[');
-    const terminal = cliOnTerminal(['backup', '--force', file], env(source));
+    const terminal = cliOnTerminal(['backup', '--force', file], env(t.source));
     expect(terminal.code).toBe(0);
     expect(terminal.stdout).toMatch(/backup \[[█░]+\] 100% \| (\d+)\/\1 (pages|rows)/);
   });

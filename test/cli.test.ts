@@ -2,27 +2,26 @@
  * The operator CLI, run as a process (`bin/clientkeys`), against the same database as a running
  * server: what it sets up works over the API, and what it prints agrees with the API.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cli } from './helpers/cli.ts';
-import { request, startHarness, type Harness } from './helpers/harness.ts';
+import { request, startHarness } from './helpers/harness.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
-let h: Harness;
-let env: Record<string, string>;
-
-beforeAll(async () => {
-  h = await startHarness();
-  env = { DATABASE_URL: h.databaseUrl, PUBLIC_URL: h.config.publicUrl };
+const t = suiteFixture(async (onCleanup) => {
+  const h = await startHarness();
+  onCleanup(() => h.close());
+  const env = { DATABASE_URL: h.databaseUrl, PUBLIC_URL: h.config.publicUrl };
+  return { h, env };
 });
-afterAll(() => h.close());
 
 const ok = (args: string[]) => {
-  const result = cli(args, env);
+  const result = cli(args, t.env);
   expect({ args, code: result.code, stderr: result.stderr }).toEqual({ args, code: 0, stderr: '' });
   return result;
 };
 
 const fails = (args: string[], message: RegExp) => {
-  const result = cli(args, env);
+  const result = cli(args, t.env);
   expect(result.code, args.join(' ')).not.toBe(0);
   expect(result.stderr.trim().split('\n')[0], args.join(' ')).toMatch(message);
   return result;
@@ -47,7 +46,7 @@ describe('setting up an organization from the CLI', () => {
     token = result.lines.at(-1)!;
     expect(token).toMatch(/^sntryu_[0-9a-f]{64}$/);
     expect(result.lines.slice(0, -1).join('\n')).not.toContain(token);
-    const res = await request(h, 'GET', '/api/0/projects/acme/web/keys/', { token });
+    const res = await request(t.h, 'GET', '/api/0/projects/acme/web/keys/', { token });
     expect(res.status).toBe(200);
     expect(res.body[0].name).toBe('Default');
   });
@@ -56,13 +55,13 @@ describe('setting up an organization from the CLI', () => {
     const result = ok(['apikey', 'create', 'acme', '--scopes', 'project:read']);
     apiKey = result.lines.at(-1)!;
     expect(apiKey).toMatch(/^[0-9a-f]{32}$/);
-    expect((await request(h, 'GET', '/api/0/projects/acme/web/keys/', { basic: apiKey })).status).toBe(200);
-    expect((await request(h, 'POST', '/api/0/projects/acme/web/keys/', { basic: apiKey, body: {} })).status).toBe(403);
+    expect((await request(t.h, 'GET', '/api/0/projects/acme/web/keys/', { basic: apiKey })).status).toBe(200);
+    expect((await request(t.h, 'POST', '/api/0/projects/acme/web/keys/', { basic: apiKey, body: {} })).status).toBe(403);
   });
 
   it('stores credentials only as hashes', async () => {
-    const tokens = await h.db.kysely.selectFrom('api_tokens').selectAll().execute();
-    const keys = await h.db.kysely.selectFrom('api_keys').selectAll().execute();
+    const tokens = await t.h.db.kysely.selectFrom('api_tokens').selectAll().execute();
+    const keys = await t.h.db.kysely.selectFrom('api_keys').selectAll().execute();
     const stored = JSON.stringify([tokens, keys]);
     expect(stored).not.toContain(token);
     expect(stored).not.toContain(apiKey);
@@ -74,7 +73,7 @@ describe('setting up an organization from the CLI', () => {
     expect(orgToken).toMatch(/^sntrys_[A-Za-z0-9+/=]+_[A-Za-z0-9+/]{43}$/);
     const payload = JSON.parse(Buffer.from(orgToken.split('_')[1]!, 'base64').toString('utf8'));
     expect(payload).toMatchObject({ org: 'acme', url: 'http://testserver' });
-    expect((await request(h, 'GET', '/api/0/organizations/acme/project-keys/', { token: orgToken })).status).toBe(200);
+    expect((await request(t.h, 'GET', '/api/0/organizations/acme/project-keys/', { token: orgToken })).status).toBe(200);
   });
 
   it('lists and revokes tokens, API keys and organization tokens; each is refused afterwards', async () => {
@@ -84,30 +83,30 @@ describe('setting up an organization from the CLI', () => {
     expect(JSON.stringify(tokens)).not.toContain(token);
     const spare = ok(['token', 'create', 'ann@example.com', '--scopes', 'org:read']).lines.at(-1)!;
     const spareId = JSON.parse(ok(['token', 'list', 'ann@example.com', '--json']).stdout).at(-1).id;
-    expect((await request(h, 'GET', '/api/0/', { token: spare })).status).toBe(200);
+    expect((await request(t.h, 'GET', '/api/0/', { token: spare })).status).toBe(200);
     ok(['token', 'revoke', String(spareId)]);
-    expect((await request(h, 'GET', '/api/0/', { token: spare })).body).toEqual({ detail: 'Invalid token' });
+    expect((await request(t.h, 'GET', '/api/0/', { token: spare })).body).toEqual({ detail: 'Invalid token' });
     fails(['token', 'revoke', String(spareId)], /token \d+ not found/);
 
     const key = ok(['apikey', 'create', 'acme', '--scopes', 'org:read']).lines.at(-1)!;
     const keyId = JSON.parse(ok(['apikey', 'list', 'acme', '--json']).stdout).at(-1).id;
     ok(['apikey', 'revoke', 'acme', String(keyId)]);
-    expect((await request(h, 'GET', '/api/0/', { basic: key })).body).toEqual({ detail: 'Key is disabled' });
+    expect((await request(t.h, 'GET', '/api/0/', { basic: key })).body).toEqual({ detail: 'Key is disabled' });
     expect(JSON.parse(ok(['apikey', 'list', 'acme', '--json']).stdout).at(-1).state).toBe('revoked');
 
     const orgToken = ok(['orgtoken', 'create', 'acme']).lines.at(-1)!;
     const orgTokenId = JSON.parse(ok(['orgtoken', 'list', 'acme', '--json']).stdout).at(-1).id;
     ok(['orgtoken', 'revoke', 'acme', String(orgTokenId)]);
-    expect((await request(h, 'GET', '/api/0/', { token: orgToken })).body).toEqual({ detail: 'Invalid org token' });
+    expect((await request(t.h, 'GET', '/api/0/', { token: orgToken })).body).toEqual({ detail: 'Invalid org token' });
 
-    const events = (await h.db.stores.auditLog.list((await h.db.stores.organizations.find({ slug: 'acme' }))!.id, 500)).map((e) => e.event);
+    const events = (await t.h.db.stores.auditLog.list((await t.h.db.stores.organizations.find({ slug: 'acme' }))!.id, 500)).map((e) => e.event);
     expect(events).toEqual(expect.arrayContaining(['apitoken.add', 'apitoken.remove', 'apikey.add', 'apikey.remove', 'orgauthtoken.create', 'orgauthtoken.remove']));
   });
 
   it('keys list --json is what the API returns', async () => {
     ok(['keys', 'create', 'acme/web', '--name', 'From CLI', '--rate-limit', '100/60']);
     const listed = JSON.parse(ok(['keys', 'list', 'acme/web', '--json']).stdout);
-    const api = await request(h, 'GET', '/api/0/projects/acme/web/keys/', { token });
+    const api = await request(t.h, 'GET', '/api/0/projects/acme/web/keys/', { token });
     expect(listed).toEqual(api.body);
     expect(listed[0]).toMatchObject({ name: 'From CLI', rateLimit: { window: 60, count: 100 } });
   });
@@ -118,13 +117,13 @@ describe('setting up an organization from the CLI', () => {
     expect(shown).toEqual(created);
 
     ok(['keys', 'update', 'acme/web', created.id, '--name', 'Renamed', '--disable', '--no-rate-limit', '--loader-option', 'hasDebug=true']);
-    const after = await request(h, 'GET', `/api/0/projects/acme/web/keys/${created.id}/`, { token });
+    const after = await request(t.h, 'GET', `/api/0/projects/acme/web/keys/${created.id}/`, { token });
     expect(after.body).toMatchObject({ name: 'Renamed', isActive: false, rateLimit: null });
     expect(after.body.dynamicSdkLoaderOptions.hasDebug).toBe(true);
 
     ok(['keys', 'delete', 'acme/web', created.id]);
-    expect((await request(h, 'GET', `/api/0/projects/acme/web/keys/${created.id}/`, { token })).status).toBe(404);
-    const entries = await h.db.stores.auditLog.list((await h.db.stores.organizations.find({ slug: 'acme' }))!.id);
+    expect((await request(t.h, 'GET', `/api/0/projects/acme/web/keys/${created.id}/`, { token })).status).toBe(404);
+    const entries = await t.h.db.stores.auditLog.list((await t.h.db.stores.organizations.find({ slug: 'acme' }))!.id);
     expect(entries.filter((e) => e.event.startsWith('projectkey.')).map((e) => e.event).slice(0, 3)).toEqual(['projectkey.remove', 'projectkey.edit', 'projectkey.add']);
   });
 
@@ -137,17 +136,16 @@ describe('setting up an organization from the CLI', () => {
 });
 
 describe('the CLI and the API agree', () => {
-  let token: string;
-
-  beforeAll(() => {
+  const agree = suiteFixture(async () => {
     ok(['user', 'create', 'agree@example.com']);
     ok(['member', 'add', 'acme', 'agree@example.com', '--role', 'owner', '--team', 'backend']);
-    token = ok(['token', 'create', 'agree@example.com', '--scopes', 'project:admin,org:read']).lines.at(-1)!;
+    const token = ok(['token', 'create', 'agree@example.com', '--scopes', 'project:admin,org:read']).lines.at(-1)!;
+    return { token };
   });
 
   it('project create --json prints the project and its Default key as the API shows them', async () => {
     const printed = JSON.parse(ok(['project', 'create', 'acme/cli-app', '--team', 'backend', '--platform', 'node', '--json']).stdout);
-    const project = await request(h, 'GET', '/api/0/projects/acme/cli-app/', { token });
+    const project = await request(t.h, 'GET', '/api/0/projects/acme/cli-app/', { token: agree.token });
     expect(project.status).toBe(200);
     const { defaultKey, ...fields } = printed;
     expect(fields).toEqual({
@@ -160,24 +158,24 @@ describe('the CLI and the API agree', () => {
       team: project.body.team,
       teams: project.body.teams,
     });
-    const keys = await request(h, 'GET', '/api/0/projects/acme/cli-app/keys/', { token });
+    const keys = await request(t.h, 'GET', '/api/0/projects/acme/cli-app/keys/', { token: agree.token });
     expect(keys.body).toEqual([defaultKey]);
-    const listed = await request(h, 'GET', '/api/0/organizations/acme/projects/?query=slug:cli-app', { token });
+    const listed = await request(t.h, 'GET', '/api/0/organizations/acme/projects/?query=slug:cli-app', { token: agree.token });
     expect(listed.body.map((p: { id: string }) => p.id)).toEqual([printed.id]);
   });
 
   it('keys list --json shows a project created over the API exactly as the API does', async () => {
-    const created = await request(h, 'POST', '/api/0/teams/acme/backend/projects/', { token, body: { name: 'API App', platform: 'python' } });
+    const created = await request(t.h, 'POST', '/api/0/teams/acme/backend/projects/', { token: agree.token, body: { name: 'API App', platform: 'python' } });
     expect(created.status).toBe(201);
     const fromCli = JSON.parse(ok(['keys', 'list', `acme/${created.body.slug}`, '--json']).stdout);
-    const fromApi = await request(h, 'GET', `/api/0/projects/acme/${created.body.slug}/keys/`, { token });
+    const fromApi = await request(t.h, 'GET', `/api/0/projects/acme/${created.body.slug}/keys/`, { token: agree.token });
     expect(fromCli).toEqual(fromApi.body);
     expect(fromCli.map((k: { name: string }) => k.name)).toEqual(['Default']);
   });
 
   it('a project deleted over the API is gone for the CLI too', async () => {
-    expect((await request(h, 'DELETE', '/api/0/projects/acme/cli-app/', { token })).status).toBe(204);
-    const result = cli(['keys', 'list', 'acme/cli-app', '--json'], env);
+    expect((await request(t.h, 'DELETE', '/api/0/projects/acme/cli-app/', { token: agree.token })).status).toBe(204);
+    const result = cli(['keys', 'list', 'acme/cli-app', '--json'], t.env);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/project "acme\/cli-app" not found/);
   });
@@ -190,7 +188,7 @@ describe('changes made with the CLI reach a running server', () => {
     const started = Date.now();
     let status = 0;
     while (Date.now() - started < 3000) {
-      const res = await fetch(`${h.baseUrl}/api/${projectId}/envelope/?sentry_key=${publicKey}`, { method: 'POST', body: '{}\n{"type":"event"}\n{}\n' });
+      const res = await fetch(`${t.h.baseUrl}/api/${projectId}/envelope/?sentry_key=${publicKey}`, { method: 'POST', body: '{}\n{"type":"event"}\n{}\n' });
       status = res.status;
       await res.arrayBuffer();
       if (status === want) return Date.now() - started;

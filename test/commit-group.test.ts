@@ -5,17 +5,15 @@
  * is committed with its audit entry, a duplicate fails alone, and a kill -9 right after the
  * answers loses nothing.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { closeServices } from '../src/composition.ts';
 import { KEY_STATUS } from '../src/domain/keys.ts';
 import type { Database } from '../src/storage/database.ts';
-import { request, Seed, servicesWithDatabase, startAcme, testConfig, type Harness } from './helpers/harness.ts';
+import { request, servicesWithDatabase, startAcme, testConfig } from './helpers/harness.ts';
 import { serve } from './helpers/serve.ts';
-import { createTestDatabase, usingPostgres, type TestDatabase } from './helpers/test-database.ts';
+import { usingPostgres } from './helpers/test-database.ts';
+import { processDatabase, suiteFixture } from './helpers/fixture.ts';
 
 const KEYS = '/api/0/projects/acme/web/keys/';
 const hex = (n: number) => n.toString(16).padStart(32, '0');
@@ -30,43 +28,40 @@ async function addEntries(db: Database, organizationId: number): Promise<Map<num
 }
 
 describe('key create under concurrency', () => {
-  let h: Harness;
-  let owner: string;
-  let organizationId: number;
-
-  beforeAll(async () => {
+  const t = suiteFixture(async (onCleanup) => {
     const acme = await startAcme();
-    h = acme.h;
-    owner = acme.owner;
-    organizationId = acme.org.id;
+    const h = acme.h;
+    onCleanup(() => h.close());
+    const owner = acme.owner;
+    const organizationId = acme.org.id;
+    return { h, owner, organizationId };
   });
-  afterAll(() => h.close());
 
   it('answers every concurrent create with a 201 for a stored key with one audit entry; on SQLite through the group', async () => {
-    const before = h.db.commitGroup ? { ...h.db.commitGroup.stats } : undefined;
+    const before = t.h.db.commitGroup ? { ...t.h.db.commitGroup.stats } : undefined;
     const answers = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => request(h, 'POST', KEYS, { token: owner, body: { name: `concurrent ${i}` } })),
+      Array.from({ length: 40 }, (_, i) => request(t.h, 'POST', KEYS, { token: t.owner, body: { name: `concurrent ${i}` } })),
     );
     expect(answers.map((a) => a.status)).toEqual(answers.map(() => 201));
-    const entries = await addEntries(h.db, organizationId);
+    const entries = await addEntries(t.h.db, t.organizationId);
     for (const answer of answers) {
       const { id, name } = answer.body as { id: string; name: string };
-      const key = await h.db.stores.projectKeys.byPublicKey(id);
+      const key = await t.h.db.stores.projectKeys.byPublicKey(id);
       expect(key).toMatchObject({ label: name, status: KEY_STATUS.active });
       expect(entries.get(key!.id)).toBe(1);
     }
-    if (h.db.commitGroup && before) {
+    if (t.h.db.commitGroup && before) {
       // Every create went through the group. How many shared a commit depends on how the requests
       // fell into turns of the event loop (a client in this same process spreads them out); that
       // items do share one is shown below, and the bench counts it under load.
-      expect(h.db.commitGroup.stats.items - before.items).toBe(40);
+      expect(t.h.db.commitGroup.stats.items - before.items).toBe(40);
     }
   });
 
   it('fails a duplicate alone: its own 400, the rest of its group 201, nothing of it stored', async () => {
     const chosen = hex(0xabc);
     const bodies = Array.from({ length: 12 }, (_, i) => (i === 3 || i === 8 ? { name: `dup ${i}`, public: chosen } : { name: `other ${i}` }));
-    const answers = await Promise.all(bodies.map((body) => request(h, 'POST', KEYS, { token: owner, body })));
+    const answers = await Promise.all(bodies.map((body) => request(t.h, 'POST', KEYS, { token: t.owner, body })));
     const statuses = answers.map((a) => a.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(11);
     const refused = statuses.findIndex((s) => s !== 201);
@@ -74,16 +69,16 @@ describe('key create under concurrency', () => {
     expect(answers[refused]!.status).toBe(400);
     expect(answers[refused]!.body).toEqual({ public: [expect.stringContaining('already in use')] });
 
-    const entries = await addEntries(h.db, organizationId);
-    const stored = await h.db.stores.projectKeys.byPublicKey(chosen);
+    const entries = await addEntries(t.h.db, t.organizationId);
+    const stored = await t.h.db.stores.projectKeys.byPublicKey(chosen);
     expect(stored?.label).toBe(`dup ${refused === 3 ? 8 : 3}`);
     expect(entries.get(stored!.id)).toBe(1);
     for (const answer of answers.filter((a) => a.status === 201)) {
-      const key = await h.db.stores.projectKeys.byPublicKey((answer.body as { id: string }).id);
+      const key = await t.h.db.stores.projectKeys.byPublicKey((answer.body as { id: string }).id);
       expect(entries.get(key!.id)).toBe(1);
     }
     // One audit entry per stored key, none for the refused one.
-    const keyIds = new Set((await h.db.kysely.selectFrom('project_keys').select('id').execute()).map((r) => r.id));
+    const keyIds = new Set((await t.h.db.kysely.selectFrom('project_keys').select('id').execute()).map((r) => r.id));
     for (const target of entries.keys()) expect(keyIds.has(target)).toBe(true);
   });
 });
@@ -91,20 +86,17 @@ describe('key create under concurrency', () => {
 // SQLite's own mechanism: on PostgreSQL a create is one statement and there is no group to test
 // (defined only on SQLite rather than skipped, so no run reports a skipped test).
 if (!usingPostgres) describe('the commit group (SQLite)', () => {
-  let h: Harness;
-  let organizationId: number;
-  let projectId: number;
-
-  beforeAll(async () => {
+  const t = suiteFixture(async (onCleanup) => {
     const acme = await startAcme();
-    h = acme.h;
-    organizationId = acme.org.id;
-    projectId = acme.project.id;
+    const h = acme.h;
+    onCleanup(() => h.close());
+    const organizationId = acme.org.id;
+    const projectId = acme.project.id;
+    return { h, organizationId, projectId };
   });
-  afterAll(() => h.close());
 
   const newKey = (n: number) => ({
-    project_id: projectId,
+    project_id: t.projectId,
     label: `group ${n}`,
     public_key: hex(n),
     secret_key: hex(n + 1_000_000),
@@ -115,13 +107,13 @@ if (!usingPostgres) describe('the commit group (SQLite)', () => {
   });
 
   it('settles each item only once the shared COMMIT is visible to another connection', async () => {
-    const path = (h.config.database as { path: string }).path;
+    const path = (t.h.config.database as { path: string }).path;
     const reader = new SQLite(path, { readonly: true });
     try {
       const visible = (publicKey: string) => reader.prepare('select count(*) as n from project_keys where public_key = ?').get(publicKey) as { n: number };
       const seen: number[][] = [];
       const items = Array.from({ length: 8 }, (_, n) =>
-        h.db
+        t.h.db
           .groupTransaction((stores) => stores.projectKeys.insert(newKey(100 + n)))
           .then(() => {
             // When any item settles, every item of its group is committed: another connection sees them all.
@@ -130,7 +122,7 @@ if (!usingPostgres) describe('the commit group (SQLite)', () => {
       );
       await Promise.all(items);
       expect(seen[0]).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
-      expect(h.db.commitGroup!.stats.largest).toBeGreaterThanOrEqual(8);
+      expect(t.h.db.commitGroup!.stats.largest).toBeGreaterThanOrEqual(8);
     } finally {
       reader.close();
     }
@@ -138,52 +130,35 @@ if (!usingPostgres) describe('the commit group (SQLite)', () => {
 
   it('rolls back a failing item to its savepoint only, and gives it its own error', async () => {
     const results = await Promise.allSettled([
-      h.db.groupTransaction((stores) => stores.projectKeys.insert(newKey(200))),
-      h.db.groupTransaction(async (stores) => {
+      t.h.db.groupTransaction((stores) => stores.projectKeys.insert(newKey(200))),
+      t.h.db.groupTransaction(async (stores) => {
         await stores.projectKeys.insert(newKey(201));
         throw new Error('item 2 fails after its write');
       }),
-      h.db.groupTransaction((stores) => stores.projectKeys.insert({ ...newKey(202), public_key: hex(200) })),
-      h.db.groupTransaction((stores) => stores.projectKeys.insert(newKey(203))),
+      t.h.db.groupTransaction((stores) => stores.projectKeys.insert({ ...newKey(202), public_key: hex(200) })),
+      t.h.db.groupTransaction((stores) => stores.projectKeys.insert(newKey(203))),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
     expect(((results[1] as PromiseRejectedResult).reason as Error).message).toBe('item 2 fails after its write');
     expect(((results[2] as PromiseRejectedResult).reason as { code: string }).code).toBe('SQLITE_CONSTRAINT_UNIQUE');
-    expect(await h.db.stores.projectKeys.byPublicKey(hex(200))).toMatchObject({ label: 'group 200' });
-    expect(await h.db.stores.projectKeys.byPublicKey(hex(201))).toBeUndefined();
-    expect(await h.db.stores.projectKeys.byPublicKey(hex(203))).toMatchObject({ label: 'group 203' });
+    expect(await t.h.db.stores.projectKeys.byPublicKey(hex(200))).toMatchObject({ label: 'group 200' });
+    expect(await t.h.db.stores.projectKeys.byPublicKey(hex(201))).toBeUndefined();
+    expect(await t.h.db.stores.projectKeys.byPublicKey(hex(203))).toMatchObject({ label: 'group 203' });
     // The connection is out of the transaction: a plain write commits on its own.
-    await h.db.transaction((stores) => stores.projectKeys.insert(newKey(204)));
-    expect(await h.db.stores.projectKeys.byPublicKey(hex(204))).toBeDefined();
-    void organizationId;
+    await t.h.db.transaction((stores) => stores.projectKeys.insert(newKey(204)));
+    expect(await t.h.db.stores.projectKeys.byPublicKey(hex(204))).toBeDefined();
+    void t.organizationId;
   });
 });
 
 describe('kill -9 right after the answers', () => {
-  let dir: string;
-  let database: TestDatabase;
-  let token: string;
-  let organizationId: number;
-  let env: Record<string, string>;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'clientkeys-commit-group-'));
-    database = await createTestDatabase(dir);
-    const { services, db } = servicesWithDatabase(testConfig(database.config));
-    await db.migrate();
-    const acme = await new Seed(services).acme();
-    token = acme.owner;
-    organizationId = acme.org.id;
-    await closeServices(services);
-    env = { DATABASE_URL: database.url, PORT: '0', LOG_LEVEL: 'info', PUBLIC_URL: 'http://testserver' };
-  });
-  afterAll(async () => {
-    await database.drop();
-    rmSync(dir, { recursive: true, force: true });
+  const t = suiteFixture(async (onCleanup) => {
+    const { dir, database, env, seeded: acme } = await processDatabase(onCleanup, 'commit-group', (seed) => seed.acme());
+    return { dir, database, env, token: acme.owner, organizationId: acme.org.id };
   });
 
   it('keeps every key (and its audit entry) answered 201 before the kill', async () => {
-    const server = await serve(dir, env);
+    const server = await serve(t.dir, t.env);
     const acknowledged: string[] = [];
     // 30 creates at once, then the kill as soon as the last answer is in: nothing is in flight
     // but the commits just acknowledged.
@@ -191,7 +166,7 @@ describe('kill -9 right after the answers', () => {
       Array.from({ length: 30 }, (_, i) =>
         fetch(`${server.url}${KEYS}`, {
           method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/json' },
           body: JSON.stringify({ name: `killed ${i}` }),
         }).then(async (res) => {
           if (res.status === 201) acknowledged.push(((await res.json()) as { id: string }).id);
@@ -203,9 +178,9 @@ describe('kill -9 right after the answers', () => {
     await server.exited;
     expect(answers).toEqual(answers.map(() => 201));
 
-    const { services, db } = servicesWithDatabase(testConfig(database.config));
+    const { services, db } = servicesWithDatabase(testConfig(t.database.config));
     try {
-      const entries = await addEntries(db, organizationId);
+      const entries = await addEntries(db, t.organizationId);
       for (const publicKey of acknowledged) {
         const key = await db.stores.projectKeys.byPublicKey(publicKey);
         expect(key).toBeDefined();

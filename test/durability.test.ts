@@ -3,41 +3,22 @@
  * creates and restarted, and every key whose 201 arrived is there, intact. And SIGTERM lets
  * in-flight requests finish before the process exits.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeServices } from '../src/composition.ts';
-import { Seed, servicesWithDatabase, testConfig } from './helpers/harness.ts';
+import { describe, expect, it } from 'vitest';
 import { serve } from './helpers/serve.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database.ts';
+import { processDatabase, suiteFixture } from './helpers/fixture.ts';
 
-let dir: string;
-let database: TestDatabase;
-let token: string;
-let env: Record<string, string>;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'clientkeys-durability-'));
-  database = await createTestDatabase(dir);
-  const { services, db } = servicesWithDatabase(testConfig(database.config));
-  await db.migrate();
-  ({ owner: token } = await new Seed(services).acme());
-  await closeServices(services);
-  env = { DATABASE_URL: database.url, PORT: '0', LOG_LEVEL: 'info', PUBLIC_URL: 'http://testserver' };
-});
-afterAll(async () => {
-  await database.drop();
-  rmSync(dir, { recursive: true, force: true });
+const t = suiteFixture(async (onCleanup) => {
+  const { dir, env, seeded } = await processDatabase(onCleanup, 'durability', (seed) => seed.acme());
+  return { dir, env, token: seeded.owner };
 });
 
 const keys = '/api/0/projects/acme/web/keys/';
-const headers = () => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+const headers = () => ({ authorization: `Bearer ${t.token}`, 'content-type': 'application/json' });
 
 describe('durability', () => {
   it('keeps every acknowledged key when the server is killed mid-write', async () => {
-    const first = await serve(dir, env);
+    const first = await serve(t.dir, t.env);
     const acknowledged: Record<string, unknown>[] = [];
     let stop = false;
     const writer = async (n: number) => {
@@ -57,7 +38,7 @@ describe('durability', () => {
     stop = true;
     await Promise.all(writers);
 
-    const second = await serve(dir, env);
+    const second = await serve(t.dir, t.env);
     try {
       const listed = new Map<string, unknown>();
       let next: string | undefined = `${second.url}${keys}?per_page=100`;
@@ -76,7 +57,7 @@ describe('durability', () => {
   });
 
   it('finishes in-flight requests on SIGTERM, then exits cleanly', async () => {
-    const server = await serve(dir, env);
+    const server = await serve(t.dir, t.env);
     const url = new URL(`${server.url}${keys}`);
     const body = JSON.stringify({ name: 'in flight' });
     // Send the headers and half the body, signal, then the rest: the request must still complete.

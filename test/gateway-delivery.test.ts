@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as Sentry from '@sentry/node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { closeServices } from '../src/composition.ts';
 import type { ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
 import { backendDsn, queueDrained, RecordingBackend } from './helpers/gateway.ts';
@@ -17,6 +17,7 @@ import { type Harness, ingestConfig, request, Seed, servicesWithDatabase, startH
 import { envelopePath, eventEnvelope, eventId, send } from './helpers/ingest.ts';
 import { serve } from './helpers/serve.ts';
 import { createTestDatabase } from './helpers/test-database.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
 const BACKEND_KEY = 'b'.repeat(32);
 
@@ -99,42 +100,41 @@ describe('a backend that is down, then back', () => {
 });
 
 describe("a backend's rate limits", () => {
-  let backend: RecordingBackend;
-  let ctx: Awaited<ReturnType<typeof setup>>;
-  beforeAll(async () => {
-    backend = new RecordingBackend();
+  const t = suiteFixture(async (onCleanup) => {
+    const backend = new RecordingBackend();
     const base = await backend.start();
-    ctx = await setup();
+    const ctx = await setup();
+    onCleanup(async () => {
+      await ctx.h.close();
+      await backend.stop();
+    });
     await ctx.h.services.upstreams.set(ctx.project, backendDsn(base, BACKEND_KEY, 7), TEST_ACTOR);
-  });
-  afterAll(async () => {
-    await ctx.h.close();
-    await backend.stop();
+    return { backend, ctx };
   });
 
   const transaction = (id = eventId()) => `{"event_id":"${id}"}\n{"type":"transaction"}\n{"type":"transaction","event_id":"${id}"}\n`;
   const both = (id = eventId()) => `{"event_id":"${id}"}\n{"type":"event"}\n{"message":"e"}\n{"type":"transaction"}\n{"type":"transaction"}\n`;
 
   it('drops the refused event, counts it, and answers SDKs 429 for those categories at the gate, letting others through', async () => {
-    backend.answer = () => ({ status: 429, headers: { 'x-sentry-rate-limits': '60:error;default:organization:org_quota', 'retry-after': '60' }, body: '{"detail":"rate limited"}' });
-    expect((await send(ctx.h, envelopePath(ctx.project, ctx.key), { body: eventEnvelope() })).status).toBe(200);
-    await queueDrained(ctx.h);
-    expect(await until(() => state(ctx.h, ctx.owner), (s) => s.rateLimited === 1)).toMatchObject({ rateLimited: 1, refused: 0, queued: 0 });
-    backend.answer = () => ({ status: 200, body: '{}' });
-    const before = backend.received.length;
+    t.backend.answer = () => ({ status: 429, headers: { 'x-sentry-rate-limits': '60:error;default:organization:org_quota', 'retry-after': '60' }, body: '{"detail":"rate limited"}' });
+    expect((await send(t.ctx.h, envelopePath(t.ctx.project, t.ctx.key), { body: eventEnvelope() })).status).toBe(200);
+    await queueDrained(t.ctx.h);
+    expect(await until(() => state(t.ctx.h, t.ctx.owner), (s) => s.rateLimited === 1)).toMatchObject({ rateLimited: 1, refused: 0, queued: 0 });
+    t.backend.answer = () => ({ status: 200, body: '{}' });
+    const before = t.backend.received.length;
 
-    const limited = await send(ctx.h, envelopePath(ctx.project, ctx.key), { body: eventEnvelope() });
+    const limited = await send(t.ctx.h, envelopePath(t.ctx.project, t.ctx.key), { body: eventEnvelope() });
     expect(limited.status).toBe(429);
     expect(limited.headers.get('x-sentry-rate-limits')).toMatch(/^(59|60):error;default:organization:org_quota$/);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(59);
 
     // Transactions are not limited: they go through, and so does the transaction of a mixed envelope, without its event.
-    expect((await send(ctx.h, envelopePath(ctx.project, ctx.key), { body: transaction() })).status).toBe(200);
-    const mixed = await send(ctx.h, envelopePath(ctx.project, ctx.key), { body: both() });
+    expect((await send(t.ctx.h, envelopePath(t.ctx.project, t.ctx.key), { body: transaction() })).status).toBe(200);
+    const mixed = await send(t.ctx.h, envelopePath(t.ctx.project, t.ctx.key), { body: both() });
     expect(mixed.status).toBe(200);
     expect(mixed.headers.get('x-sentry-rate-limits')).toMatch(/:error;default:organization:org_quota$/);
-    await queueDrained(ctx.h);
-    const sent = backend.received.slice(before);
+    await queueDrained(t.ctx.h);
+    const sent = t.backend.received.slice(before);
     expect(sent).toHaveLength(2);
     expect(sent[1]!.body.toString()).not.toContain('"type":"event"');
     expect(sent[1]!.body.toString()).toContain('"type":"transaction"');
@@ -177,14 +177,14 @@ describe('a full queue', () => {
 });
 
 describe('kill -9 with events queued', () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'clientkeys-gateway-'));
+  const t = suiteFixture(async (onCleanup) => {
+    const dir = mkdtempSync(join(tmpdir(), 'clientkeys-gateway-'));
+    onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+    return { dir };
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('delivers every event it answered 200 after a restart, once the backend is up', async () => {
-    const database = await createTestDatabase(dir);
+    const database = await createTestDatabase(t.dir);
     const { services, db } = servicesWithDatabase(testConfig(database.config));
     await db.migrate();
     const seed = new Seed(services);
@@ -199,7 +199,7 @@ describe('kill -9 with events queued', () => {
     await closeServices(services);
     const env = { DATABASE_URL: database.url, PORT: '0', UPSTREAM_HOSTS: '127.0.0.1' };
     try {
-      const first = await serve(dir, env);
+      const first = await serve(t.dir, env);
       const ids = Array.from({ length: 30 }, () => eventId());
       await Promise.all(
         ids.map(async (id) => {
@@ -211,7 +211,7 @@ describe('kill -9 with events queued', () => {
       await first.exited;
       const backend = new RecordingBackend();
       await backend.start(port);
-      const second = await serve(dir, env);
+      const second = await serve(t.dir, env);
       try {
         // On PostgreSQL, rows the killed instance had claimed come back when its lease (15 s) ends.
         const received = await backend.waitFor(30, 40_000);

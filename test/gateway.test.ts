@@ -5,11 +5,12 @@
  * checks the translated key for real and lists what it received).
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OrganizationRow, ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
 import { backendDsn, queueDrained, RecordingBackend, type Recorded } from './helpers/gateway.ts';
 import { ingestConfig, request, Seed, startHarness, TEST_ACTOR, type Harness } from './helpers/harness.ts';
 import { envelopePath, eventEnvelope, eventId, send } from './helpers/ingest.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
 const BACKEND_KEY = 'b'.repeat(32);
 
@@ -42,11 +43,11 @@ function expectNoClientCredentials(received: Recorded, key: ProjectKeyRow): void
 }
 
 describe('setting a project’s upstream', () => {
-  let f: Front;
-  beforeAll(async () => {
-    f = await front();
+  const f = suiteFixture(async (onCleanup) => {
+    const f = await front();
+    onCleanup(() => f.h.close());
+    return f;
   });
-  afterAll(() => f.h.close());
 
   it('takes a DSN from an admin, shows only its host and project id, and clears with null', async () => {
     const dsn = backendDsn('http://127.0.0.1:9999/prefix', BACKEND_KEY, 42, 'c'.repeat(32));
@@ -155,40 +156,37 @@ async function waitForState(f: Front, done: (state: Record<string, any>) => bool
 }
 
 describe('key translation, byte for byte (a recording backend)', () => {
-  let backend: RecordingBackend;
-  let f: Front;
-  let base: string;
-
-  beforeAll(async () => {
-    backend = new RecordingBackend();
-    base = await backend.start();
-    f = await front({}, ['127.0.0.1']);
+  const t = suiteFixture(async (onCleanup) => {
+    const backend = new RecordingBackend();
+    const base = await backend.start();
+    const f = await front({}, ['127.0.0.1']);
+    onCleanup(async () => {
+      await f.h.close();
+      await backend.stop();
+    });
     expect((await setUpstream(f, backendDsn(`${base}/prefix`, BACKEND_KEY, 42))).status).toBe(200);
-  });
-  afterAll(async () => {
-    await f.h.close();
-    await backend.stop();
+    return { backend, f, base };
   });
 
   /** Send, wait for the backend to have it, return what it got. */
   async function through(path: string, options: Parameters<typeof send>[2] = {}): Promise<Recorded> {
-    const before = backend.received.length;
-    const res = await send(f.h, path, options);
+    const before = t.backend.received.length;
+    const res = await send(t.f.h, path, options);
     expect(res.status, res.text).toBeLessThan(300);
-    const [received] = (await backend.waitFor(before + 1)).slice(before);
-    expectNoClientCredentials(received!, f.key);
+    const [received] = (await t.backend.waitFor(before + 1)).slice(before);
+    expectNoClientCredentials(received!, t.f.key);
     return received!;
   }
 
   it("puts the backend's key wherever the client's was: query, X-Sentry-Auth (no secret), Authorization, Basic", async () => {
-    const pid = f.project.id;
-    const k = f.key.public_key;
+    const pid = t.f.project.id;
+    const k = t.f.key.public_key;
     const body = eventEnvelope();
     const query = await through(`/api/${pid}/envelope/?sentry_key=${k}&sentry_version=7&sentry_client=sentry.javascript.node%2F9.0.0`, { body });
     expect(query.url).toBe(`/prefix/api/42/envelope/?sentry_key=${BACKEND_KEY}&sentry_version=7&sentry_client=sentry.javascript.node%2F9.0.0`);
     expect(query.body.toString()).toBe(body);
 
-    const auth = await through(`/api/${pid}/envelope/`, { headers: { 'x-sentry-auth': `Sentry sentry_key=${k}, sentry_secret=${f.key.secret_key}, sentry_version=7, sentry_client=test/1` }, body });
+    const auth = await through(`/api/${pid}/envelope/`, { headers: { 'x-sentry-auth': `Sentry sentry_key=${k}, sentry_secret=${t.f.key.secret_key}, sentry_version=7, sentry_client=test/1` }, body });
     expect(auth.url).toBe('/prefix/api/42/envelope/');
     expect(auth.headers['x-sentry-auth']).toBe(`Sentry sentry_key=${BACKEND_KEY}, sentry_version=7, sentry_client=test/1`);
 
@@ -203,18 +201,18 @@ describe('key translation, byte for byte (a recording backend)', () => {
 
   it("rewrites the envelope header's dsn and trace.public_key, compressed bodies included, and leaves the items as they were", async () => {
     const id = eventId();
-    const dsn = `http://${f.key.public_key}@testserver/${f.project.id}`;
-    const envelope = eventEnvelope(id, { dsn, trace: { trace_id: 'a'.repeat(32), public_key: f.key.public_key, sample_rate: '1' } });
-    const received = await through(`/api/${f.project.id}/envelope/`, { headers: { 'content-encoding': 'gzip' }, body: gzipSync(envelope) });
+    const dsn = `http://${t.f.key.public_key}@testserver/${t.f.project.id}`;
+    const envelope = eventEnvelope(id, { dsn, trace: { trace_id: 'a'.repeat(32), public_key: t.f.key.public_key, sample_rate: '1' } });
+    const received = await through(`/api/${t.f.project.id}/envelope/`, { headers: { 'content-encoding': 'gzip' }, body: gzipSync(envelope) });
     expect(received.headers['content-encoding']).toBeUndefined();
     const [header, ...rest] = received.body.toString().split('\n');
-    expect(JSON.parse(header!)).toMatchObject({ event_id: id, dsn: `http://${BACKEND_KEY}@127.0.0.1:${backend.port}/prefix/42`, trace: { trace_id: 'a'.repeat(32), public_key: BACKEND_KEY, sample_rate: '1' } });
+    expect(JSON.parse(header!)).toMatchObject({ event_id: id, dsn: `http://${BACKEND_KEY}@127.0.0.1:${t.backend.port}/prefix/42`, trace: { trace_id: 'a'.repeat(32), public_key: BACKEND_KEY, sample_rate: '1' } });
     expect(rest.join('\n')).toBe(envelope.slice(envelope.indexOf('\n') + 1));
   });
 
   it('keeps each endpoint: store, security, nel, minidump, unreal (its path key), otlp, cron (its path key), attachments', async () => {
-    const pid = f.project.id;
-    const k = f.key.public_key;
+    const pid = t.f.project.id;
+    const k = t.f.key.public_key;
     const minidump = Buffer.concat([Buffer.from('MDMP'), Buffer.alloc(64, 1)]);
     const cases: [string, Parameters<typeof send>[2], string][] = [
       [`/api/${pid}/store/?sentry_key=${k}`, { body: '{"message":"m"}' }, `/prefix/api/42/store/?sentry_key=${BACKEND_KEY}`],
@@ -236,7 +234,7 @@ describe('key translation, byte for byte (a recording backend)', () => {
   });
 
   it('sends the client address as X-Forwarded-For: extended from a trusted proxy, replaced from anyone else', async () => {
-    const trusted = await through(envelopePath(f.project, f.key), { headers: { 'x-forwarded-for': '198.51.100.7' }, body: eventEnvelope() });
+    const trusted = await through(envelopePath(t.f.project, t.f.key), { headers: { 'x-forwarded-for': '198.51.100.7' }, body: eventEnvelope() });
     expect(trusted.headers['x-forwarded-for']).toBe('198.51.100.7, 127.0.0.1');
     const untrusting = await front();
     const other = new RecordingBackend();
@@ -252,54 +250,49 @@ describe('key translation, byte for byte (a recording backend)', () => {
   });
 
   it('counts what was delivered, and the backend took it gzip-free and whole', async () => {
-    await queueDrained(f.h);
-    const state = await waitForState(f, (s) => s.delivered >= backend.received.length);
+    await queueDrained(t.f.h);
+    const state = await waitForState(t.f, (s) => s.delivered >= t.backend.received.length);
     expect(state).toMatchObject({ queued: 0, retrying: 0, refused: 0, lastError: null });
     expect(state.lastDelivered).toMatch(/^\d{4}-/);
-    for (const received of backend.received) expect(() => (received.headers['content-encoding'] === 'gzip' ? gunzipSync(received.body) : received.body)).not.toThrow();
+    for (const received of t.backend.received) expect(() => (received.headers['content-encoding'] === 'gzip' ? gunzipSync(received.body) : received.body)).not.toThrow();
   });
 });
 
 describe('a second clientkeys as the backend (it checks the translated key for real)', () => {
-  let backend: Harness;
-  let f: Front;
-  let backendToken: string;
-  let backendKey: ProjectKeyRow;
-  let backendProject: ProjectRow;
-
-  beforeAll(async () => {
-    backend = await startHarness();
+  const t = suiteFixture(async (onCleanup) => {
+    const backend = await startHarness();
     const seed = new Seed(backend.services);
     const org = await seed.org('backend-org');
-    backendProject = await seed.project(org, 'sink');
-    backendKey = await seed.defaultKey(backendProject);
-    backendToken = await seed.caller(org, 'ops@backend.example');
-    f = await front();
+    const backendProject = await seed.project(org, 'sink');
+    const backendKey = await seed.defaultKey(backendProject);
+    const backendToken = await seed.caller(org, 'ops@backend.example');
+    const f = await front();
+    onCleanup(async () => {
+      await f.h.close();
+      await backend.close();
+    });
     expect((await setUpstream(f, backendDsn(backend.baseUrl, backendKey.public_key, backendProject.id))).status).toBe(200);
-  });
-  afterAll(async () => {
-    await f.h.close();
-    await backend.close();
+    return { backend, f, backendToken, backendKey, backendProject };
   });
 
-  const backendEvents = async () => (await request<{ eventId: string | null; publicKey: string }[]>(backend, 'GET', `/api/0/projects/backend-org/sink/events/recent/`, { token: backendToken })).body;
+  const backendEvents = async () => (await request<{ eventId: string | null; publicKey: string }[]>(t.backend, 'GET', `/api/0/projects/backend-org/sink/events/recent/`, { token: t.backendToken })).body;
 
   it("delivers every accepted event; the backend authenticates it with its own key", async () => {
     const ids = Array.from({ length: 5 }, () => eventId());
-    for (const id of ids) expect((await send(f.h, envelopePath(f.project, f.key), { body: eventEnvelope(id) })).status).toBe(200);
-    await queueDrained(f.h);
+    for (const id of ids) expect((await send(t.f.h, envelopePath(t.f.project, t.f.key), { body: eventEnvelope(id) })).status).toBe(200);
+    await queueDrained(t.f.h);
     const received = await backendEvents();
     expect(received.map((e) => e.eventId).sort()).toEqual([...ids].sort());
-    expect(new Set(received.map((e) => e.publicKey))).toEqual(new Set([backendKey.public_key]));
-    expect((await upstreamState(f)).body).toMatchObject({ queued: 0 });
+    expect(new Set(received.map((e) => e.publicKey))).toEqual(new Set([t.backendKey.public_key]));
+    expect((await upstreamState(t.f)).body).toMatchObject({ queued: 0 });
   });
 
   it("drops and counts what the backend refuses (its key disabled): not retried, the backend's reason is the last error", async () => {
-    await backend.services.keys.update(backendProject, backendKey, { isActive: false }, TEST_ACTOR);
-    expect((await send(f.h, envelopePath(f.project, f.key), { body: eventEnvelope() })).status).toBe(200);
-    const state = await waitForState(f, (s) => s.refused === 1);
+    await t.backend.services.keys.update(t.backendProject, t.backendKey, { isActive: false }, TEST_ACTOR);
+    expect((await send(t.f.h, envelopePath(t.f.project, t.f.key), { body: eventEnvelope() })).status).toBe(200);
+    const state = await waitForState(t.f, (s) => s.refused === 1);
     expect(state.lastError).toMatchObject({ status: 403, reason: 'event submission rejected with_reason: ProjectId' });
     expect(state.queued).toBe(0);
-    await backend.services.keys.update(backendProject, backendKey, { isActive: true }, TEST_ACTOR);
+    await t.backend.services.keys.update(t.backendProject, t.backendKey, { isActive: true }, TEST_ACTOR);
   });
 });

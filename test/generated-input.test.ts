@@ -6,30 +6,24 @@
  */
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OrganizationRow, ProjectKeyRow } from '../src/storage/schema.ts';
-import { startOrg, type Harness } from './helpers/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { startOrg } from './helpers/harness.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
 const SDK_VERSION = (JSON.parse(readFileSync(new URL('../node_modules/@sentry/browser/package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-let h: Harness;
-let org: OrganizationRow;
-let key: ProjectKeyRow;
-let owner: string;
-let apiKey: string;
-let projectId: number;
-
-beforeAll(async () => {
+const t = suiteFixture(async (onCleanup) => {
   const { seed, ...started } = await startOrg();
-  ({ h, org } = started);
+  const { h, org } = started;
+  onCleanup(() => h.close());
   const team = await seed.team(org, 'backend');
   const project = await seed.project(org, 'web', team);
-  projectId = project.id;
-  key = await seed.defaultKey(project);
-  owner = await seed.caller(org, 'owner@acme.example');
-  apiKey = await seed.apiKey(org, ['project:admin', 'org:write']);
+  const projectId = project.id;
+  const key = await seed.defaultKey(project);
+  const owner = await seed.caller(org, 'owner@acme.example');
+  const apiKey = await seed.apiKey(org, ['project:admin', 'org:write']);
+  return { h, org, key, owner, apiKey, projectId };
 });
-afterAll(() => h.close());
 
 const nasty = fc.oneof(
   fc.string(),
@@ -83,8 +77,8 @@ const query = fc.dictionary(fc.constantFrom('cursor', 'per_page', 'status', 'tea
 
 // Mostly good credentials, so that most requests reach the input checks behind the permission ones.
 const credential = fc.oneof(
-  { arbitrary: fc.constant(() => ({ authorization: `Bearer ${owner}` })), weight: 6 },
-  { arbitrary: fc.constant(() => ({ authorization: `Basic ${Buffer.from(`${apiKey}:`).toString('base64')}` })), weight: 2 },
+  { arbitrary: fc.constant(() => ({ authorization: `Bearer ${t.owner}` })), weight: 6 },
+  { arbitrary: fc.constant(() => ({ authorization: `Basic ${Buffer.from(`${t.apiKey}:`).toString('base64')}` })), weight: 2 },
   { arbitrary: fc.constantFrom<() => Record<string, string>>(() => ({ authorization: 'Bearer' }), () => ({ authorization: 'Basic !!!' }), () => ({})), weight: 2 },
 );
 
@@ -121,11 +115,11 @@ const ROUTES: FuzzRoute[] = [
   { method: 'POST', path: (o) => `/api/0/teams/${o}/backend/projects/` },
   { method: 'GET', path: (o) => `/api/0/users/${o === 'acme' ? 'me' : o}/` },
   // The DSN endpoints: the key in the query (mostly the real one), the body anything.
-  { method: 'POST', path: (_o, p, k) => `/api/${p === 'web' ? projectId : p}/envelope/?sentry_key=${k}` },
-  { method: 'POST', path: (_o, p, k) => `/api/${p === 'web' ? projectId : p}/store/?sentry_key=${k}` },
-  { method: 'POST', path: (_o, p, k) => `/api/${p === 'web' ? projectId : p}/security/?sentry_key=${k}` },
-  { method: 'POST', path: (_o, p, k) => `/api/${p === 'web' ? projectId : p}/minidump/?sentry_key=${k}` },
-  { method: 'POST', path: (_o, p, k) => `/api/${p === 'web' ? projectId : p}/cron/${p}/${k}/` },
+  { method: 'POST', path: (_o, p, k) => `/api/${p === 'web' ? t.projectId : p}/envelope/?sentry_key=${k}` },
+  { method: 'POST', path: (_o, p, k) => `/api/${p === 'web' ? t.projectId : p}/store/?sentry_key=${k}` },
+  { method: 'POST', path: (_o, p, k) => `/api/${p === 'web' ? t.projectId : p}/security/?sentry_key=${k}` },
+  { method: 'POST', path: (_o, p, k) => `/api/${p === 'web' ? t.projectId : p}/minidump/?sentry_key=${k}` },
+  { method: 'POST', path: (_o, p, k) => `/api/${p === 'web' ? t.projectId : p}/cron/${p}/${k}/` },
   { method: 'GET', path: (_o, _p, k) => `/js-sdk-loader/${k}.min.js` },
   { method: 'GET', path: (o, _p, _k, g) => `/js-sdk/${o === 'acme' ? SDK_VERSION : o}/bundle${g === 'web' ? '' : g}.min.js` },
   // The web page.
@@ -160,12 +154,12 @@ function isSentryErrorShape(status: number, contentType: string, text: string): 
 }
 
 async function publicKeys(): Promise<Set<string>> {
-  const rows = await h.db.kysely.selectFrom('project_keys').select('public_key').execute();
+  const rows = await t.h.db.kysely.selectFrom('project_keys').select('public_key').execute();
   return new Set(rows.map((r) => r.public_key));
 }
 
 async function countRows() {
-  const db = h.db.kysely;
+  const db = t.h.db.kysely;
   const keys = await db.selectFrom('project_keys').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(keys.n);
 }
@@ -190,7 +184,7 @@ describe('generated bad input', () => {
         // Mostly real names, so that most requests get past routing and permissions to the input checks.
         fc.oneof({ arbitrary: fc.constant('acme'), weight: 4 }, { arbitrary: segment, weight: 1 }),
         fc.oneof({ arbitrary: fc.constant('web'), weight: 4 }, { arbitrary: segment, weight: 1 }),
-        fc.oneof({ arbitrary: fc.constant(key.public_key), weight: 2 }, { arbitrary: segment, weight: 1 }),
+        fc.oneof({ arbitrary: fc.constant(t.key.public_key), weight: 2 }, { arbitrary: segment, weight: 1 }),
         segment,
         query,
         body,
@@ -198,7 +192,7 @@ describe('generated bad input', () => {
         async (route, org, project, keyId, generated, q, b, auth) => {
           const search = new URLSearchParams(q as Record<string, string>).toString();
           const path = route.path(org, project, keyId, generated);
-          const url = `${h.baseUrl}${path}${search ? `${path.includes('?') ? '&' : '?'}${search}` : ''}`;
+          const url = `${t.h.baseUrl}${path}${search ? `${path.includes('?') ? '&' : '?'}${search}` : ''}`;
           const headers: Record<string, string> = { ...auth() };
           if (b?.contentType) headers['content-type'] = b.contentType;
           // A copy of the bytes: fetch detaches the buffer it sends, and shrinking sends the same value again.
@@ -227,7 +221,7 @@ describe('generated bad input', () => {
             // A new project's answer is the project; its Default key comes with it.
             const projectId = /\/teams\/[^/]+\/[^/]+\/projects\/$/.test(sent) && res.status === 201 ? Number(JSON.parse(text).id) : undefined;
             if (projectId !== undefined) {
-              const rows = await h.db.kysely.selectFrom('project_keys').select('public_key').where('project_id', '=', projectId).execute();
+              const rows = await t.h.db.kysely.selectFrom('project_keys').select('public_key').where('project_id', '=', projectId).execute();
               for (const row of rows) acknowledged.add(row.public_key);
             }
           }
@@ -238,12 +232,12 @@ describe('generated bad input', () => {
     );
     const unexplained = [...(await publicKeys())].filter((k) => !initialKeys.has(k) && !acknowledged.has(k));
     // Should a row ever be unaccounted for, say which request made it: its label and time.
-    const rows = await h.db.kysely.selectFrom('project_keys').select(['public_key', 'label', 'date_added']).where('public_key', 'in', [...unexplained, '-']).execute();
+    const rows = await t.h.db.kysely.selectFrom('project_keys').select(['public_key', 'label', 'date_added']).where('public_key', 'in', [...unexplained, '-']).execute();
     const detail = `${rows.map((r) => `unexplained ${r.public_key} "${r.label}" ${r.date_added}`).join('\n')}\n${log.slice(-40).join('\n')}`;
     expect({ count: await countRows(), unexplained }, detail).toEqual({ count: before + changed, unexplained: [] });
     // The generator reached every kind of answer, the input checks included.
     for (const status of [200, 201, 400, 401, 403, 404, 405, 413, 415]) expect(statuses.get(status) ?? 0, `answers ${status}`).toBeGreaterThan(2);
-    const alive = await fetch(`${h.baseUrl}/api/0/`);
+    const alive = await fetch(`${t.h.baseUrl}/api/0/`);
     expect(alive.status).toBe(200);
     expect(Object.prototype).not.toHaveProperty('isActive');
   });

@@ -3,28 +3,22 @@
  * trailing-slash catch-all, content types, body limits, Origin checks and the API index.
  */
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OrganizationRow, ProjectRow } from '../src/storage/schema.ts';
+import { describe, expect, it } from 'vitest';
 import { signIn } from './helpers/browser-session.ts';
-import { request, Seed, startAcme, type Harness } from './helpers/harness.ts';
+import { request, startAcme } from './helpers/harness.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
-let h: Harness;
-let org: OrganizationRow;
-let project: ProjectRow;
-let owner: string;
-let seed: Seed;
-let keysPath: string;
-
-beforeAll(async () => {
-  ({ h, seed, org, project, owner } = await startAcme());
-  keysPath = `/api/0/projects/acme/web/keys/`;
+const t = suiteFixture(async (onCleanup) => {
+  const { h, seed, org, project, owner } = await startAcme();
+  onCleanup(() => h.close());
+  const keysPath = `/api/0/projects/acme/web/keys/`;
+  return { h, org, project, owner, seed, keysPath };
 });
-afterAll(() => h.close());
 
 /** Any verb, TRACE and PROPFIND included (fetch refuses to send some), over node:http. */
 function verb(method: string, path: string, headers: Record<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(`${h.baseUrl}${path}`, { method, headers }, (res) => {
+    const req = httpRequest(`${t.h.baseUrl}${path}`, { method, headers }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
@@ -38,11 +32,11 @@ function verb(method: string, path: string, headers: Record<string, string>): Pr
 describe('headers on every API answer', () => {
   it('sends Allow and CORS headers as Sentry, on success and on errors', async () => {
     for (const [path, allow, token] of [
-      [keysPath, 'GET, POST, HEAD, OPTIONS', owner],
-      [`${keysPath}${'f'.repeat(32)}/`, 'GET, PUT, DELETE, HEAD, OPTIONS', owner],
+      [t.keysPath, 'GET, POST, HEAD, OPTIONS', t.owner],
+      [`${t.keysPath}${'f'.repeat(32)}/`, 'GET, PUT, DELETE, HEAD, OPTIONS', t.owner],
       ['/api/0/organizations/acme/project-keys/', 'GET, HEAD, OPTIONS', undefined],
     ] as const) {
-      const res = await request(h, 'GET', path, token ? { token } : {});
+      const res = await request(t.h, 'GET', path, token ? { token } : {});
       expect(res.headers.get('allow')).toBe(allow);
       expect(res.headers.get('access-control-allow-methods')).toBe(allow);
       expect(res.headers.get('access-control-allow-headers')).toBe(
@@ -62,26 +56,26 @@ describe('headers on every API answer', () => {
 
   it("puts the middleware's headers on the catch-all's answers too, and only under /api/0/", async () => {
     for (const path of ['/api/0/no/such/thing/', '/api/0/projects/acme/web/keys']) {
-      const res = await request(h, 'GET', path);
+      const res = await request(t.h, 'GET', path);
       expect(res.status).toBe(404);
       expect(res.headers.get('x-frame-options')).toBe('deny');
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(res.headers.get('content-language')).toBe('en');
       expect(res.headers.get('vary')).toBe('Accept-Language');
     }
-    const outside = await request(h, 'GET', '/healthz');
+    const outside = await request(t.h, 'GET', '/healthz');
     expect(outside.headers.get('content-language')).toBeNull();
   });
 
   it('echoes the Origin, or the Referer origin', async () => {
-    const res = await request(h, 'GET', '/api/0/', { headers: { origin: 'https://app.example.com' } });
+    const res = await request(t.h, 'GET', '/api/0/', { headers: { origin: 'https://app.example.com' } });
     expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
-    const ref = await request(h, 'GET', '/api/0/', { headers: { referer: 'https://ref.example.com/some/page' } });
+    const ref = await request(t.h, 'GET', '/api/0/', { headers: { referer: 'https://ref.example.com/some/page' } });
     expect(ref.headers.get('access-control-allow-origin')).toBe('https://ref.example.com');
   });
 
   it('answers OPTIONS without credentials: 200, empty, Max-Age 3600', async () => {
-    const res = await request(h, 'OPTIONS', keysPath, { headers: { origin: 'https://x.example', 'access-control-request-method': 'POST' } });
+    const res = await request(t.h, 'OPTIONS', t.keysPath, { headers: { origin: 'https://x.example', 'access-control-request-method': 'POST' } });
     expect(res.status).toBe(200);
     expect(res.text).toBe('');
     expect(res.headers.get('access-control-max-age')).toBe('3600');
@@ -89,67 +83,67 @@ describe('headers on every API answer', () => {
   });
 
   it('answers HEAD with a token 403, as no scope map of Sentry names HEAD; HEAD of an unguarded resource like GET', async () => {
-    const res = await request(h, 'HEAD', keysPath, { token: owner });
+    const res = await request(t.h, 'HEAD', t.keysPath, { token: t.owner });
     expect(res.status).toBe(403);
     expect(res.headers.get('www-authenticate')).toBeNull();
-    expect((await request(h, 'HEAD', keysPath)).status).toBe(401);
-    const index = await request(h, 'HEAD', '/api/0/', { token: owner });
+    expect((await request(t.h, 'HEAD', t.keysPath)).status).toBe(401);
+    const index = await request(t.h, 'HEAD', '/api/0/', { token: t.owner });
     expect(index.status).toBe(200);
     expect(index.text).toBe('');
   });
 
   it('answers 405 only after authentication and the scope check, as Endpoint.dispatch', async () => {
-    const anonymous = await request(h, 'PATCH', keysPath, { body: {} });
+    const anonymous = await request(t.h, 'PATCH', t.keysPath, { body: {} });
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="api"');
     // PATCH is in no scope map: every token lacks its scope, and there is no scope to name.
-    const token = await request(h, 'PATCH', keysPath, { token: owner, body: {} });
+    const token = await request(t.h, 'PATCH', t.keysPath, { token: t.owner, body: {} });
     expect(token.status).toBe(403);
     expect(token.body).toEqual({ detail: 'You do not have permission to perform this action.' });
     expect(token.headers.get('www-authenticate')).toBeNull();
     // DELETE is in ProjectPermission's map: a token without project:admin gets the challenge.
-    const reader = await seed.caller(org, 'reader@acme.example', 'owner', ['project:read']);
-    const underScoped = await request(h, 'DELETE', keysPath, { token: reader });
+    const reader = await t.seed.caller(t.org, 'reader@acme.example', 'owner', ['project:read']);
+    const underScoped = await request(t.h, 'DELETE', t.keysPath, { token: reader });
     expect(underScoped.status).toBe(403);
     expect(underScoped.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="project:admin"');
-    const allowed = await request(h, 'DELETE', keysPath, { token: owner });
+    const allowed = await request(t.h, 'DELETE', t.keysPath, { token: t.owner });
     expect(allowed.status).toBe(405);
     expect(allowed.body).toEqual({ detail: 'Method "DELETE" not allowed.' });
     expect(allowed.headers.get('allow')).toBe('GET, POST, HEAD, OPTIONS');
     // No project check before the 405: an unknown project gives the same answer.
-    expect((await request(h, 'DELETE', '/api/0/projects/acme/nope/keys/', { token: owner })).status).toBe(405);
+    expect((await request(t.h, 'DELETE', '/api/0/projects/acme/nope/keys/', { token: t.owner })).status).toBe(405);
   });
 
   it('answers PATCH, TRACE and other verbs 405 to a session (no scope map applies to it), 401 anonymous, 403 to a token', async () => {
-    await seed.member(org, await seed.user('browser@acme.example', { password: 'a browser password' }), 'owner');
-    const session = await signIn(h, 'browser@acme.example', 'a browser password');
+    await t.seed.member(t.org, await t.seed.user('browser@acme.example', { password: 'a browser password' }), 'owner');
+    const session = await signIn(t.h, 'browser@acme.example', 'a browser password');
     for (const method of ['PATCH', 'TRACE', 'PROPFIND']) {
-      const asSession = await verb(method, keysPath, session.headers(true));
+      const asSession = await verb(method, t.keysPath, session.headers(true));
       expect(asSession.status, method).toBe(405);
       expect(JSON.parse(asSession.text), method).toEqual({ detail: `Method "${method}" not allowed.` });
       expect(asSession.headers.vary, method).toBe('Accept-Language, Cookie');
-      expect((await verb(method, keysPath, {})).status, method).toBe(401);
-      expect((await verb(method, keysPath, { authorization: `Bearer ${owner}` })).status, method).toBe(403);
+      expect((await verb(method, t.keysPath, {})).status, method).toBe(401);
+      expect((await verb(method, t.keysPath, { authorization: `Bearer ${t.owner}` })).status, method).toBe(403);
     }
   });
 });
 
 describe("Sentry's catch-all under /api/0/", () => {
   it('hints at the missing trailing slash, as JSON for JSON requests', async () => {
-    const res = await request(h, 'GET', '/api/0/projects/acme/web/keys', { token: owner, headers: { 'content-type': 'application/json' } });
+    const res = await request(t.h, 'GET', '/api/0/projects/acme/web/keys', { token: t.owner, headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(404);
     expect(res.body).toEqual({ info: 'Route not found, did you forget a trailing slash? try: /api/0/projects/acme/web/keys/' });
   });
 
   it('hints in text otherwise, with the caret under the slash', async () => {
-    const res = await request(h, 'GET', '/api/0/projects/acme/web/keys');
+    const res = await request(t.h, 'GET', '/api/0/projects/acme/web/keys');
     expect(res.status).toBe(404);
     const hint = 'try: /api/0/projects/acme/web/keys/';
     expect(res.text).toBe(`Route not found, did you forget a trailing slash?\n\n${hint}\n${' '.repeat(hint.length - 1)}^\n`);
   });
 
   it('answers an unknown path with a slash by an empty 404', async () => {
-    const res = await request(h, 'GET', '/api/0/no/such/thing/');
+    const res = await request(t.h, 'GET', '/api/0/no/such/thing/');
     expect(res.status).toBe(404);
     expect(res.text).toBe('');
   });
@@ -157,27 +151,27 @@ describe("Sentry's catch-all under /api/0/", () => {
 
 describe('request bodies', () => {
   it('refuses malformed JSON with a parse error, writing nothing', async () => {
-    const res = await request(h, 'POST', keysPath, { token: owner, rawBody: '{"name": ', headers: { 'content-type': 'application/json' } });
+    const res = await request(t.h, 'POST', t.keysPath, { token: t.owner, rawBody: '{"name": ', headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(400);
     expect(res.body.detail).toMatch(/^JSON parse error - /);
-    expect((await request(h, 'GET', keysPath, { token: owner })).body).toHaveLength(1);
+    expect((await request(t.h, 'GET', t.keysPath, { token: t.owner })).body).toHaveLength(1);
   });
 
   it('refuses an unsupported content type with 415', async () => {
-    const res = await request(h, 'POST', keysPath, { token: owner, rawBody: 'name=x', headers: { 'content-type': 'text/plain' } });
+    const res = await request(t.h, 'POST', t.keysPath, { token: t.owner, rawBody: 'name=x', headers: { 'content-type': 'text/plain' } });
     expect(res.status).toBe(415);
     expect(res.body).toEqual({ detail: 'Unsupported media type "text/plain" in request.' });
   });
 
   it('refuses a body over 1 MiB with 413', async () => {
-    const res = await request(h, 'POST', keysPath, { token: owner, body: { name: 'x'.repeat(1024 * 1024 + 10) } });
+    const res = await request(t.h, 'POST', t.keysPath, { token: t.owner, body: { name: 'x'.repeat(1024 * 1024 + 10) } });
     expect(res.status).toBe(413);
     expect(res.body).toEqual({ detail: 'Request body is too large.' });
   });
 
   it('drops prototype-polluting keys like any unknown field', async () => {
-    const res = await request(h, 'POST', keysPath, {
-      token: owner,
+    const res = await request(t.h, 'POST', t.keysPath, {
+      token: t.owner,
       rawBody: '{"name":"safe","__proto__":{"isAdmin":true},"constructor":{"prototype":{"x":1}}}',
       headers: { 'content-type': 'application/json' },
     });
@@ -187,39 +181,39 @@ describe('request bodies', () => {
   });
 
   it('answers a JSON null body as DRF\'s serializer does: "No data provided"', async () => {
-    const res = await request(h, 'POST', keysPath, { token: owner, rawBody: 'null', headers: { 'content-type': 'application/json' } });
+    const res = await request(t.h, 'POST', t.keysPath, { token: t.owner, rawBody: 'null', headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ non_field_errors: ['No data provided'] });
     // A nested serializer given null is still the field's own "may not be null".
-    const nested = await request(h, 'POST', keysPath, { token: owner, body: { rateLimit: null } });
+    const nested = await request(t.h, 'POST', t.keysPath, { token: t.owner, body: { rateLimit: null } });
     expect(nested.body).toEqual({ rateLimit: ['This field may not be null.'] });
   });
 
   it('reads only application/json as JSON: another +json type is a 415, as DRF\'s JSONParser', async () => {
-    const res = await request(h, 'POST', keysPath, { token: owner, rawBody: '{"name":"x"}', headers: { 'content-type': 'application/vnd.api+json' } });
+    const res = await request(t.h, 'POST', t.keysPath, { token: t.owner, rawBody: '{"name":"x"}', headers: { 'content-type': 'application/vnd.api+json' } });
     expect(res.status).toBe(415);
     expect(res.body).toEqual({ detail: 'Unsupported media type "application/vnd.api+json" in request.' });
-    const charset = await request(h, 'POST', keysPath, { token: owner, rawBody: '{"name":"utf8"}', headers: { 'content-type': 'application/json; charset=utf-8' } });
+    const charset = await request(t.h, 'POST', t.keysPath, { token: t.owner, rawBody: '{"name":"utf8"}', headers: { 'content-type': 'application/json; charset=utf-8' } });
     expect(charset.status).toBe(201);
   });
 
   it('accepts an HTML form, with rateLimit.count and rateLimit.window as the nested fields', async () => {
-    const res = await request(h, 'POST', keysPath, {
-      token: owner,
+    const res = await request(t.h, 'POST', t.keysPath, {
+      token: t.owner,
       rawBody: new URLSearchParams({ name: 'From a form', 'rateLimit.count': '10', 'rateLimit.window': '60' }).toString(),
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ name: 'From a form', rateLimit: { count: 10, window: 60 } });
-    const bad = await request(h, 'POST', keysPath, {
-      token: owner,
+    const bad = await request(t.h, 'POST', t.keysPath, {
+      token: t.owner,
       rawBody: 'rateLimit.window=100000',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     expect(bad.status).toBe(400);
     expect(bad.body).toEqual({ rateLimit: { window: ['Ensure this value is less than or equal to 86400.'] } });
-    const updated = await request(h, 'PUT', `${keysPath}${res.body.id}/`, {
-      token: owner,
+    const updated = await request(t.h, 'PUT', `${t.keysPath}${res.body.id}/`, {
+      token: t.owner,
       rawBody: 'isActive=false&name=Renamed',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
@@ -232,17 +226,17 @@ describe('request bodies', () => {
     form.set('name', 'From multipart');
     form.set('rateLimit.count', '5');
     form.set('rateLimit.window', '3600');
-    const res = await fetch(`${h.baseUrl}${keysPath}`, { method: 'POST', headers: { authorization: `Bearer ${owner}` }, body: form });
+    const res = await fetch(`${t.h.baseUrl}${t.keysPath}`, { method: 'POST', headers: { authorization: `Bearer ${t.owner}` }, body: form });
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ name: 'From multipart', rateLimit: { count: 5, window: 3600 } });
 
     const withFile = new FormData();
     withFile.set('name', new Blob(['not a name']), 'name.txt');
-    const refused = await fetch(`${h.baseUrl}${keysPath}`, { method: 'POST', headers: { authorization: `Bearer ${owner}` }, body: withFile });
+    const refused = await fetch(`${t.h.baseUrl}${t.keysPath}`, { method: 'POST', headers: { authorization: `Bearer ${t.owner}` }, body: withFile });
     expect(refused.status).toBe(400);
     expect(await refused.json()).toEqual({ name: ['Not a valid string.'] });
 
-    const noBoundary = await request(h, 'POST', keysPath, { token: owner, rawBody: 'x', headers: { 'content-type': 'multipart/form-data' } });
+    const noBoundary = await request(t.h, 'POST', t.keysPath, { token: t.owner, rawBody: 'x', headers: { 'content-type': 'multipart/form-data' } });
     expect(noBoundary.status).toBe(400);
     expect(noBoundary.body).toEqual({ detail: 'Multipart form parse error - Invalid boundary in multipart: None' });
   });
@@ -250,39 +244,39 @@ describe('request bodies', () => {
 
 describe('Origin checks (is_valid_origin)', () => {
   it('refuses a token request from a browser origin, as Sentry does for tokens without allowed origins', async () => {
-    const res = await request(h, 'GET', keysPath, { token: owner, headers: { origin: 'https://evil.example' } });
+    const res = await request(t.h, 'GET', t.keysPath, { token: t.owner, headers: { origin: 'https://evil.example' } });
     expect(res.status).toBe(400);
     expect(res.body).toBe('Invalid origin: https://evil.example');
   });
 
   it('lets an API key with allowed origins through from those origins only', async () => {
-    const key = await seed.apiKey(org, ['project:read'], ['https://dash.example', '*.corp.example']);
-    expect((await request(h, 'GET', keysPath, { basic: key, headers: { origin: 'https://dash.example' } })).status).toBe(200);
-    expect((await request(h, 'GET', keysPath, { basic: key, headers: { origin: 'https://a.corp.example' } })).status).toBe(200);
-    expect((await request(h, 'GET', keysPath, { basic: key, headers: { origin: 'https://other.example' } })).status).toBe(400);
+    const key = await t.seed.apiKey(t.org, ['project:read'], ['https://dash.example', '*.corp.example']);
+    expect((await request(t.h, 'GET', t.keysPath, { basic: key, headers: { origin: 'https://dash.example' } })).status).toBe(200);
+    expect((await request(t.h, 'GET', t.keysPath, { basic: key, headers: { origin: 'https://a.corp.example' } })).status).toBe(200);
+    expect((await request(t.h, 'GET', t.keysPath, { basic: key, headers: { origin: 'https://other.example' } })).status).toBe(400);
     // As Sentry's is_valid_origin: "null" (a sandboxed iframe, a file: page) is no listed origin.
-    const fromNull = await request(h, 'GET', keysPath, { basic: key, headers: { origin: 'null' } });
+    const fromNull = await request(t.h, 'GET', t.keysPath, { basic: key, headers: { origin: 'null' } });
     expect(fromNull.status).toBe(400);
     expect(fromNull.body).toBe('Invalid origin: null');
-    const anyOrigin = await seed.apiKey(org, ['project:read'], ['*']);
-    expect((await request(h, 'GET', keysPath, { basic: anyOrigin, headers: { origin: 'null' } })).status).toBe(200);
+    const anyOrigin = await t.seed.apiKey(t.org, ['project:read'], ['*']);
+    expect((await request(t.h, 'GET', t.keysPath, { basic: anyOrigin, headers: { origin: 'null' } })).status).toBe(200);
   });
 });
 
 describe('authentication details', () => {
   it('accepts any case for the scheme', async () => {
-    expect((await request(h, 'GET', keysPath, { headers: { authorization: `bEaReR ${owner}` } })).status).toBe(200);
+    expect((await request(t.h, 'GET', t.keysPath, { headers: { authorization: `bEaReR ${t.owner}` } })).status).toBe(200);
   });
 
   it('ignores Basic credentials with a password (not an API key): anonymous', async () => {
-    const key = await seed.apiKey(org, ['project:read']);
-    const res = await request(h, 'GET', keysPath, { headers: { authorization: `Basic ${Buffer.from(`${key}:pw`).toString('base64')}` } });
+    const key = await t.seed.apiKey(t.org, ['project:read']);
+    const res = await request(t.h, 'GET', t.keysPath, { headers: { authorization: `Basic ${Buffer.from(`${key}:pw`).toString('base64')}` } });
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ detail: 'Authentication credentials were not provided.' });
   });
 
   it('treats an unknown scheme as no credentials', async () => {
-    const res = await request(h, 'GET', keysPath, { headers: { authorization: 'Digest abc' } });
+    const res = await request(t.h, 'GET', t.keysPath, { headers: { authorization: 'Digest abc' } });
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ detail: 'Authentication credentials were not provided.' });
   });
@@ -290,28 +284,28 @@ describe('authentication details', () => {
 
 describe('GET /api/0/', () => {
   it('answers anonymously with no auth and no user', async () => {
-    const res = await request(h, 'GET', '/api/0/');
+    const res = await request(t.h, 'GET', '/api/0/');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ version: '0', auth: null, user: null });
   });
 
   it('names the user and the sorted scopes of a token', async () => {
-    const user = await seed.user('who@acme.example');
-    const token = await seed.token(user, 'project:write,org:read');
-    const res = await request(h, 'GET', '/api/0/', { token });
+    const user = await t.seed.user('who@acme.example');
+    const token = await t.seed.token(user, 'project:write,org:read');
+    const res = await request(t.h, 'GET', '/api/0/', { token });
     expect(res.body.auth).toEqual({ scopes: ['org:read', 'project:read', 'project:write'] });
     expect(res.body.user).toMatchObject({ id: String(user.id), email: 'who@acme.example', username: 'who@acme.example', isSuperuser: false });
     expect(Object.keys(res.body.user).slice(0, 5)).toEqual(['id', 'name', 'username', 'email', 'avatarUrl']);
   });
 
   it('answers an API key with its scopes and no user', async () => {
-    const key = await seed.apiKey(org, ['project:read']);
-    const res = await request(h, 'GET', '/api/0/', { basic: key });
+    const key = await t.seed.apiKey(t.org, ['project:read']);
+    const res = await request(t.h, 'GET', '/api/0/', { basic: key });
     expect(res.body).toEqual({ version: '0', auth: { scopes: ['project:read'] }, user: null });
   });
 
   it('still refuses a bad token', async () => {
-    const res = await request(h, 'GET', '/api/0/', { token: 'nope' });
+    const res = await request(t.h, 'GET', '/api/0/', { token: 'nope' });
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ detail: 'Invalid token' });
   });
@@ -319,7 +313,7 @@ describe('GET /api/0/', () => {
 
 describe('OpenAPI', () => {
   it('documents every key route with its request and response schemas', async () => {
-    const res = await request(h, 'GET', '/api/0/openapi.json');
+    const res = await request(t.h, 'GET', '/api/0/openapi.json');
     expect(res.status).toBe(200);
     const paths = res.body.paths;
     expect(Object.keys(paths)).toEqual(
@@ -339,7 +333,7 @@ describe('OpenAPI', () => {
   });
 
   it('documents key stats and marks recent events as a clientkeys extension; leaves the DSN endpoints out', async () => {
-    const res = await request(h, 'GET', '/api/0/openapi.json');
+    const res = await request(t.h, 'GET', '/api/0/openapi.json');
     const paths = res.body.paths;
     const stats = paths['/api/0/projects/{org}/{project}/keys/{key_id}/stats/'].get;
     expect(stats.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['since', 'until', 'resolution']));
@@ -362,7 +356,7 @@ describe('odd path parameters', () => {
         `/api/0/organizations/${segment}/project-keys/`,
         `/api/0/organizations/acme/project-keys/?team=${segment}&projectSlug=${segment}`,
       ]) {
-        const res = await request(h, 'GET', path, { token: owner });
+        const res = await request(t.h, 'GET', path, { token: t.owner });
         expect(res.status, path).toBeGreaterThanOrEqual(400);
         expect(res.status, path).toBeLessThan(500);
       }

@@ -5,10 +5,10 @@
  * is closing, on a connection that is still open.
  */
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProjectKeyRow } from '../src/storage/schema.ts';
-import { startAcme, type Acme, type Harness } from './helpers/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { startAcme } from './helpers/harness.ts';
 import { createKey, envelopePath, eventEnvelope, send } from './helpers/ingest.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
 /** Headers that differ between any two answers (or between a socket and `inject`'s). */
 const PER_ANSWER = new Set(['date', 'x-request-id', 'connection', 'keep-alive', 'transfer-encoding']);
@@ -20,47 +20,44 @@ function comparable(status: number, headers: Iterable<[string, string]>, body: s
 }
 
 describe('DSN endpoints ahead of Fastify', () => {
-  let h: Harness;
-  let acme: Acme;
-  let key: ProjectKeyRow;
-
-  beforeAll(async () => {
-    ({ h, ...acme } = await startAcme());
-    key = await createKey(h, acme.project);
+  const t = suiteFixture(async (onCleanup) => {
+    const { h, ...acme } = await startAcme();
+    onCleanup(() => h.close());
+    const key = await createKey(h, acme.project);
+    return { h, acme, key };
   });
-  afterAll(() => h.close());
 
   it('answer a socket as Fastify answers inject, for every kind of answer', async () => {
-    const p = `/api/${acme.project.id}`;
-    const q = `?sentry_key=${key.public_key}`;
+    const p = `/api/${t.acme.project.id}`;
+    const q = `?sentry_key=${t.key.public_key}`;
     const cases: { method: string; url: string; headers?: Record<string, string>; body?: string }[] = [
-      { method: 'POST', url: envelopePath(acme.project, key), body: eventEnvelope() },
+      { method: 'POST', url: envelopePath(t.acme.project, t.key), body: eventEnvelope() },
       { method: 'POST', url: `${p}/envelope/`, body: eventEnvelope() },
       { method: 'POST', url: `${p}/envelope/?sentry_key=${'f'.repeat(32)}`, body: eventEnvelope() },
       { method: 'POST', url: `${p}/envelope/${q}`, body: 'not an envelope' },
       { method: 'POST', url: `${p}/envelope/${q}`, headers: { 'content-encoding': 'br' }, body: 'zz' },
       { method: 'POST', url: `${p}/store/${q}`, headers: { 'content-type': 'application/json' }, body: '{"message":"x"}' },
       { method: 'POST', url: `${p}/minidump/${q}`, headers: { 'content-type': 'multipart/form-data; boundary=b' }, body: '--b\r\ncontent-disposition: form-data; name="upload_file_minidump"\r\n\r\nMDMP\r\n--b--\r\n' },
-      { method: 'GET', url: `${p}/cron/nightly/${key.public_key}/?status=ok` },
+      { method: 'GET', url: `${p}/cron/nightly/${t.key.public_key}/?status=ok` },
       { method: 'OPTIONS', url: `${p}/envelope/`, headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' } },
       { method: 'POST', url: `${p}/nothing/${q}`, body: '{}' },
     ];
     for (const c of cases) {
-      const viaSocket = await fetch(`${h.baseUrl}${c.url}`, { method: c.method, headers: c.headers, body: c.body });
+      const viaSocket = await fetch(`${t.h.baseUrl}${c.url}`, { method: c.method, headers: c.headers, body: c.body });
       const socketAnswer = comparable(viaSocket.status, viaSocket.headers, await viaSocket.text());
-      const viaFastify = await h.app.inject({ method: c.method as 'POST', url: c.url, headers: c.headers, payload: c.body });
+      const viaFastify = await t.h.app.inject({ method: c.method as 'POST', url: c.url, headers: c.headers, payload: c.body });
       const injectAnswer = comparable(viaFastify.statusCode, Object.entries(viaFastify.headers).map(([n, v]) => [n, String(v)]), viaFastify.body);
       expect(socketAnswer, `${c.method} ${c.url}`).toEqual(injectAnswer);
     }
   });
 
   it('carry the request id a proxy sent, or one of their own for a malformed one', async () => {
-    const kept = await send(h, envelopePath(acme.project, key), { body: eventEnvelope(), headers: { 'x-request-id': 'lb-42.abc' } });
+    const kept = await send(t.h, envelopePath(t.acme.project, t.key), { body: eventEnvelope(), headers: { 'x-request-id': 'lb-42.abc' } });
     expect(kept.status).toBe(200);
     expect(kept.headers.get('x-request-id')).toBe('lb-42.abc');
-    const replaced = await send(h, envelopePath(acme.project, key), { body: eventEnvelope(), headers: { 'x-request-id': 'no spaces {allowed}' } });
+    const replaced = await send(t.h, envelopePath(t.acme.project, t.key), { body: eventEnvelope(), headers: { 'x-request-id': 'no spaces {allowed}' } });
     expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-    const refused = await send(h, envelopePath(acme.project, 'f'.repeat(32)), { body: eventEnvelope() });
+    const refused = await send(t.h, envelopePath(t.acme.project, 'f'.repeat(32)), { body: eventEnvelope() });
     expect(refused.status).toBe(403);
     expect(refused.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });

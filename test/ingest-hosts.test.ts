@@ -7,28 +7,24 @@
  */
 import * as http from 'node:http';
 import * as Sentry from '@sentry/node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
-import type { OrganizationRow, ProjectRow } from '../src/storage/schema.ts';
-import { freePort, request, Seed, startHarness, startOrg, type Harness } from './helpers/harness.ts';
+import { freePort, request, Seed, startHarness, startOrg } from './helpers/harness.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
 describe('INGEST_URL', () => {
-  let h: Harness;
-  let project: ProjectRow;
-  let owner: string;
-
-  beforeAll(async () => {
-    const { seed, org, ...started } = await startOrg({ publicUrl: 'https://api.example.com', ingestUrl: 'https://ingest.example.com/relay' });
-    ({ h } = started);
-    project = await seed.project(org, 'web');
-    owner = await seed.caller(org, 'owner@acme.example');
+  const t = suiteFixture(async (onCleanup) => {
+    const { h, seed, org } = await startOrg({ publicUrl: 'https://api.example.com', ingestUrl: 'https://ingest.example.com/relay' });
+    onCleanup(() => h.close());
+    const project = await seed.project(org, 'web');
+    const owner = await seed.caller(org, 'owner@acme.example');
+    return { h, project, owner };
   });
-  afterAll(() => h.close());
 
   it('is the base of the public DSN and the ingest URLs; the secret DSN and the API stay on PUBLIC_URL', async () => {
-    const res = await request(h, 'GET', '/api/0/projects/acme/web/keys/', { token: owner });
+    const res = await request(t.h, 'GET', '/api/0/projects/acme/web/keys/', { token: t.owner });
     const [key] = res.body;
-    const pid = project.id;
+    const pid = t.project.id;
     expect(key.dsn.public).toBe(`https://${key.public}@ingest.example.com/relay/${pid}`);
     // Sentry's private DSN is built on SENTRY_ENDPOINT, which falls back to the URL prefix.
     expect(key.dsn.secret).toBe(`https://${key.public}:${key.secret}@api.example.com/${pid}`);
@@ -36,7 +32,7 @@ describe('INGEST_URL', () => {
     expect(key.dsn.otlp_traces).toBe(`https://ingest.example.com/relay/api/${pid}/integration/otlp/v1/traces`);
     expect(key.dsn.cdn).toBe(`https://ingest.example.com/relay/js-sdk-loader/${key.public}.min.js`);
     expect(res.headers.get('link')).toContain('<https://api.example.com/api/0/projects/acme/web/keys/?&cursor=');
-    const org = await request(h, 'GET', '/api/0/organizations/acme/', { token: owner });
+    const org = await request(t.h, 'GET', '/api/0/organizations/acme/', { token: t.owner });
     expect(org.body.links).toEqual({ organizationUrl: 'https://api.example.com', regionUrl: 'https://api.example.com' });
   });
 
@@ -54,45 +50,40 @@ describe('INGEST_URL', () => {
 });
 
 describe('INGEST_ORG_SUBDOMAINS', () => {
-  let h: Harness;
-  let org: OrganizationRow;
-  let project: ProjectRow;
-  let owner: string;
-  let port: number;
-
-  beforeAll(async () => {
-    port = await freePort();
-    h = await startHarness(
+  const t = suiteFixture(async (onCleanup) => {
+    const port = await freePort();
+    const h = await startHarness(
       { publicUrl: `http://127.0.0.1:${port}`, ingestUrl: `http://ingest.localhost:${port}`, ingestOrgSubdomains: true },
       { listenPort: port },
     );
+    onCleanup(async () => {
+      await Sentry.close(2000);
+      await h.close();
+    });
     const seed = new Seed(h.services);
-    org = await seed.org('acme');
-    project = await seed.project(org, 'web');
-    owner = await seed.caller(org, 'owner@acme.example');
-  });
-  afterAll(async () => {
-    await Sentry.close(2000);
-    await h.close();
+    const org = await seed.org('acme');
+    const project = await seed.project(org, 'web');
+    const owner = await seed.caller(org, 'owner@acme.example');
+    return { h, org, project, owner, port };
   });
 
   it('names the organization in every DSN host, o<id>.<ingest host>', async () => {
-    const [key] = (await request(h, 'GET', '/api/0/projects/acme/web/keys/', { token: owner })).body;
-    const host = `o${org.id}.ingest.localhost:${port}`;
-    expect(key.dsn.public).toBe(`http://${key.public}@${host}/${project.id}`);
-    expect(key.dsn.minidump).toBe(`http://${host}/api/${project.id}/minidump/?sentry_key=${key.public}`);
+    const [key] = (await request(t.h, 'GET', '/api/0/projects/acme/web/keys/', { token: t.owner })).body;
+    const host = `o${t.org.id}.ingest.localhost:${t.port}`;
+    expect(key.dsn.public).toBe(`http://${key.public}@${host}/${t.project.id}`);
+    expect(key.dsn.minidump).toBe(`http://${host}/api/${t.project.id}/minidump/?sentry_key=${key.public}`);
     // The secret DSN is on PUBLIC_URL, here an IP address: no subdomain to add there.
-    expect(key.dsn.secret).toBe(`http://${key.public}:${key.secret}@127.0.0.1:${port}/${project.id}`);
+    expect(key.dsn.secret).toBe(`http://${key.public}:${key.secret}@127.0.0.1:${t.port}/${t.project.id}`);
     // An organization's Relay is used as it is, without the prefix.
-    await request(h, 'PUT', '/api/0/organizations/acme/', { token: owner, body: { relayDsnEndpoint: 'https://relay.example.com' } });
-    const relayed = (await request(h, 'GET', '/api/0/projects/acme/web/keys/', { token: owner })).body[0];
-    expect(relayed.dsn.public).toBe(`https://${key.public}@relay.example.com/${project.id}`);
+    await request(t.h, 'PUT', '/api/0/organizations/acme/', { token: t.owner, body: { relayDsnEndpoint: 'https://relay.example.com' } });
+    const relayed = (await request(t.h, 'GET', '/api/0/projects/acme/web/keys/', { token: t.owner })).body[0];
+    expect(relayed.dsn.public).toBe(`https://${key.public}@relay.example.com/${t.project.id}`);
     expect(relayed.dsn.cdn).toBe(`http://${host}/js-sdk-loader/${key.public}.min.js`);
-    await request(h, 'PUT', '/api/0/organizations/acme/', { token: owner, body: { relayDsnEndpoint: null } });
+    await request(t.h, 'PUT', '/api/0/organizations/acme/', { token: t.owner, body: { relayDsnEndpoint: null } });
   });
 
   it('@sentry/node sends to such a DSN, reads the organization id from its host, and its events are accepted', async () => {
-    const [key] = (await request(h, 'GET', '/api/0/projects/acme/web/keys/', { token: owner })).body;
+    const [key] = (await request(t.h, 'GET', '/api/0/projects/acme/web/keys/', { token: t.owner })).body;
     // *.localhost names no address here (getaddrinfo): resolve every name to loopback, as DNS
     // would resolve *.ingest.example.com to the server. The Host header stays the DSN's host.
     const seen: { host: string | undefined; body: string }[] = [];
@@ -118,17 +109,17 @@ describe('INGEST_ORG_SUBDOMAINS', () => {
     Sentry.getClient()!.on('afterSendEvent', (_event, response) => {
       statuses.push(response.statusCode ?? 0);
     });
-    expect(Sentry.getClient()!.getDsn()!.host).toBe(`o${org.id}.ingest.localhost`);
+    expect(Sentry.getClient()!.getDsn()!.host).toBe(`o${t.org.id}.ingest.localhost`);
     Sentry.startSpan({ name: 'checkout' }, () => Sentry.captureMessage('from an org subdomain'));
     expect(await Sentry.flush(5000)).toBe(true);
     expect(statuses).toEqual([200]);
-    expect(seen[0]?.host).toBe(`o${org.id}.ingest.localhost:${port}`);
+    expect(seen[0]?.host).toBe(`o${t.org.id}.ingest.localhost:${t.port}`);
     // The dynamic sampling context the SDK puts in the envelope header names the organization.
     const header = JSON.parse(seen[0]!.body.split('\n')[0]!) as { trace?: { org_id?: string } };
-    expect(header.trace?.org_id).toBe(String(org.id));
+    expect(header.trace?.org_id).toBe(String(t.org.id));
 
-    await h.services.ingest.flush();
-    const stats = await request(h, 'GET', `/api/0/projects/acme/web/keys/${key.public}/stats/?resolution=1h`, { token: owner });
+    await t.h.services.ingest.flush();
+    const stats = await request(t.h, 'GET', `/api/0/projects/acme/web/keys/${key.public}/stats/?resolution=1h`, { token: t.owner });
     expect((stats.body as { accepted: number }[]).reduce((n, p) => n + p.accepted, 0)).toBe(1);
   });
 });

@@ -6,13 +6,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.ts';
 import type { ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
 import { connect } from 'node:net';
 import { ingestConfig, request, Seed, startHarness, type Harness } from './helpers/harness.ts';
 import { queueDrained } from './helpers/gateway.ts';
 import { envelopePath, eventEnvelope, eventId, send, sessionEnvelope } from './helpers/ingest.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
 interface Received {
   method: string;
@@ -87,30 +88,26 @@ async function setup(h: Harness): Promise<{ project: ProjectRow; key: ProjectKey
 }
 
 describe('recent events and metrics', () => {
-  let h: Harness;
-  let project: ProjectRow;
-  let key: ProjectKeyRow;
-  let owner: string;
-
-  beforeAll(async () => {
-    h = await startHarness(ingest());
-    ({ project, key, owner } = await setup(h));
+  const t = suiteFixture(async (onCleanup) => {
+    const h = await startHarness(ingest());
+    onCleanup(() => h.close());
+    const { project, key, owner } = await setup(h);
+    return { h, project, key, owner };
   });
-  afterAll(() => h.close());
 
   it("keeps the project's newest 100 requests, newest first, before and after they are written", async () => {
     const ids: string[] = [];
     for (let i = 0; i < 104; i += 1) {
       const id = eventId();
       ids.push(id);
-      expect((await send(h, envelopePath(project, key), { body: eventEnvelope(id) })).status).toBe(200);
+      expect((await send(t.h, envelopePath(t.project, t.key), { body: eventEnvelope(id) })).status).toBe(200);
     }
-    await send(h, envelopePath(project, key), { body: sessionEnvelope() });
+    await send(t.h, envelopePath(t.project, t.key), { body: sessionEnvelope() });
     const path = `/api/0/projects/acme/web/events/recent/`;
-    const before = await request(h, 'GET', path, { token: owner });
+    const before = await request(t.h, 'GET', path, { token: t.owner });
     expect(before.status).toBe(200);
     expect(before.body).toHaveLength(100);
-    expect(before.body[0]).toMatchObject({ eventId: null, endpoint: 'envelope', itemTypes: ['session'], publicKey: key.public_key });
+    expect(before.body[0]).toMatchObject({ eventId: null, endpoint: 'envelope', itemTypes: ['session'], publicKey: t.key.public_key });
     expect(before.body[1]).toMatchObject({
       eventId: ids[103],
       endpoint: 'envelope',
@@ -122,19 +119,19 @@ describe('recent events and metrics', () => {
     });
     expect(before.body[99].eventId).toBe(ids[5]);
 
-    await h.services.ingest.flush();
-    const after = await request(h, 'GET', path, { token: owner });
+    await t.h.services.ingest.flush();
+    const after = await request(t.h, 'GET', path, { token: t.owner });
     expect(after.body.map((e: { eventId: string }) => e.eventId)).toEqual(before.body.map((e: { eventId: string }) => e.eventId));
-    const stored = await h.db.kysely.selectFrom('recent_events').select('id').where('project_id', '=', project.id).execute();
+    const stored = await t.h.db.kysely.selectFrom('recent_events').select('id').where('project_id', '=', t.project.id).execute();
     expect(stored).toHaveLength(100);
   });
 
   it('counts accepted, dropped and refused requests by project and reason', async () => {
-    await send(h, envelopePath(project, 'e'.repeat(32)), { body: eventEnvelope() });
-    await send(h, `/api/${project.id}/envelope/`, { body: eventEnvelope() });
-    expect((await send(h, envelopePath(project, key), { body: Buffer.alloc(2 * 1024 * 1024, 0x20) })).status).toBe(413);
-    const text = await metricsText(h);
-    const pid = String(project.id);
+    await send(t.h, envelopePath(t.project, 'e'.repeat(32)), { body: eventEnvelope() });
+    await send(t.h, `/api/${t.project.id}/envelope/`, { body: eventEnvelope() });
+    expect((await send(t.h, envelopePath(t.project, t.key), { body: Buffer.alloc(2 * 1024 * 1024, 0x20) })).status).toBe(413);
+    const text = await metricsText(t.h);
+    const pid = String(t.project.id);
     expect(metricValue(text, 'clientkeys_ingest_requests_total', { project_id: pid, outcome: 'accepted', endpoint: 'envelope' })).toBe(105);
     expect(metricValue(text, 'clientkeys_ingest_events_total', { project_id: pid, outcome: 'accepted' })).toBe(104);
     expect(metricValue(text, 'clientkeys_ingest_requests_total', { project_id: 'unknown', outcome: 'refused', reason: 'unknown_key' })).toBe(1);
@@ -146,46 +143,42 @@ describe('recent events and metrics', () => {
 });
 
 describe('forwarding with FORWARD_URL', () => {
-  let upstream: Upstream;
-  let h: Harness;
-  let project: ProjectRow;
-  let key: ProjectKeyRow;
-
-  beforeAll(async () => {
-    upstream = new Upstream();
-    h = await startHarness(ingest(await upstream.start()));
-    ({ project, key } = await setup(h));
-  });
-  afterAll(async () => {
-    await h.close();
-    await upstream.stop();
+  const t = suiteFixture(async (onCleanup) => {
+    const upstream = new Upstream();
+    const h = await startHarness(ingest(await upstream.start()));
+    onCleanup(async () => {
+      await h.close();
+      await upstream.stop();
+    });
+    const { project, key } = await setup(h);
+    return { upstream, h, project, key };
   });
 
   it('sends accepted requests on unchanged, through the delivery queue, and refused ones not at all', async () => {
     const body = gzipSync(eventEnvelope());
-    const path = `${envelopePath(project, key)}&sentry_client=test%2F1.0`;
-    expect((await send(h, path, { headers: { 'content-encoding': 'gzip', 'user-agent': 'sentry.test/1.0' }, body })).status).toBe(200);
-    expect((await send(h, envelopePath(project, 'e'.repeat(32)), { body: eventEnvelope() })).status).toBe(403);
-    await queueDrained(h);
-    expect(upstream.received).toHaveLength(1);
-    const [forwarded] = upstream.received;
+    const path = `${envelopePath(t.project, t.key)}&sentry_client=test%2F1.0`;
+    expect((await send(t.h, path, { headers: { 'content-encoding': 'gzip', 'user-agent': 'sentry.test/1.0' }, body })).status).toBe(200);
+    expect((await send(t.h, envelopePath(t.project, 'e'.repeat(32)), { body: eventEnvelope() })).status).toBe(403);
+    await queueDrained(t.h);
+    expect(t.upstream.received).toHaveLength(1);
+    const [forwarded] = t.upstream.received;
     expect(forwarded!.method).toBe('POST');
     expect(forwarded!.url).toBe(path);
     expect(forwarded!.headers['content-encoding']).toBe('gzip');
     expect(forwarded!.headers['user-agent']).toBe('sentry.test/1.0');
     expect(forwarded!.headers['x-forwarded-for']).toBe('127.0.0.1');
     expect(forwarded!.body.equals(body)).toBe(true);
-    expect(metricValue(await metricsText(h), 'clientkeys_upstream_deliveries_total', { outcome: 'delivered' })).toBe(1);
+    expect(metricValue(await metricsText(t.h), 'clientkeys_upstream_deliveries_total', { outcome: 'delivered' })).toBe(1);
   });
 
   it('builds the upstream URL from the routed path: an absolute-form request target cannot change the host (finding L7)', async () => {
-    upstream.received.length = 0;
-    const { port } = new URL(h.baseUrl);
-    const answer = await rawRequest(Number(port), `POST http://evil.example${envelopePath(project, key)} HTTP/1.1\r\nHost: evil.example\r\nContent-Length: ${Buffer.byteLength(eventEnvelope())}\r\nConnection: close\r\n\r\n${eventEnvelope()}`);
+    t.upstream.received.length = 0;
+    const { port } = new URL(t.h.baseUrl);
+    const answer = await rawRequest(Number(port), `POST http://evil.example${envelopePath(t.project, t.key)} HTTP/1.1\r\nHost: evil.example\r\nContent-Length: ${Buffer.byteLength(eventEnvelope())}\r\nConnection: close\r\n\r\n${eventEnvelope()}`);
     expect(answer).toMatch(/^HTTP\/1\.1 (200|404)/);
-    await queueDrained(h);
-    for (const received of upstream.received) expect(received.url.startsWith('/api/')).toBe(true);
+    await queueDrained(t.h);
+    for (const received of t.upstream.received) expect(received.url.startsWith('/api/')).toBe(true);
     // Whatever the answer, nothing left for another host: the queue is empty and the upstream saw only paths.
-    expect(await h.db.stores.deliveries.queueState(project.id)).toMatchObject({ queued: 0 });
+    expect(await t.h.db.stores.deliveries.queueState(t.project.id)).toMatchObject({ queued: 0 });
   });
 });

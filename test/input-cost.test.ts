@@ -7,10 +7,10 @@
  * (test/helpers/input-cost.ts). Thresholds are wide (3× linear, plus a few ms): what they catch is
  * super-linear growth, not the machine's noise.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
-import { ingestConfig, startOrg, type Harness } from './helpers/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { ingestConfig, startOrg } from './helpers/harness.ts';
 import { bareDrainServer, CostMeter, repeatTo, SHAPES, type Cost, type CostRequest } from './helpers/input-cost.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
 const SMALL = 256 * 1024;
 const LARGE = 1_000_000;
@@ -28,28 +28,21 @@ const REFUSAL_TRIALS = 8;
  */
 const REFUSAL_SLACK_MS = 3;
 
-let h: Harness;
-let meter: CostMeter;
-let project: ProjectRow;
-let key: ProjectKeyRow;
-let token: string;
-let bare: { url: string; close(): Promise<void> };
-
-beforeAll(async () => {
+const t = suiteFixture(async (onCleanup) => {
   // The body limit sits just above the largest input, so every input is read, not refused for size.
-  const { seed, org, ...started } = await startOrg({ ingest: ingestConfig({ maxBodyBytes: 1024 * 1024, statsFlushSeconds: 60 }) });
-  ({ h } = started);
+  const { h, seed, org } = await startOrg({ ingest: ingestConfig({ maxBodyBytes: 1024 * 1024, statsFlushSeconds: 60 }) });
   const team = await seed.team(org, 'backend');
-  project = await seed.project(org, 'web', team);
-  key = await seed.defaultKey(project);
-  token = await seed.caller(org, 'owner@acme.example');
-  meter = new CostMeter();
-  bare = await bareDrainServer();
-});
-afterAll(async () => {
-  await bare?.close();
-  meter?.close();
-  await h?.close();
+  const project = await seed.project(org, 'web', team);
+  const key = await seed.defaultKey(project);
+  const token = await seed.caller(org, 'owner@acme.example');
+  const meter = new CostMeter();
+  const bare = await bareDrainServer();
+  onCleanup(async () => {
+    await bare.close();
+    meter.close();
+    await h.close();
+  });
+  return { h, meter, project, key, token, bare };
 });
 
 interface Endpoint {
@@ -76,21 +69,21 @@ const MULTIPART_FRAMES = [
 const JSON_FRAMES = [(shape: string) => `{"event_id":"${EVENT_ID}","message":"${shape}"}`, (shape: string) => `[${shape}]`];
 
 const DSN_ENDPOINTS: Endpoint[] = [
-  { name: 'envelope', path: (k) => `/api/${project.id}/envelope/?sentry_key=${k}&sentry_version=7`, frames: ENVELOPE_FRAMES },
-  { name: 'store', path: (k) => `/api/${project.id}/store/?sentry_key=${k}`, frames: JSON_FRAMES },
-  { name: 'store (envelope content type)', path: (k) => `/api/${project.id}/store/?sentry_key=${k}`, headers: { 'content-type': 'application/x-sentry-envelope' }, frames: ENVELOPE_FRAMES },
-  { name: 'security', path: (k) => `/api/${project.id}/security/?sentry_key=${k}`, headers: { 'content-type': 'application/csp-report' }, frames: JSON_FRAMES },
-  { name: 'nel', path: (k) => `/api/${project.id}/nel/?sentry_key=${k}`, frames: JSON_FRAMES },
-  { name: 'minidump (multipart)', path: (k) => `/api/${project.id}/minidump/?sentry_key=${k}`, headers: { 'content-type': 'multipart/form-data; boundary=x' }, frames: MULTIPART_FRAMES },
-  { name: 'minidump (raw)', path: (k) => `/api/${project.id}/minidump/?sentry_key=${k}` },
-  { name: 'unreal', path: (k) => `/api/${project.id}/unreal/${k}/` },
-  { name: 'otlp', path: (k) => `/api/${project.id}/integration/otlp/v1/traces/?sentry_key=${k}` },
-  { name: 'attachments', path: (k) => `/api/${project.id}/events/${'a'.repeat(32)}/attachments/?sentry_key=${k}` },
-  { name: 'cron', path: (k) => `/api/${project.id}/cron/nightly/${k}/?status=ok` },
+  { name: 'envelope', path: (k) => `/api/${t.project.id}/envelope/?sentry_key=${k}&sentry_version=7`, frames: ENVELOPE_FRAMES },
+  { name: 'store', path: (k) => `/api/${t.project.id}/store/?sentry_key=${k}`, frames: JSON_FRAMES },
+  { name: 'store (envelope content type)', path: (k) => `/api/${t.project.id}/store/?sentry_key=${k}`, headers: { 'content-type': 'application/x-sentry-envelope' }, frames: ENVELOPE_FRAMES },
+  { name: 'security', path: (k) => `/api/${t.project.id}/security/?sentry_key=${k}`, headers: { 'content-type': 'application/csp-report' }, frames: JSON_FRAMES },
+  { name: 'nel', path: (k) => `/api/${t.project.id}/nel/?sentry_key=${k}`, frames: JSON_FRAMES },
+  { name: 'minidump (multipart)', path: (k) => `/api/${t.project.id}/minidump/?sentry_key=${k}`, headers: { 'content-type': 'multipart/form-data; boundary=x' }, frames: MULTIPART_FRAMES },
+  { name: 'minidump (raw)', path: (k) => `/api/${t.project.id}/minidump/?sentry_key=${k}` },
+  { name: 'unreal', path: (k) => `/api/${t.project.id}/unreal/${k}/` },
+  { name: 'otlp', path: (k) => `/api/${t.project.id}/integration/otlp/v1/traces/?sentry_key=${k}` },
+  { name: 'attachments', path: (k) => `/api/${t.project.id}/events/${'a'.repeat(32)}/attachments/?sentry_key=${k}` },
+  { name: 'cron', path: (k) => `/api/${t.project.id}/cron/nightly/${k}/?status=ok` },
 ];
 
 const post = (path: string, body: string, headers: Record<string, string> = {}): CostRequest => ({
-  url: `${h.baseUrl}${path}`,
+  url: `${t.h.baseUrl}${path}`,
   method: 'POST',
   headers,
   body: Buffer.from(body),
@@ -128,18 +121,18 @@ async function expectLinear(what: string, measureAt: (size: number) => Promise<S
 
 const sample = async (request: CostRequest): Promise<Sample> => ({
   bytes: (request.body?.length ?? 0) + request.url.length,
-  cost: await meter.cheapest(() => request, TRIALS),
+  cost: await t.meter.cheapest(() => request, TRIALS),
 });
 
 async function expectCheapRefusal(what: string, request: (size: number) => CostRequest): Promise<void> {
   for (const size of [1024, LARGE]) {
-    const floor = (): CostRequest => ({ url: bare.url, method: 'POST', headers: {}, body: Buffer.alloc(size, 0x61) });
+    const floor = (): CostRequest => ({ url: t.bare.url, method: 'POST', headers: {}, body: Buffer.alloc(size, 0x61) });
     // Interleaved, so both see the same machine.
     let refusal: Cost | undefined;
     let bareCost: Cost | undefined;
     for (let i = 0; i < REFUSAL_TRIALS; i++) {
-      const a = await meter.measure(request(size));
-      const b = await meter.measure(floor());
+      const a = await t.meter.measure(request(size));
+      const b = await t.meter.measure(floor());
       if (!refusal || a.cpuMs < refusal.cpuMs) refusal = a;
       if (!bareCost || b.cpuMs < bareCost.cpuMs) bareCost = b;
     }
@@ -159,7 +152,7 @@ describe('DSN endpoints', () => {
       for (const [shape, grow] of Object.entries(SHAPES)) {
         // Framed inputs stay under the body limit: the frame adds a few dozen bytes, or doubles the shape.
         const large = index === 0 ? LARGE : LARGE / 2 - 1024;
-        const measureAt = (size: number) => sample(post(endpoint.path(key.public_key), frame(grow(size)), endpoint.headers));
+        const measureAt = (size: number) => sample(post(endpoint.path(t.key.public_key), frame(grow(size)), endpoint.headers));
         await expectLinear(`${endpoint.name}, ${shape}, frame ${index}`, measureAt, [16, SMALL, large]);
       }
     }
@@ -175,23 +168,23 @@ describe('DSN endpoints', () => {
 
   it('an envelope whose key is only in its header (the body must be read): bounded, linear', async () => {
     for (const [shape, grow] of Object.entries(SHAPES)) {
-      await expectLinear(`envelope without request auth, ${shape}`, (size) => sample(post(`/api/${project.id}/envelope/`, grow(size))), [16, SMALL, LARGE]);
+      await expectLinear(`envelope without request auth, ${shape}`, (size) => sample(post(`/api/${t.project.id}/envelope/`, grow(size))), [16, SMALL, LARGE]);
     }
-    const dsn = `http://${key.public_key}@testserver/${project.id}`;
+    const dsn = `http://${t.key.public_key}@testserver/${t.project.id}`;
     const withHeader = (size: number) => `{"dsn":"${dsn}","sdk":{"name":"${'n'.repeat(size)}"}}\n{"type":"event"}\n{}\n`;
-    await expectLinear('envelope header dsn with a long header', (size) => sample(post(`/api/${project.id}/envelope/`, withHeader(size))), [16, SMALL, LARGE - 1024]);
+    await expectLinear('envelope header dsn with a long header', (size) => sample(post(`/api/${t.project.id}/envelope/`, withHeader(size))), [16, SMALL, LARGE - 1024]);
   });
 
   it('many Content-Encoding layers cost nothing before they are refused', async () => {
     const header = repeatTo('gzip, ', 8000);
-    await expectCheapRefusal('500 Content-Encoding layers', (size) => post(`/api/${project.id}/envelope/?sentry_key=${key.public_key}`, 'x'.repeat(size), { 'content-encoding': header }));
+    await expectCheapRefusal('500 Content-Encoding layers', (size) => post(`/api/${t.project.id}/envelope/?sentry_key=${t.key.public_key}`, 'x'.repeat(size), { 'content-encoding': header }));
   });
 });
 
 describe('management routes', () => {
-  const auth = () => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+  const auth = () => ({ authorization: `Bearer ${t.token}`, 'content-type': 'application/json' });
   const send = (method: string, path: string, body: string | undefined, headers: Record<string, string>): CostRequest => ({
-    url: `${h.baseUrl}${path}`,
+    url: `${t.h.baseUrl}${path}`,
     method,
     headers,
     body: body === undefined ? undefined : Buffer.from(body),

@@ -10,15 +10,15 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SENTRY_CDN_SDK_URL } from '../src/config.ts';
 import { LOADER_OPTION_NAMES, type LoaderOptions } from '../src/domain/keys.ts';
 import { loaderBundle, sdkUrl } from '../src/loader/bundle.ts';
-import { loadSdkAssets, type SdkAssets } from '../src/loader/sdk-assets.ts';
+import { loadSdkAssets } from '../src/loader/sdk-assets.ts';
 import { selectSdkVersion } from '../src/loader/sdk-version.ts';
-import type { ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
-import { request, Seed, startHarness, startOrg, TEST_ACTOR, type Harness } from './helpers/harness.ts';
+import { request, Seed, startHarness, startOrg, TEST_ACTOR } from './helpers/harness.ts';
 import { createKey, send, setActive } from './helpers/ingest.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
 const url = (version: string, options: LoaderOptions) => sdkUrl(SENTRY_CDN_SDK_URL, version, loaderBundle(version, { dynamicSdkLoaderOptions: options }, 'dsn').modifier);
 const SDK_VERSION = (JSON.parse(readFileSync(new URL('../node_modules/@sentry/browser/package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -91,10 +91,7 @@ describe('the bundle a key asks for', () => {
 });
 
 describe("the package's SDK bundles", () => {
-  let assets: SdkAssets;
-  beforeAll(async () => {
-    assets = await loadSdkAssets();
-  });
+  const assets = suiteFixture(() => loadSdkAssets());
 
   it('are built from the pinned @sentry/browser, with hashes of their bytes', () => {
     expect(assets.version).toBe(SDK_VERSION);
@@ -125,22 +122,17 @@ describe("the package's SDK bundles", () => {
 });
 
 describe('the loader route', () => {
-  let h: Harness;
-  let project: ProjectRow;
-  let key: ProjectKeyRow;
-  let owner: string;
-
-  beforeAll(async () => {
-    const { seed, org, ...started } = await startOrg();
-    ({ h } = started);
-    project = await seed.project(org, 'web');
-    key = await seed.defaultKey(project);
-    owner = await seed.caller(org, 'owner@acme.example');
+  const t = suiteFixture(async (onCleanup) => {
+    const { h, seed, org } = await startOrg();
+    onCleanup(() => h.close());
+    const project = await seed.project(org, 'web');
+    const key = await seed.defaultKey(project);
+    const owner = await seed.caller(org, 'owner@acme.example');
+    return { h, project, key, owner };
   });
-  afterAll(() => h.close());
 
   const CACHE = 'public, max-age=3600, s-maxage=60, stale-while-revalidate=315360000, stale-if-error=315360000';
-  const get = (path: string, headers?: Record<string, string>) => send(h, path, { method: 'GET', headers });
+  const get = (path: string, headers?: Record<string, string>) => send(t.h, path, { method: 'GET', headers });
   /** The loader's arguments: (…, publicKey, sdkUrl, config, lazy, integrity, addFeedback). */
   function args(script: string) {
     const match = /'Sentry', ("[^"]*"), ("[^"]*"), (\{.*\}), (true|false), ("[^"]*"|null), (true|false)\);\s*$/.exec(script);
@@ -157,30 +149,30 @@ describe('the loader route', () => {
   }
 
   it("serves the default key's loader with Sentry's headers, on this server's bundle with its integrity hash", async () => {
-    const res = await get(`/js-sdk-loader/${key.public_key}.js`);
+    const res = await get(`/js-sdk-loader/${t.key.public_key}.js`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/javascript/);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     expect(res.headers.get('cache-control')).toBe(CACHE);
-    expect(res.headers.get('surrogate-key')).toBe(`project/${project.id} sdk/${SDK_VERSION} sdk-loader`);
+    expect(res.headers.get('surrogate-key')).toBe(`project/${t.project.id} sdk/${SDK_VERSION} sdk-loader`);
     expect(res.headers.get('set-cookie')).toBeNull();
     expect(res.headers.get('vary')).toBeNull();
     const loader = args(res.text);
     expect(loader).toEqual({
-      publicKey: key.public_key,
+      publicKey: t.key.public_key,
       sdkUrl: `http://testserver/js-sdk/${SDK_VERSION}/bundle.tracing.replay.min.js`,
-      config: { dsn: `http://${key.public_key}@testserver/${project.id}`, tracesSampleRate: 1, replaysSessionSampleRate: 0.1, replaysOnErrorSampleRate: 1 },
+      config: { dsn: `http://${t.key.public_key}@testserver/${t.project.id}`, tracesSampleRate: 1, replaysSessionSampleRate: 0.1, replaysOnErrorSampleRate: 1 },
       lazy: false,
       integrity: expect.stringMatching(/^sha384-[A-Za-z0-9+/]{64}$/),
       addFeedback: false,
     });
 
     // The hash is the one of the bytes the bundle URL answers with.
-    const bundle = await fetch(`${h.baseUrl}${new URL(loader.sdkUrl).pathname}`);
+    const bundle = await fetch(`${t.h.baseUrl}${new URL(loader.sdkUrl).pathname}`);
     const bytes = Buffer.from(await bundle.arrayBuffer());
     expect(`sha384-${createHash('sha384').update(bytes).digest('base64')}`).toBe(loader.integrity);
 
-    const min = await get(`/js-sdk-loader/${key.public_key}.min.js`);
+    const min = await get(`/js-sdk-loader/${t.key.public_key}.min.js`);
     expect(min.status).toBe(200);
     expect(args(min.text)).toEqual(loader);
     expect(min.text.length).toBeLessThan(res.text.length);
@@ -188,43 +180,43 @@ describe('the loader route', () => {
   });
 
   it("follows the key's browserSdkVersion and options at once", async () => {
-    const own = await createKey(h, project);
-    await h.services.keys.update(project, own, { browserSdkVersion: '8.x', dynamicSdkLoaderOptions: { hasPerformance: false, hasReplay: false, hasDebug: true, hasFeedback: true } }, TEST_ACTOR);
+    const own = await createKey(t.h, t.project);
+    await t.h.services.keys.update(t.project, own, { browserSdkVersion: '8.x', dynamicSdkLoaderOptions: { hasPerformance: false, hasReplay: false, hasDebug: true, hasFeedback: true } }, TEST_ACTOR);
     let loader = args((await get(`/js-sdk-loader/${own.public_key}.js`)).text);
     expect(loader.sdkUrl).toBe(`http://testserver/js-sdk/${SDK_VERSION}/bundle.feedback.debug.min.js`);
     expect(loader.config).toEqual({ dsn: expect.any(String), debug: true });
     expect(loader.addFeedback).toBe(true);
     expect(loader.lazy).toBe(false);
 
-    await h.services.keys.update(project, own, { dynamicSdkLoaderOptions: { hasPerformance: false, hasReplay: false, hasDebug: false, hasFeedback: false, hasLogsAndMetrics: true } }, TEST_ACTOR);
+    await t.h.services.keys.update(t.project, own, { dynamicSdkLoaderOptions: { hasPerformance: false, hasReplay: false, hasDebug: false, hasFeedback: false, hasLogsAndMetrics: true } }, TEST_ACTOR);
     loader = args((await get(`/js-sdk-loader/${own.public_key}.js`)).text);
     expect(loader.sdkUrl).toBe(`http://testserver/js-sdk/${SDK_VERSION}/bundle.logs.metrics.min.js`);
     expect(loader.config).toEqual({ dsn: expect.any(String), enableLogs: true });
 
-    await h.services.keys.update(project, own, { dynamicSdkLoaderOptions: { hasPerformance: false, hasReplay: false, hasDebug: false, hasFeedback: false, hasLogsAndMetrics: false } }, TEST_ACTOR);
+    await t.h.services.keys.update(t.project, own, { dynamicSdkLoaderOptions: { hasPerformance: false, hasReplay: false, hasDebug: false, hasFeedback: false, hasLogsAndMetrics: false } }, TEST_ACTOR);
     loader = args((await get(`/js-sdk-loader/${own.public_key}.js`)).text);
     expect(loader).toMatchObject({ sdkUrl: `http://testserver/js-sdk/${SDK_VERSION}/bundle.min.js`, lazy: true });
   });
 
   it("loads Sentry's v7 bundle from its CDN for the choices before v8, which the package does not carry", async () => {
-    const own = await createKey(h, project);
+    const own = await createKey(t.h, t.project);
     for (const [choice, expected] of [
       ['7.x', /^https:\/\/browser\.sentry-cdn\.com\/7\.\d+\.\d+\/bundle\.tracing\.es5\.debug\.min\.js$/],
       ['latest', /^https:\/\/browser\.sentry-cdn\.com\/7\.\d+\.\d+\/bundle\.tracing\.es5\.debug\.min\.js$/],
       ['6.x', /^https:\/\/browser\.sentry-cdn\.com\/6\.\d+\.\d+\/bundle\.debug\.min\.js$/],
     ] as const) {
-      await h.services.keys.update(project, own, { browserSdkVersion: choice, dynamicSdkLoaderOptions: { hasPerformance: true, hasReplay: false, hasDebug: true } }, TEST_ACTOR);
+      await t.h.services.keys.update(t.project, own, { browserSdkVersion: choice, dynamicSdkLoaderOptions: { hasPerformance: true, hasReplay: false, hasDebug: true } }, TEST_ACTOR);
       const res = await get(`/js-sdk-loader/${own.public_key}.js`);
       const loader = args(res.text);
       expect(loader.sdkUrl, choice).toMatch(expected);
       expect(loader.integrity, choice).toBeNull();
-      expect(res.headers.get('surrogate-key')).toMatch(new RegExp(`^project/${project.id} sdk/${choice === '6.x' ? 6 : 7}\\.\\d+\\.\\d+ sdk-loader$`));
+      expect(res.headers.get('surrogate-key')).toMatch(new RegExp(`^project/${t.project.id} sdk/${choice === '6.x' ? 6 : 7}\\.\\d+\\.\\d+ sdk-loader$`));
     }
   });
 
   it('serves a no-op for an unknown or disabled key, with the same cache headers and no Surrogate-Key', async () => {
-    const disabled = await createKey(h, project);
-    await setActive(h, project, disabled, false);
+    const disabled = await createKey(t.h, t.project);
+    await setActive(t.h, t.project, disabled, false);
     for (const path of [`/js-sdk-loader/${'f'.repeat(32)}.min.js`, `/js-sdk-loader/abc.js`, `/js-sdk-loader/${disabled.public_key}.js`]) {
       const res = await get(path);
       expect(res.status, path).toBe(200);
@@ -237,51 +229,50 @@ describe('the loader route', () => {
   });
 
   it("serves a rotated key's loader on its successor's DSN, and on its own while the successor is disabled", async () => {
-    const old = await createKey(h, project);
-    const rotated = await request(h, 'POST', `/api/0/projects/acme/web/keys/${old.public_key}/rotate/`, { token: owner, body: { overlapSeconds: 3600 } });
+    const old = await createKey(t.h, t.project);
+    const rotated = await request(t.h, 'POST', `/api/0/projects/acme/web/keys/${old.public_key}/rotate/`, { token: t.owner, body: { overlapSeconds: 3600 } });
     expect(rotated.status).toBe(201);
     const successor = rotated.body.public as string;
     const dsnOf = async (publicKey: string) => args((await get(`/js-sdk-loader/${publicKey}.js`)).text);
 
     let loader = await dsnOf(old.public_key);
-    expect(loader.config.dsn).toBe(`http://${successor}@testserver/${project.id}`);
+    expect(loader.config.dsn).toBe(`http://${successor}@testserver/${t.project.id}`);
     // The page's script tag names the old key: the loader looks for that one among the scripts.
     expect(loader.publicKey).toBe(old.public_key);
 
-    const successorRow = (await h.services.keys.list({ projectIds: [project.id], userKeysOnly: false }, { cursor: undefined, limit: 100 })).results.find((k) => k.public_key === successor)!;
-    await setActive(h, project, successorRow, false);
+    const successorRow = (await t.h.services.keys.list({ projectIds: [t.project.id], userKeysOnly: false }, { cursor: undefined, limit: 100 })).results.find((k) => k.public_key === successor)!;
+    await setActive(t.h, t.project, successorRow, false);
     loader = await dsnOf(old.public_key);
-    expect(loader.config.dsn).toBe(`http://${old.public_key}@testserver/${project.id}`);
+    expect(loader.config.dsn).toBe(`http://${old.public_key}@testserver/${t.project.id}`);
     expect((await get(`/js-sdk-loader/${successor}.js`)).text).toContain('No Sentry SDK is configured for this key');
 
     // Rotated again with no overlap: the old key and the first successor are off, the newest is served.
-    await setActive(h, project, successorRow, true);
-    const again = await request(h, 'POST', `/api/0/projects/acme/web/keys/${successor}/rotate/`, { token: owner, body: { overlapSeconds: 0 } });
+    await setActive(t.h, t.project, successorRow, true);
+    const again = await request(t.h, 'POST', `/api/0/projects/acme/web/keys/${successor}/rotate/`, { token: t.owner, body: { overlapSeconds: 0 } });
     expect(again.status).toBe(201);
     loader = await dsnOf(old.public_key);
-    expect(loader.config.dsn).toBe(`http://${again.body.public as string}@testserver/${project.id}`);
+    expect(loader.config.dsn).toBe(`http://${again.body.public as string}@testserver/${t.project.id}`);
 
     // A key whose overlap has ended is refused by the gate, but its loader still leads to the successor.
-    const gone = await createKey(h, project);
-    const replaced = await request(h, 'POST', `/api/0/projects/acme/web/keys/${gone.public_key}/rotate/`, { token: owner, body: { overlapSeconds: 0 } });
+    const gone = await createKey(t.h, t.project);
+    const replaced = await request(t.h, 'POST', `/api/0/projects/acme/web/keys/${gone.public_key}/rotate/`, { token: t.owner, body: { overlapSeconds: 0 } });
     expect(replaced.status).toBe(201);
-    expect((await send(h, `/api/${project.id}/envelope/?sentry_key=${gone.public_key}`, { body: '{}\n' })).status).toBe(403);
-    expect((await dsnOf(gone.public_key)).config.dsn).toBe(`http://${replaced.body.public as string}@testserver/${project.id}`);
+    expect((await send(t.h, `/api/${t.project.id}/envelope/?sentry_key=${gone.public_key}`, { body: '{}\n' })).status).toBe(403);
+    expect((await dsnOf(gone.public_key)).config.dsn).toBe(`http://${replaced.body.public as string}@testserver/${t.project.id}`);
   });
 });
 
 describe('the bundle route', () => {
-  let h: Harness;
-  let assets: SdkAssets;
-  beforeAll(async () => {
-    h = await startHarness();
-    assets = await loadSdkAssets();
+  const t = suiteFixture(async (onCleanup) => {
+    const h = await startHarness();
+    onCleanup(() => h.close());
+    const assets = await loadSdkAssets();
+    return { h, assets };
   });
-  afterAll(() => h.close());
 
   it('serves each bundle as a CDN does: immutable for a year, to any origin, gzip when asked', async () => {
-    for (const [name, asset] of assets.files) {
-      const res = await fetch(`${h.baseUrl}/js-sdk/${assets.version}/${name}`, { headers: { 'accept-encoding': 'identity' } });
+    for (const [name, asset] of t.assets.files) {
+      const res = await fetch(`${t.h.baseUrl}/js-sdk/${t.assets.version}/${name}`, { headers: { 'accept-encoding': 'identity' } });
       expect(res.status, name).toBe(200);
       expect(res.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
       expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
@@ -292,7 +283,7 @@ describe('the bundle route', () => {
     // fetch() would decode gzip itself: a plain request shows what is on the wire.
     const name = 'bundle.tracing.replay.min.js';
     const compressed = await new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
-      const req = httpRequest(`${h.baseUrl}/js-sdk/${assets.version}/${name}`, { headers: { 'accept-encoding': 'gzip, br' } }, (response) => {
+      const req = httpRequest(`${t.h.baseUrl}/js-sdk/${t.assets.version}/${name}`, { headers: { 'accept-encoding': 'gzip, br' } }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => resolve({ headers: response.headers, body: Buffer.concat(chunks) }));
@@ -302,18 +293,18 @@ describe('the bundle route', () => {
     });
     expect(compressed.headers.vary).toBe('Accept-Encoding');
     expect(compressed.headers['content-encoding']).toBe('gzip');
-    expect(compressed.body.length).toBeLessThan(assets.files.get(name)!.body.length / 2);
-    expect(gunzipSync(compressed.body).equals(assets.files.get(name)!.body)).toBe(true);
+    expect(compressed.body.length).toBeLessThan(t.assets.files.get(name)!.body.length / 2);
+    expect(gunzipSync(compressed.body).equals(t.assets.files.get(name)!.body)).toBe(true);
   });
 
   it('answers a revalidation with 304, and HEAD without a body', async () => {
-    const path = `/js-sdk/${assets.version}/bundle.min.js`;
-    const first = await fetch(`${h.baseUrl}${path}`);
+    const path = `/js-sdk/${t.assets.version}/bundle.min.js`;
+    const first = await fetch(`${t.h.baseUrl}${path}`);
     const etag = first.headers.get('etag');
     expect(etag).toMatch(/^"[A-Za-z0-9+/]{32}"$/);
-    const again = await fetch(`${h.baseUrl}${path}`, { headers: { 'if-none-match': etag! } });
+    const again = await fetch(`${t.h.baseUrl}${path}`, { headers: { 'if-none-match': etag! } });
     expect(again.status).toBe(304);
-    const head = await fetch(`${h.baseUrl}${path}`, { method: 'HEAD' });
+    const head = await fetch(`${t.h.baseUrl}${path}`, { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(await head.text()).toBe('');
   });
@@ -321,14 +312,14 @@ describe('the bundle route', () => {
   it('answers 404 for any other version or file', async () => {
     for (const path of [
       `/js-sdk/10.0.0/bundle.min.js`,
-      `/js-sdk/${assets.version}/bundle.es5.min.js`,
-      `/js-sdk/${assets.version}/manifest.json`,
-      `/js-sdk/${assets.version}/LICENSE`,
-      `/js-sdk/${assets.version}/..%2F..%2Fpackage.json`,
-      `/js-sdk/${assets.version}/`,
+      `/js-sdk/${t.assets.version}/bundle.es5.min.js`,
+      `/js-sdk/${t.assets.version}/manifest.json`,
+      `/js-sdk/${t.assets.version}/LICENSE`,
+      `/js-sdk/${t.assets.version}/..%2F..%2Fpackage.json`,
+      `/js-sdk/${t.assets.version}/`,
       `/js-sdk/`,
     ]) {
-      const res = await send(h, path, { method: 'GET' });
+      const res = await send(t.h, path, { method: 'GET' });
       expect(res.status, path).toBe(404);
       expect(res.json, path).toMatchObject({ detail: expect.any(String) });
     }

@@ -6,13 +6,14 @@
  */
 import { createServer, type AddressInfo } from 'node:net';
 import * as Sentry from '@sentry/node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signature } from '../src/ingest/key-alerts.ts';
-import type { OrganizationRow, ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
+import type { ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
 import { cli, cliAsync } from './helpers/cli.ts';
 import { RecordingBackend } from './helpers/gateway.ts';
 import { ingestConfig, request, Seed, startHarness, TEST_ACTOR, type Harness } from './helpers/harness.ts';
 import { envelopePath, eventEnvelope, send } from './helpers/ingest.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
 /** A loopback port nothing listens on: one the system just gave out and took back. */
 const closedPort = async () => {
@@ -32,36 +33,30 @@ const health = async (h: Harness, token: string, project: ProjectRow, key: Proje
 const ZERO = { disabled: 0, expired: 0, project_mismatch: 0, origin: 0, ip: 0, rate_limited: 0, too_large: 0, invalid: 0, queue_full: 0 };
 
 describe('health counts, exact under load, on two instances', () => {
-  let a: Harness;
-  let b: Harness;
-  let org: OrganizationRow;
-  let project: ProjectRow;
-  let other: ProjectRow;
-  let token: string;
-
-  beforeAll(async () => {
-    a = await startHarness({ ingest: ingestConfig({ maxBodyBytes: 4096 }), trustedProxies: ['127.0.0.1'] });
-    b = await startHarness({ ingest: ingestConfig({ maxBodyBytes: 4096 }), trustedProxies: ['127.0.0.1'] }, { shared: a.database });
+  const t = suiteFixture(async (onCleanup) => {
+    const a = await startHarness({ ingest: ingestConfig({ maxBodyBytes: 4096 }), trustedProxies: ['127.0.0.1'] });
+    const b = await startHarness({ ingest: ingestConfig({ maxBodyBytes: 4096 }), trustedProxies: ['127.0.0.1'] }, { shared: a.database });
+    onCleanup(async () => {
+      await b.close();
+      await a.close();
+    });
     const seed = new Seed(a.services);
-    org = await seed.org('acme');
-    project = await seed.project(org, 'web');
-    other = await seed.project(org, 'api');
-    token = await seed.caller(org, 'owner@acme.example');
-  });
-  afterAll(async () => {
-    await b.close();
-    await a.close();
+    const org = await seed.org('acme');
+    const project = await seed.project(org, 'web');
+    const other = await seed.project(org, 'api');
+    const token = await seed.caller(org, 'owner@acme.example');
+    return { a, b, org, project, other, token };
   });
 
   const create = async (policy: Record<string, unknown> = {}) => {
-    const created = await a.services.keys.create(project, { useCase: 'user', name: 'k', policy }, TEST_ACTOR);
+    const created = await t.a.services.keys.create(t.project, { useCase: 'user', name: 'k', policy }, TEST_ACTOR);
     if (!created.ok) throw new Error('not created');
     return created.key;
   };
 
   it('starts with every reason at 0 and no times', async () => {
     const key = await create();
-    expect(await health(a, token, project, key)).toEqual({ lastAccepted: null, lastRefused: null, refused: ZERO, clientDiscarded: [] });
+    expect(await health(t.a, t.token, t.project, key)).toEqual({ lastAccepted: null, lastRefused: null, refused: ZERO, clientDiscarded: [] });
   });
 
   it('gives exactly the counts of 10,000 generated requests mixing every refusal reason, summed over both instances', async () => {
@@ -76,25 +71,25 @@ describe('health counts, exact under load, on two instances', () => {
       too_large: await create(),
       invalid: await create(),
     };
-    await a.services.keys.update(project, keys.disabled, { isActive: false }, TEST_ACTOR);
-    await a.services.rotation.rotate(project, keys.expired, 0, TEST_ACTOR);
+    await t.a.services.keys.update(t.project, keys.disabled, { isActive: false }, TEST_ACTOR);
+    await t.a.services.rotation.rotate(t.project, keys.expired, 0, TEST_ACTOR);
     await new Promise((resolve) => setTimeout(resolve, 500));
     type Kind = keyof typeof keys;
     const requestFor = (kind: Kind): [string, { body: string; headers?: Record<string, string> }] => {
       const key = keys[kind];
       switch (kind) {
         case 'project_mismatch':
-          return [envelopePath(other, key), { body: eventEnvelope() }];
+          return [envelopePath(t.other, key), { body: eventEnvelope() }];
         case 'origin':
-          return [envelopePath(project, key), { body: eventEnvelope(), headers: { origin: 'https://evil.test' } }];
+          return [envelopePath(t.project, key), { body: eventEnvelope(), headers: { origin: 'https://evil.test' } }];
         case 'ip':
-          return [envelopePath(project, key), { body: eventEnvelope(), headers: { 'x-forwarded-for': '192.0.2.1' } }];
+          return [envelopePath(t.project, key), { body: eventEnvelope(), headers: { 'x-forwarded-for': '192.0.2.1' } }];
         case 'too_large':
-          return [envelopePath(project, key), { body: `${eventEnvelope()}${'x'.repeat(5000)}` }];
+          return [envelopePath(t.project, key), { body: `${eventEnvelope()}${'x'.repeat(5000)}` }];
         case 'invalid':
-          return [envelopePath(project, key), { body: '{not an envelope' }];
+          return [envelopePath(t.project, key), { body: '{not an envelope' }];
         default:
-          return [envelopePath(project, key), { body: eventEnvelope() }];
+          return [envelopePath(t.project, key), { body: eventEnvelope() }];
       }
     };
     const kinds = Object.keys(keys) as Kind[];
@@ -109,7 +104,7 @@ describe('health counts, exact under load, on two instances', () => {
           const index = next++;
           const kind = plan[index]!;
           const [path, options] = requestFor(kind);
-          const res = await send(lane % 2 ? b : a, path, options);
+          const res = await send(lane % 2 ? t.b : t.a, path, options);
           (statuses.get(kind) ?? statuses.set(kind, new Set()).get(kind)!).add(res.status);
         }
       }),
@@ -125,10 +120,10 @@ describe('health counts, exact under load, on two instances', () => {
       too_large: [413],
       invalid: [400],
     });
-    await a.services.ingest.flush();
-    await b.services.ingest.flush();
+    await t.a.services.ingest.flush();
+    await t.b.services.ingest.flush();
     for (const kind of kinds) {
-      const report = await health(a, token, project, keys[kind]);
+      const report = await health(t.a, t.token, t.project, keys[kind]);
       if (kind === 'accepted') {
         expect(report.refused).toEqual(ZERO);
         expect(report.lastAccepted).toMatch(/^\d{4}-/);
@@ -139,7 +134,7 @@ describe('health counts, exact under load, on two instances', () => {
       }
     }
     // The other instance answers the same from the database.
-    expect((await health(b, token, project, keys.ip)).refused.ip).toBe(expected.ip);
+    expect((await health(t.b, t.token, t.project, keys.ip)).refused.ip).toBe(expected.ip);
   });
 });
 
@@ -233,38 +228,36 @@ describe('an alert when a disabled key is still in use', () => {
 });
 
 describe('clientkeys keys check', () => {
-  let h: Harness;
-  let project: ProjectRow;
-  let env: Record<string, string>;
-  beforeAll(async () => {
-    h = await startHarness({}, { reachablePublicUrl: true });
+  const t = suiteFixture(async (onCleanup) => {
+    const h = await startHarness({}, { reachablePublicUrl: true });
+    onCleanup(() => h.close());
     const seed = new Seed(h.services);
-    project = await seed.project(await seed.org('acme'), 'web');
-    env = { DATABASE_URL: h.databaseUrl, PUBLIC_URL: h.config.publicUrl };
+    const project = await seed.project(await seed.org('acme'), 'web');
+    const env = { DATABASE_URL: h.databaseUrl, PUBLIC_URL: h.config.publicUrl };
+    return { h, project, env };
   });
-  afterAll(() => h.close());
 
-  const dsnOf = (key: ProjectKeyRow, projectId = project.id) => `http://${key.public_key}@${new URL(h.baseUrl).host}/${projectId}`;
+  const dsnOf = (key: ProjectKeyRow, projectId = t.project.id) => `http://${key.public_key}@${new URL(t.h.baseUrl).host}/${projectId}`;
   const newKey = async (input: Record<string, unknown> = {}) => {
-    const created = await h.services.keys.create(project, { useCase: 'user', ...input }, TEST_ACTOR);
+    const created = await t.h.services.keys.create(t.project, { useCase: 'user', ...input }, TEST_ACTOR);
     if (!created.ok) throw new Error('not created');
     return created.key;
   };
 
   it('says accepted and exits 0 for a working DSN, with --json too', async () => {
     const key = await newKey();
-    const ok = await cliAsync(['keys', 'check', dsnOf(key)], env);
+    const ok = await cliAsync(['keys', 'check', dsnOf(key)], t.env);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^accepted: event [0-9a-f]{32} went through\n$/);
-    const json = JSON.parse((await cliAsync(['keys', 'check', dsnOf(key), '--json'], env)).stdout);
+    const json = JSON.parse((await cliAsync(['keys', 'check', dsnOf(key), '--json'], t.env)).stdout);
     expect(json).toMatchObject({ accepted: true, status: 200, verdict: 'accepted' });
   });
 
   it('explains each refusal in one line and exits 1', async () => {
     const disabled = await newKey();
-    await h.services.keys.update(project, disabled, { isActive: false }, TEST_ACTOR);
+    await t.h.services.keys.update(t.project, disabled, { isActive: false }, TEST_ACTOR);
     const rotated = await newKey();
-    await h.services.rotation.rotate(project, rotated, 0, TEST_ACTOR);
+    await t.h.services.rotation.rotate(t.project, rotated, 0, TEST_ACTOR);
     const limited = await newKey({ policy: { quotas: [{ categories: ['error'], count: 0, window: 60 }] } });
     const browsers = await newKey({ policy: { allowedOrigins: ['https://app.test'] } });
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -272,17 +265,17 @@ describe('clientkeys keys check', () => {
     const cases: [string[], RegExp][] = [
       [[dsnOf(disabled)], /^refused: the key is disabled since \d{4}-\d\d-\d\dT[\d:.]+Z \(enable it, or use another key\)$/],
       [[dsnOf(rotated)], /^refused: the key was rotated out and stopped working at \S+; its successor is [0-9a-f]{32}$/],
-      [[`http://${'f'.repeat(32)}@${new URL(h.baseUrl).host}/${project.id}`], /^refused: no key f{32} exists here/],
-      [[dsnOf(disabled, project.id + 1000)], /^refused: key [0-9a-f]{32} belongs to project \d+, not \d+/],
+      [[`http://${'f'.repeat(32)}@${new URL(t.h.baseUrl).host}/${t.project.id}`], /^refused: no key f{32} exists here/],
+      [[dsnOf(disabled, t.project.id + 1000)], /^refused: key [0-9a-f]{32} belongs to project \d+, not \d+/],
       [[dsnOf(limited)], /^rate limited until \d{4}-\S+ \(\d+:error:key:key_quota\)$/],
       [[dsnOf(browsers), '--origin', 'https://evil.test'], /^refused: origin not allowed \(https:\/\/evil\.test\)$/],
       [[`http://${'a'.repeat(32)}@127.0.0.1:${closed}/1`], new RegExp(`^could not reach http://127\\.0\\.0\\.1:${closed}/api/1/envelope/ \\(ECONNREFUSED\\)$`)],
     ];
     for (const [args, message] of cases) {
-      const res = await cliAsync(['keys', 'check', ...args], env);
+      const res = await cliAsync(['keys', 'check', ...args], t.env);
       expect({ args, code: res.code }).toEqual({ args, code: 1 });
       expect(res.stdout.trim()).toMatch(message);
     }
-    expect(cli(['keys', 'check', 'not a dsn'], env).stderr).toMatch(/^clientkeys: Enter a DSN/);
+    expect(cli(['keys', 'check', 'not a dsn'], t.env).stderr).toMatch(/^clientkeys: Enter a DSN/);
   });
 });

@@ -5,46 +5,43 @@
  * input refused with field errors; a project's defaults for new keys; the CLI.
  */
 import * as Sentry from '@sentry/node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OrganizationRow, ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
+import { describe, expect, it } from 'vitest';
+import type { ProjectKeyRow } from '../src/storage/schema.ts';
 import { cli } from './helpers/cli.ts';
 import { backendDsn, queueDrained, RecordingBackend } from './helpers/gateway.ts';
-import { ingestConfig, request, Seed, startAcme, startHarness, TEST_ACTOR, type Harness } from './helpers/harness.ts';
+import { ingestConfig, request, Seed, startAcme, startHarness, TEST_ACTOR } from './helpers/harness.ts';
 import { envelopePath, eventEnvelope, eventId, send } from './helpers/ingest.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
-let h: Harness;
-let org: OrganizationRow;
-let project: ProjectRow;
-let owner: string;
-
-beforeAll(async () => {
-  ({ h, org, project, owner } = await startAcme({ trustedProxies: ['127.0.0.1'] }));
+const t = suiteFixture(async (onCleanup) => {
+  const { h, org, project, owner } = await startAcme({ trustedProxies: ['127.0.0.1'] });
+  onCleanup(() => h.close());
+  return { h, org, project, owner };
 });
-afterAll(() => h.close());
 
 const keysPath = '/api/0/projects/acme/web/keys/';
 
 async function keyWith(policy: Record<string, unknown>): Promise<ProjectKeyRow> {
-  const res = await request(h, 'POST', keysPath, { token: owner, body: { name: 'policy', ...policy } });
+  const res = await request(t.h, 'POST', keysPath, { token: t.owner, body: { name: 'policy', ...policy } });
   expect(res.status, res.text).toBe(201);
-  return (await h.services.keys.find(project.id, res.body.id, true))!;
+  return (await t.h.services.keys.find(t.project.id, res.body.id, true))!;
 }
 
 const item = (header: Record<string, unknown>, payload: string) => `${JSON.stringify({ ...header, length: Buffer.byteLength(payload) })}\n${payload}\n`;
 const envelope = (...items: string[]) => `{"event_id":"${eventId()}"}\n${items.join('')}`;
 const anEvent = () => item({ type: 'event' }, '{"message":"e"}');
 const aTransaction = (spans = 0) => item({ type: 'transaction' }, JSON.stringify({ type: 'transaction', spans: Array.from({ length: spans }, (_, i) => ({ span_id: String(i) })) }));
-const post = (key: ProjectKeyRow, body: string, headers: Record<string, string> = {}) => send(h, envelopePath(project, key), { body, headers });
+const post = (key: ProjectKeyRow, body: string, headers: Record<string, string> = {}) => send(t.h, envelopePath(t.project, key), { body, headers });
 
 describe('the policy fields over the API', () => {
   it('shows every field after Sentry\'s, takes them on create and update, and a given list replaces the key\'s', async () => {
-    const res = await request(h, 'POST', keysPath, { token: owner, body: { name: 'p', quotas: [{ categories: ['transaction', 'span'], count: 1000, window: 60 }], allowedIps: ['10.0.0.0/8'], serverOnly: true } });
+    const res = await request(t.h, 'POST', keysPath, { token: t.owner, body: { name: 'p', quotas: [{ categories: ['transaction', 'span'], count: 1000, window: 60 }], allowedIps: ['10.0.0.0/8'], serverOnly: true } });
     expect(res.status).toBe(201);
     expect(Object.keys(res.body).slice(-6)).toEqual(['quotas', 'allowedIps', 'deniedIps', 'allowedOrigins', 'requireOrigin', 'serverOnly']);
     expect(res.body).toMatchObject({ quotas: [{ categories: ['transaction', 'span'], count: 1000, window: 60 }], allowedIps: ['10.0.0.0/8'], deniedIps: [], allowedOrigins: [], requireOrigin: false, serverOnly: true });
-    const updated = await request(h, 'PUT', `${keysPath}${res.body.id}/`, { token: owner, body: { allowedIps: ['192.0.2.0/24', '2001:db8::/32'], requireOrigin: true } });
+    const updated = await request(t.h, 'PUT', `${keysPath}${res.body.id}/`, { token: t.owner, body: { allowedIps: ['192.0.2.0/24', '2001:db8::/32'], requireOrigin: true } });
     expect(updated.body).toMatchObject({ quotas: [{ categories: ['transaction', 'span'] }], allowedIps: ['192.0.2.0/24', '2001:db8::/32'], requireOrigin: true, serverOnly: true });
-    const cleared = await request(h, 'PUT', `${keysPath}${res.body.id}/`, { token: owner, body: { quotas: [], allowedIps: [] } });
+    const cleared = await request(t.h, 'PUT', `${keysPath}${res.body.id}/`, { token: t.owner, body: { quotas: [], allowedIps: [] } });
     expect(cleared.body).toMatchObject({ quotas: [], allowedIps: [] });
   });
 
@@ -63,10 +60,10 @@ describe('the policy fields over the API', () => {
       [{ allowedOrigins: Array(101).fill('example.com') }, { allowedOrigins: ['Ensure this field has no more than 100 elements.'] }],
     ];
     for (const [body, errors] of cases) {
-      const res = await request(h, 'PUT', `${keysPath}${key.public_key}/`, { token: owner, body: { name: 'renamed', ...body } });
+      const res = await request(t.h, 'PUT', `${keysPath}${key.public_key}/`, { token: t.owner, body: { name: 'renamed', ...body } });
       expect({ body: JSON.stringify(body).slice(0, 60), status: res.status, errors: res.body }).toEqual({ body: JSON.stringify(body).slice(0, 60), status: 400, errors });
     }
-    expect((await h.services.keys.find(project.id, key.public_key, true))!).toMatchObject({ label: 'policy', policy: null });
+    expect((await t.h.services.keys.find(t.project.id, key.public_key, true))!).toMatchObject({ label: 'policy', policy: null });
   });
 });
 
@@ -106,20 +103,20 @@ describe('quotas, counted as Relay counts', () => {
   it('delivers a partly limited envelope without the limited items, answering 200 with the header; other categories keep flowing', async () => {
     const backend = new RecordingBackend();
     const base = await backend.start();
-    const seed = new Seed(h.services);
-    const routed = await seed.project(org, 'routed');
+    const seed = new Seed(t.h.services);
+    const routed = await seed.project(t.org, 'routed');
     try {
-      await h.services.upstreams.set(routed, backendDsn(base, 'b'.repeat(32), 1), TEST_ACTOR);
-      const res = await request(h, 'POST', '/api/0/projects/acme/routed/keys/', { token: owner, body: { quotas: [{ categories: ['transaction'], count: 1, window: 3600 }] } });
-      const key = (await h.services.keys.find(routed.id, res.body.id, true))!;
+      await t.h.services.upstreams.set(routed, backendDsn(base, 'b'.repeat(32), 1), TEST_ACTOR);
+      const res = await request(t.h, 'POST', '/api/0/projects/acme/routed/keys/', { token: t.owner, body: { quotas: [{ categories: ['transaction'], count: 1, window: 3600 }] } });
+      const key = (await t.h.services.keys.find(routed.id, res.body.id, true))!;
       const path = envelopePath(routed, key);
-      expect((await send(h, path, { body: envelope(aTransaction()) })).status).toBe(200);
-      const mixed = await send(h, path, { body: envelope(anEvent(), aTransaction()) });
+      expect((await send(t.h, path, { body: envelope(aTransaction()) })).status).toBe(200);
+      const mixed = await send(t.h, path, { body: envelope(anEvent(), aTransaction()) });
       expect(mixed.status).toBe(200);
       expect(mixed.headers.get('x-sentry-rate-limits')).toMatch(/^\d+:transaction:key:key_quota$/);
-      expect((await send(h, path, { body: eventEnvelope() })).status).toBe(200);
-      expect((await send(h, path, { body: envelope(aTransaction()) })).status).toBe(429);
-      await queueDrained(h);
+      expect((await send(t.h, path, { body: eventEnvelope() })).status).toBe(200);
+      expect((await send(t.h, path, { body: envelope(aTransaction()) })).status).toBe(429);
+      await queueDrained(t.h);
       const bodies = backend.received.map((r) => r.body.toString());
       expect(bodies).toHaveLength(3);
       expect(bodies[1]).toContain('"type":"event"');
@@ -213,12 +210,12 @@ describe('origin rules', () => {
       const res = await post(key, eventEnvelope(), { origin });
       expect([origin, res.status, res.json]).toEqual([origin, 403, CORS]);
     }
-    await h.services.projects.update(project, { allowedDomains: ['app.test'] }, TEST_ACTOR);
+    await t.h.services.projects.update(t.project, { allowedDomains: ['app.test'] }, TEST_ACTOR);
     try {
       expect((await post(key, eventEnvelope(), { origin: 'https://app.test' })).status).toBe(200);
       expect((await post(key, eventEnvelope(), { origin: 'https://www.example.com' })).status).toBe(403);
     } finally {
-      await h.services.projects.update(project, { allowedDomains: ['*'] }, TEST_ACTOR);
+      await t.h.services.projects.update(t.project, { allowedDomains: ['*'] }, TEST_ACTOR);
     }
   });
 
@@ -232,13 +229,13 @@ describe('origin rules', () => {
   });
 
   it('takes effect on another instance within a second of the change', async () => {
-    const other = await startHarness({}, { shared: h.database });
+    const other = await startHarness({}, { shared: t.h.database });
     try {
       const key = await keyWith({});
-      expect((await send(other, envelopePath(project, key), { body: eventEnvelope(), headers: { origin: 'https://x.test' } })).status).toBe(200);
-      expect((await request(h, 'PUT', `${keysPath}${key.public_key}/`, { token: owner, body: { serverOnly: true } })).status).toBe(200);
+      expect((await send(other, envelopePath(t.project, key), { body: eventEnvelope(), headers: { origin: 'https://x.test' } })).status).toBe(200);
+      expect((await request(t.h, 'PUT', `${keysPath}${key.public_key}/`, { token: t.owner, body: { serverOnly: true } })).status).toBe(200);
       await new Promise((resolve) => setTimeout(resolve, 1000));
-      expect((await send(other, envelopePath(project, key), { body: eventEnvelope(), headers: { origin: 'https://x.test' } })).status).toBe(403);
+      expect((await send(other, envelopePath(t.project, key), { body: eventEnvelope(), headers: { origin: 'https://x.test' } })).status).toBe(403);
     } finally {
       await other.close();
     }
@@ -247,32 +244,32 @@ describe('origin rules', () => {
 
 describe("a project's key defaults", () => {
   it('apply to keys created afterwards, the Default key included, a key\'s own fields overriding them', async () => {
-    const team = await new Seed(h.services).team(org, 'core');
-    const created = await request(h, 'POST', `/api/0/teams/acme/${team.slug}/projects/`, {
-      token: owner,
+    const team = await new Seed(t.h.services).team(t.org, 'core');
+    const created = await request(t.h, 'POST', `/api/0/teams/acme/${team.slug}/projects/`, {
+      token: t.owner,
       body: { name: 'defaulted', keyDefaults: { rateLimit: { count: 100, window: 60 }, quotas: [{ categories: ['replay'], count: 10, window: 3600 }], serverOnly: true } },
     });
     expect(created.status).toBe(201);
-    const keys = await request(h, 'GET', '/api/0/projects/acme/defaulted/keys/', { token: owner });
+    const keys = await request(t.h, 'GET', '/api/0/projects/acme/defaulted/keys/', { token: t.owner });
     expect(keys.body).toHaveLength(1);
     expect(keys.body[0]).toMatchObject({ name: 'Default', rateLimit: { count: 100, window: 60 }, quotas: [{ categories: ['replay'], count: 10, window: 3600 }], serverOnly: true });
-    const own = await request(h, 'POST', '/api/0/projects/acme/defaulted/keys/', { token: owner, body: { serverOnly: false, quotas: [] } });
+    const own = await request(t.h, 'POST', '/api/0/projects/acme/defaulted/keys/', { token: t.owner, body: { serverOnly: false, quotas: [] } });
     expect(own.body).toMatchObject({ rateLimit: { count: 100, window: 60 }, quotas: [], serverOnly: false });
-    const shown = await request(h, 'GET', '/api/0/projects/acme/defaulted/', { token: owner });
+    const shown = await request(t.h, 'GET', '/api/0/projects/acme/defaulted/', { token: t.owner });
     expect(shown.body.keyDefaults).toMatchObject({ rateLimit: { count: 100, window: 60 }, serverOnly: true });
-    expect((await request(h, 'PUT', '/api/0/projects/acme/defaulted/', { token: owner, body: { keyDefaults: null } })).body.keyDefaults).toMatchObject({ rateLimit: null, quotas: [], serverOnly: false });
+    expect((await request(t.h, 'PUT', '/api/0/projects/acme/defaulted/', { token: t.owner, body: { keyDefaults: null } })).body.keyDefaults).toMatchObject({ rateLimit: null, quotas: [], serverOnly: false });
   });
 
   it('creates a project without its Default key when asked', async () => {
-    const team = await new Seed(h.services).team(org, 'bare');
-    expect((await request(h, 'POST', `/api/0/teams/acme/${team.slug}/projects/`, { token: owner, body: { name: 'keyless', defaultKey: false } })).status).toBe(201);
-    expect((await request(h, 'GET', '/api/0/projects/acme/keyless/keys/', { token: owner })).body).toEqual([]);
+    const team = await new Seed(t.h.services).team(t.org, 'bare');
+    expect((await request(t.h, 'POST', `/api/0/teams/acme/${team.slug}/projects/`, { token: t.owner, body: { name: 'keyless', defaultKey: false } })).status).toBe(201);
+    expect((await request(t.h, 'GET', '/api/0/projects/acme/keyless/keys/', { token: t.owner })).body).toEqual([]);
   });
 });
 
 describe('clientkeys keys set', () => {
   it('sets quotas and rules, replaces lists, clears with none, and refuses bad values naming the option', () => {
-    const env = { DATABASE_URL: h.databaseUrl, PUBLIC_URL: 'http://testserver' };
+    const env = { DATABASE_URL: t.h.databaseUrl, PUBLIC_URL: 'http://testserver' };
     const key = cli(['keys', 'create', 'acme/web', '--json'], env);
     const id = (JSON.parse(key.stdout) as { id: string }).id;
     const set = cli(['keys', 'set', 'acme/web', id, '--quota', 'transaction,span:1000/60', '--quota', 'attachment:1048576/3600', '--allow-ip', '10.0.0.0/8', '--origin', 'https://app.test', '--server-only', '--json'], env);
@@ -301,7 +298,7 @@ describe('clientkeys keys set', () => {
 describe('@sentry/node with a key limited on transactions only', () => {
   it('keeps delivering errors while transactions back off', async () => {
     const key = await keyWith({ quotas: [{ categories: ['transaction', 'span'], count: 2, window: 3600 }] });
-    Sentry.init({ dsn: `http://${key.public_key}@127.0.0.1:${new URL(h.baseUrl).port}/${project.id}`, tracesSampleRate: 1 });
+    Sentry.init({ dsn: `http://${key.public_key}@127.0.0.1:${new URL(t.h.baseUrl).port}/${t.project.id}`, tracesSampleRate: 1 });
     const statuses: { type: string; status: number }[] = [];
     Sentry.getClient()!.on('afterSendEvent', (event, response) => statuses.push({ type: event.type ?? 'error', status: response.statusCode ?? 0 }));
     try {
@@ -316,7 +313,7 @@ describe('@sentry/node with a key limited on transactions only', () => {
       const transactions = statuses.filter((s) => s.type === 'transaction');
       // The first transaction fills the quota (it is a transaction and its root span); the SDK then holds transactions back.
       expect(transactions.filter((s) => s.status === 200).length).toBeLessThanOrEqual(1);
-      const recent = await request<{ itemTypes: string[]; publicKey: string }[]>(h, 'GET', '/api/0/projects/acme/web/events/recent/', { token: owner });
+      const recent = await request<{ itemTypes: string[]; publicKey: string }[]>(t.h, 'GET', '/api/0/projects/acme/web/events/recent/', { token: t.owner });
       // Every error arrived; no more transactions than the quota admits.
       const mine = recent.body.filter((e) => e.publicKey === key.public_key);
       expect(mine.filter((e) => e.itemTypes.includes('event'))).toHaveLength(4);

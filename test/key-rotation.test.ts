@@ -2,34 +2,28 @@
  * Key rotation (a clientkeys feature): a successor at once, the old key working through the
  * overlap and refused after it — also across a restart of the server, since the end is stored.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { closeServices } from '../src/composition.ts';
 import { successorName } from '../src/services/key-rotation.ts';
-import type { OrganizationRow, ProjectRow } from '../src/storage/schema.ts';
+import type { ProjectRow } from '../src/storage/schema.ts';
 import { cli } from './helpers/cli.ts';
-import { request, Seed, servicesWithDatabase, startOrg, testConfig, type Harness } from './helpers/harness.ts';
+import { request, servicesWithDatabase, startOrg, testConfig } from './helpers/harness.ts';
 import { eventEnvelope, eventId } from './helpers/ingest.ts';
 import { serve } from './helpers/serve.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database.ts';
+import { processDatabase, suiteFixture } from './helpers/fixture.ts';
 
-let h: Harness;
-let seed: Seed;
-let org: OrganizationRow;
-let owner: string;
 let projects = 0;
 
-beforeAll(async () => {
-  ({ h, seed, org } = await startOrg());
-  owner = await seed.caller(org, 'owner@acme.example');
+const t = suiteFixture(async (onCleanup) => {
+  const { h, seed, org } = await startOrg();
+  onCleanup(() => h.close());
+  const owner = await seed.caller(org, 'owner@acme.example');
+  return { h, seed, org, owner };
 });
-afterAll(() => h.close());
 
 async function newProject(): Promise<ProjectRow> {
   projects += 1;
-  return seed.project(org, `app-${projects}`);
+  return t.seed.project(t.org, `app-${projects}`);
 }
 const keyPath = (project: ProjectRow, publicKey: string) => `/api/0/projects/acme/${project.slug}/keys/${publicKey}/`;
 
@@ -42,8 +36,8 @@ async function sendEvent(base: string, project: ProjectRow | { id: number }, pub
 describe('POST …/keys/{key_id}/rotate/', () => {
   it('creates a successor with the same settings and marks the old key as being replaced', async () => {
     const project = await newProject();
-    const created = await request(h, 'POST', `/api/0/projects/acme/${project.slug}/keys/`, {
-      token: owner,
+    const created = await request(t.h, 'POST', `/api/0/projects/acme/${project.slug}/keys/`, {
+      token: t.owner,
       body: { name: 'Backend', rateLimit: { count: 100, window: 60 } },
     });
     const policy = {
@@ -54,10 +48,10 @@ describe('POST …/keys/{key_id}/rotate/', () => {
       requireOrigin: true,
       serverOnly: false,
     };
-    const put = await request(h, 'PUT', keyPath(project, created.body.id), { token: owner, body: { dynamicSdkLoaderOptions: { hasDebug: true }, browserSdkVersion: '9.x', ...policy } });
+    const put = await request(t.h, 'PUT', keyPath(project, created.body.id), { token: t.owner, body: { dynamicSdkLoaderOptions: { hasDebug: true }, browserSdkVersion: '9.x', ...policy } });
     expect(put.status).toBe(200);
     const before = Date.now();
-    const res = await request(h, 'POST', `${keyPath(project, created.body.id)}rotate/`, { token: owner, body: { overlapSeconds: 3600 } });
+    const res = await request(t.h, 'POST', `${keyPath(project, created.body.id)}rotate/`, { token: t.owner, body: { overlapSeconds: 3600 } });
     expect(res.status).toBe(201);
     const successor = res.body;
     expect(successor.id).not.toBe(created.body.id);
@@ -73,13 +67,13 @@ describe('POST …/keys/{key_id}/rotate/', () => {
       // Rotating a leaked key must not lift its rules.
       ...policy,
     });
-    const old = (await request(h, 'GET', keyPath(project, created.body.id), { token: owner })).body;
+    const old = (await request(t.h, 'GET', keyPath(project, created.body.id), { token: t.owner })).body;
     expect(old).toMatchObject({ isActive: true, replacedBy: successor.id, replaces: null });
     const ends = Date.parse(old.dateExpires);
     expect(ends - before).toBeGreaterThanOrEqual(3600_000 - 1000);
     expect(ends - Date.now()).toBeLessThanOrEqual(3600_000);
 
-    const audit = await h.db.stores.auditLog.list(org.id, 10);
+    const audit = await t.h.db.stores.auditLog.list(t.org.id, 10);
     expect(audit.slice(0, 2).map((e) => [e.event, JSON.parse(e.data).public_key])).toEqual([
       ['projectkey.edit', created.body.id],
       ['projectkey.add', successor.id],
@@ -90,38 +84,38 @@ describe('POST …/keys/{key_id}/rotate/', () => {
 
   it('defaults to a day, refuses a second rotation during the overlap, and checks the overlap', async () => {
     const project = await newProject();
-    const key = await seed.defaultKey(project);
-    const rotated = await request(h, 'POST', `${keyPath(project, key.public_key)}rotate/`, { token: owner });
+    const key = await t.seed.defaultKey(project);
+    const rotated = await request(t.h, 'POST', `${keyPath(project, key.public_key)}rotate/`, { token: t.owner });
     expect(rotated.status).toBe(201);
-    const old = (await request(h, 'GET', keyPath(project, key.public_key), { token: owner })).body;
+    const old = (await request(t.h, 'GET', keyPath(project, key.public_key), { token: t.owner })).body;
     expect(Date.parse(old.dateExpires) - Date.now()).toBeGreaterThan(86_400_000 - 60_000);
-    const again = await request(h, 'POST', `${keyPath(project, key.public_key)}rotate/`, { token: owner });
+    const again = await request(t.h, 'POST', `${keyPath(project, key.public_key)}rotate/`, { token: t.owner });
     expect(again.status).toBe(409);
     expect(again.body).toEqual({ detail: `This key is already being replaced by ${rotated.body.id}; disable it to stop it now.` });
 
-    const other = (await request(h, 'POST', `/api/0/projects/acme/${project.slug}/keys/`, { token: owner, body: {} })).body.id;
+    const other = (await request(t.h, 'POST', `/api/0/projects/acme/${project.slug}/keys/`, { token: t.owner, body: {} })).body.id;
     for (const [body, message] of [
       [{ overlapSeconds: -1 }, 'Ensure this value is greater than or equal to 0.'],
       [{ overlapSeconds: 30 * 86_400 + 1 }, 'Ensure this value is less than or equal to 2592000.'],
       [{ overlapSeconds: 'soon' }, 'A valid integer is required.'],
     ] as const) {
-      const bad = await request(h, 'POST', `${keyPath(project, other)}rotate/`, { token: owner, body });
+      const bad = await request(t.h, 'POST', `${keyPath(project, other)}rotate/`, { token: t.owner, body });
       expect(bad.status).toBe(400);
       expect(bad.body).toEqual({ overlapSeconds: [message] });
     }
-    const member = await seed.caller(org, `member-${project.id}@acme.example`, 'member');
-    expect((await request(h, 'POST', `${keyPath(project, other)}rotate/`, { token: member })).status).toBe(403);
-    expect((await request(h, 'POST', `${keyPath(project, 'f'.repeat(32))}rotate/`, { token: owner })).status).toBe(404);
+    const member = await t.seed.caller(t.org, `member-${project.id}@acme.example`, 'member');
+    expect((await request(t.h, 'POST', `${keyPath(project, other)}rotate/`, { token: member })).status).toBe(403);
+    expect((await request(t.h, 'POST', `${keyPath(project, 'f'.repeat(32))}rotate/`, { token: t.owner })).status).toBe(404);
   });
 
   it('with no overlap, stops the old key at once', async () => {
     const project = await newProject();
-    const key = await seed.defaultKey(project);
-    const rotated = await request(h, 'POST', `${keyPath(project, key.public_key)}rotate/`, { token: owner, body: { overlapSeconds: 0 } });
+    const key = await t.seed.defaultKey(project);
+    const rotated = await request(t.h, 'POST', `${keyPath(project, key.public_key)}rotate/`, { token: t.owner, body: { overlapSeconds: 0 } });
     expect(rotated.status).toBe(201);
-    expect((await request(h, 'GET', keyPath(project, key.public_key), { token: owner })).body.isActive).toBe(false);
-    expect(await sendEvent(h.baseUrl, project, key.public_key)).toBe(403);
-    expect(await sendEvent(h.baseUrl, project, rotated.body.id)).toBe(200);
+    expect((await request(t.h, 'GET', keyPath(project, key.public_key), { token: t.owner })).body.isActive).toBe(false);
+    expect(await sendEvent(t.h.baseUrl, project, key.public_key)).toBe(403);
+    expect(await sendEvent(t.h.baseUrl, project, rotated.body.id)).toBe(200);
   });
 
   it('names the successor within 64 characters, without stacking suffixes', () => {
@@ -135,64 +129,48 @@ describe('POST …/keys/{key_id}/rotate/', () => {
 });
 
 describe('the overlap, across a restart', () => {
-  let dir: string;
-  let database: TestDatabase;
-  let token: string;
-  let project: ProjectRow;
-  let oldKey: string;
-  let env: Record<string, string>;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'clientkeys-rotation-'));
-    database = await createTestDatabase(dir);
-    const { services, db } = servicesWithDatabase(testConfig(database.config));
-    await db.migrate();
-    const s = new Seed(services);
-    const o = await s.org('acme');
-    project = await s.project(o, 'web');
-    oldKey = (await s.defaultKey(project)).public_key;
-    token = await s.caller(o, 'owner@acme.example');
-    await closeServices(services);
-    env = { DATABASE_URL: database.url, PORT: '0', LOG_LEVEL: 'info', PUBLIC_URL: 'http://testserver' };
-  });
-  afterAll(async () => {
-    await database.drop();
-    rmSync(dir, { recursive: true, force: true });
+  const t = suiteFixture(async (onCleanup) => {
+    const { dir, database, env, seeded } = await processDatabase(onCleanup, 'rotation', async (seed) => {
+      const org = await seed.org('acme');
+      const project = await seed.project(org, 'web');
+      return { project, oldKey: (await seed.defaultKey(project)).public_key, token: await seed.caller(org, 'owner@acme.example') };
+    });
+    return { dir, database, env, ...seeded };
   });
 
   it('accepts the old key during the overlap, before and after a restart, and refuses it after', async () => {
     const OVERLAP = 10;
-    const first = await serve(dir, env);
+    const first = await serve(t.dir, t.env);
     let newKey: string;
     let ends: number;
     try {
-      const rotated = await fetch(`${first.url}/api/0/projects/acme/web/keys/${oldKey}/rotate/`, {
+      const rotated = await fetch(`${first.url}/api/0/projects/acme/web/keys/${t.oldKey}/rotate/`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ overlapSeconds: OVERLAP }),
       });
       expect(rotated.status).toBe(201);
       newKey = ((await rotated.json()) as { id: string }).id;
-      const old = (await (await fetch(`${first.url}/api/0/projects/acme/web/keys/${oldKey}/`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+      const old = (await (await fetch(`${first.url}/api/0/projects/acme/web/keys/${t.oldKey}/`, { headers: { authorization: `Bearer ${t.token}` } })).json()) as {
         dateExpires: string;
       };
       ends = Date.parse(old.dateExpires);
-      expect(await sendEvent(first.url, project, oldKey)).toBe(200);
-      expect(await sendEvent(first.url, project, newKey)).toBe(200);
+      expect(await sendEvent(first.url, t.project, t.oldKey)).toBe(200);
+      expect(await sendEvent(first.url, t.project, newKey)).toBe(200);
     } finally {
       first.child.kill('SIGTERM');
       await first.exited;
     }
 
     // Nothing about the rotation lives in the first process any more.
-    const second = await serve(dir, env);
+    const second = await serve(t.dir, t.env);
     try {
       expect(Date.now()).toBeLessThan(ends - 1000);
-      expect(await sendEvent(second.url, project, oldKey)).toBe(200);
+      expect(await sendEvent(second.url, t.project, t.oldKey)).toBe(200);
       while (Date.now() < ends) await new Promise((r) => setTimeout(r, 100));
-      expect(await sendEvent(second.url, project, oldKey)).toBe(403);
-      expect(await sendEvent(second.url, project, newKey)).toBe(200);
-      const old = (await (await fetch(`${second.url}/api/0/projects/acme/web/keys/${oldKey}/`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+      expect(await sendEvent(second.url, t.project, t.oldKey)).toBe(403);
+      expect(await sendEvent(second.url, t.project, newKey)).toBe(200);
+      const old = (await (await fetch(`${second.url}/api/0/projects/acme/web/keys/${t.oldKey}/`, { headers: { authorization: `Bearer ${t.token}` } })).json()) as {
         isActive: boolean;
       };
       expect(old.isActive).toBe(false);
@@ -204,9 +182,9 @@ describe('the overlap, across a restart', () => {
     }
 
     // The sweep stored it: the key is inactive in the database, with an audit entry saying why.
-    const { services, db } = servicesWithDatabase(testConfig(database.config));
+    const { services, db } = servicesWithDatabase(testConfig(t.database.config));
     try {
-      const row = await db.kysely.selectFrom('project_keys').selectAll().where('public_key', '=', oldKey).executeTakeFirstOrThrow();
+      const row = await db.kysely.selectFrom('project_keys').selectAll().where('public_key', '=', t.oldKey).executeTakeFirstOrThrow();
       expect(row.status).toBe(1);
       const entries = await db.kysely.selectFrom('audit_log_entries').select(['event', 'data', 'actor_label']).orderBy('id', 'desc').limit(5).execute();
       expect(entries.some((e) => e.event === 'projectkey.edit' && JSON.parse(e.data).reason === 'rotation overlap ended')).toBe(true);
@@ -219,8 +197,8 @@ describe('the overlap, across a restart', () => {
 describe('clientkeys keys rotate', () => {
   it('rotates from the CLI, with --overlap, and refuses a bad one', async () => {
     const project = await newProject();
-    const key = await seed.defaultKey(project);
-    const env = { DATABASE_URL: h.databaseUrl, PUBLIC_URL: h.config.publicUrl };
+    const key = await t.seed.defaultKey(project);
+    const env = { DATABASE_URL: t.h.databaseUrl, PUBLIC_URL: t.h.config.publicUrl };
     const bad = cli(['keys', 'rotate', `acme/${project.slug}`, key.public_key, '--overlap', 'forever'], env);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/--overlap must be a number of seconds or a duration/);
@@ -229,7 +207,7 @@ describe('clientkeys keys rotate', () => {
     expect(result.code).toBe(0);
     const successor = JSON.parse(result.stdout);
     expect(successor.replaces).toBe(key.public_key);
-    const old = (await request(h, 'GET', keyPath(project, key.public_key), { token: owner })).body;
+    const old = (await request(t.h, 'GET', keyPath(project, key.public_key), { token: t.owner })).body;
     expect(old.replacedBy).toBe(successor.id);
     expect(Date.parse(old.dateExpires) - Date.now()).toBeGreaterThan(7200_000 - 60_000);
   });

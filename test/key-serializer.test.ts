@@ -1,8 +1,9 @@
 /** The key as Sentry's ProjectKeySerializer emits it: every field, in order, with its formats. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KeySerializer } from '../src/services/serializers/project-key.ts';
 import type { ProjectKeyRow } from '../src/storage/schema.ts';
-import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { request, Seed, startHarness } from './helpers/harness.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
 /** Sentry's fields in Sentry's order, then clientkeys' rotation fields. */
 const FIELDS = [
@@ -80,11 +81,11 @@ describe('KeySerializer', () => {
 });
 
 describe('the key on the wire', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
+  const h = suiteFixture(async (onCleanup) => {
+    const h = await startHarness();
+    onCleanup(() => h.close());
+    return h;
   });
-  afterAll(() => h.close());
 
   it('emits every field in order with the right types', async () => {
     const seed = new Seed(h.services);

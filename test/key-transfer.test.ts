@@ -7,39 +7,37 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cli, cliOnTerminal, type CliResult } from './helpers/cli.ts';
-import { request, startHarness, type Harness } from './helpers/harness.ts';
+import { request, startHarness } from './helpers/harness.ts';
 import { recordSecret } from './helpers/secrets.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
 const FIXTURE = resolve(import.meta.dirname, 'fixtures/sentry-project-keys.json');
 /** The fixture's keys in the order Sentry listed them (newest first, over both pages). */
 const sentryKeys = (JSON.parse(`[${readFileSync(FIXTURE, 'utf8').replace(/\]\s*\[/, '],[')}]`) as Record<string, any>[][]).flat();
 
-let h: Harness;
-let env: Record<string, string>;
-let token: string;
-let dir: string;
 const others: TestDatabase[] = [];
 
-beforeAll(async () => {
+const t = suiteFixture(async (onCleanup) => {
   for (const key of sentryKeys) recordSecret(key.secret);
-  h = await startHarness();
-  env = { DATABASE_URL: h.databaseUrl, PUBLIC_URL: h.config.publicUrl };
-  dir = mkdtempSync(join(tmpdir(), 'clientkeys-transfer-'));
+  const h = await startHarness();
+  const env = { DATABASE_URL: h.databaseUrl, PUBLIC_URL: h.config.publicUrl };
+  const dir = mkdtempSync(join(tmpdir(), 'clientkeys-transfer-'));
+  onCleanup(async () => {
+    await h.close();
+    for (const database of others) await database.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
   ok(cli(['org', 'create', 'acme'], env));
   ok(cli(['project', 'create', 'acme/web'], env));
   ok(cli(['project', 'create', 'acme/other'], env));
   ok(cli(['user', 'create', 'root@example.com', '--superuser'], env));
   // A superuser's token is an ordinary member's token: it needs the membership.
   ok(cli(['member', 'add', 'acme', 'root@example.com', '--role', 'owner'], env));
-  token = ok(cli(['token', 'create', 'root@example.com', '--scopes', 'project:admin,org:read'], env)).lines.at(-1)!;
-});
-afterAll(async () => {
-  await h.close();
-  for (const database of others) await database.drop();
-  rmSync(dir, { recursive: true, force: true });
+  const token = ok(cli(['token', 'create', 'root@example.com', '--scopes', 'project:admin,org:read'], env)).lines.at(-1)!;
+  return { h, env, token, dir };
 });
 
 function ok(result: CliResult): CliResult {
@@ -53,13 +51,13 @@ function refused(result: CliResult, message: RegExp): void {
 }
 
 async function apiKeys(project: string): Promise<Record<string, any>[]> {
-  const res = await request(h, 'GET', `/api/0/projects/acme/${project}/keys/?per_page=100`, { token });
+  const res = await request(t.h, 'GET', `/api/0/projects/acme/${project}/keys/?per_page=100`, { token: t.token });
   expect(res.status).toBe(200);
   return res.body;
 }
 
 const file = (name: string, content: unknown) => {
-  const path = join(dir, name);
+  const path = join(t.dir, name);
   writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
   return path;
 };
@@ -68,7 +66,7 @@ const freshKey = (n: number) => ({ public: n.toString(16).padStart(32, 'c'), sec
 
 describe('keys import from a Sentry instance', () => {
   it("imports every page of Sentry's key list, keeping keys, names, state, limits, loader options and dates", async () => {
-    expect(ok(cli(['keys', 'import', 'acme/web', FIXTURE], env)).stdout).toBe('imported 3 keys into acme/web\n');
+    expect(ok(cli(['keys', 'import', 'acme/web', FIXTURE], t.env)).stdout).toBe('imported 3 keys into acme/web\n');
     const listed = await apiKeys('web');
     // Sentry's order (newest first) survives; the project's own Default key is older than the import.
     expect(listed.map((k) => k.id)).toEqual([...sentryKeys.map((k) => k.id), expect.any(String)]);
@@ -92,10 +90,10 @@ describe('keys import from a Sentry instance', () => {
 
   it('imports nothing twice: a second run leaves the keys as they are', async () => {
     const before = await apiKeys('web');
-    expect(ok(cli(['keys', 'import', 'acme/web', FIXTURE], env)).stdout).toBe('imported 0 keys into acme/web (3 already there, left as they are)\n');
+    expect(ok(cli(['keys', 'import', 'acme/web', FIXTURE], t.env)).stdout).toBe('imported 0 keys into acme/web (3 already there, left as they are)\n');
     expect(await apiKeys('web')).toEqual(before);
-    const org = (await h.db.stores.organizations.find({ slug: 'acme' }))!;
-    const imported = (await h.db.stores.auditLog.list(org.id, 500)).filter((e) => e.event === 'projectkey.add' && JSON.parse(e.data).imported);
+    const org = (await t.h.db.stores.organizations.find({ slug: 'acme' }))!;
+    const imported = (await t.h.db.stores.auditLog.list(org.id, 500)).filter((e) => e.event === 'projectkey.add' && JSON.parse(e.data).imported);
     expect(imported.map((e) => JSON.parse(e.data).public_key).sort()).toEqual(sentryKeys.map((k) => k.public).sort());
     expect(JSON.stringify(imported)).not.toContain(sentryKeys[0]!.secret);
   });
@@ -104,7 +102,7 @@ describe('keys import from a Sentry instance', () => {
     // Newest first as in Sentry's list: the new key is created first, then the foreign one is met.
     const mixed = file('mixed.json', [sentryKeys[1], freshKey(1)]);
     refused(
-      cli(['keys', 'import', 'acme/other', mixed], env),
+      cli(['keys', 'import', 'acme/other', mixed], t.env),
       new RegExp(`^clientkeys: key ${sentryKeys[1]!.public} already belongs to project acme/web \\(a public key identifies one project\\); nothing was imported$`),
     );
     expect((await apiKeys('other')).map((k) => k.name)).toEqual(['Default']);
@@ -112,13 +110,13 @@ describe('keys import from a Sentry instance', () => {
 
   it('refuses a key that is in the project with another secret', async () => {
     const changed = file('changed.json', [{ ...sentryKeys[0], secret: 'f'.repeat(32) }]);
-    refused(cli(['keys', 'import', 'acme/web', changed], env), /^clientkeys: key \w+ is already in this project with a different secret; nothing was imported$/);
+    refused(cli(['keys', 'import', 'acme/web', changed], t.env), /^clientkeys: key \w+ is already in this project with a different secret; nothing was imported$/);
   });
 
   it('reads the file from stdin with "-"', async () => {
     const key = freshKey(2);
     recordSecret(key.secret);
-    expect(ok(cli(['keys', 'import', 'acme/other', '-'], env, JSON.stringify([key]))).stdout).toBe('imported 1 key into acme/other\n');
+    expect(ok(cli(['keys', 'import', 'acme/other', '-'], t.env, JSON.stringify([key]))).stdout).toBe('imported 1 key into acme/other\n');
     expect((await apiKeys('other')).map((k) => k.id)).toContain(key.public);
   });
 
@@ -129,11 +127,11 @@ describe('keys import from a Sentry instance', () => {
     ['a window over a day', JSON.stringify([{ ...freshKey(4), rateLimit: { window: 90000, count: 1 } }]), /: key 1 .*: rateLimit\.window: /],
     ['an unknown browser SDK version', JSON.stringify([{ ...freshKey(5), browserSdkVersion: '99.x' }]), /: key 1 .*: browserSdkVersion: /],
   ])('refuses %s, saying where', (name, content, message) => {
-    refused(cli(['keys', 'import', 'acme/other', file(`${name}.json`, content)], env), message);
+    refused(cli(['keys', 'import', 'acme/other', file(`${name}.json`, content)], t.env), message);
   });
 
   it('shows a progress bar on a terminal', () => {
-    const result = cliOnTerminal(['keys', 'import', 'acme/web', FIXTURE], env);
+    const result = cliOnTerminal(['keys', 'import', 'acme/web', FIXTURE], t.env);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/import \[█+\] 100% \| 3\/3 keys/);
   });
@@ -141,7 +139,7 @@ describe('keys import from a Sentry instance', () => {
 
 describe('keys export', () => {
   it('prints JSON alone on stdout when piped (no progress on stderr)', async () => {
-    const result = ok(cli(['keys', 'export', 'acme/web'], env));
+    const result = ok(cli(['keys', 'export', 'acme/web'], t.env));
     const exported = JSON.parse(result.stdout) as Record<string, any>[];
     const listed = await apiKeys('web');
     // As the API shows the keys to a superuser: the same keys and fields, with their use case.
@@ -149,11 +147,11 @@ describe('keys export', () => {
   });
 
   it('moves a project to another installation: export, then import there', async () => {
-    const output = join(dir, 'web-keys.json');
-    expect(ok(cli(['keys', 'export', 'acme/web', '--output', output], env)).stdout).toBe(`exported 4 keys of acme/web to ${output}\n`);
+    const output = join(t.dir, 'web-keys.json');
+    expect(ok(cli(['keys', 'export', 'acme/web', '--output', output], t.env)).stdout).toBe(`exported 4 keys of acme/web to ${output}\n`);
     expect(statSync(output).mode & 0o777).toBe(0o600);
 
-    const target = await createTestDatabase(mkdtempSync(join(dir, 'target-')));
+    const target = await createTestDatabase(mkdtempSync(join(t.dir, 'target-')));
     others.push(target);
     const there = { DATABASE_URL: target.url, PUBLIC_URL: 'https://keys.example.com' };
     ok(cli(['org', 'create', 'acme'], there));

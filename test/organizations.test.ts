@@ -2,18 +2,13 @@
  * Organizations over the API: the list of one's own (newest first, filters, owner=1, paging by
  * creation date) and one organization in detail.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OrganizationRow } from '../src/storage/schema.ts';
-import { request, Seed, startOrg, type Harness } from './helpers/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { request, startOrg } from './helpers/harness.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
-let h: Harness;
-let seed: Seed;
-let acme: OrganizationRow;
-let owner: string;
-let member: string;
-
-beforeAll(async () => {
-  ({ h, seed, org: acme } = await startOrg());
+const t = suiteFixture(async (onCleanup) => {
+  const { h, seed, org: acme } = await startOrg();
+  onCleanup(() => h.close());
   const beta = await seed.org('beta-corp');
   const gamma = await seed.org('gamma');
   await seed.org('unrelated');
@@ -21,16 +16,16 @@ beforeAll(async () => {
   await seed.member(acme, user, 'owner');
   await seed.member(beta, user, 'member');
   await seed.member(gamma, user, 'owner');
-  owner = await seed.token(user);
+  const owner = await seed.token(user);
   const coOwner = await seed.user('co@example.com');
   await seed.member(gamma, coOwner, 'owner');
   await seed.member(gamma, await seed.user('third@example.com'), 'member');
-  member = await seed.caller(acme, 'member@example.com', 'member');
+  const member = await seed.caller(acme, 'member@example.com', 'member');
   await seed.project(acme, 'web', await seed.team(acme, 'backend'));
+  return { h, seed, acme, owner, member };
 });
-afterAll(() => h.close());
 
-const orgs = (query = '', token = owner) => request(h, 'GET', `/api/0/organizations/${query}`, { token });
+const orgs = (query = '', token = t.owner) => request(t.h, 'GET', `/api/0/organizations/${query}`, { token });
 const slugs = (body: { slug: string }[]) => body.map((o) => o.slug);
 
 describe('GET /organizations/', () => {
@@ -39,11 +34,11 @@ describe('GET /organizations/', () => {
     expect(res.status).toBe(200);
     expect(slugs(res.body)).toEqual(['gamma', 'beta-corp', 'acme']);
     expect(res.body[2]).toEqual({
-      id: String(acme.id),
+      id: String(t.acme.id),
       slug: 'acme',
       status: { id: 'active', name: 'active' },
       name: 'acme',
-      dateCreated: acme.date_created,
+      dateCreated: t.acme.date_created,
       isEarlyAdopter: false,
       require2FA: false,
       requireEmailVerification: false,
@@ -61,14 +56,14 @@ describe('GET /organizations/', () => {
     expect(slugs(first.body)).toEqual(['gamma', 'beta-corp']);
     const next = /<([^>]+)>; rel="next"; results="true"/.exec(first.headers.get('link')!)?.[1];
     expect(next).toBeDefined();
-    const second = await request(h, 'GET', next!.replace('http://testserver', ''), { token: owner });
+    const second = await request(t.h, 'GET', next!.replace('http://testserver', ''), { token: t.owner });
     expect(slugs(second.body)).toEqual(['acme']);
     expect(second.headers.get('link')).toContain('rel="next"; results="false"');
   });
 
   it('filters by slug, id, status, member email and free text; an unknown key matches nothing', async () => {
     expect(slugs((await orgs('?query=slug:ACME')).body)).toEqual(['acme']);
-    expect(slugs((await orgs(`?query=id:${acme.id}`)).body)).toEqual(['acme']);
+    expect(slugs((await orgs(`?query=id:${t.acme.id}`)).body)).toEqual(['acme']);
     expect(slugs((await orgs('?query=corp')).body)).toEqual(['beta-corp']);
     expect(slugs((await orgs('?query=email:co@example.com')).body)).toEqual(['gamma']);
     expect(slugs((await orgs('?query=status:active')).body)).toHaveLength(3);
@@ -90,14 +85,14 @@ describe('GET /organizations/', () => {
   });
 
   it('an organization credential lists only its organization', async () => {
-    const key = await seed.apiKey(acme, ['org:read']);
-    expect(slugs((await request(h, 'GET', '/api/0/organizations/', { basic: key })).body)).toEqual(['acme']);
+    const key = await t.seed.apiKey(t.acme, ['org:read']);
+    expect(slugs((await request(t.h, 'GET', '/api/0/organizations/', { basic: key })).body)).toEqual(['acme']);
   });
 });
 
 describe('GET /organizations/{org}/', () => {
   it('is the detailed organization with its teams and projects, and the caller\'s role and scopes', async () => {
-    const res = await request(h, 'GET', '/api/0/organizations/acme/', { token: member });
+    const res = await request(t.h, 'GET', '/api/0/organizations/acme/', { token: t.member });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       slug: 'acme',
@@ -125,7 +120,7 @@ describe('GET /organizations/{org}/', () => {
   });
 
   it('detailed=0 leaves teams and projects out; include_feature_flags=1 adds features', async () => {
-    const brief = await request(h, 'GET', '/api/0/organizations/acme/?detailed=0&include_feature_flags=1', { token: owner });
+    const brief = await request(t.h, 'GET', '/api/0/organizations/acme/?detailed=0&include_feature_flags=1', { token: t.owner });
     expect(brief.body).not.toHaveProperty('teams');
     expect(brief.body).not.toHaveProperty('projects');
     // acme has an API key by now (an earlier test made one): Sentry then lists "api-keys" too.
@@ -134,16 +129,16 @@ describe('GET /organizations/{org}/', () => {
   });
 
   it('is found by id; an organization one is not a member of is 403, an unknown one 404', async () => {
-    expect((await request(h, 'GET', `/api/0/organizations/${acme.id}/`, { token: owner })).body.slug).toBe('acme');
-    const foreign = await request(h, 'GET', '/api/0/organizations/unrelated/', { token: owner });
+    expect((await request(t.h, 'GET', `/api/0/organizations/${t.acme.id}/`, { token: t.owner })).body.slug).toBe('acme');
+    const foreign = await request(t.h, 'GET', '/api/0/organizations/unrelated/', { token: t.owner });
     expect(foreign.status).toBe(403);
     expect(foreign.body).toEqual({ detail: 'You do not have permission to perform this action.' });
-    expect((await request(h, 'GET', '/api/0/organizations/ghost/', { token: owner })).status).toBe(404);
+    expect((await request(t.h, 'GET', '/api/0/organizations/ghost/', { token: t.owner })).status).toBe(404);
   });
 
   it('answers an organization API key without a role', async () => {
-    const key = await seed.apiKey(acme, ['org:read']);
-    const res = await request(h, 'GET', '/api/0/organizations/acme/', { basic: key });
+    const key = await t.seed.apiKey(t.acme, ['org:read']);
+    const res = await request(t.h, 'GET', '/api/0/organizations/acme/', { basic: key });
     expect(res.status).toBe(200);
     expect(res.body).not.toHaveProperty('orgRole');
     expect(res.body.access).toEqual(['org:read']);

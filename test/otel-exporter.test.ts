@@ -13,24 +13,20 @@
  * collector reaching clientkeys on the scheme's default port would send it).
  */
 import * as http from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OrganizationRow, ProjectRow } from '../src/storage/schema.ts';
-import { request, Seed, startOrg, type Harness } from './helpers/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { request, Seed, startOrg } from './helpers/harness.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
-let h: Harness;
-let org: OrganizationRow;
-let checkout: ProjectRow;
-let token: string;
-
-beforeAll(async () => {
+const t = suiteFixture(async (onCleanup) => {
   const { seed, ...started } = await startOrg({ publicUrl: 'https://sentry.example.com' });
-  ({ h, org } = started);
+  const { h, org } = started;
+  onCleanup(() => h.close());
   const team = await seed.team(org, 'backend');
-  checkout = await seed.project(org, 'checkout', team);
+  const checkout = await seed.project(org, 'checkout', team);
   await seed.project(org, 'billing', team);
-  token = await seed.caller(org, 'collector@acme.example', 'member', ['org:read', 'project:read'], team);
+  const token = await seed.caller(org, 'collector@acme.example', 'member', ['org:read', 'project:read'], team);
+  return { h, org, checkout, token };
 });
-afterAll(() => h.close());
 
 /** sentryHTTPError: a non-2xx answer with its body. */
 class SentryHttpError extends Error {
@@ -60,7 +56,7 @@ async function getAllPages<T>(base: string): Promise<T[]> {
   let cursor = '';
   for (;;) {
     const url = cursor ? `${base}?cursor=${encodeURIComponent(cursor)}` : base;
-    const res = await fetch(`${h.baseUrl}${url}`, { headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+    const res = await fetch(`${t.h.baseUrl}${url}`, { headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/json' } });
     if (res.status !== 200) throw new SentryHttpError(res.status, await res.text());
     out.push(...((await res.json()) as T[]));
     const next = parseNextCursor(res.headers.get('link'));
@@ -109,7 +105,7 @@ async function getOtlpEndpoints(projectSlug: string): Promise<OtlpEndpoints> {
 /** sendOTLPData, delivered to the harness (see the file comment). */
 function sendOtlp(endpoint: string, data: Buffer, publicKey: string, contentType = 'application/x-protobuf'): Promise<{ status: number; body: string }> {
   const target = new URL(endpoint);
-  const port = Number(new URL(h.baseUrl).port);
+  const port = Number(new URL(t.h.baseUrl).port);
   return new Promise((resolve, reject) => {
     const req = http.request(
       { host: '127.0.0.1', port, method: 'POST', path: target.pathname, headers: { host: target.host, 'content-type': contentType, 'x-sentry-auth': `sentry sentry_key=${publicKey}` } },
@@ -167,11 +163,11 @@ describe('the Sentry exporter of the OpenTelemetry Collector', () => {
     await exporter.start();
     expect([...exporter.cache.keys()].sort()).toEqual(['billing', 'checkout']);
     const endpoint = exporter.cache.get('checkout')!;
-    expect(endpoint.tracesUrl).toBe(`https://sentry.example.com/api/${checkout.id}/integration/otlp/v1/traces/`);
+    expect(endpoint.tracesUrl).toBe(`https://sentry.example.com/api/${t.checkout.id}/integration/otlp/v1/traces/`);
     await exporter.pushTraces('checkout', TRACES);
     // The logs URL, and the key's own dsn.otlp_* URLs (without the trailing slash), work too.
     expect((await sendOtlp(endpoint.logsUrl, TRACES, endpoint.publicKey)).status).toBe(200);
-    const [key] = (await request(h, 'GET', '/api/0/projects/acme/checkout/keys/', { token })).body;
+    const [key] = (await request(t.h, 'GET', '/api/0/projects/acme/checkout/keys/', { token: t.token })).body;
     for (const url of [key.dsn.otlp_traces, key.dsn.otlp_logs]) {
       expect(url).not.toMatch(/\/$/);
       const res = await sendOtlp(url, TRACES, key.public, 'application/json');
@@ -183,11 +179,11 @@ describe('the Sentry exporter of the OpenTelemetry Collector', () => {
     const exporter = new Exporter();
     await exporter.start();
     const stale = exporter.cache.get('checkout')!;
-    const owner = await new Seed(h.services).caller(org, 'owner@acme.example');
+    const owner = await new Seed(t.h.services).caller(t.org, 'owner@acme.example');
     // The key is replaced: a new one, and the old one disabled.
-    const created = await request(h, 'POST', '/api/0/projects/acme/checkout/keys/', { token: owner, body: { name: 'rotated' } });
+    const created = await request(t.h, 'POST', '/api/0/projects/acme/checkout/keys/', { token: owner, body: { name: 'rotated' } });
     expect(created.status).toBe(201);
-    expect((await request(h, 'PUT', `/api/0/projects/acme/checkout/keys/${stale.publicKey}/`, { token: owner, body: { isActive: false } })).status).toBe(200);
+    expect((await request(t.h, 'PUT', `/api/0/projects/acme/checkout/keys/${stale.publicKey}/`, { token: owner, body: { isActive: false } })).status).toBe(200);
 
     const refused = await sendOtlp(stale.tracesUrl, TRACES, stale.publicKey);
     expect(refused).toEqual({ status: 403, body: '{"detail":"event submission rejected with_reason: ProjectId"}' });
@@ -207,8 +203,8 @@ describe('the Sentry exporter of the OpenTelemetry Collector', () => {
     const exporter = new Exporter();
     await exporter.start();
     const endpoint = exporter.cache.get('billing')!;
-    const owner = await new Seed(h.services).caller(org, 'owner2@acme.example');
-    expect((await request(h, 'DELETE', '/api/0/projects/acme/billing/', { token: owner })).status).toBe(204);
+    const owner = await new Seed(t.h.services).caller(t.org, 'owner2@acme.example');
+    expect((await request(t.h, 'DELETE', '/api/0/projects/acme/billing/', { token: owner })).status).toBe(204);
     const refused = await sendOtlp(endpoint.tracesUrl, TRACES, endpoint.publicKey);
     expect(refused.status).toBe(403);
     expect(refused.body).toContain('event submission rejected with_reason: ProjectId');

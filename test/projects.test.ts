@@ -3,39 +3,31 @@
  * one project (retrieve, update, delete) and creating one under a team, with Sentry's answers
  * for bad input and without half-written data.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '../src/changes/bus.ts';
 import { hashedColor } from '../src/domain/colors.ts';
 import { SLUG_ERROR } from '../src/domain/slugs.ts';
 import { detailedProjectSchema } from '../src/schemas/project.ts';
-import type { OrganizationRow, TeamRow } from '../src/storage/schema.ts';
-import { request, Seed, startOrg, type Harness } from './helpers/harness.ts';
+import { request, startOrg } from './helpers/harness.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
-let h: Harness;
-let seed: Seed;
-let org: OrganizationRow;
-let backend: TeamRow;
-let frontend: TeamRow;
-let owner: string;
-let member: string;
-let apiKey: string;
-
-beforeAll(async () => {
-  ({ h, seed, org } = await startOrg());
-  backend = await seed.team(org, 'backend');
-  frontend = await seed.team(org, 'frontend');
+const t = suiteFixture(async (onCleanup) => {
+  const { h, seed, org } = await startOrg();
+  onCleanup(() => h.close());
+  const backend = await seed.team(org, 'backend');
+  const frontend = await seed.team(org, 'frontend');
   for (const slug of ['alpha', 'bravo', 'charlie']) await seed.project(org, slug, backend);
   await seed.project(org, 'delta', frontend);
   await seed.project(org, 'echo'); // no team
-  owner = await seed.caller(org, 'owner@acme.example', 'owner', undefined, backend);
-  member = await seed.caller(org, 'member@acme.example', 'member');
-  apiKey = await seed.apiKey(org, ['org:read', 'project:admin']);
+  const owner = await seed.caller(org, 'owner@acme.example', 'owner', undefined, backend);
+  const member = await seed.caller(org, 'member@acme.example', 'member');
+  const apiKey = await seed.apiKey(org, ['org:read', 'project:admin']);
   const other = await seed.org('globex');
   await seed.project(other, 'zulu', await seed.team(other, 'ops'));
+  return { h, seed, org, backend, frontend, owner, member, apiKey };
 });
-afterAll(() => h.close());
 
-const list = (query = '', token = owner) => request(h, 'GET', `/api/0/organizations/acme/projects/${query}`, { token });
+const list = (query = '', token = t.owner) => request(t.h, 'GET', `/api/0/organizations/acme/projects/${query}`, { token });
 const slugs = (body: { slug: string }[]) => body.map((p) => p.slug);
 
 describe('GET /organizations/{org}/projects/', () => {
@@ -50,7 +42,7 @@ describe('GET /organizations/{org}/projects/', () => {
     const seen = [...slugs(first.body)];
     let next = /<([^>]+)>; rel="next"; results="true"/.exec(link)?.[1];
     while (next) {
-      const page = await request(h, 'GET', next.replace('http://testserver', ''), { token: owner });
+      const page = await request(t.h, 'GET', next.replace('http://testserver', ''), { token: t.owner });
       seen.push(...slugs(page.body));
       next = /<([^>]+)>; rel="next"; results="true"/.exec(page.headers.get('link')!)?.[1];
     }
@@ -62,8 +54,8 @@ describe('GET /organizations/{org}/projects/', () => {
     expect(slugs(res.body)).not.toContain('zulu');
     const alpha = res.body.find((p: { slug: string }) => p.slug === 'alpha');
     expect(alpha).toMatchObject({
-      team: { id: String(backend.id), slug: 'backend', name: 'backend' },
-      teams: [{ id: String(backend.id), slug: 'backend', name: 'backend' }],
+      team: { id: String(t.backend.id), slug: 'backend', name: 'backend' },
+      teams: [{ id: String(t.backend.id), slug: 'backend', name: 'backend' }],
       isMember: true,
       hasAccess: true,
       firstEvent: null,
@@ -99,13 +91,13 @@ describe('GET /organizations/{org}/projects/', () => {
   });
 
   it('an organization API key sees the projects that belong to a team, as nobody\'s member', async () => {
-    const res = await request(h, 'GET', '/api/0/organizations/acme/projects/', { basic: apiKey });
+    const res = await request(t.h, 'GET', '/api/0/organizations/acme/projects/', { basic: t.apiKey });
     expect(slugs(res.body)).toEqual(['alpha', 'bravo', 'charlie', 'delta']);
     expect(res.body[0]).toMatchObject({ isMember: false, hasAccess: true, access: [] });
   });
 
   it('a member without a team reaches the projects through open membership, with contributor scopes', async () => {
-    const res = await list('', member);
+    const res = await list('', t.member);
     expect(res.status).toBe(200);
     expect(res.body[0]).toMatchObject({ isMember: false, hasAccess: true });
     expect(res.body[0].access).toContain('project:read');
@@ -115,7 +107,7 @@ describe('GET /organizations/{org}/projects/', () => {
 
 describe('GET /projects/{org}/{project}/', () => {
   it('is the detailed project, its organization included even with collapse=organization', async () => {
-    const res = await request(h, 'GET', '/api/0/projects/acme/alpha/?collapse=organization', { token: owner });
+    const res = await request(t.h, 'GET', '/api/0/projects/acme/alpha/?collapse=organization', { token: t.owner });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       slug: 'alpha',
@@ -130,12 +122,12 @@ describe('GET /projects/{org}/{project}/', () => {
       highlightPreset: { tags: ['handled', 'level', 'url'], context: { trace: ['trace_id'] } },
     });
     expect(res.body.securityToken).toMatch(/^[0-9a-f]{32}$/);
-    const again = await request(h, 'GET', '/api/0/projects/acme/alpha/', { token: owner, answer: detailedProjectSchema });
+    const again = await request(t.h, 'GET', '/api/0/projects/acme/alpha/', { token: t.owner, answer: detailedProjectSchema });
     expect(again.body.securityToken).toBe(res.body.securityToken);
   });
 
   it('has no team field for a project without a team; include=stats adds stats', async () => {
-    const res = await request(h, 'GET', '/api/0/projects/acme/echo/?include=stats&expand=hasAlertIntegration', { token: owner });
+    const res = await request(t.h, 'GET', '/api/0/projects/acme/echo/?include=stats&expand=hasAlertIntegration', { token: t.owner });
     expect(res.body).not.toHaveProperty('team');
     expect(res.body.teams).toEqual([]);
     expect(res.body.stats).toEqual({ unresolved: 0 });
@@ -143,14 +135,14 @@ describe('GET /projects/{org}/{project}/', () => {
   });
 
   it('is found by id as by slug', async () => {
-    const bySlug = await request(h, 'GET', '/api/0/projects/acme/bravo/', { token: owner, answer: detailedProjectSchema });
-    const byId = await request(h, 'GET', `/api/0/projects/${org.id}/${bySlug.body.id}/`, { token: owner });
+    const bySlug = await request(t.h, 'GET', '/api/0/projects/acme/bravo/', { token: t.owner, answer: detailedProjectSchema });
+    const byId = await request(t.h, 'GET', `/api/0/projects/${t.org.id}/${bySlug.body.id}/`, { token: t.owner });
     expect(byId.body.slug).toBe('bravo');
   });
 });
 
 describe('PUT /projects/{org}/{project}/', () => {
-  const put = (slug: string, body: unknown, token = owner) => request(h, 'PUT', `/api/0/projects/acme/${slug}/`, { token, body, answer: detailedProjectSchema });
+  const put = (slug: string, body: unknown, token = t.owner) => request(t.h, 'PUT', `/api/0/projects/acme/${slug}/`, { token, body, answer: detailedProjectSchema });
 
   it('renames, changes the slug, platform and settings, and the answer shows them', async () => {
     const changes = {
@@ -167,9 +159,9 @@ describe('PUT /projects/{org}/{project}/', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject(changes);
     // The old slug redirects to the new one (ProjectRedirect; test/project-redirects.test.ts).
-    const old = await fetch(`${h.baseUrl}/api/0/projects/acme/charlie/`, { redirect: 'manual', headers: { authorization: `Bearer ${owner}` } });
+    const old = await fetch(`${t.h.baseUrl}/api/0/projects/acme/charlie/`, { redirect: 'manual', headers: { authorization: `Bearer ${t.owner}` } });
     expect([old.status, old.headers.get('location')]).toEqual([302, '/api/0/projects/acme/charlie-app/']);
-    const entries = await h.db.stores.auditLog.list(org.id);
+    const entries = await t.h.db.stores.auditLog.list(t.org.id);
     expect(entries[0]).toMatchObject({ event: 'project.edit', actor_label: 'owner@acme.example' });
     await put('charlie-app', { slug: 'charlie' });
   });
@@ -180,41 +172,41 @@ describe('PUT /projects/{org}/{project}/', () => {
     expect((await put('alpha', { slug: 'Not Valid' })).body).toEqual({ slug: [SLUG_ERROR] });
     expect((await put('alpha', { platform: 'cobol' })).body).toEqual({ platform: ['Invalid platform'] });
     expect((await put('alpha', { highlightTags: 'release' })).body).toEqual({ highlightTags: ['Expected a list of items but got type "str".'] });
-    expect((await request(h, 'GET', '/api/0/projects/acme/alpha/', { token: owner, answer: detailedProjectSchema })).body.name).toBe('alpha');
+    expect((await request(t.h, 'GET', '/api/0/projects/acme/alpha/', { token: t.owner, answer: detailedProjectSchema })).body.name).toBe('alpha');
   });
 
   it('lets a member bookmark, and refuses them any other field', async () => {
-    const starred = await put('delta', { isBookmarked: true }, member);
+    const starred = await put('delta', { isBookmarked: true }, t.member);
     expect(starred.status).toBe(200);
     expect(starred.body.isBookmarked).toBe(true);
-    expect(slugs((await list('', member)).body)[0]).toBe('delta');
+    expect(slugs((await list('', t.member)).body)[0]).toBe('delta');
     expect((await list()).body[0].slug).toBe('alpha'); // the owner's order is their own
-    const rename = await put('delta', { isBookmarked: false, name: 'Mine now' }, member);
+    const rename = await put('delta', { isBookmarked: false, name: 'Mine now' }, t.member);
     expect(rename.status).toBe(403);
     expect(rename.body).toEqual({ detail: 'You do not have permission to perform this action.' });
   });
 
   it("ignores a member's falsy admin fields (0, \"\", [], {}) instead of applying them", async () => {
-    const before = (await request(h, 'GET', '/api/0/projects/acme/delta/', { token: owner, answer: detailedProjectSchema })).body;
+    const before = (await request(t.h, 'GET', '/api/0/projects/acme/delta/', { token: t.owner, answer: detailedProjectSchema })).body;
     const falsy = { name: 0, slug: '', platform: '', allowedDomains: [], highlightTags: [], highlightContext: {}, resolveAge: 0, subjectPrefix: '' };
     for (const [field, value] of Object.entries(falsy) as [keyof typeof falsy, unknown][]) {
-      const res = await put('delta', { isBookmarked: true, [field]: value }, member);
+      const res = await put('delta', { isBookmarked: true, [field]: value }, t.member);
       expect(res.status, field).toBe(200);
-      const after = (await request(h, 'GET', '/api/0/projects/acme/delta/', { token: owner, answer: detailedProjectSchema })).body;
+      const after = (await request(t.h, 'GET', '/api/0/projects/acme/delta/', { token: t.owner, answer: detailedProjectSchema })).body;
       expect(after[field], field).toEqual(before[field]);
     }
   });
 
   it('answers an organization credential with a 400 that says why (Sentry sends it empty)', async () => {
-    const res = await request(h, 'PUT', '/api/0/projects/acme/alpha/', { basic: apiKey, body: { name: 'x' } });
+    const res = await request(t.h, 'PUT', '/api/0/projects/acme/alpha/', { basic: t.apiKey, body: { name: 'x' } });
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ detail: 'Only a user can change a project: organization auth tokens and API keys cannot.' });
   });
 });
 
 describe('POST /teams/{org}/{team}/projects/', () => {
-  const create = (body: unknown, token = owner, team = 'backend') => request(h, 'POST', `/api/0/teams/acme/${team}/projects/`, { token, body });
-  const projectCount = async () => (await h.db.kysely.selectFrom('projects').select('id').execute()).length;
+  const create = (body: unknown, token = t.owner, team = 'backend') => request(t.h, 'POST', `/api/0/teams/acme/${team}/projects/`, { token, body });
+  const projectCount = async () => (await t.h.db.kysely.selectFrom('projects').select('id').execute()).length;
 
   it('validates like ProjectPostSerializer, writing nothing', async () => {
     const before = await projectCount();
@@ -237,74 +229,74 @@ describe('POST /teams/{org}/{team}/projects/', () => {
     const res = await create({ name: 'My Shiny App!', platform: '' });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ slug: 'my-shiny-app', name: 'My Shiny App!', platform: null, team: { slug: 'backend' } });
-    const keys = await request(h, 'GET', '/api/0/projects/acme/my-shiny-app/keys/', { token: owner });
+    const keys = await request(t.h, 'GET', '/api/0/projects/acme/my-shiny-app/keys/', { token: t.owner });
     expect(keys.body.map((k: { name: string; isActive: boolean }) => [k.name, k.isActive])).toEqual([['Default', true]]);
   });
 
   it('lets a member of the team create (project:read and membership); a member of none is refused', async () => {
-    const teamMember = await seed.caller(org, 'dev@acme.example', 'member', undefined, frontend);
+    const teamMember = await t.seed.caller(t.org, 'dev@acme.example', 'member', undefined, t.frontend);
     const res = await create({ name: 'dev-app' }, teamMember, 'frontend');
     expect(res.status).toBe(201);
     expect(res.body.access).not.toContain('project:write');
-    expect((await create({ name: 'nope' }, member, 'frontend')).status).toBe(403);
+    expect((await create({ name: 'nope' }, t.member, 'frontend')).status).toBe(403);
   });
 
   it('answers 404 for an unknown team and 403 for a team of another organization', async () => {
-    expect((await create({ name: 'x' }, owner, 'ghost')).status).toBe(404);
-    const res = await request(h, 'POST', '/api/0/teams/globex/ops/projects/', { token: owner, body: { name: 'x' } });
+    expect((await create({ name: 'x' }, t.owner, 'ghost')).status).toBe(404);
+    const res = await request(t.h, 'POST', '/api/0/teams/globex/ops/projects/', { token: t.owner, body: { name: 'x' } });
     expect(res.status).toBe(403);
   });
 });
 
 describe('DELETE /projects/{org}/{project}/', () => {
   it('hides the project and its keys at once, tells the change bus after commit, and frees the slug', async () => {
-    const created = await request(h, 'POST', '/api/0/teams/acme/backend/projects/', { token: owner, body: { name: 'doomed' } });
+    const created = await request(t.h, 'POST', '/api/0/teams/acme/backend/projects/', { token: t.owner, body: { name: 'doomed' } });
     const projectId = Number(created.body.id);
     const events: ChangeEvent[] = [];
-    const unsubscribe = h.services.changes.subscribe((event) => {
+    const unsubscribe = t.h.services.changes.subscribe((event) => {
       events.push(event);
       // After commit: the project is already invisible when listeners hear of it.
-      void h.db.stores.projects.find(org.id, { id: projectId }).then((p) => expect(p).toBeUndefined());
+      void t.h.db.stores.projects.find(t.org.id, { id: projectId }).then((p) => expect(p).toBeUndefined());
     });
-    const res = await request(h, 'DELETE', '/api/0/projects/acme/doomed/', { token: owner });
+    const res = await request(t.h, 'DELETE', '/api/0/projects/acme/doomed/', { token: t.owner });
     unsubscribe();
     expect(res.status).toBe(204);
     expect(res.text).toBe('');
     expect(events).toEqual([{ type: 'project', projectId }]);
-    expect((await request(h, 'GET', '/api/0/projects/acme/doomed/', { token: owner, answer: detailedProjectSchema })).status).toBe(404);
-    expect((await request(h, 'GET', '/api/0/projects/acme/doomed/keys/', { token: owner })).status).toBe(404);
-    const orgKeys = await request(h, 'GET', '/api/0/organizations/acme/project-keys/?project=-1', { token: owner });
+    expect((await request(t.h, 'GET', '/api/0/projects/acme/doomed/', { token: t.owner, answer: detailedProjectSchema })).status).toBe(404);
+    expect((await request(t.h, 'GET', '/api/0/projects/acme/doomed/keys/', { token: t.owner })).status).toBe(404);
+    const orgKeys = await request(t.h, 'GET', '/api/0/organizations/acme/project-keys/?project=-1', { token: t.owner });
     expect(orgKeys.body.map((k: { projectId: number }) => k.projectId)).not.toContain(projectId);
     expect(slugs((await list()).body)).not.toContain('doomed');
-    expect((await h.db.stores.auditLog.list(org.id))[0]).toMatchObject({ event: 'project.remove' });
+    expect((await t.h.db.stores.auditLog.list(t.org.id))[0]).toMatchObject({ event: 'project.remove' });
 
-    const reborn = await request(h, 'POST', '/api/0/teams/acme/backend/projects/', { token: owner, body: { name: 'doomed', slug: 'doomed' } });
+    const reborn = await request(t.h, 'POST', '/api/0/teams/acme/backend/projects/', { token: t.owner, body: { name: 'doomed', slug: 'doomed' } });
     expect(reborn.status).toBe(201);
     expect(reborn.body.id).not.toBe(String(projectId));
   });
 
   it('is refused to a member, with nothing changed', async () => {
-    const res = await request(h, 'DELETE', '/api/0/projects/acme/alpha/', { token: member });
+    const res = await request(t.h, 'DELETE', '/api/0/projects/acme/alpha/', { token: t.member });
     expect(res.status).toBe(403);
-    expect((await request(h, 'GET', '/api/0/projects/acme/alpha/', { token: owner, answer: detailedProjectSchema })).status).toBe(200);
+    expect((await request(t.h, 'GET', '/api/0/projects/acme/alpha/', { token: t.owner, answer: detailedProjectSchema })).status).toBe(200);
   });
 });
 
 describe('open membership off (finding L8)', () => {
   it("lets an owner turn it off, after which a member reaches only their own teams' projects and keys", async () => {
-    const closed = await seed.org('closed');
-    const red = await seed.team(closed, 'red');
-    const blue = await seed.team(closed, 'blue');
-    await seed.project(closed, 'mine', red);
-    await seed.project(closed, 'theirs', blue);
-    const boss = await seed.caller(closed, 'boss@closed.example', 'owner');
-    const redMember = await seed.caller(closed, 'red@closed.example', 'member', undefined, red);
-    const asMember = (path: string) => request(h, 'GET', path, { token: redMember });
+    const closed = await t.seed.org('closed');
+    const red = await t.seed.team(closed, 'red');
+    const blue = await t.seed.team(closed, 'blue');
+    await t.seed.project(closed, 'mine', red);
+    await t.seed.project(closed, 'theirs', blue);
+    const boss = await t.seed.caller(closed, 'boss@closed.example', 'owner');
+    const redMember = await t.seed.caller(closed, 'red@closed.example', 'member', undefined, red);
+    const asMember = (path: string) => request(t.h, 'GET', path, { token: redMember });
 
     // Sentry's default: open.
     expect((await asMember('/api/0/projects/closed/theirs/')).status).toBe(200);
-    expect((await request(h, 'PUT', '/api/0/organizations/closed/', { token: redMember, body: { openMembership: false } })).status).toBe(403);
-    const off = await request(h, 'PUT', '/api/0/organizations/closed/', { token: boss, body: { openMembership: false } });
+    expect((await request(t.h, 'PUT', '/api/0/organizations/closed/', { token: redMember, body: { openMembership: false } })).status).toBe(403);
+    const off = await request(t.h, 'PUT', '/api/0/organizations/closed/', { token: boss, body: { openMembership: false } });
     expect(off.status).toBe(200);
     expect(off.body.openMembership).toBe(false);
     expect(off.body.features).not.toContain('open-membership');
@@ -316,9 +308,9 @@ describe('open membership off (finding L8)', () => {
     const listed = await asMember('/api/0/organizations/closed/projects/');
     expect(listed.body.filter((p: { hasAccess: boolean }) => p.hasAccess).map((p: { slug: string }) => p.slug)).toEqual(['mine']);
     // The owner's role is global: every project still.
-    expect((await request(h, 'GET', '/api/0/projects/closed/theirs/', { token: boss })).status).toBe(200);
+    expect((await request(t.h, 'GET', '/api/0/projects/closed/theirs/', { token: boss })).status).toBe(200);
 
-    const on = await request(h, 'PUT', '/api/0/organizations/closed/', { token: boss, body: { openMembership: true } });
+    const on = await request(t.h, 'PUT', '/api/0/organizations/closed/', { token: boss, body: { openMembership: true } });
     expect(on.body.openMembership).toBe(true);
     expect((await asMember('/api/0/projects/closed/theirs/')).status).toBe(200);
   });

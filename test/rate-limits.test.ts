@@ -6,9 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config, RateLimiterKind } from '../src/config.ts';
 import { currentWindow, keyQuota } from '../src/ingest/rate-limit/limiter.ts';
-import type { OrganizationRow, ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
+import type { OrganizationRow, ProjectKeyRow } from '../src/storage/schema.ts';
 import { ingestConfig, Seed, startHarness, startOrg, type Harness } from './helpers/harness.ts';
 import { createKey, envelopePath, eventEnvelope, flood, send, sessionEnvelope } from './helpers/ingest.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
 // Pinned, but near the real time: Redis expires counters by the real clock.
 let now = Date.now();
@@ -24,24 +25,20 @@ function expectedRetryAfter(key: ProjectKeyRow, org: OrganizationRow): number {
 }
 
 describe("a key's rate limit", () => {
-  let h: Harness;
-  let org: OrganizationRow;
-  let project: ProjectRow;
-  let other: ProjectRow;
-
-  beforeAll(async () => {
+  const t = suiteFixture(async (onCleanup) => {
     const { seed, ...started } = await startOrg(withLimiter('memory'), { now: clock });
-    ({ h, org } = started);
-    project = await seed.project(org, 'web');
-    other = await seed.project(org, 'api');
+    const { h, org } = started;
+    onCleanup(() => h.close());
+    const project = await seed.project(org, 'web');
+    const other = await seed.project(org, 'api');
+    return { h, org, project, other };
   });
-  afterAll(() => h.close());
 
   it("admits `count` events per window, then answers 429 with Relay's headers", async () => {
-    const key = await createKey(h, project, { count: 3, window: 60 });
-    for (let i = 0; i < 3; i += 1) expect((await send(h, envelopePath(project, key), { body: eventEnvelope() })).status).toBe(200);
-    const limited = await send(h, envelopePath(project, key), { body: eventEnvelope() });
-    const retry = expectedRetryAfter(key, org);
+    const key = await createKey(t.h, t.project, { count: 3, window: 60 });
+    for (let i = 0; i < 3; i += 1) expect((await send(t.h, envelopePath(t.project, key), { body: eventEnvelope() })).status).toBe(200);
+    const limited = await send(t.h, envelopePath(t.project, key), { body: eventEnvelope() });
+    const retry = expectedRetryAfter(key, t.org);
     expect(retry).toBeGreaterThan(0);
     expect(limited.status).toBe(429);
     expect(limited.json).toEqual({
@@ -52,34 +49,34 @@ describe("a key's rate limit", () => {
     expect(limited.headers.get('x-sentry-rate-limits')).toBe(`${retry}:default;error;security:key:key_quota`);
 
     // The key quota covers error categories only: sessions still pass.
-    expect((await send(h, envelopePath(project, key), { body: sessionEnvelope() })).status).toBe(200);
+    expect((await send(t.h, envelopePath(t.project, key), { body: sessionEnvelope() })).status).toBe(200);
     // The legacy store endpoint counts against the same quota.
-    expect((await send(h, `/api/${project.id}/store/?sentry_key=${key.public_key}`, { body: '{}' })).status).toBe(429);
+    expect((await send(t.h, `/api/${t.project.id}/store/?sentry_key=${key.public_key}`, { body: '{}' })).status).toBe(429);
 
     now += retry * 1000;
-    expect((await send(h, envelopePath(project, key), { body: eventEnvelope() })).status).toBe(200);
+    expect((await send(t.h, envelopePath(t.project, key), { body: eventEnvelope() })).status).toBe(200);
   });
 
   it('spends no quota on refused requests', async () => {
-    const key = await createKey(h, project, { count: 2, window: 3600 });
+    const key = await createKey(t.h, t.project, { count: 2, window: 3600 });
     const refusals = [
-      send(h, envelopePath(other, key), { body: eventEnvelope() }),
-      send(h, envelopePath(project, key), { body: 'not an envelope\n' }),
-      send(h, `/api/${project.id}/envelope/?sentry_key=${key.public_key}&sentry_version=8`, { body: eventEnvelope() }),
-      send(h, `${envelopePath(project, key)}`, { headers: { 'x-sentry-auth': `Sentry sentry_key=${key.public_key}` }, body: eventEnvelope() }),
+      send(t.h, envelopePath(t.other, key), { body: eventEnvelope() }),
+      send(t.h, envelopePath(t.project, key), { body: 'not an envelope\n' }),
+      send(t.h, `/api/${t.project.id}/envelope/?sentry_key=${key.public_key}&sentry_version=8`, { body: eventEnvelope() }),
+      send(t.h, `${envelopePath(t.project, key)}`, { headers: { 'x-sentry-auth': `Sentry sentry_key=${key.public_key}` }, body: eventEnvelope() }),
     ];
     expect((await Promise.all(refusals)).map((r) => r.status)).toEqual([403, 400, 400, 401]);
     const statuses = [];
-    for (let i = 0; i < 3; i += 1) statuses.push((await send(h, envelopePath(project, key), { body: eventEnvelope() })).status);
+    for (let i = 0; i < 3; i += 1) statuses.push((await send(t.h, envelopePath(t.project, key), { body: eventEnvelope() })).status);
     expect(statuses).toEqual([200, 200, 429]);
   });
 
   it('follows a changed limit at once', async () => {
-    const key = await createKey(h, project, { count: 1, window: 3600 });
-    expect((await send(h, envelopePath(project, key), { body: eventEnvelope() })).status).toBe(200);
-    expect((await send(h, envelopePath(project, key), { body: eventEnvelope() })).status).toBe(429);
-    await h.services.keys.update(project, key, { rateLimit: null }, { userId: null, keyId: null, label: 'test', ipAddress: null });
-    expect((await send(h, envelopePath(project, key), { body: eventEnvelope() })).status).toBe(200);
+    const key = await createKey(t.h, t.project, { count: 1, window: 3600 });
+    expect((await send(t.h, envelopePath(t.project, key), { body: eventEnvelope() })).status).toBe(200);
+    expect((await send(t.h, envelopePath(t.project, key), { body: eventEnvelope() })).status).toBe(429);
+    await t.h.services.keys.update(t.project, key, { rateLimit: null }, { userId: null, keyId: null, label: 'test', ipAddress: null });
+    expect((await send(t.h, envelopePath(t.project, key), { body: eventEnvelope() })).status).toBe(200);
   });
 });
 

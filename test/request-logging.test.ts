@@ -4,11 +4,11 @@
  * balancer probes only at debug; the request id a proxy sent is kept and echoed back.
  */
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { loggerOptions } from '../src/logging.ts';
-import type { FastifyInstance } from 'fastify';
-import { startOrg, type Harness } from './helpers/harness.ts';
+import { startOrg } from './helpers/harness.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
 interface Line {
   level: number;
@@ -22,19 +22,14 @@ interface Line {
   [key: string]: unknown;
 }
 
-let h: Harness;
-let app: FastifyInstance;
-let token: string;
-let publicKey: string;
 const lines: Line[] = [];
 const raw: string[] = [];
 
-beforeAll(async () => {
-  const { seed, org, ...started } = await startOrg();
-  ({ h } = started);
+const t = suiteFixture(async (onCleanup) => {
+  const { h, seed, org } = await startOrg();
   const project = await seed.project(org, 'web');
-  token = await seed.caller(org, 'owner@acme.example');
-  publicKey = (await seed.defaultKey(project)).public_key;
+  const token = await seed.caller(org, 'owner@acme.example');
+  const publicKey = (await seed.defaultKey(project)).public_key;
   // A second app over the same services, logging at debug into memory with production's settings.
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -45,19 +40,20 @@ beforeAll(async () => {
       done();
     },
   });
-  app = await buildApp({ config: h.config, services: h.services, logger: { ...(loggerOptions({ ...h.config, logLevel: 'debug' }) as object), stream } });
+  const app = await buildApp({ config: h.config, services: h.services, logger: { ...(loggerOptions({ ...h.config, logLevel: 'debug' }) as object), stream } });
+  onCleanup(async () => {
+    await app.close();
+    await h.close();
+  });
   await app.ready();
-});
-afterAll(async () => {
-  await app.close();
-  await h.close();
+  return { h, app, token, publicKey };
 });
 
 const completed = (reqId: string) => lines.filter((l) => l.reqId === reqId && l.msg === 'request completed');
 
 describe('request logs', () => {
   it('write one line per request: id, method, route pattern, path, status and duration', async () => {
-    const res = await app.inject({ method: 'GET', url: `/api/0/projects/acme/web/keys/${publicKey}/?sentry_key=${publicKey}`, headers: { authorization: `Bearer ${token}` } });
+    const res = await t.app.inject({ method: 'GET', url: `/api/0/projects/acme/web/keys/${t.publicKey}/?sentry_key=${t.publicKey}`, headers: { authorization: `Bearer ${t.token}` } });
     expect(res.statusCode).toBe(200);
     const reqId = res.headers['x-request-id'] as string;
     expect(reqId).toMatch(/^[0-9a-f-]{36}$/);
@@ -68,7 +64,7 @@ describe('request logs', () => {
       msg: 'request completed',
       method: 'GET',
       route: '/api/0/projects/:org/:project/keys/:key_id/',
-      path: `/api/0/projects/acme/web/keys/${publicKey}/`,
+      path: `/api/0/projects/acme/web/keys/${t.publicKey}/`,
       statusCode: 200,
     });
     expect(mine[0]!.durationMs).toBeGreaterThan(0);
@@ -76,30 +72,30 @@ describe('request logs', () => {
 
   it('never hold a credential, wherever the client put it', async () => {
     const secret = 'sntryu_' + 'cd'.repeat(32);
-    await app.inject({ method: 'GET', url: `/api/0/?sentry_secret=${secret}`, headers: { authorization: `Bearer ${secret}`, cookie: `session=${secret}`, 'x-sentry-auth': `Sentry sentry_key=${secret}` } });
-    await app.inject({ method: 'POST', url: '/api/0/projects/acme/web/keys/', headers: { authorization: `Bearer ${token}` }, payload: { name: secret } });
+    await t.app.inject({ method: 'GET', url: `/api/0/?sentry_secret=${secret}`, headers: { authorization: `Bearer ${secret}`, cookie: `session=${secret}`, 'x-sentry-auth': `Sentry sentry_key=${secret}` } });
+    await t.app.inject({ method: 'POST', url: '/api/0/projects/acme/web/keys/', headers: { authorization: `Bearer ${t.token}` }, payload: { name: secret } });
     const text = raw.join('\n');
     expect(text).toContain('"statusCode":401');
     expect(text).not.toContain(secret);
-    expect(text).not.toContain(token);
+    expect(text).not.toContain(t.token);
   });
 
   it('keep the request id a proxy sent, and make one up for a malformed one', async () => {
-    const kept = await app.inject({ method: 'GET', url: '/api/0/', headers: { 'x-request-id': 'lb-1234.abc' } });
+    const kept = await t.app.inject({ method: 'GET', url: '/api/0/', headers: { 'x-request-id': 'lb-1234.abc' } });
     expect(kept.headers['x-request-id']).toBe('lb-1234.abc');
     expect(completed('lb-1234.abc')).toHaveLength(1);
-    const replaced = await app.inject({ method: 'GET', url: '/api/0/', headers: { 'x-request-id': 'no spaces {allowed}' } });
+    const replaced = await t.app.inject({ method: 'GET', url: '/api/0/', headers: { 'x-request-id': 'no spaces {allowed}' } });
     expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('name no route for an unknown path, and log it at info', async () => {
-    const res = await app.inject({ method: 'GET', url: '/nowhere' });
+    const res = await t.app.inject({ method: 'GET', url: '/nowhere' });
     const [line] = completed(res.headers['x-request-id'] as string);
     expect(line).toMatchObject({ level: 30, route: null, path: '/nowhere', statusCode: 404 });
   });
 
   it('log load balancer probes at debug only, unless they fail', async () => {
-    const res = await app.inject({ method: 'GET', url: '/healthz' });
+    const res = await t.app.inject({ method: 'GET', url: '/healthz' });
     expect(res.statusCode).toBe(200);
     const [line] = completed(res.headers['x-request-id'] as string);
     expect(line).toMatchObject({ level: 20, route: '/healthz', statusCode: 200 });

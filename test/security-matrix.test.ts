@@ -2,17 +2,12 @@
  * Every route × every kind of caller, with Sentry's exact answers; nothing of the victim
  * organization leaks to anyone who may not see it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProjectKeyRow, ProjectRow, OrganizationRow, TeamRow } from '../src/storage/schema.ts';
-import { request, Seed, startHarness, TEST_ACTOR, type Harness } from './helpers/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { request, Seed, startHarness, TEST_ACTOR } from './helpers/harness.ts';
 import { signIn, type BrowserSession } from './helpers/browser-session.ts';
 import { basic, bearer, CALLERS, runMatrix, type RouteCase } from './helpers/security-matrix.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
-let h: Harness;
-let org: OrganizationRow;
-let project: ProjectRow;
-let key: ProjectKeyRow;
-let team: TeamRow;
 const tokens: Record<string, string> = {};
 const sessions: Record<string, BrowserSession> = {};
 const PASSWORD = 'a password for the matrix';
@@ -29,13 +24,14 @@ const TEAM_READ = ['team:read', 'team:write', 'team:admin'] as const;
 const TEAM_PROJECT_CREATE = ['project:write', 'project:admin', 'org:write', 'org:admin'] as const;
 const EVENT_READ = ['event:read', 'event:write', 'event:admin'] as const;
 
-beforeAll(async () => {
-  h = await startHarness();
+const t = suiteFixture(async (onCleanup) => {
+  const h = await startHarness();
+  onCleanup(() => h.close());
   const seed = new Seed(h.services);
-  org = await seed.org('victim');
-  team = await seed.team(org, 'backend');
-  project = await seed.project(org, 'web');
-  key = await seed.defaultKey(project);
+  const org = await seed.org('victim');
+  const team = await seed.team(org, 'backend');
+  const project = await seed.project(org, 'web');
+  const key = await seed.defaultKey(project);
   const other = await seed.org('intruder');
   await seed.project(other, 'theirs');
 
@@ -78,51 +74,51 @@ beforeAll(async () => {
   await seed.member(org, ended, 'owner');
   sessions.ended = await signIn(h, ended.email, PASSWORD);
   await h.services.users.setPassword(ended, `${PASSWORD} changed`);
+  return { h, org, project, key, team };
 });
-afterAll(() => h.close());
 
 function routes(): RouteCase[] {
-  const keys = () => `/api/0/projects/${org.slug}/${project.slug}/keys/`;
-  const detail = () => `${keys()}${key.public_key}/`;
+  const keys = () => `/api/0/projects/${t.org.slug}/${t.project.slug}/keys/`;
+  const detail = () => `${keys()}${t.key.public_key}/`;
   return [
     { name: 'GET keys', method: 'GET', path: keys, scopes: PROJECT_READ, member: 'allowed' },
     { name: 'POST keys', method: 'POST', path: keys, body: () => ({ name: 'x' }), scopes: PROJECT_WRITE, member: 'forbidden' },
     { name: 'GET key', method: 'GET', path: detail, scopes: PROJECT_READ, member: 'allowed' },
     { name: 'PUT key', method: 'PUT', path: detail, body: () => ({ name: 'x' }), scopes: PROJECT_WRITE, member: 'forbidden' },
     { name: 'DELETE key', method: 'DELETE', path: detail, scopes: PROJECT_ADMIN, member: 'forbidden' },
-    { name: 'GET org keys', method: 'GET', path: () => `/api/0/organizations/${org.slug}/project-keys/`, scopes: ORG_READ, member: 'allowed' },
-    { name: 'GET organization', method: 'GET', path: () => `/api/0/organizations/${org.slug}/`, scopes: ORG_READ, member: 'allowed' },
-    { name: 'GET org projects', method: 'GET', path: () => `/api/0/organizations/${org.slug}/projects/`, scopes: ORG_READ, member: 'allowed' },
-    { name: 'GET org teams', method: 'GET', path: () => `/api/0/organizations/${org.slug}/teams/`, scopes: ORG_READ, member: 'allowed' },
+    { name: 'GET org keys', method: 'GET', path: () => `/api/0/organizations/${t.org.slug}/project-keys/`, scopes: ORG_READ, member: 'allowed' },
+    { name: 'GET organization', method: 'GET', path: () => `/api/0/organizations/${t.org.slug}/`, scopes: ORG_READ, member: 'allowed' },
+    { name: 'GET org projects', method: 'GET', path: () => `/api/0/organizations/${t.org.slug}/projects/`, scopes: ORG_READ, member: 'allowed' },
+    { name: 'GET org teams', method: 'GET', path: () => `/api/0/organizations/${t.org.slug}/teams/`, scopes: ORG_READ, member: 'allowed' },
     {
       name: 'POST org teams',
       method: 'POST',
-      path: () => `/api/0/organizations/${org.slug}/teams/`,
+      path: () => `/api/0/organizations/${t.org.slug}/teams/`,
       body: () => ({ slug: `matrix-team-${(created += 1)}` }),
       scopes: TEAM_CREATE,
       member: 'forbidden',
     },
-    { name: 'GET team', method: 'GET', path: () => `/api/0/teams/${org.slug}/${team.slug}/`, scopes: TEAM_READ, member: 'allowed' },
-    { name: 'GET team projects', method: 'GET', path: () => `/api/0/teams/${org.slug}/${team.slug}/projects/`, scopes: PROJECT_READ, member: 'allowed' },
+    { name: 'GET team', method: 'GET', path: () => `/api/0/teams/${t.org.slug}/${t.team.slug}/`, scopes: TEAM_READ, member: 'allowed' },
+    { name: 'GET team projects', method: 'GET', path: () => `/api/0/teams/${t.org.slug}/${t.team.slug}/projects/`, scopes: PROJECT_READ, member: 'allowed' },
     {
       name: 'POST team projects',
       method: 'POST',
-      path: () => `/api/0/teams/${org.slug}/${team.slug}/projects/`,
+      path: () => `/api/0/teams/${t.org.slug}/${t.team.slug}/projects/`,
       body: () => ({ name: `matrix-${(created += 1)}` }),
       scopes: TEAM_PROJECT_CREATE,
       member: 'forbidden',
     },
-    { name: 'GET project', method: 'GET', path: () => `/api/0/projects/${org.slug}/${project.slug}/`, scopes: PROJECT_READ, member: 'allowed' },
+    { name: 'GET project', method: 'GET', path: () => `/api/0/projects/${t.org.slug}/${t.project.slug}/`, scopes: PROJECT_READ, member: 'allowed' },
     {
       name: 'PUT project',
       method: 'PUT',
-      path: () => `/api/0/projects/${org.slug}/${project.slug}/`,
+      path: () => `/api/0/projects/${t.org.slug}/${t.project.slug}/`,
       body: () => ({ name: 'x' }),
       scopes: PROJECT_RELAXED_PUT,
       member: 'forbidden',
     },
-    { name: 'DELETE project', method: 'DELETE', path: () => `/api/0/projects/${org.slug}/${project.slug}/`, scopes: PROJECT_ADMIN, member: 'forbidden' },
-    { name: 'GET audit log', method: 'GET', path: () => `/api/0/organizations/${org.slug}/audit-logs/`, scopes: ['org:write'], member: 'forbidden' },
+    { name: 'DELETE project', method: 'DELETE', path: () => `/api/0/projects/${t.org.slug}/${t.project.slug}/`, scopes: PROJECT_ADMIN, member: 'forbidden' },
+    { name: 'GET audit log', method: 'GET', path: () => `/api/0/organizations/${t.org.slug}/audit-logs/`, scopes: ['org:write'], member: 'forbidden' },
     { name: 'GET key stats', method: 'GET', path: () => `${detail()}stats/`, scopes: PROJECT_READ, member: 'allowed' },
     { name: 'POST key rotate', method: 'POST', path: () => `${detail()}rotate/`, body: () => ({ overlapSeconds: 3600 }), scopes: PROJECT_WRITE, member: 'forbidden' },
   ];
@@ -131,7 +127,7 @@ function routes(): RouteCase[] {
 /** Routes that need event:read, which the narrow token of the main matrix holds. */
 function eventRoutes(): RouteCase[] {
   return [
-    { name: 'GET recent events', method: 'GET', path: () => `/api/0/projects/${org.slug}/${project.slug}/events/recent/`, scopes: EVENT_READ, member: 'allowed' },
+    { name: 'GET recent events', method: 'GET', path: () => `/api/0/projects/${t.org.slug}/${t.project.slug}/events/recent/`, scopes: EVENT_READ, member: 'allowed' },
   ];
 }
 
@@ -178,15 +174,15 @@ function callers(withoutScope: () => Record<string, string>, foreignKeyScoped = 
 
 describe('security matrix', () => {
   it('answers every route × caller exactly, leaking nothing', async () => {
-    const secrets = { values: () => [key.public_key, key.secret_key, 'victim@', 'web'] };
-    await runMatrix(h, routes(), callers(() => bearer(tokens.noScope!)), secrets);
-    await runMatrix(h, eventRoutes(), callers(() => bearer(tokens.projectOnly!), false), secrets);
+    const secrets = { values: () => [t.key.public_key, t.key.secret_key, 'victim@', 'web'] };
+    await runMatrix(t.h, routes(), callers(() => bearer(tokens.noScope!)), secrets);
+    await runMatrix(t.h, eventRoutes(), callers(() => bearer(tokens.projectOnly!), false), secrets);
   });
 
   it('lets the owner through on every route', async () => {
     // Deleting and rotating change the key for good: the routes after them would not find it as it was.
     const repeatable = (r: RouteCase) => r.method !== 'DELETE' && !r.path().endsWith('/rotate/');
-    await runMatrix(h, [...routes(), ...eventRoutes()].filter(repeatable), [
+    await runMatrix(t.h, [...routes(), ...eventRoutes()].filter(repeatable), [
       { name: 'owner', headers: () => bearer(tokens.owner!), expect: () => ({ status: 200 }) },
       { name: 'owner session', headers: () => sessions.owner!.headers(true), expect: () => ({ status: 200 }) },
     ], { values: () => [] });
@@ -195,7 +191,7 @@ describe('security matrix', () => {
   it('GET /organizations/: credentials as everywhere; any valid one lists (only) its own', async () => {
     const index: RouteCase = { name: 'GET organizations', method: 'GET', path: () => '/api/0/organizations/', scopes: ORG_READ, member: 'allowed' };
     await runMatrix(
-      h,
+      t.h,
       [index],
       [
         CALLERS.anonymous(),
@@ -209,24 +205,24 @@ describe('security matrix', () => {
       ],
       { values: () => [] },
     );
-    const mine = await request(h, 'GET', '/api/0/organizations/', { headers: sessions.foreignOwner!.headers() });
+    const mine = await request(t.h, 'GET', '/api/0/organizations/', { headers: sessions.foreignOwner!.headers() });
     expect(mine.body.map((o: { slug: string }) => o.slug)).toEqual(['intruder']);
-    const theirs = await request(h, 'GET', '/api/0/organizations/', { token: tokens.foreignOwner! });
+    const theirs = await request(t.h, 'GET', '/api/0/organizations/', { token: tokens.foreignOwner! });
     expect(theirs.status).toBe(200);
     expect(theirs.body.map((o: { slug: string }) => o.slug)).toEqual(['intruder']);
-    const viaKey = await request(h, 'GET', '/api/0/organizations/', { basic: tokens.foreignApiKey! });
+    const viaKey = await request(t.h, 'GET', '/api/0/organizations/', { basic: tokens.foreignApiKey! });
     expect(viaKey.body.map((o: { slug: string }) => o.slug)).toEqual(['intruder']);
   });
 
   it('answers 401 before 404 and a missing scope before a missing project', async () => {
     await runMatrix(
-      h,
+      t.h,
       [
         { name: 'unknown org', method: 'GET', path: () => '/api/0/projects/nope/nope/keys/', scopes: PROJECT_READ, member: 'allowed' },
-        { name: 'unknown project', method: 'GET', path: () => `/api/0/projects/${org.slug}/nope/keys/`, scopes: PROJECT_READ, member: 'allowed' },
+        { name: 'unknown project', method: 'GET', path: () => `/api/0/projects/${t.org.slug}/nope/keys/`, scopes: PROJECT_READ, member: 'allowed' },
         { name: 'unknown organization', method: 'GET', path: () => '/api/0/organizations/nope/', scopes: ORG_READ, member: 'allowed' },
-        { name: 'unknown project details', method: 'GET', path: () => `/api/0/projects/${org.slug}/nope/`, scopes: PROJECT_READ, member: 'allowed' },
-        { name: 'unknown team', method: 'GET', path: () => `/api/0/teams/${org.slug}/nope/`, scopes: TEAM_READ, member: 'allowed' },
+        { name: 'unknown project details', method: 'GET', path: () => `/api/0/projects/${t.org.slug}/nope/`, scopes: PROJECT_READ, member: 'allowed' },
+        { name: 'unknown team', method: 'GET', path: () => `/api/0/teams/${t.org.slug}/nope/`, scopes: TEAM_READ, member: 'allowed' },
         { name: 'team of unknown org', method: 'GET', path: () => '/api/0/teams/nope/backend/', scopes: TEAM_READ, member: 'allowed' },
       ],
       [

@@ -5,8 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { Seed, startHarness } from './helpers/harness.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
 interface Example {
   method: string;
@@ -69,24 +70,22 @@ function expectSeedHeaders(res: Response, example: Example): void {
   expect(res.headers.get('vary')).toBe('Accept-Language');
 }
 
-let h: Harness;
-let apiKey: string;
-
-beforeAll(async () => {
-  h = await startHarness({ publicUrl: 'https://sentry.io' });
+const t = suiteFixture(async (onCleanup) => {
+  const h = await startHarness({ publicUrl: 'https://sentry.io' });
+  onCleanup(() => h.close());
   const seed = new Seed(h.services);
   const org = await seed.org('the-interstellar-jurisdiction');
   await seed.project(org, 'pump-station');
-  apiKey = await seed.apiKey(org, ['project:read', 'project:write']);
+  const apiKey = await seed.apiKey(org, ['project:read', 'project:write']);
+  return { h, apiKey };
 });
-afterAll(() => h.close());
 
 async function replay(example: Example) {
   const path = example.path.replace(/\{organization_slug\}/, 'the-interstellar-jurisdiction');
-  const res = await fetch(`${h.baseUrl}${path}`, {
+  const res = await fetch(`${t.h.baseUrl}${path}`, {
     method: example.method,
     headers: {
-      authorization: `Basic ${Buffer.from(`${apiKey}:`).toString('base64')}`,
+      authorization: `Basic ${Buffer.from(`${t.apiKey}:`).toString('base64')}`,
       ...(example.requestBody ? { 'content-type': 'application/json' } : {}),
     },
     body: example.requestBody ? JSON.stringify(example.requestBody) : undefined,

@@ -5,17 +5,10 @@
  * `helpers/sentry-api-types.ts`): every required field present, with its JSON type.
  */
 import * as api from '@sentry/api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OrganizationRow, ProjectRow, TeamRow } from '../src/storage/schema.ts';
-import { startOrg, type Harness } from './helpers/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { startOrg } from './helpers/harness.ts';
 import { check, loadSentryApiTypes, requiredFields, responseShape, responsesTypeOf } from './helpers/sentry-api-types.ts';
-
-let h: Harness;
-let org: OrganizationRow;
-let team: TeamRow;
-let web: ProjectRow;
-let token: string;
-let foreignToken: string;
+import { suiteFixture } from './helpers/fixture.ts';
 
 /**
  * Where real Sentry itself answers outside its published types, clientkeys answers as Sentry does.
@@ -52,21 +45,22 @@ async function refused(call: Promise<Answer>): Promise<{ status: number | undefi
   return { status: answer.response?.status, error: answer.error };
 }
 
-const client = () => ({ baseUrl: h.baseUrl, auth: token });
-const orgPath = () => ({ organization_id_or_slug: org.slug });
+const client = () => ({ baseUrl: t.h.baseUrl, auth: t.token });
+const orgPath = () => ({ organization_id_or_slug: t.org.slug });
 
-beforeAll(async () => {
+const t = suiteFixture(async (onCleanup) => {
   loadSentryApiTypes();
   const { seed, ...started } = await startOrg();
-  ({ h, org } = started);
-  team = await seed.team(org, 'backend');
-  web = await seed.project(org, 'web', team);
-  token = await seed.caller(org, 'owner@acme.example', 'owner', undefined, team);
+  const { h, org } = started;
+  onCleanup(() => h.close());
+  const team = await seed.team(org, 'backend');
+  const web = await seed.project(org, 'web', team);
+  const token = await seed.caller(org, 'owner@acme.example', 'owner', undefined, team);
   const other = await seed.org('globex');
   await seed.project(other, 'secret-project', await seed.team(other, 'globex-team'));
-  foreignToken = await seed.caller(other, 'owner@globex.example', 'owner');
+  const foreignToken = await seed.caller(other, 'owner@globex.example', 'owner');
+  return { h, org, team, web, token, foreignToken };
 });
-afterAll(() => h.close());
 
 describe('the checker reads @sentry/api, and has teeth', () => {
   it('finds the required fields of the organization type in the package', () => {
@@ -87,14 +81,14 @@ describe('organizations', () => {
   it('listYourOrganizations: the caller\'s organizations, nothing of another', async () => {
     const orgs = await typed('listYourOrganizations', api.listYourOrganizations({ ...client() }), 200);
     expect(orgs.map((o: { slug: string }) => o.slug)).toEqual(['acme']);
-    const theirs = await typed('listYourOrganizations', api.listYourOrganizations({ baseUrl: h.baseUrl, auth: foreignToken }), 200);
+    const theirs = await typed('listYourOrganizations', api.listYourOrganizations({ baseUrl: t.h.baseUrl, auth: t.foreignToken }), 200);
     expect(theirs.map((o: { slug: string }) => o.slug)).toEqual(['globex']);
   });
 
   it('retrieveAnOrganization: links point at clientkeys, teams and projects included unless detailed=0', async () => {
     const detail = await typed('retrieveAnOrganization', api.retrieveAnOrganization({ ...client(), path: orgPath() }), 200);
-    expect(detail).toMatchObject({ id: String(org.id), slug: 'acme', name: 'acme', status: { id: 'active', name: 'active' } });
-    expect(detail.links).toEqual({ organizationUrl: h.config.publicUrl, regionUrl: h.config.publicUrl });
+    expect(detail).toMatchObject({ id: String(t.org.id), slug: 'acme', name: 'acme', status: { id: 'active', name: 'active' } });
+    expect(detail.links).toEqual({ organizationUrl: t.h.config.publicUrl, regionUrl: t.h.config.publicUrl });
     const full = detail as unknown as { teams: { slug: string }[]; projects: { slug: string }[]; orgRole: string };
     expect(full.teams.map((t) => t.slug)).toEqual(['backend']);
     expect(full.projects.map((p: { slug: string }) => p.slug)).toContain('web');
@@ -186,8 +180,8 @@ describe('projects', () => {
       api.retrieveAProject({ ...client(), path: { ...orgPath(), project_id_or_slug: 'web' } }),
       200,
     );
-    expect(project).toMatchObject({ id: String(web.id), slug: 'web', status: 'active', organization: { slug: 'acme' } });
-    expect(project.organization.links.regionUrl).toBe(h.config.publicUrl);
+    expect(project).toMatchObject({ id: String(t.web.id), slug: 'web', status: 'active', organization: { slug: 'acme' } });
+    expect(project.organization.links.regionUrl).toBe(t.h.config.publicUrl);
 
     const updated = await typed(
       'updateAProject',
@@ -221,7 +215,7 @@ describe('client keys', () => {
 
   it('create, retrieve, update, list organization-wide, delete', async () => {
     const key = await typed('createANewClientKey', api.createANewClientKey({ ...client(), path: path(), body: { name: 'CI' } }), 201);
-    expect(key).toMatchObject({ name: 'CI', isActive: true, projectId: web.id });
+    expect(key).toMatchObject({ name: 'CI', isActive: true, projectId: t.web.id });
 
     const fetched = await typed('retrieveAClientKey', api.retrieveAClientKey({ ...client(), path: { ...path(), key_id: key.id } }), 200);
     expect(fetched).toEqual(key);

@@ -8,14 +8,11 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request, startOrg, type Harness } from './helpers/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { request, startOrg } from './helpers/harness.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
 const SENTRY_CLI = resolve(import.meta.dirname, '../node_modules/sentry/dist/bin.cjs');
-
-let h: Harness;
-let token: string;
-let narrowToken: string;
 
 interface Run {
   code: number;
@@ -24,11 +21,11 @@ interface Run {
 }
 
 /** Asynchronous on purpose: the server answering it runs in this process. */
-function sentry(args: string[], authToken = token): Promise<Run> {
+function sentry(args: string[], authToken = t.token): Promise<Run> {
   const env = {
     PATH: process.env.PATH ?? '',
     HOME: mkdtempSync(join(tmpdir(), 'sentry-cli-home-')),
-    SENTRY_URL: h.baseUrl,
+    SENTRY_URL: t.h.baseUrl,
     SENTRY_AUTH_TOKEN: authToken,
     SENTRY_FORCE_ENV_TOKEN: '1',
     SENTRY_CLI_NO_TELEMETRY: '1',
@@ -48,28 +45,28 @@ async function json(args: string[]): Promise<any> {
 }
 
 async function defaultDsn(project: string): Promise<string> {
-  const keys = await request(h, 'GET', `/api/0/projects/acme/${project}/keys/`, { token });
+  const keys = await request(t.h, 'GET', `/api/0/projects/acme/${project}/keys/`, { token: t.token });
   expect(keys.status).toBe(200);
   return keys.body[0].dsn.public;
 }
 
-beforeAll(async () => {
-  const { seed, org, ...started } = await startOrg({}, { reachablePublicUrl: true });
-  ({ h } = started);
+const t = suiteFixture(async (onCleanup) => {
+  const { h, seed, org } = await startOrg({}, { reachablePublicUrl: true });
+  onCleanup(() => h.close());
   const team = await seed.team(org, 'backend');
   await seed.project(org, 'web', team);
-  token = await seed.caller(org, 'owner@acme.example', 'owner', undefined, team);
-  narrowToken = await seed.caller(org, 'narrow@acme.example', 'owner', 'event:read');
+  const token = await seed.caller(org, 'owner@acme.example', 'owner', undefined, team);
+  const narrowToken = await seed.caller(org, 'narrow@acme.example', 'owner', 'event:read');
   const other = await seed.org('globex');
   await seed.project(other, 'secret-project');
+  return { h, token, narrowToken };
 });
-afterAll(() => h.close());
 
 describe('sentry CLI 0.49.0 against clientkeys', () => {
   it('org list --json: the organizations, with clientkeys as their region', async () => {
     const orgs = await json(['org', 'list', '--json']);
     expect(orgs.map((o: { slug: string }) => o.slug)).toEqual(['acme']);
-    expect(orgs[0].links.regionUrl).toBe(h.baseUrl);
+    expect(orgs[0].links.regionUrl).toBe(t.h.baseUrl);
   });
 
   it('project list acme/ --json', async () => {
@@ -103,7 +100,7 @@ describe('sentry CLI 0.49.0 against clientkeys', () => {
   });
 
   it('a token without the scope: the CLI fails and says why', async () => {
-    const run = await sentry(['project', 'view', 'acme/web', '--json'], narrowToken);
+    const run = await sentry(['project', 'view', 'acme/web', '--json'], t.narrowToken);
     expect(run.code).not.toBe(0);
     expect(run.stdout + run.stderr).toMatch(/403|permission/i);
   });

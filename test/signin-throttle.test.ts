@@ -2,24 +2,24 @@
  * The sign-in throttle: attempts per email address and per client address, counted in the
  * database so that every instance sees the same counts; refused attempts never check a password.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createServices, closeServices } from '../src/composition.ts';
 import { DatabaseSignInThrottle } from '../src/services/signin-throttle.ts';
 import { postSignIn, setCookies, browserSession, signInForm } from './helpers/browser-session.ts';
-import { Seed, startHarness, testConfig, type Harness } from './helpers/harness.ts';
+import { Seed, startHarness, testConfig } from './helpers/harness.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
 const PASSWORD = 'the right password, long';
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness({
+const h = suiteFixture(async (onCleanup) => {
+  const h = await startHarness({
     sessions: { secureCookies: false, maxAgeHours: 336, maxAttemptsPerEmail: 3, maxAttemptsPerIp: 6, throttleWindowSeconds: 900 },
   });
+  onCleanup(() => h.close());
   const seed = new Seed(h.services);
   for (const email of ['ann@acme.example', 'bob@acme.example', 'cy@acme.example']) await seed.user(email, { password: PASSWORD });
+  return h;
 });
-afterAll(() => h.close());
 
 async function attempt(email: string, password: string): Promise<Response> {
   const form = await signInForm(h);

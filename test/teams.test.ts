@@ -2,34 +2,27 @@
  * Teams over the API: the organization's list, creating one, one team's details, and what each
  * says about the caller (membership, team role, scopes).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SLUG_ERROR } from '../src/domain/slugs.ts';
-import type { OrganizationRow, TeamRow } from '../src/storage/schema.ts';
-import { request, Seed, startOrg, type Harness } from './helpers/harness.ts';
+import { request, startOrg } from './helpers/harness.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
-let h: Harness;
-let seed: Seed;
-let org: OrganizationRow;
-let backend: TeamRow;
-let owner: string;
-let member: string;
-let manager: string;
-
-beforeAll(async () => {
-  ({ h, seed, org } = await startOrg());
-  backend = await seed.team(org, 'backend');
+const t = suiteFixture(async (onCleanup) => {
+  const { h, seed, org } = await startOrg();
+  onCleanup(() => h.close());
+  const backend = await seed.team(org, 'backend');
   await seed.team(org, 'analytics');
   await seed.project(org, 'web', backend);
-  owner = await seed.caller(org, 'owner@acme.example', 'owner', undefined, backend);
-  member = await seed.caller(org, 'member@acme.example', 'member', undefined, backend);
-  manager = await seed.caller(org, 'manager@acme.example', 'manager');
+  const owner = await seed.caller(org, 'owner@acme.example', 'owner', undefined, backend);
+  const member = await seed.caller(org, 'member@acme.example', 'member', undefined, backend);
+  const manager = await seed.caller(org, 'manager@acme.example', 'manager');
   const other = await seed.org('globex');
   await seed.team(other, 'secret-team');
+  return { h, seed, org, backend, owner, member, manager };
 });
-afterAll(() => h.close());
 
-const teams = (query = '', token = owner) => request(h, 'GET', `/api/0/organizations/acme/teams/${query}`, { token });
-const createTeam = (body: unknown, token = owner) => request(h, 'POST', '/api/0/organizations/acme/teams/', { token, body });
+const teams = (query = '', token = t.owner) => request(t.h, 'GET', `/api/0/organizations/acme/teams/${query}`, { token });
+const createTeam = (body: unknown, token = t.owner) => request(t.h, 'POST', '/api/0/organizations/acme/teams/', { token, body });
 
 describe('GET /organizations/{org}/teams/', () => {
   it('lists the teams by slug, each with its projects unless detailed=0', async () => {
@@ -38,7 +31,7 @@ describe('GET /organizations/{org}/teams/', () => {
     expect(res.body.map((t: { slug: string }) => t.slug)).toEqual(['analytics', 'backend']);
     const backendJson = res.body[1];
     expect(backendJson).toMatchObject({
-      id: String(backend.id),
+      id: String(t.backend.id),
       isMember: true,
       teamRole: 'admin',
       memberCount: 2,
@@ -54,14 +47,14 @@ describe('GET /organizations/{org}/teams/', () => {
   });
 
   it("describes the caller's own standing in each team", async () => {
-    const [analytics, backendJson] = (await teams('', member)).body;
+    const [analytics, backendJson] = (await teams('', t.member)).body;
     expect(backendJson).toMatchObject({ isMember: true, teamRole: 'contributor', hasAccess: true });
     expect(backendJson.access).toContain('project:read');
     expect(backendJson.access).not.toContain('team:admin');
     // Open membership reaches a team one is not in, without a role in it.
     expect(analytics).toMatchObject({ isMember: false, teamRole: null, hasAccess: true });
     // A manager's role raises every team to Team Admin.
-    const managed = (await teams('', manager)).body[0];
+    const managed = (await teams('', t.manager)).body[0];
     expect(managed).toMatchObject({ isMember: false, teamRole: null });
     expect(managed.access).toContain('team:admin');
   });
@@ -107,30 +100,30 @@ describe('POST /organizations/{org}/teams/', () => {
   });
 
   it('is refused to a member (no org:write, team:write)', async () => {
-    const res = await createTeam({ slug: 'members-team' }, member);
+    const res = await createTeam({ slug: 'members-team' }, t.member);
     expect(res.status).toBe(403);
   });
 });
 
 describe('GET /teams/{org}/{team}/', () => {
   it('is the team with its organization, unless collapsed; expand=projects adds them', async () => {
-    const res = await request(h, 'GET', '/api/0/teams/acme/backend/?expand=projects', { token: member });
+    const res = await request(t.h, 'GET', '/api/0/teams/acme/backend/?expand=projects', { token: t.member });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ slug: 'backend', organization: { slug: 'acme', links: { regionUrl: 'http://testserver' } } });
     expect(res.body.projects.map((p: { slug: string }) => p.slug)).toEqual(['web']);
-    const collapsed = await request(h, 'GET', '/api/0/teams/acme/backend/?collapse=organization', { token: member });
+    const collapsed = await request(t.h, 'GET', '/api/0/teams/acme/backend/?collapse=organization', { token: t.member });
     expect(collapsed.body).not.toHaveProperty('organization');
     expect(collapsed.body).not.toHaveProperty('projects');
   });
 
   it('is found by id, 404 when unknown, 403 in another organization', async () => {
-    expect((await request(h, 'GET', `/api/0/teams/${org.id}/${backend.id}/`, { token: owner })).body.slug).toBe('backend');
-    expect((await request(h, 'GET', '/api/0/teams/acme/ghost/', { token: owner })).status).toBe(404);
-    expect((await request(h, 'GET', '/api/0/teams/globex/secret-team/', { token: owner })).status).toBe(403);
+    expect((await request(t.h, 'GET', `/api/0/teams/${t.org.id}/${t.backend.id}/`, { token: t.owner })).body.slug).toBe('backend');
+    expect((await request(t.h, 'GET', '/api/0/teams/acme/ghost/', { token: t.owner })).status).toBe(404);
+    expect((await request(t.h, 'GET', '/api/0/teams/globex/secret-team/', { token: t.owner })).status).toBe(403);
   });
 
   it("lists the team's projects", async () => {
-    const res = await request(h, 'GET', '/api/0/teams/acme/backend/projects/', { token: member });
+    const res = await request(t.h, 'GET', '/api/0/teams/acme/backend/projects/', { token: t.member });
     expect(res.body.map((p: { slug: string }) => p.slug)).toEqual(['web']);
     expect(res.headers.get('link')).toContain('rel="next"; results="false"');
   });

@@ -7,72 +7,63 @@
  */
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { ProjectKeyJson } from '../src/schemas/project-key.ts';
 import type { UpstreamStateJson } from '../src/schemas/project.ts';
-import type { OrganizationRow, ProjectRow } from '../src/storage/schema.ts';
+import type { ProjectRow } from '../src/storage/schema.ts';
 import { launchChromium } from './helpers/chromium.ts';
 import { backendDsn, queueDrained, RecordingBackend } from './helpers/gateway.ts';
-import { request, type Harness } from './helpers/harness.ts';
+import { request } from './helpers/harness.ts';
 import { envelopePath, eventEnvelope, send } from './helpers/ingest.ts';
 import { card, MEMBER, OWNER, startPageFixture, WebPages } from './helpers/web-page.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
 /** The backend's key: it must never reach the page. */
 const BACKEND_KEY = 'b'.repeat(32);
 
-let h: Harness;
-let browser: Browser;
-let pages: WebPages;
-let org: OrganizationRow;
-let web: ProjectRow;
-let token: string;
-let backend: RecordingBackend;
-let backendBase: string;
-let shots: string;
-
-beforeAll(async () => {
+const t = suiteFixture(async (onCleanup) => {
   // The harness allows loopback upstreams (UPSTREAM_HOSTS=127.0.0.1), where the backend listens.
   const fixture = await startPageFixture(['web']);
-  ({ h, org, token } = fixture);
-  web = fixture.projects.web as ProjectRow;
-  backend = new RecordingBackend();
-  backendBase = await backend.start();
-  browser = await launchChromium();
-  pages = new WebPages(browser, h);
+  const { h, org, token } = fixture;
+  const web = fixture.projects.web as ProjectRow;
+  const backend = new RecordingBackend();
+  const backendBase = await backend.start();
+  const browser = await launchChromium();
+  const pages = new WebPages(browser, h);
+  onCleanup(async () => {
+    await pages.close();
+    await browser.close();
+    await backend.stop();
+    await h.close();
+  });
   // As test/web-page.test.ts: docs/screenshots/ with UPDATE_SCREENSHOTS=1, else the test's own folder.
-  shots = process.env.UPDATE_SCREENSHOTS === '1' ? join(import.meta.dirname, '..', 'docs', 'screenshots') : join(h.dir, 'screenshots');
+  const shots = process.env.UPDATE_SCREENSHOTS === '1' ? join(import.meta.dirname, '..', 'docs', 'screenshots') : join(h.dir, 'screenshots');
   mkdirSync(shots, { recursive: true });
+  return { h, browser, pages, org, web, token, backend, backendBase, shots };
 });
 
 afterEach(() => {
-  expect(pages.problems).toEqual([]);
-});
-
-afterAll(async () => {
-  await pages?.close();
-  await browser?.close();
-  await backend?.stop();
-  await h?.close();
+  expect(t.pages.problems).toEqual([]);
 });
 
 const keysPage = `/settings/acme/projects/web/keys/`;
 const projectApi = '/api/0/projects/acme/web/';
 
 async function upstreamOverApi(): Promise<UpstreamStateJson> {
-  const res = await request<UpstreamStateJson>(h, 'GET', `${projectApi}upstream/`, { token });
+  const res = await request<UpstreamStateJson>(t.h, 'GET', `${projectApi}upstream/`, { token: t.token });
   expect(res.status).toBe(200);
   return res.body;
 }
 
 async function keyOverApi(id: string): Promise<ProjectKeyJson> {
-  const res = await request<ProjectKeyJson>(h, 'GET', `${projectApi}keys/${id}/`, { token });
+  const res = await request<ProjectKeyJson>(t.h, 'GET', `${projectApi}keys/${id}/`, { token: t.token });
   expect(res.status).toBe(200);
   return res.body;
 }
 
 async function createKey(body: Record<string, unknown>): Promise<ProjectKeyJson> {
-  const res = await request<ProjectKeyJson>(h, 'POST', `${projectApi}keys/`, { token, body });
+  const res = await request<ProjectKeyJson>(t.h, 'POST', `${projectApi}keys/`, { token: t.token, body });
   expect(res.status).toBe(201);
   return res.body;
 }
@@ -84,29 +75,29 @@ describe('the upstream section', () => {
   let page: Page;
 
   it('lets an owner set an upstream DSN: the page shows its host and project id, never its key, and the API has it', async () => {
-    page = await pages.signedIn(OWNER, keysPage);
+    page = await t.pages.signedIn(OWNER, keysPage);
     const section = page.locator('[data-section="upstream"]');
     await section.locator('[data-upstream="none"]').waitFor();
-    await section.getByLabel('Upstream DSN').fill(backendDsn(backendBase, BACKEND_KEY, 42));
+    await section.getByLabel('Upstream DSN').fill(backendDsn(t.backendBase, BACKEND_KEY, 42));
     await section.getByRole('button', { name: 'Save upstream' }).click();
     await section.locator('[data-upstream="host"]').waitFor();
-    expect(await section.locator('[data-upstream="host"]').textContent()).toBe(`127.0.0.1:${backend.port}`);
+    expect(await section.locator('[data-upstream="host"]').textContent()).toBe(`127.0.0.1:${t.backend.port}`);
     expect(await section.locator('[data-upstream="project-id"]').textContent()).toBe('42');
-    const project = await request(h, 'GET', projectApi, { token });
-    expect(project.body.upstream).toEqual({ host: `127.0.0.1:${backend.port}`, projectId: '42' });
+    const project = await request(t.h, 'GET', projectApi, { token: t.token });
+    expect(project.body.upstream).toEqual({ host: `127.0.0.1:${t.backend.port}`, projectId: '42' });
     expect(await page.content()).not.toContain(BACKEND_KEY);
   });
 
   it("shows the delivery numbers the API gives: delivered, refused, the queue and the backend's last error", async () => {
     let answered = 0;
-    backend.answer = () => {
+    t.backend.answer = () => {
       answered += 1;
       return answered <= 2 ? { status: 200, body: '{}' } : { status: 403, body: '{"detail":"event submission rejected with_reason: ProjectId"}' };
     };
-    const [defaultKey] = (await request<ProjectKeyJson[]>(h, 'GET', `${projectApi}keys/`, { token })).body;
-    for (let i = 0; i < 3; i++) expect((await send(h, envelopePath(web, defaultKey!.id), { body: eventEnvelope() })).status).toBe(200);
-    await backend.waitFor(3);
-    await queueDrained(h);
+    const [defaultKey] = (await request<ProjectKeyJson[]>(t.h, 'GET', `${projectApi}keys/`, { token: t.token })).body;
+    for (let i = 0; i < 3; i++) expect((await send(t.h, envelopePath(t.web, defaultKey!.id), { body: eventEnvelope() })).status).toBe(200);
+    await t.backend.waitFor(3);
+    await queueDrained(t.h);
     let state = await upstreamOverApi();
     for (let tries = 0; state.delivered + state.refused < 3 && tries < 100; tries++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -125,11 +116,11 @@ describe('the upstream section', () => {
   });
 
   it('shows what waits for a failing backend: retrying, the queue and how old its oldest request is', async () => {
-    backend.answer = () => ({ status: 503, body: '{"detail":"down for maintenance"}' });
-    const received = backend.received.length;
-    const [defaultKey] = (await request<ProjectKeyJson[]>(h, 'GET', `${projectApi}keys/`, { token })).body;
-    expect((await send(h, envelopePath(web, defaultKey!.id), { body: eventEnvelope() })).status).toBe(200);
-    await backend.waitFor(received + 1);
+    t.backend.answer = () => ({ status: 503, body: '{"detail":"down for maintenance"}' });
+    const received = t.backend.received.length;
+    const [defaultKey] = (await request<ProjectKeyJson[]>(t.h, 'GET', `${projectApi}keys/`, { token: t.token })).body;
+    expect((await send(t.h, envelopePath(t.web, defaultKey!.id), { body: eventEnvelope() })).status).toBe(200);
+    await t.backend.waitFor(received + 1);
     let state = await upstreamOverApi();
     for (let tries = 0; (state.retrying === 0 || state.lastError?.status !== 503) && tries < 200; tries++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -144,15 +135,15 @@ describe('the upstream section', () => {
     expect(await page.locator('[data-stat="oldestQueued"] time').getAttribute('datetime')).toBe(state.oldestQueued);
     expect(await shown(page, 'oldestQueued')).toMatch(/ago|now/);
     expect(await shown(page, 'lastError')).toContain(`HTTP 503: ${state.lastError!.reason}`);
-    await page.locator('[data-section="upstream"]').screenshot({ path: join(shots, 'keys-upstream.png') });
+    await page.locator('[data-section="upstream"]').screenshot({ path: join(t.shots, 'keys-upstream.png') });
     // Let it through and wait for it, so the numbers hold still for the next tests.
-    backend.answer = () => ({ status: 200, body: '{}' });
-    await queueDrained(h, 20_000);
+    t.backend.answer = () => ({ status: 200, body: '{}' });
+    await queueDrained(t.h, 20_000);
   });
 
   it("shows the server's field error for a bad DSN and keeps the upstream", async () => {
     const section = page.locator('[data-section="upstream"]');
-    const refused = await request(h, 'PUT', projectApi, { token, body: { upstreamDsn: 'not a dsn' } });
+    const refused = await request(t.h, 'PUT', projectApi, { token: t.token, body: { upstreamDsn: 'not a dsn' } });
     expect(refused.status).toBe(400);
     const message = refused.body.upstreamDsn[0] as string;
     expect(message).toBeTruthy();
@@ -162,14 +153,14 @@ describe('the upstream section', () => {
     await error.waitFor();
     expect(await error.textContent()).toBe(message);
     expect(await section.getByLabel('Upstream DSN').getAttribute('aria-invalid')).toBe('true');
-    expect((await upstreamOverApi()).upstream?.host).toBe(`127.0.0.1:${backend.port}`);
+    expect((await upstreamOverApi()).upstream?.host).toBe(`127.0.0.1:${t.backend.port}`);
   });
 
   it('shows a member the state but no controls to change it', async () => {
-    const member = await pages.signedIn(MEMBER, keysPage);
+    const member = await t.pages.signedIn(MEMBER, keysPage);
     const section = member.locator('[data-section="upstream"]');
     await section.locator('[data-upstream="host"]').waitFor();
-    expect(await section.locator('[data-upstream="host"]').textContent()).toBe(`127.0.0.1:${backend.port}`);
+    expect(await section.locator('[data-upstream="host"]').textContent()).toBe(`127.0.0.1:${t.backend.port}`);
     const state = await upstreamOverApi();
     expect(await shown(member, 'delivered')).toBe(String(state.delivered));
     expect(await section.getByLabel('Upstream DSN').count()).toBe(0);
@@ -182,7 +173,7 @@ describe('the upstream section', () => {
     const section = page.locator('[data-section="upstream"]');
     await section.getByRole('button', { name: 'Clear upstream' }).click();
     await section.locator('[data-upstream="none"]').waitFor();
-    expect((await request(h, 'GET', projectApi, { token })).body.upstream).toBeNull();
+    expect((await request(t.h, 'GET', projectApi, { token: t.token })).body.upstream).toBeNull();
     expect(await section.getByRole('button', { name: 'Clear upstream' }).isVisible()).toBe(false);
   });
 });
@@ -190,7 +181,7 @@ describe('the upstream section', () => {
 describe('the key policy form', () => {
   it('sets a quota, IP rules, an origin and requireOrigin, each checked through the API; a bad CIDR shows its field error', async () => {
     const key = await createKey({ name: 'Policy' });
-    const page = await pages.signedIn(OWNER, keysPage);
+    const page = await t.pages.signedIn(OWNER, keysPage);
     const policy = card(page, 'Policy');
     expect(await policy.locator('[data-meta="policy"]').textContent()).toBe('No policy');
     await policy.locator('summary', { hasText: 'Key policy' }).click();
@@ -220,7 +211,7 @@ describe('the key policy form', () => {
     // The card was redrawn with the saved values, the form still open.
     const denied = policy.getByLabel('Denied IP addresses and CIDRs');
     expect(await denied.inputValue()).toBe('10.9.0.0/16');
-    const refused = await request(h, 'PUT', `${projectApi}keys/${key.id}/`, { token, body: { deniedIps: ['10.9.0.0/33'] } });
+    const refused = await request(t.h, 'PUT', `${projectApi}keys/${key.id}/`, { token: t.token, body: { deniedIps: ['10.9.0.0/33'] } });
     expect(refused.status).toBe(400);
     await denied.fill('10.9.0.0/33');
     await policy.getByRole('button', { name: 'Save policy' }).click();
@@ -233,7 +224,7 @@ describe('the key policy form', () => {
 
     // A quota's error names its row.
     await denied.fill('');
-    const badQuota = await request(h, 'PUT', `${projectApi}keys/${key.id}/`, { token, body: { quotas: [{ categories: ['bogus'], count: 1000, window: 3600 }] } });
+    const badQuota = await request(t.h, 'PUT', `${projectApi}keys/${key.id}/`, { token: t.token, body: { quotas: [{ categories: ['bogus'], count: 1000, window: 3600 }] } });
     expect(badQuota.status).toBe(400);
     const texts = (v: unknown): string[] => (Array.isArray(v) ? v.flatMap(texts) : v && typeof v === 'object' ? Object.values(v).flatMap(texts) : [String(v)]);
     const quotaMessage = texts(badQuota.body.quotas).join(' ');
@@ -244,7 +235,7 @@ describe('the key policy form', () => {
     await quotaError.waitFor();
     expect(await quotaError.textContent()).toBe(`Quota 1: ${quotaMessage}`);
     expect(await error.isVisible()).toBe(false);
-    await policy.screenshot({ path: join(shots, 'key-policy.png') });
+    await policy.screenshot({ path: join(t.shots, 'key-policy.png') });
 
     // Removing the quota row and saving clears the quotas.
     await policy.getByRole('group', { name: 'Quota 1' }).getByRole('button', { name: 'Remove' }).click();
@@ -254,7 +245,7 @@ describe('the key policy form', () => {
   });
 
   it("a member sees the policy but the form's controls are disabled", async () => {
-    const page = await pages.signedIn(MEMBER, keysPage);
+    const page = await t.pages.signedIn(MEMBER, keysPage);
     const policy = card(page, 'Policy');
     await policy.locator('summary', { hasText: 'Key policy' }).click();
     expect(await policy.getByLabel('Allowed IP addresses and CIDRs').isDisabled()).toBe(true);
@@ -266,15 +257,15 @@ describe('the key policy form', () => {
 describe('key health', () => {
   it('says "disabled but still in use" for a disabled key that keeps receiving events, with its refusals by reason', async () => {
     const dead = await createKey({ name: 'Old mobile' });
-    await request(h, 'PUT', `${projectApi}keys/${dead.id}/`, { token, body: { isActive: false } });
-    for (let i = 0; i < 3; i++) expect((await send(h, envelopePath(web, dead.id), { body: eventEnvelope() })).status).toBeGreaterThanOrEqual(400);
+    await request(t.h, 'PUT', `${projectApi}keys/${dead.id}/`, { token: t.token, body: { isActive: false } });
+    for (let i = 0; i < 3; i++) expect((await send(t.h, envelopePath(t.web, dead.id), { body: eventEnvelope() })).status).toBeGreaterThanOrEqual(400);
     const fenced = await createKey({ name: 'Fenced', allowedIps: ['10.0.0.0/8'] });
-    for (let i = 0; i < 2; i++) expect((await send(h, envelopePath(web, fenced.id), { body: eventEnvelope() })).status).toBe(403);
+    for (let i = 0; i < 2; i++) expect((await send(t.h, envelopePath(t.web, fenced.id), { body: eventEnvelope() })).status).toBe(403);
     const reporter = await createKey({ name: 'Reporter' });
     const report = JSON.stringify({ timestamp: Date.now() / 1000, discarded_events: [{ reason: 'queue_overflow', category: 'error', quantity: 4 }] });
-    expect((await send(h, envelopePath(web, reporter.id), { body: `{}\n{"type":"client_report"}\n${report}\n` })).status).toBe(200);
-    await h.services.ingest.flush();
-    const health = (id: string) => request(h, 'GET', `${projectApi}keys/${id}/health/`, { token }).then((r) => r.body);
+    expect((await send(t.h, envelopePath(t.web, reporter.id), { body: `{}\n{"type":"client_report"}\n${report}\n` })).status).toBe(200);
+    await t.h.services.ingest.flush();
+    const health = (id: string) => request(t.h, 'GET', `${projectApi}keys/${id}/health/`, { token: t.token }).then((r) => r.body);
     const deadHealth = await health(dead.id);
     const fencedHealth = await health(fenced.id);
     const reporterHealth = await health(reporter.id);
@@ -282,7 +273,7 @@ describe('key health', () => {
     expect(fencedHealth.refused.ip).toBe(2);
     expect(reporterHealth.clientDiscarded).toEqual([{ reason: 'queue_overflow', category: 'error', quantity: 4 }]);
 
-    const page = await pages.signedIn(OWNER, keysPage);
+    const page = await t.pages.signedIn(OWNER, keysPage);
     const deadCard = card(page, 'Old mobile');
     await deadCard.getByText('disabled but still in use', { exact: true }).waitFor();
     const alert = deadCard.locator('[data-health="in-use"]');
@@ -290,7 +281,7 @@ describe('key health', () => {
     expect(await alert.locator('time').getAttribute('datetime')).toBe(deadHealth.lastRefused);
     const disabledRow = deadCard.locator('.usage tr[data-reason="disabled"]');
     await disabledRow.waitFor();
-    await deadCard.screenshot({ path: join(shots, 'key-health-in-use.png') });
+    await deadCard.screenshot({ path: join(t.shots, 'key-health-in-use.png') });
     expect(await disabledRow.locator('td').allTextContents()).toEqual(['Key disabled', String(deadHealth.refused.disabled)]);
 
     const fencedCard = card(page, 'Fenced');
@@ -312,12 +303,12 @@ describe('key health', () => {
 
   it('says so for a rotated-out key too, and not for a disabled key nobody uses', async () => {
     const rotated = await createKey({ name: 'Rotated' });
-    await request(h, 'POST', `${projectApi}keys/${rotated.id}/rotate/`, { token, body: { overlapSeconds: 0 } });
-    expect((await send(h, envelopePath(web, rotated.id), { body: eventEnvelope() })).status).toBeGreaterThanOrEqual(400);
+    await request(t.h, 'POST', `${projectApi}keys/${rotated.id}/rotate/`, { token: t.token, body: { overlapSeconds: 0 } });
+    expect((await send(t.h, envelopePath(t.web, rotated.id), { body: eventEnvelope() })).status).toBeGreaterThanOrEqual(400);
     const idle = await createKey({ name: 'Idle' });
-    await request(h, 'PUT', `${projectApi}keys/${idle.id}/`, { token, body: { isActive: false } });
-    await h.services.ingest.flush();
-    const page = await pages.signedIn(OWNER, keysPage);
+    await request(t.h, 'PUT', `${projectApi}keys/${idle.id}/`, { token: t.token, body: { isActive: false } });
+    await t.h.services.ingest.flush();
+    const page = await t.pages.signedIn(OWNER, keysPage);
     const rotatedCard = page.locator(`[data-key="${rotated.id}"]`);
     await rotatedCard.getByText('disabled but still in use', { exact: true }).waitFor();
     expect(await rotatedCard.locator('[data-health="in-use"]').textContent()).toContain('This key is rotated out, so effectively disabled, but still in use');
@@ -332,7 +323,7 @@ describe('the assets', () => {
     const names = readdirSync(join(import.meta.dirname, '..', 'src', 'web', 'static')).filter((name) => name.endsWith('.js'));
     expect(names).toContain('upstream.js');
     for (const name of names) {
-      const res = await fetch(`${h.baseUrl}/_static/${name}`);
+      const res = await fetch(`${t.h.baseUrl}/_static/${name}`);
       expect(res.status, name).toBe(200);
       await res.arrayBuffer();
     }

@@ -7,50 +7,43 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { ProjectKeyJson } from '../src/schemas/project-key.ts';
-import type { OrganizationRow, ProjectRow } from '../src/storage/schema.ts';
+import type { ProjectRow } from '../src/storage/schema.ts';
 import { launchChromium } from './helpers/chromium.ts';
-import { request, Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { request, Seed, startHarness } from './helpers/harness.ts';
 import { MEMBER, OWNER, startPageFixture } from './helpers/web-page.ts';
 import { recordSecret } from './helpers/secrets.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
-
-let h: Harness;
-let browser: Browser;
-let org: OrganizationRow;
-let web: ProjectRow;
-let api: ProjectRow;
-let token: string;
-let shots: string;
 const contexts: BrowserContext[] = [];
 /** Uncaught errors and CSP violations in any page: there must be none. */
 const problems: string[] = [];
 
-beforeAll(async () => {
+const t = suiteFixture(async (onCleanup) => {
   const fixture = await startPageFixture(['web', 'api']);
-  ({ h, org, token } = fixture);
-  ({ web, api } = fixture.projects as { web: ProjectRow; api: ProjectRow });
-  browser = await launchChromium();
-  shots = process.env.UPDATE_SCREENSHOTS === '1' ? join(import.meta.dirname, '..', 'docs', 'screenshots') : join(h.dir, 'screenshots');
+  const { h, org, token } = fixture;
+  const { web, api } = fixture.projects as { web: ProjectRow; api: ProjectRow };
+  const browser = await launchChromium();
+  onCleanup(async () => {
+    for (const context of contexts) await context.close();
+    await browser.close();
+    await h.close();
+  });
+  const shots = process.env.UPDATE_SCREENSHOTS === '1' ? join(import.meta.dirname, '..', 'docs', 'screenshots') : join(h.dir, 'screenshots');
   mkdirSync(shots, { recursive: true });
+  return { h, browser, org, web, api, token, shots };
 });
 
 afterEach(() => {
   expect(problems).toEqual([]);
 });
 
-afterAll(async () => {
-  for (const context of contexts) await context.close();
-  await browser?.close();
-  await h?.close();
-});
-
-const keysPage = (project: ProjectRow) => `/settings/${org.slug}/projects/${project.slug}/keys/`;
+const keysPage = (project: ProjectRow) => `/settings/${t.org.slug}/projects/${project.slug}/keys/`;
 
 async function newPage(viewport = { width: 1200, height: 900 }): Promise<Page> {
-  const context = await browser.newContext({ baseURL: h.baseUrl, viewport });
+  const context = await t.browser.newContext({ baseURL: t.h.baseUrl, viewport });
   context.setDefaultTimeout(10_000);
   contexts.push(context);
   const page = await context.newPage();
@@ -88,7 +81,7 @@ function card(page: Page, name: string): Locator {
 }
 
 async function keysOverApi(project: ProjectRow): Promise<ProjectKeyJson[]> {
-  const res = await request<ProjectKeyJson[]>(h, 'GET', `/api/0/projects/${org.slug}/${project.slug}/keys/?per_page=100`, { token });
+  const res = await request<ProjectKeyJson[]>(t.h, 'GET', `/api/0/projects/${t.org.slug}/${project.slug}/keys/?per_page=100`, { token: t.token });
   expect(res.status).toBe(200);
   return res.body;
 }
@@ -98,11 +91,11 @@ describe('the client keys page', () => {
 
   it('sends an anonymous visitor to sign in, refuses a wrong password, and returns after sign-in', async () => {
     page = await newPage();
-    await page.goto(keysPage(web));
+    await page.goto(keysPage(t.web));
     expect(new URL(page.url()).pathname).toBe('/auth/login/');
-    expect(new URL(page.url()).searchParams.get('next')).toBe(keysPage(web));
+    expect(new URL(page.url()).searchParams.get('next')).toBe(keysPage(t.web));
     await expect(page.getByLabel('Email').isVisible()).resolves.toBe(true);
-    await page.screenshot({ path: join(shots, 'sign-in.png') });
+    await page.screenshot({ path: join(t.shots, 'sign-in.png') });
 
     await fillSignIn(page, { email: OWNER.email, password: 'not the right password' });
     await page.getByRole('alert').waitFor();
@@ -111,14 +104,14 @@ describe('the client keys page', () => {
     expect((await page.context().cookies()).map((c) => c.name)).not.toContain('clientkeys_session');
     // The form kept where to go next.
     await fillSignIn(page, OWNER);
-    await page.waitForURL((url) => url.pathname === keysPage(web));
+    await page.waitForURL((url) => url.pathname === keysPage(t.web));
     await recordCookies(page);
     const session = (await page.context().cookies()).find((c) => c.name === 'clientkeys_session');
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
   });
 
   it("shows the Default key's DSN, copies it, and shows the other DSN URLs on demand", async () => {
-    const [defaultKey] = (await keysOverApi(web)).filter((k) => k.name === 'Default');
+    const [defaultKey] = (await keysOverApi(t.web)).filter((k) => k.name === 'Default');
     const key = card(page, 'Default');
     await key.waitFor();
     await expect(key.getByLabel('DSN', { exact: true }).inputValue()).resolves.toBe(defaultKey!.dsn.public);
@@ -129,9 +122,9 @@ describe('the client keys page', () => {
     // The usage chart's place tells how to send a first event (the stats endpoint has nothing yet).
     await key.getByText('Send a first event with this key').waitFor();
     expect(await key.locator('.usage').textContent()).toContain(`Sentry.init({ dsn: "${defaultKey!.dsn.public}" });`);
-    await page.screenshot({ path: join(shots, 'keys-list.png'), fullPage: true });
+    await page.screenshot({ path: join(t.shots, 'keys-list.png'), fullPage: true });
 
-    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: h.baseUrl });
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.h.baseUrl });
     await key.getByRole('button', { name: 'Copy DSN', exact: true }).click();
     await expect(page.evaluate(() => (globalThis as any).navigator.clipboard.readText())).resolves.toBe(defaultKey!.dsn.public);
 
@@ -148,24 +141,24 @@ describe('the client keys page', () => {
     const dialog = page.getByRole('dialog', { name: 'New Key' });
     await dialog.waitFor();
     await dialog.getByLabel('Name').fill('Checkout service');
-    await page.screenshot({ path: join(shots, 'create-key-dialog.png') });
+    await page.screenshot({ path: join(t.shots, 'create-key-dialog.png') });
     await dialog.getByRole('button', { name: 'Create Key' }).click();
     const key = card(page, 'Checkout service');
     await key.waitFor();
     expect(await dialog.isVisible()).toBe(false);
-    let created = (await keysOverApi(web)).find((k) => k.name === 'Checkout service');
+    let created = (await keysOverApi(t.web)).find((k) => k.name === 'Checkout service');
     expect(created).toMatchObject({ isActive: true, rateLimit: null });
     await expect(key.getByLabel('DSN', { exact: true }).inputValue()).resolves.toBe(created!.dsn.public);
 
     await key.getByRole('button', { name: 'Disable', exact: true }).click();
     await key.getByRole('button', { name: 'Enable', exact: true }).waitFor();
     expect(await key.getByText('Disabled', { exact: true }).isVisible()).toBe(true);
-    expect((await keysOverApi(web)).find((k) => k.id === created!.id)?.isActive).toBe(false);
-    await page.screenshot({ path: join(shots, 'keys-list-disabled-key.png'), fullPage: true });
+    expect((await keysOverApi(t.web)).find((k) => k.id === created!.id)?.isActive).toBe(false);
+    await page.screenshot({ path: join(t.shots, 'keys-list-disabled-key.png'), fullPage: true });
 
     await key.getByRole('button', { name: 'Enable', exact: true }).click();
     await key.getByRole('button', { name: 'Disable', exact: true }).waitFor();
-    expect((await keysOverApi(web)).find((k) => k.id === created!.id)?.isActive).toBe(true);
+    expect((await keysOverApi(t.web)).find((k) => k.id === created!.id)?.isActive).toBe(true);
 
     await key.getByRole('button', { name: 'Rename' }).click();
     const rename = page.getByRole('dialog', { name: 'Rename key' });
@@ -173,14 +166,14 @@ describe('the client keys page', () => {
     await rename.getByRole('button', { name: 'Save name' }).click();
     const renamed = card(page, 'Checkout');
     await renamed.waitFor();
-    expect((await keysOverApi(web)).find((k) => k.id === created!.id)?.name).toBe('Checkout');
+    expect((await keysOverApi(t.web)).find((k) => k.id === created!.id)?.name).toBe('Checkout');
 
     await renamed.locator('summary', { hasText: 'Rate limit' }).click();
     await renamed.getByLabel('Maximum events').fill('100');
     await renamed.getByLabel('Per', { exact: true }).selectOption({ label: '1 hour' });
     await renamed.getByRole('button', { name: 'Save rate limit' }).click();
     await renamed.getByText('100 events per 1 hour').waitFor();
-    expect((await keysOverApi(web)).find((k) => k.id === created!.id)?.rateLimit).toEqual({ window: 3600, count: 100 });
+    expect((await keysOverApi(t.web)).find((k) => k.id === created!.id)?.rateLimit).toEqual({ window: 3600, count: 100 });
 
     await renamed.locator('summary', { hasText: 'Loader script' }).click();
     await renamed.getByLabel('SDK version').selectOption('9.x');
@@ -188,7 +181,7 @@ describe('the client keys page', () => {
     await renamed.getByLabel('Session Replay').uncheck();
     await renamed.getByRole('button', { name: 'Save loader options' }).click();
     await renamed.getByText('SDK 9.x with Performance monitoring (tracing), Debug bundles and logging').waitFor();
-    created = (await keysOverApi(web)).find((k) => k.id === created!.id);
+    created = (await keysOverApi(t.web)).find((k) => k.id === created!.id);
     expect(created?.browserSdkVersion).toBe('9.x');
     expect(created?.dynamicSdkLoaderOptions).toMatchObject({ hasDebug: true, hasReplay: false, hasPerformance: true });
 
@@ -197,34 +190,34 @@ describe('the client keys page', () => {
     await confirm.waitFor();
     // Cancelling deletes nothing.
     await confirm.getByRole('button', { name: 'Cancel' }).click();
-    expect((await keysOverApi(web)).some((k) => k.id === created!.id)).toBe(true);
+    expect((await keysOverApi(t.web)).some((k) => k.id === created!.id)).toBe(true);
     await renamed.getByRole('button', { name: 'Delete', exact: true }).click();
     await page.getByRole('dialog', { name: 'Delete key “Checkout”?' }).getByRole('button', { name: 'Delete key' }).click();
     await renamed.waitFor({ state: 'detached' });
-    const gone = await request(h, 'GET', `/api/0/projects/${org.slug}/${web.slug}/keys/${created!.id}/`, { token });
+    const gone = await request(t.h, 'GET', `/api/0/projects/${t.org.slug}/${t.web.slug}/keys/${created!.id}/`, { token: t.token });
     expect(gone.status).toBe(404);
   });
 
   it('rotates a key: the successor appears, the old key says when it stops, both checked through the API', async () => {
-    const page = await signedIn(OWNER, keysPage(web));
+    const page = await signedIn(OWNER, keysPage(t.web));
     await page.getByRole('button', { name: 'New Key' }).click();
     const create = page.getByRole('dialog', { name: 'New Key' });
     await create.getByLabel('Name').fill('Mobile');
     await create.getByRole('button', { name: 'Create Key' }).click();
     const old = card(page, 'Mobile');
     await old.waitFor();
-    const oldId = (await keysOverApi(web)).find((k) => k.name === 'Mobile')!.id;
+    const oldId = (await keysOverApi(t.web)).find((k) => k.name === 'Mobile')!.id;
 
     await old.getByRole('button', { name: 'Rotate' }).click();
     const dialog = page.getByRole('dialog', { name: 'Rotate key “Mobile”' });
     await dialog.waitFor();
     expect(await dialog.getByLabel('Old key keeps working for').inputValue()).toBe('86400');
     await dialog.getByLabel('Old key keeps working for').selectOption({ label: '7 days' });
-    await page.screenshot({ path: join(shots, 'rotate-key-dialog.png') });
+    await page.screenshot({ path: join(t.shots, 'rotate-key-dialog.png') });
     await dialog.getByRole('button', { name: 'Rotate key' }).click();
     await dialog.waitFor({ state: 'hidden' });
 
-    const keys = await keysOverApi(web);
+    const keys = await keysOverApi(t.web);
     const successor = keys.find((k) => k.replaces === oldId)!;
     const previous = keys.find((k) => k.id === oldId)!;
     expect(successor.name).toMatch(/^Mobile \(rotated \d{4}-\d\d-\d\d\)$/);
@@ -236,7 +229,7 @@ describe('the client keys page', () => {
     const oldCard = page.locator(`[data-key="${oldId}"]`);
     expect(await oldCard.locator('[data-rotation="replaced"]').textContent()).toMatch(new RegExp(`^Being replaced by “${successor.name.replace(/[()]/g, '\\$&')}”: it stops working at `));
     expect(await oldCard.getByRole('button', { name: 'Rotate' }).isDisabled()).toBe(true);
-    await page.screenshot({ path: join(shots, 'keys-list-rotation.png'), fullPage: true });
+    await page.screenshot({ path: join(t.shots, 'keys-list-rotation.png'), fullPage: true });
   });
 
   it('works from the keyboard: New Key opens a dialog focused on its name, Enter creates, Escape closes', async () => {
@@ -249,7 +242,7 @@ describe('the client keys page', () => {
     await page.keyboard.type('Typed key');
     await page.keyboard.press('Enter');
     await card(page, 'Typed key').waitFor();
-    expect((await keysOverApi(web)).some((k) => k.name === 'Typed key')).toBe(true);
+    expect((await keysOverApi(t.web)).some((k) => k.name === 'Typed key')).toBe(true);
 
     await newKey.focus();
     await page.keyboard.press('Enter');
@@ -278,7 +271,7 @@ describe('the client keys page', () => {
   });
 
   it('refuses a state-changing request from the page without the CSRF token; the session cookie is out of scripts\' reach', async () => {
-    const path = `/api/0/projects/${org.slug}/${web.slug}/keys/`;
+    const path = `/api/0/projects/${t.org.slug}/${t.web.slug}/keys/`;
     const result = await page.evaluate(async (url) => {
       const post = (headers: Record<string, string>) =>
         fetch(url, { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json', ...headers }, body: '{"name":"csrf probe"}' }).then(
@@ -291,17 +284,17 @@ describe('the client keys page', () => {
     expect(result.without).toEqual({ status: 403, body: { detail: 'CSRF Failed: CSRF token missing.' } });
     expect(result.withToken.status).toBe(201);
     expect(result.cookies).not.toContain('clientkeys_session');
-    const probes = (await keysOverApi(web)).filter((k) => k.name === 'csrf probe');
+    const probes = (await keysOverApi(t.web)).filter((k) => k.name === 'csrf probe');
     expect(probes).toHaveLength(1);
-    await request(h, 'DELETE', `${path}${probes[0]!.id}/`, { token });
+    await request(t.h, 'DELETE', `${path}${probes[0]!.id}/`, { token: t.token });
   });
 
   it('switches to another project of the organization from the project list', async () => {
     const nav = page.getByRole('navigation', { name: 'Projects' });
     expect(await nav.getByRole('link', { name: 'web' }).getAttribute('aria-current')).toBe('page');
     await nav.getByRole('link', { name: 'api' }).click();
-    await page.waitForURL((url) => url.pathname === keysPage(api));
-    const [apiDefault] = (await keysOverApi(api)).filter((k) => k.name === 'Default');
+    await page.waitForURL((url) => url.pathname === keysPage(t.api));
+    const [apiDefault] = (await keysOverApi(t.api)).filter((k) => k.name === 'Default');
     await expect(card(page, 'Default').getByLabel('DSN', { exact: true }).inputValue()).resolves.toBe(apiDefault!.dsn.public);
     expect(await page.getByRole('navigation', { name: 'Projects' }).getByRole('link', { name: 'api' }).getAttribute('aria-current')).toBe('page');
   });
@@ -309,17 +302,17 @@ describe('the client keys page', () => {
   it('signs out: the session ends and the page asks to sign in again', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL((url) => url.pathname === '/auth/login/');
-    await page.goto(keysPage(web));
+    await page.goto(keysPage(t.web));
     expect(new URL(page.url()).pathname).toBe('/auth/login/');
   });
 });
 
 describe('what a member sees', () => {
   it('the keys, with the buttons that would change them disabled and saying why', async () => {
-    const page = await signedIn(MEMBER, keysPage(web));
+    const page = await signedIn(MEMBER, keysPage(t.web));
     const key = card(page, 'Default');
     await key.waitFor();
-    const [defaultKey] = (await keysOverApi(web)).filter((k) => k.name === 'Default');
+    const [defaultKey] = (await keysOverApi(t.web)).filter((k) => k.name === 'Default');
     await expect(key.getByLabel('DSN', { exact: true }).inputValue()).resolves.toBe(defaultKey!.dsn.public);
 
     const newKey = page.getByRole('button', { name: 'New Key' });
@@ -335,21 +328,21 @@ describe('what a member sees', () => {
     await key.locator('summary', { hasText: 'Rate limit' }).click();
     expect(await key.getByLabel('Maximum events').isDisabled()).toBe(true);
     expect(await key.getByRole('button', { name: 'Save rate limit' }).isDisabled()).toBe(true);
-    await page.screenshot({ path: join(shots, 'keys-list-member.png'), fullPage: true });
+    await page.screenshot({ path: join(t.shots, 'keys-list-member.png'), fullPage: true });
 
     // The API agrees: the same request from this page is refused.
     const status = await page.evaluate(async (url) => {
       const token = /(?:^|; )clientkeys_csrf=([^;]+)/.exec((globalThis as any).document.cookie)?.[1] ?? '';
       const r = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRFToken': token }, body: '{}' });
       return r.status;
-    }, `/api/0/projects/${org.slug}/${web.slug}/keys/`);
+    }, `/api/0/projects/${t.org.slug}/${t.web.slug}/keys/`);
     expect(status).toBe(403);
   });
 });
 
 describe('on a narrow screen', () => {
   it('fits the width without scrolling sideways', async () => {
-    const page = await signedIn(OWNER, keysPage(web), { width: 375, height: 812 });
+    const page = await signedIn(OWNER, keysPage(t.web), { width: 375, height: 812 });
     await card(page, 'Default').waitFor();
     const widths = await page.evaluate(() => {
       const root = (globalThis as any).document.documentElement;
@@ -357,31 +350,31 @@ describe('on a narrow screen', () => {
     });
     expect(widths.scroll).toBeLessThanOrEqual(widths.client);
     expect(await card(page, 'Default').getByRole('button', { name: 'Copy DSN', exact: true }).isVisible()).toBe(true);
-    await page.screenshot({ path: join(shots, 'keys-list-narrow.png'), fullPage: true });
+    await page.screenshot({ path: join(t.shots, 'keys-list-narrow.png'), fullPage: true });
   });
 });
 
 describe('the usage chart', () => {
   it('shows the events a key really received: accepted, and dropped by its rate limit', async () => {
-    const created = await request(h, 'POST', `/api/0/projects/${org.slug}/${api.slug}/keys/`, {
-      token,
+    const created = await request(t.h, 'POST', `/api/0/projects/${t.org.slug}/${t.api.slug}/keys/`, {
+      token: t.token,
       body: { name: 'Charted', rateLimit: { count: 3, window: 3600 } },
     });
     for (let i = 0; i < 5; i++) {
-      const res = await fetch(`${h.baseUrl}/api/${api.id}/store/?sentry_key=${created.body.id}`, {
+      const res = await fetch(`${t.h.baseUrl}/api/${t.api.id}/store/?sentry_key=${created.body.id}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ message: `event ${i}` }),
       });
       await res.arrayBuffer();
     }
-    await h.services.ingest.flush();
-    const page = await signedIn(OWNER, keysPage(api));
+    await t.h.services.ingest.flush();
+    const page = await signedIn(OWNER, keysPage(t.api));
     const chart = card(page, 'Charted').locator('figure.usage-chart');
     await chart.waitFor();
     expect(await chart.locator('svg').getAttribute('aria-label')).toBe('Events for key Charted in the last 24 hours: 3 accepted, 2 dropped');
     expect(await chart.locator('figcaption').textContent()).toBe('3 accepted2 dropped');
-    await page.screenshot({ path: join(shots, 'keys-list-usage.png'), fullPage: true });
+    await page.screenshot({ path: join(t.shots, 'keys-list-usage.png'), fullPage: true });
   });
 
   it("draws points of the key stats endpoint's shape: accepted and dropped per hour", async () => {
@@ -417,14 +410,14 @@ describe('the usage chart', () => {
 });
 
 describe('sign-in throttle in the browser', () => {
-  let throttled: Harness;
-  beforeAll(async () => {
-    throttled = await startHarness({
+  const throttled = suiteFixture(async (onCleanup) => {
+    const throttled = await startHarness({
       sessions: { secureCookies: false, maxAgeHours: 336, maxAttemptsPerEmail: 3, maxAttemptsPerIp: 100, throttleWindowSeconds: 900 },
     });
+    onCleanup(() => throttled.close());
     await new Seed(throttled.services).user(OWNER.email, { password: OWNER.password });
+    return throttled;
   });
-  afterAll(() => throttled.close());
 
   it('refuses the fourth attempt after three wrong passwords, even with the right one', async () => {
     const page = await newPage();

@@ -10,7 +10,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { suiteFixture } from '../helpers/fixture.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -48,21 +49,19 @@ function npx(args: string[], env: Record<string, string> = {}) {
   return { code: run.status, stdout: run.stdout, stderr: withoutNpmNotices(run.stderr) };
 }
 
-let tarball: string;
-let packed: string[];
 /** The Default key the CLI test creates, whose loader the serve test fetches. */
 let defaultKey: string | undefined;
 const SDK_VERSION = (JSON.parse(readFileSync(join(ROOT, 'node_modules', '@sentry', 'browser', 'package.json'), 'utf8')) as { version: string }).version;
 
-beforeAll(() => {
+const t = suiteFixture(async () => {
   // `npm run test:package` has just built dist/; packing runs the same build through `prepare`
   // otherwise, which is skipped here to save the second compile.
   const out = timed('npm pack', () =>
     execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: ROOT, env: shellEnv(), encoding: 'utf8' }),
   );
   const [info] = JSON.parse(out) as { filename: string; files: { path: string }[] }[];
-  tarball = join(work, info!.filename);
-  packed = info!.files.map((f) => f.path);
+  const tarball = join(work, info!.filename);
+  const packed = info!.files.map((f) => f.path);
   execFileSync('mkdir', ['-p', app]);
   timed('npm install (empty folder)', () =>
     execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], {
@@ -73,7 +72,8 @@ beforeAll(() => {
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
-}, 900_000);
+  return { tarball, packed };
+});
 
 afterAll(() => {
   console.log(`package test timings (ms): ${JSON.stringify(timings)}`);
@@ -82,15 +82,15 @@ afterAll(() => {
 
 describe('the npm package', () => {
   it('ships the compiled code, the binary, the web page\'s static files and the docs, and nothing else of the source tree', () => {
-    expect(packed).toEqual(expect.arrayContaining(['package.json', 'README.md', 'SECURITY.md', 'bin/clientkeys', 'dist/cli/main.js', 'dist/server.js', 'docs/configuration.md', 'src/web/static/app.js', 'src/web/static/app.css']));
+    expect(t.packed).toEqual(expect.arrayContaining(['package.json', 'README.md', 'SECURITY.md', 'bin/clientkeys', 'dist/cli/main.js', 'dist/server.js', 'docs/configuration.md', 'src/web/static/app.js', 'src/web/static/app.css']));
     // The page's script and stylesheet are served as they are written (no build step), so they ship from src/.
-    const sourceTree = packed.filter((p) => /^(src|test|bench|\.ci)\/|\.map$|tsconfig|vitest/.test(p) && !p.startsWith('src/web/static/'));
+    const sourceTree = t.packed.filter((p) => /^(src|test|bench|\.ci)\/|\.map$|tsconfig|vitest/.test(p) && !p.startsWith('src/web/static/'));
     expect(sourceTree).toEqual([]);
-    expect(tarball).toMatch(new RegExp(`clientkeys-${version.replace(/\./g, '\\.')}\\.tgz$`));
+    expect(t.tarball).toMatch(new RegExp(`clientkeys-${version.replace(/\./g, '\\.')}\\.tgz$`));
   });
 
   it('ships the browser SDK bundles the JS SDK loader serves, with their manifest and the SDK\'s licence', () => {
-    const sdk = packed.filter((p) => p.startsWith(`dist/js-sdk/${SDK_VERSION}/`));
+    const sdk = t.packed.filter((p) => p.startsWith(`dist/js-sdk/${SDK_VERSION}/`));
     expect(sdk).toEqual(expect.arrayContaining(['bundle.min.js', 'bundle.tracing.replay.min.js', 'bundle.tracing.replay.feedback.logs.metrics.debug.min.js', 'manifest.json', 'LICENSE'].map((f) => `dist/js-sdk/${SDK_VERSION}/${f}`)));
     expect(sdk.filter((p) => p.endsWith('.min.js'))).toHaveLength(24);
   });

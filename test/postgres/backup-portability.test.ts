@@ -5,22 +5,23 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { closeServices } from '../../src/composition.ts';
 import { cli } from '../helpers/cli.ts';
 import { Seed, servicesWithDatabase, testConfig } from '../helpers/harness.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
+import { suiteFixture } from '../helpers/fixture.ts';
 
 const PUBLIC_URL = 'http://testserver';
-let dir: string;
 const databases: TestDatabase[] = [];
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'clientkeys-portability-'));
-});
-afterAll(async () => {
-  for (const database of databases) await database.drop();
-  rmSync(dir, { recursive: true, force: true });
+const t = suiteFixture(async (onCleanup) => {
+  const dir = mkdtempSync(join(tmpdir(), 'clientkeys-portability-'));
+  onCleanup(async () => {
+    for (const database of databases) await database.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { dir };
 });
 
 function run(args: string[], databaseUrl: string) {
@@ -31,7 +32,7 @@ function run(args: string[], databaseUrl: string) {
 
 describe('moving between PostgreSQL and SQLite with backup and restore', () => {
   it('PostgreSQL → backup → SQLite → backup → PostgreSQL keeps every key', async () => {
-    const postgres = await createTestDatabase(dir);
+    const postgres = await createTestDatabase(t.dir);
     databases.push(postgres);
     const { services, db } = servicesWithDatabase(testConfig(postgres.config));
     await db.migrate();
@@ -43,15 +44,15 @@ describe('moving between PostgreSQL and SQLite with backup and restore', () => {
     const original = run(['keys', 'list', 'acme/web', '--json'], postgres.url).stdout;
     expect(JSON.parse(original)).toHaveLength(4);
 
-    const fromPostgres = join(dir, 'from-postgres.sqlite');
+    const fromPostgres = join(t.dir, 'from-postgres.sqlite');
     run(['backup', fromPostgres], postgres.url);
-    const sqlite = `sqlite:${join(dir, 'moved.sqlite')}`;
+    const sqlite = `sqlite:${join(t.dir, 'moved.sqlite')}`;
     run(['restore', fromPostgres], sqlite);
     expect(run(['keys', 'list', 'acme/web', '--json'], sqlite).stdout).toBe(original);
 
-    const fromSqlite = join(dir, 'from-sqlite.sqlite');
+    const fromSqlite = join(t.dir, 'from-sqlite.sqlite');
     run(['backup', fromSqlite], sqlite);
-    const back = await createTestDatabase(dir);
+    const back = await createTestDatabase(t.dir);
     databases.push(back);
     run(['restore', fromSqlite], back.url);
     expect(run(['keys', 'list', 'acme/web', '--json'], back.url).stdout).toBe(original);

@@ -7,47 +7,45 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { backendDsn, RecordingBackend } from '../helpers/gateway.ts';
-import { request, Seed, startHarness, TEST_ACTOR, type Harness } from '../helpers/harness.ts';
+import { request, Seed, startHarness, TEST_ACTOR } from '../helpers/harness.ts';
 import { envelopePath, eventEnvelope, eventId, send } from '../helpers/ingest.ts';
 import { serve } from '../helpers/serve.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
+import { createTestDatabase } from '../helpers/test-database.ts';
+import { suiteFixture } from '../helpers/fixture.ts';
 
 const BACKEND_KEY = 'b'.repeat(32);
 const idOf = (body: Buffer) => JSON.parse(body.toString().split('\n')[0]!).event_id as string;
 
-let dir: string;
-let database: TestDatabase;
-let survivor: Harness;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'clientkeys-pg-gateway-'));
-  database = await createTestDatabase(dir);
-  survivor = await startHarness({}, { shared: database });
-});
-afterAll(async () => {
-  await survivor.close();
-  await database.drop();
-  rmSync(dir, { recursive: true, force: true });
+const t = suiteFixture(async (onCleanup) => {
+  const dir = mkdtempSync(join(tmpdir(), 'clientkeys-pg-gateway-'));
+  const database = await createTestDatabase(dir);
+  const survivor = await startHarness({}, { shared: database });
+  onCleanup(async () => {
+    await survivor.close();
+    await database.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { dir, database, survivor };
 });
 
 describe('the delivery queue on PostgreSQL', () => {
   it('runs on PostgreSQL', () => {
-    expect(survivor.db.dialect).toBe('postgres');
+    expect(t.survivor.db.dialect).toBe('postgres');
   });
 
   it('survives the instance that accepted: another instance delivers everything it answered 200', async () => {
-    const seed = new Seed(survivor.services);
+    const seed = new Seed(t.survivor.services);
     const project = await seed.project(await seed.org('acme'), 'web');
     const key = await seed.defaultKey(project);
     const probe = new RecordingBackend();
     await probe.start();
     const port = probe.port;
     await probe.stop();
-    await survivor.services.upstreams.set(project, backendDsn(`http://127.0.0.1:${port}`, BACKEND_KEY, 9), TEST_ACTOR);
+    await t.survivor.services.upstreams.set(project, backendDsn(`http://127.0.0.1:${port}`, BACKEND_KEY, 9), TEST_ACTOR);
 
-    const doomed = await serve(dir, { DATABASE_URL: database.url, PORT: '0', UPSTREAM_HOSTS: '127.0.0.1' });
+    const doomed = await serve(t.dir, { DATABASE_URL: t.database.url, PORT: '0', UPSTREAM_HOSTS: '127.0.0.1' });
     const ids = Array.from({ length: 25 }, () => eventId());
     await Promise.all(
       ids.map(async (id) => {
@@ -69,7 +67,7 @@ describe('the delivery queue on PostgreSQL', () => {
   });
 
   it('delivers each event once with two instances sharing the queue, and follows an upstream set on the other instance within a second', async () => {
-    const other = await startHarness({}, { shared: database });
+    const other = await startHarness({}, { shared: t.database });
     const backend = new RecordingBackend();
     const base = await backend.start();
     try {
@@ -82,7 +80,7 @@ describe('the delivery queue on PostgreSQL', () => {
       expect((await request(other, 'PUT', '/api/0/projects/two/web/', { token: owner, body: { upstreamDsn: backendDsn(base, BACKEND_KEY, 3) } })).status).toBe(200);
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const ids = Array.from({ length: 40 }, () => eventId());
-      await Promise.all(ids.map((id, i) => send(i % 2 ? other : survivor, envelopePath(project, key), { body: eventEnvelope(id) }).then((r) => expect(r.status).toBe(200))));
+      await Promise.all(ids.map((id, i) => send(i % 2 ? other : t.survivor, envelopePath(project, key), { body: eventEnvelope(id) }).then((r) => expect(r.status).toBe(200))));
       const received = await backend.waitFor(40, 20_000);
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(backend.received).toHaveLength(40);

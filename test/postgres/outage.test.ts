@@ -3,27 +3,25 @@
  * detail (never a 500, never a hang), the server recovers by itself, and the change bus resumes
  * listening and tells its subscribers to resync.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '../../src/changes/bus.ts';
 import type { PostgresChangeBus } from '../../src/changes/postgres-bus.ts';
-import { request, Seed, startHarness, type Harness } from '../helpers/harness.ts';
-import { startCluster, type Cluster } from '../helpers/postgres-cluster.ts';
+import { request, Seed, startHarness } from '../helpers/harness.ts';
+import { startCluster } from '../helpers/postgres-cluster.ts';
+import { suiteFixture } from '../helpers/fixture.ts';
 
-let cluster: Cluster;
-let h: Harness;
-let token: string;
-
-beforeAll(async () => {
-  cluster = await startCluster();
+const t = suiteFixture(async (onCleanup) => {
+  const cluster = await startCluster();
   const url = cluster.url('postgres');
-  h = await startHarness({}, {
+  const h = await startHarness({}, {
     shared: { config: { kind: 'postgres', url, poolSize: 5, connectTimeoutMs: 1000 }, url, drop: async () => {} },
   });
-  ({ owner: token } = await new Seed(h.services).acme());
-});
-afterAll(async () => {
-  await h?.close();
-  cluster?.destroy();
+  onCleanup(async () => {
+    await h.close();
+    cluster.destroy();
+  });
+  const { owner: token } = await new Seed(h.services).acme();
+  return { cluster, h, token };
 });
 
 const keys = '/api/0/projects/acme/web/keys/';
@@ -31,7 +29,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('losing the database', () => {
   it('answers 503 while PostgreSQL is down and recovers when it is back', async () => {
-    const bus = h.services.changes as PostgresChangeBus;
+    const bus = t.h.services.changes as PostgresChangeBus;
     const events: ChangeEvent[] = [];
     bus.subscribe((event) => events.push(event));
     await bus.listening();
@@ -42,7 +40,7 @@ describe('losing the database', () => {
     const worker = async () => {
       while (running) {
         const started = Date.now();
-        const res = await request(h, 'GET', keys, { token });
+        const res = await request(t.h, 'GET', keys, { token: t.token });
         statuses.push(res.status);
         bodies.set(res.status, res.body);
         expect(Date.now() - started).toBeLessThan(10_000);
@@ -53,14 +51,14 @@ describe('losing the database', () => {
 
     await sleep(300);
     expect(statuses.every((s) => s === 200)).toBe(true);
-    cluster.stop();
+    t.cluster.stop();
     const downAt = statuses.length;
     await sleep(2500);
     const duringOutage = statuses.slice(downAt);
     expect(duringOutage.length).toBeGreaterThan(0);
     expect(duringOutage).toContain(503);
 
-    cluster.start();
+    t.cluster.start();
     const deadline = Date.now() + 15_000;
     while (statuses.at(-1) !== 200 && Date.now() < deadline) await sleep(100);
     const upAt = statuses.length;
@@ -79,24 +77,24 @@ describe('losing the database', () => {
     while (!events.some((e) => e.type === 'resync') && Date.now() < resyncDeadline) await sleep(100);
     expect(events).toContainEqual({ type: 'resync' });
     await bus.listening();
-    const created = await request(h, 'POST', keys, { token, body: { name: 'after the outage' } });
+    const created = await request(t.h, 'POST', keys, { token: t.token, body: { name: 'after the outage' } });
     expect(created.status).toBe(201);
   });
 
   it('says so on /readyz while down, and ok once back', async () => {
-    expect((await request(h, 'GET', '/readyz')).status).toBe(200);
-    cluster.stop();
+    expect((await request(t.h, 'GET', '/readyz')).status).toBe(200);
+    t.cluster.stop();
     try {
-      const down = await request(h, 'GET', '/readyz');
+      const down = await request(t.h, 'GET', '/readyz');
       expect(down.status).toBe(503);
       expect(down.body).toMatchObject({ status: 'unavailable' });
     } finally {
-      cluster.start();
+      t.cluster.start();
     }
     const deadline = Date.now() + 15_000;
     let status = 0;
     while (status !== 200 && Date.now() < deadline) {
-      status = (await request(h, 'GET', '/readyz')).status;
+      status = (await request(t.h, 'GET', '/readyz')).status;
       if (status !== 200) await sleep(100);
     }
     expect(status).toBe(200);

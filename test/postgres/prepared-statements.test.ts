@@ -8,43 +8,41 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../src/storage/database.ts';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/storage/database.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
+import { suiteFixture } from '../helpers/fixture.ts';
 
-let dir: string;
-let database: TestDatabase;
-let db: Database;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'clientkeys-prepared-'));
-  database = await createTestDatabase(dir);
+const t = suiteFixture(async (onCleanup) => {
+  const dir = mkdtempSync(join(tmpdir(), 'clientkeys-prepared-'));
+  const database = await createTestDatabase(dir);
   // One connection, so what one query prepared the next one sees.
-  db = openDatabase({ ...(database.config as Extract<TestDatabase['config'], { kind: 'postgres' }>), poolSize: 1 });
+  const db = openDatabase({ ...(database.config as Extract<TestDatabase['config'], { kind: 'postgres' }>), poolSize: 1 });
+  onCleanup(async () => {
+    await db.close();
+    await database.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
   await db.migrate();
-});
-afterAll(async () => {
-  await db.close();
-  await database.drop();
-  rmSync(dir, { recursive: true, force: true });
+  return { dir, database, db };
 });
 
 describe('prepared statements (PostgreSQL)', () => {
   it('prepares a parameterised query once and reuses it', async () => {
-    await db.stores.projectKeys.byPublicKey('0'.repeat(32));
-    await db.stores.projectKeys.byPublicKey('1'.repeat(32));
-    const { rows } = await sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements where statement like ${'%from "project_keys" where "public_key"%'}`.execute(db.kysely);
+    await t.db.stores.projectKeys.byPublicKey('0'.repeat(32));
+    await t.db.stores.projectKeys.byPublicKey('1'.repeat(32));
+    const { rows } = await sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements where statement like ${'%from "project_keys" where "public_key"%'}`.execute(t.db.kysely);
     expect(rows).toHaveLength(1);
     expect(rows[0]!.name).toMatch(/^clientkeys_\d+$/);
   });
 
   it('recovers when a table changes under a prepared select *', async () => {
-    await db.kysely.selectFrom('project_keys').selectAll().where('id', '=', 1).execute();
-    const other = new pg.Client({ connectionString: database.url });
+    await t.db.kysely.selectFrom('project_keys').selectAll().where('id', '=', 1).execute();
+    const other = new pg.Client({ connectionString: t.database.url });
     await other.connect();
     try {
       await other.query('alter table project_keys add column prepared_test integer');
-      const attempt = () => db.kysely.selectFrom('project_keys').selectAll().where('id', '=', 1).execute();
+      const attempt = () => t.db.kysely.selectFrom('project_keys').selectAll().where('id', '=', 1).execute();
       // The first execution fails ("cached plan must not change result type"); the next is prepared afresh.
       const first = await attempt().then(
         () => 'ok',

@@ -5,21 +5,17 @@
  * load of the new key) and a keys list its one page query. Counted on the pg client itself.
  */
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProjectKeyRow, ProjectRow } from '../../src/storage/schema.ts';
-import { freePort, ingestConfig, request, Seed, startHarness, TEST_ACTOR, type Harness } from '../helpers/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { freePort, ingestConfig, request, Seed, startHarness, TEST_ACTOR } from '../helpers/harness.ts';
 import { envelopePath, eventEnvelope, send } from '../helpers/ingest.ts';
 import { recordSecret } from '../helpers/secrets.ts';
+import { suiteFixture } from '../helpers/fixture.ts';
 
-let h: Harness;
-let token: string;
-let project: ProjectRow;
-let key: ProjectKeyRow;
 const sent: string[] = [];
 const query = pg.Client.prototype.query;
 const keys = '/api/0/projects/acme/web/keys/';
 
-beforeAll(async () => {
+const t = suiteFixture(async (onCleanup) => {
   // Before the pool opens: each connection binds the prototype's query when it is created.
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     const first = args[0] as string | { text?: string } | undefined;
@@ -27,32 +23,41 @@ beforeAll(async () => {
     return (query as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof query;
   // Accepted events are queued for FORWARD_URL (nothing listens there: they stay queued).
-  h = await startHarness({ ingest: ingestConfig({ forwardUrl: `http://127.0.0.1:${await freePort()}/` }) });
+  const h = await startHarness({ ingest: ingestConfig({ forwardUrl: `http://127.0.0.1:${await freePort()}/` }) });
+  onCleanup(async () => {
+    pg.Client.prototype.query = query;
+    await h.close();
+  });
   const seed = new Seed(h.services);
   const org = await seed.org('acme');
-  project = await seed.project(org, 'web');
-  key = await seed.defaultKey(project);
-  token = await seed.caller(org, 'owner@acme.example');
-});
-afterAll(async () => {
-  pg.Client.prototype.query = query;
-  await h.close();
+  const project = await seed.project(org, 'web');
+  const key = await seed.defaultKey(project);
+  const token = await seed.caller(org, 'owner@acme.example');
+  return { h, token, project, key };
 });
 
-/** The statements `work` sends, once the background work it started has settled. */
+/**
+ * The statements `work` sends, once the background work it started has settled: the fewest of three
+ * tries, since the once-a-second jobs (the key expiry sweep, the queue's polls and size, the counters'
+ * flush) may send theirs in any one window, the more often the busier the machine.
+ */
 async function statements(work: () => Promise<unknown>): Promise<string[]> {
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  sent.length = 0;
-  await work();
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  return sent.map((text) => text.slice(0, 60));
+  let fewest: string[] | undefined;
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    sent.length = 0;
+    await work();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (!fewest || sent.length < fewest.length) fewest = sent.map((text) => text.slice(0, 60));
+  }
+  return fewest!;
 }
 
 describe('round trips to PostgreSQL, warm', () => {
   it('a key create is one statement, and the key map loads the new key', async () => {
-    await request(h, 'POST', keys, { token, body: { name: 'warming' } });
+    await request(t.h, 'POST', keys, { token: t.token, body: { name: 'warming' } });
     let status = 0;
-    const sentFor = await statements(async () => (status = (await request(h, 'POST', keys, { token, body: { name: 'counted' } })).status));
+    const sentFor = await statements(async () => (status = (await request(t.h, 'POST', keys, { token: t.token, body: { name: 'counted' } })).status));
     expect(status).toBe(201);
     expect(sentFor).toHaveLength(2);
     expect(sentFor[0]).toMatch(/^with "k" as \(insert into "project_keys"/);
@@ -60,37 +65,38 @@ describe('round trips to PostgreSQL, warm', () => {
   });
 
   it('a keys list is its page query', async () => {
-    await request(h, 'GET', keys, { token });
+    await request(t.h, 'GET', keys, { token: t.token });
     let status = 0;
-    const sentFor = await statements(async () => (status = (await request(h, 'GET', keys, { token })).status));
+    const sentFor = await statements(async () => (status = (await request(t.h, 'GET', keys, { token: t.token })).status));
     expect(status).toBe(200);
     expect(sentFor).toHaveLength(1);
     expect(sentFor[0]).toMatch(/^select \* from "project_keys"/);
   });
 
   it('a keys list is still its page query while events are queued for delivery: the queue is no cached access', async () => {
-    await request(h, 'GET', keys, { token });
+    await request(t.h, 'GET', keys, { token: t.token });
     let status = 0;
     const sentFor = await statements(async () => {
-      for (let i = 0; i < 3; i += 1) expect((await send(h, envelopePath(project, key), { body: eventEnvelope() })).status).toBe(200);
-      status = (await request(h, 'GET', keys, { token })).status;
+      for (let i = 0; i < 3; i += 1) expect((await send(t.h, envelopePath(t.project, t.key), { body: eventEnvelope() })).status).toBe(200);
+      status = (await request(t.h, 'GET', keys, { token: t.token })).status;
     });
     expect(status).toBe(200);
-    // The queue's own statements (its inserts, delivery's claims) aside, the list read its page alone.
-    const others = sentFor.filter((text) => !text.includes('"deliveries"') && !/^(begin|commit|rollback)/i.test(text));
+    // The queue's own statements (its inserts, delivery's claims) and the counters the events add
+    // aside, the list read its page alone.
+    const others = sentFor.filter((text) => !/"(deliveries|key_stats|upstream_stats)"/.test(text) && !/^(begin|commit|rollback)/i.test(text));
     expect(sentFor.filter((text) => text.startsWith('insert into "deliveries"'))).toHaveLength(3);
     expect(others).toHaveLength(1);
     expect(others[0]).toMatch(/^select \* from "project_keys"/);
   });
 
   it('a revoked token costs its lookup again, and is refused', async () => {
-    const user = (await h.services.directory.userByEmail('owner@acme.example'))!;
-    const { token: revokable, id } = await h.services.credentials.issueUserToken(user, ['project:read']);
+    const user = (await t.h.services.directory.userByEmail('owner@acme.example'))!;
+    const { token: revokable, id } = await t.h.services.credentials.issueUserToken(user, ['project:read']);
     recordSecret(revokable);
-    expect((await request(h, 'GET', keys, { token: revokable })).status).toBe(200);
-    await h.services.credentials.revokeUserToken(id, TEST_ACTOR);
+    expect((await request(t.h, 'GET', keys, { token: revokable })).status).toBe(200);
+    await t.h.services.credentials.revokeUserToken(id, TEST_ACTOR);
     let status = 0;
-    const sentFor = await statements(async () => (status = (await request(h, 'GET', keys, { token: revokable })).status));
+    const sentFor = await statements(async () => (status = (await request(t.h, 'GET', keys, { token: revokable })).status));
     expect(status).toBe(401);
     expect(sentFor.some((text) => text.includes('"api_tokens"'))).toBe(true);
   });

@@ -3,11 +3,12 @@
  * `redis-server` package): exact under 50 concurrent senders over two instances sharing the
  * counters, and an unreachable Redis admits events instead of hanging.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
 import { ingestConfig, Seed, startHarness, type Harness } from '../helpers/harness.ts';
 import { createKey, envelopePath, eventEnvelope, flood, send } from '../helpers/ingest.ts';
-import { startRedis, type RedisServer } from '../helpers/redis.ts';
+import { startRedis } from '../helpers/redis.ts';
+import { suiteFixture } from '../helpers/fixture.ts';
 
 // Pinned, but near the real time: Redis expires counters by the real clock.
 const now = Date.now();
@@ -18,17 +19,17 @@ function redisConfig(redisUrl: string): Partial<Config> {
 }
 
 describe('exactly `count` under 50 concurrent senders: two instances sharing one Redis', () => {
-  let redis: RedisServer;
   const instances: Harness[] = [];
 
-  beforeAll(async () => {
-    redis = await startRedis();
+  suiteFixture(async (onCleanup) => {
+    const redis = await startRedis();
+    onCleanup(async () => {
+      for (const h of instances.reverse()) await h.close();
+      await redis.stop();
+    });
     const first = await startHarness(redisConfig(redis.url), { now: clock });
     instances.push(first, await startHarness(redisConfig(redis.url), { now: clock, shared: first.database }));
-  });
-  afterAll(async () => {
-    for (const h of instances.reverse()) await h.close();
-    await redis?.stop();
+    return redis;
   });
 
   it('admits exactly 25 of 200 events, then refuses every one', async () => {
