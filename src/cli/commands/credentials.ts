@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { parseScopeList, type Scope } from '../../domain/scopes.ts';
 import type { Services } from '../../services/index.ts';
+import type { Actor } from '../../services/principal.ts';
+import type { OrganizationRow } from '../../storage/schema.ts';
 import { CliError, print, printJson, printSecret, requireOrg, requireUser, withServices } from '../context.ts';
 
 function scopesOption(value: string): Scope[] {
@@ -42,17 +44,54 @@ function printList(rows: Listed[], json: boolean | undefined): void {
 const state = (expires: string | null, active: boolean) =>
   !active ? 'revoked' : expires && Date.parse(expires) <= Date.now() ? 'expired' : 'active';
 
+/** A credential as the list commands show it: never the secret, only its last characters. */
+function listed(c: { id: number; name: string | null; scopes: string; last4: string; created: string; expires: string | null; active: boolean }): Listed {
+  return { id: c.id, name: c.name ?? '', scopes: JSON.parse(c.scopes) as string[], last4: c.last4, created: c.created, expires: c.expires, state: state(c.expires, c.active) };
+}
+
 async function userTokens(services: Services, email: string): Promise<Listed[]> {
-  const user = await requireUser(services, email);
-  return (await services.credentials.userTokens(user)).map((t) => ({
-    id: t.id,
-    name: t.name ?? '',
-    scopes: JSON.parse(t.scopes) as string[],
-    last4: t.token_last_characters,
-    created: t.date_created,
-    expires: t.expires_at,
-    state: state(t.expires_at, true),
-  }));
+  const rows = await services.credentials.userTokens(await requireUser(services, email));
+  return rows.map((t) => listed({ ...t, last4: t.token_last_characters, created: t.date_created, expires: t.expires_at, active: true }));
+}
+
+async function orgTokens(services: Services, orgRef: string): Promise<Listed[]> {
+  const rows = await services.credentials.orgTokens(await requireOrg(services, orgRef));
+  return rows.map((t) => listed({ ...t, last4: t.token_last_characters, created: t.date_created, expires: t.expires_at, active: t.date_deactivated === null }));
+}
+
+async function apiKeys(services: Services, orgRef: string): Promise<Listed[]> {
+  const rows = await services.credentials.apiKeys(await requireOrg(services, orgRef));
+  return rows.map((k) => listed({ ...k, name: k.label, last4: k.key_last_characters, created: k.date_created, expires: k.expires_at, active: k.status === 0 }));
+}
+
+/** `<command> list <owner>`: the credentials of a user or an organization, as text or JSON. */
+function listCommand(parent: Command, owner: string, description: string, list: (services: Services, ref: string) => Promise<Listed[]>): void {
+  parent
+    .command(`list <${owner}>`)
+    .description(description)
+    .option('--json', 'print JSON')
+    .action((ref: string, opts: { json?: boolean }) => withServices(async ({ services }) => printList(await list(services, ref), opts.json)));
+}
+
+/** `<command> revoke <org> <id>`: one of an organization's credentials disabled, by its id from the list command. */
+function revokeInOrganization(
+  parent: Command,
+  what: string,
+  idName: string,
+  description: string,
+  revoke: (services: Services, organization: OrganizationRow, id: number, actor: Actor) => Promise<boolean>,
+): void {
+  parent
+    .command(`revoke <org> <${idName}>`)
+    .description(description)
+    .action((orgRef: string, id: string) =>
+      withServices(async ({ services, actor }) => {
+        const credentialId = idArgument(id, idName);
+        const organization = await requireOrg(services, orgRef);
+        if (!(await revoke(services, organization, credentialId, actor))) throw new CliError(`active ${what} ${credentialId} not found in ${organization.slug}`);
+        print(`revoked ${what} ${credentialId}`);
+      }),
+    );
 }
 
 export function registerCredentialCommands(program: Command): void {
@@ -73,11 +112,7 @@ export function registerCredentialCommands(program: Command): void {
         printSecret(created.token);
       }),
     );
-  token
-    .command('list <email>')
-    .description("list a user's tokens (never the tokens themselves)")
-    .option('--json', 'print JSON')
-    .action((email: string, opts: { json?: boolean }) => withServices(async ({ services }) => printList(await userTokens(services, email), opts.json)));
+  listCommand(token, 'email', "list a user's tokens (never the tokens themselves)", userTokens);
   token
     .command('revoke <token-id>')
     .description('revoke a user token (its id from `token list`)')
@@ -106,41 +141,10 @@ export function registerCredentialCommands(program: Command): void {
         printSecret(created.token);
       }),
     );
-  orgtoken
-    .command('list <org>')
-    .description("list an organization's auth tokens")
-    .option('--json', 'print JSON')
-    .action((orgRef: string, opts: { json?: boolean }) =>
-      withServices(async ({ services }) => {
-        const organization = await requireOrg(services, orgRef);
-        const rows = await services.credentials.orgTokens(organization);
-        printList(
-          rows.map((t) => ({
-            id: t.id,
-            name: t.name,
-            scopes: JSON.parse(t.scopes) as string[],
-            last4: t.token_last_characters,
-            created: t.date_created,
-            expires: t.expires_at,
-            state: state(t.expires_at, t.date_deactivated === null),
-          })),
-          opts.json,
-        );
-      }),
-    );
-  orgtoken
-    .command('revoke <org> <token-id>')
-    .description('revoke an organization auth token (its id from `orgtoken list`)')
-    .action((orgRef: string, id: string) =>
-      withServices(async ({ services, actor }) => {
-        const tokenId = idArgument(id, 'token-id');
-        const organization = await requireOrg(services, orgRef);
-        if (!(await services.credentials.revokeOrgToken(organization, tokenId, actor))) {
-          throw new CliError(`active organization token ${tokenId} not found in ${organization.slug}`);
-        }
-        print(`revoked organization token ${tokenId}`);
-      }),
-    );
+  listCommand(orgtoken, 'org', "list an organization's auth tokens", orgTokens);
+  revokeInOrganization(orgtoken, 'organization token', 'token-id', 'revoke an organization auth token (its id from `orgtoken list`)', (services, organization, id, actor) =>
+    services.credentials.revokeOrgToken(organization, id, actor),
+  );
 
   const apikey = program.command('apikey').description('manage organization API keys (HTTP Basic)');
   apikey
@@ -166,39 +170,8 @@ export function registerCredentialCommands(program: Command): void {
         printSecret(created.key);
       }),
     );
-  apikey
-    .command('list <org>')
-    .description("list an organization's API keys (never the keys themselves)")
-    .option('--json', 'print JSON')
-    .action((orgRef: string, opts: { json?: boolean }) =>
-      withServices(async ({ services }) => {
-        const organization = await requireOrg(services, orgRef);
-        const rows = await services.credentials.apiKeys(organization);
-        printList(
-          rows.map((k) => ({
-            id: k.id,
-            name: k.label,
-            scopes: JSON.parse(k.scopes) as string[],
-            last4: k.key_last_characters,
-            created: k.date_created,
-            expires: k.expires_at,
-            state: state(k.expires_at, k.status === 0),
-          })),
-          opts.json,
-        );
-      }),
-    );
-  apikey
-    .command('revoke <org> <key-id>')
-    .description('disable an API key (its id from `apikey list`)')
-    .action((orgRef: string, id: string) =>
-      withServices(async ({ services, actor }) => {
-        const keyId = idArgument(id, 'key-id');
-        const organization = await requireOrg(services, orgRef);
-        if (!(await services.credentials.revokeApiKey(organization, keyId, actor))) {
-          throw new CliError(`active API key ${keyId} not found in ${organization.slug}`);
-        }
-        print(`revoked API key ${keyId}`);
-      }),
-    );
+  listCommand(apikey, 'org', "list an organization's API keys (never the keys themselves)", apiKeys);
+  revokeInOrganization(apikey, 'API key', 'key-id', 'disable an API key (its id from `apikey list`)', (services, organization, id, actor) =>
+    services.credentials.revokeApiKey(organization, id, actor),
+  );
 }
