@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { addedTo, laterOf } from '../counters.ts';
 import type { DB } from '../schema.ts';
 
 export interface RefusalDelta {
@@ -31,7 +32,7 @@ export class KeyHealthStore {
       await this.db
         .insertInto('key_refusals')
         .values({ key_id: d.keyId, ts: d.ts, reason: d.reason, count: d.count })
-        .onConflict((oc) => oc.columns(['key_id', 'ts', 'reason']).doUpdateSet({ count: sql<number>`key_refusals.count + excluded.count` }))
+        .onConflict((oc) => oc.columns(['key_id', 'ts', 'reason']).doUpdateSet(addedTo('key_refusals', ['count'])))
         .execute();
     }
   }
@@ -41,21 +42,20 @@ export class KeyHealthStore {
       await this.db
         .insertInto('key_discards')
         .values({ key_id: d.keyId, ts: d.ts, reason: d.reason, category: d.category, quantity: d.quantity })
-        .onConflict((oc) => oc.columns(['key_id', 'ts', 'reason', 'category']).doUpdateSet({ quantity: sql<number>`key_discards.quantity + excluded.quantity` }))
+        .onConflict((oc) => oc.columns(['key_id', 'ts', 'reason', 'category']).doUpdateSet(addedTo('key_discards', ['quantity'])))
         .execute();
     }
   }
 
   async touch(deltas: readonly ActivityDelta[]): Promise<void> {
     for (const d of deltas) {
-      // ISO timestamps compare as text: the later one wins, whichever instance writes first.
       await this.db
         .insertInto('key_activity')
         .values({ key_id: d.keyId, last_accepted_at: d.lastAcceptedAt, last_refused_at: d.lastRefusedAt })
         .onConflict((oc) =>
           oc.column('key_id').doUpdateSet({
-            last_accepted_at: sql<string | null>`case when excluded.last_accepted_at is not null and (key_activity.last_accepted_at is null or excluded.last_accepted_at > key_activity.last_accepted_at) then excluded.last_accepted_at else key_activity.last_accepted_at end`,
-            last_refused_at: sql<string | null>`case when excluded.last_refused_at is not null and (key_activity.last_refused_at is null or excluded.last_refused_at > key_activity.last_refused_at) then excluded.last_refused_at else key_activity.last_refused_at end`,
+            last_accepted_at: laterOf('key_activity', 'last_accepted_at'),
+            last_refused_at: laterOf('key_activity', 'last_refused_at'),
           }),
         )
         .execute();

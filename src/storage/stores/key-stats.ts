@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { addedTo } from '../counters.ts';
 import type { DB } from '../schema.ts';
 
 export interface KeyStatsDelta {
@@ -27,11 +28,7 @@ export class KeyStatsStore {
         .insertInto('key_stats')
         .values({ key_id: d.keyId, rollup: d.rollup, ts: d.ts, accepted: d.accepted, dropped: d.dropped, filtered: d.filtered })
         .onConflict((oc) =>
-          oc.columns(['key_id', 'rollup', 'ts']).doUpdateSet({
-            accepted: sql<number>`key_stats.accepted + excluded.accepted`,
-            dropped: sql<number>`key_stats.dropped + excluded.dropped`,
-            filtered: sql<number>`key_stats.filtered + excluded.filtered`,
-          }),
+          oc.columns(['key_id', 'rollup', 'ts']).doUpdateSet(addedTo('key_stats', ['accepted', 'dropped', 'filtered'])),
         )
         .execute();
     }

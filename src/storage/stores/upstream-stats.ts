@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { addedTo } from '../counters.ts';
 import type { DB, UpstreamStatsRow } from '../schema.ts';
 
 export interface UpstreamStatsDelta {
@@ -30,9 +31,7 @@ export class UpstreamStatsStore {
         })
         .onConflict((oc) =>
           oc.column('project_id').doUpdateSet({
-            delivered: sql<number>`upstream_stats.delivered + excluded.delivered`,
-            refused: sql<number>`upstream_stats.refused + excluded.refused`,
-            rate_limited: sql<number>`upstream_stats.rate_limited + excluded.rate_limited`,
+            ...addedTo('upstream_stats', ['delivered', 'refused', 'rate_limited']),
             last_delivered_at: sql<string | null>`coalesce(excluded.last_delivered_at, upstream_stats.last_delivered_at)`,
             last_error_status: sql<number | null>`case when excluded.last_error_at is null then upstream_stats.last_error_status else excluded.last_error_status end`,
             last_error_reason: sql<string | null>`coalesce(excluded.last_error_reason, upstream_stats.last_error_reason)`,
