@@ -103,11 +103,9 @@ describe("a backend's rate limits", () => {
   const t = suiteFixture(async (onCleanup) => {
     const backend = new RecordingBackend();
     const base = await backend.start();
+    onCleanup(() => backend.stop());
     const ctx = await setup();
-    onCleanup(async () => {
-      await ctx.h.close();
-      await backend.stop();
-    });
+    onCleanup(() => ctx.h.close());
     await ctx.h.services.upstreams.set(ctx.project, backendDsn(base, BACKEND_KEY, 7), TEST_ACTOR);
     return { backend, ctx };
   });

@@ -19,11 +19,9 @@ const SDK_VERSION = (JSON.parse(readFileSync(new URL('../node_modules/@sentry/br
 const t = suiteFixture(async (onCleanup) => {
   const backend = new RecordingBackend();
   const base = await backend.start();
+  onCleanup(() => backend.stop());
   const { h, seed, org } = await startOrg({ ingest: ingestConfig({ tunnelPath: '/t/' }) }, { reachablePublicUrl: true });
-  onCleanup(async () => {
-    await h.close();
-    await backend.stop();
-  });
+  onCleanup(() => h.close());
   const project = await seed.project(org, 'web');
   const other = await seed.project(org, 'api');
   const key = await seed.defaultKey(project);
@@ -111,11 +109,9 @@ describe('the tunnel', () => {
 describe('@sentry/browser with tunnel, in Chromium', () => {
   const chromium = suiteFixture(async (onCleanup) => {
     const site = await startSite();
+    onCleanup(() => site.close());
     const browser = await launchChromium();
-    onCleanup(async () => {
-      await browser.close();
-      await site.close();
-    });
+    onCleanup(() => browser.close());
     return { browser, site };
   });
 

@@ -159,11 +159,9 @@ describe('key translation, byte for byte (a recording backend)', () => {
   const t = suiteFixture(async (onCleanup) => {
     const backend = new RecordingBackend();
     const base = await backend.start();
+    onCleanup(() => backend.stop());
     const f = await front({}, ['127.0.0.1']);
-    onCleanup(async () => {
-      await f.h.close();
-      await backend.stop();
-    });
+    onCleanup(() => f.h.close());
     expect((await setUpstream(f, backendDsn(`${base}/prefix`, BACKEND_KEY, 42))).status).toBe(200);
     return { backend, f, base };
   });
@@ -261,16 +259,14 @@ describe('key translation, byte for byte (a recording backend)', () => {
 describe('a second clientkeys as the backend (it checks the translated key for real)', () => {
   const t = suiteFixture(async (onCleanup) => {
     const backend = await startHarness();
+    onCleanup(() => backend.close());
     const seed = new Seed(backend.services);
     const org = await seed.org('backend-org');
     const backendProject = await seed.project(org, 'sink');
     const backendKey = await seed.defaultKey(backendProject);
     const backendToken = await seed.caller(org, 'ops@backend.example');
     const f = await front();
-    onCleanup(async () => {
-      await f.h.close();
-      await backend.close();
-    });
+    onCleanup(() => f.h.close());
     expect((await setUpstream(f, backendDsn(backend.baseUrl, backendKey.public_key, backendProject.id))).status).toBe(200);
     return { backend, f, backendToken, backendKey, backendProject };
   });

@@ -56,10 +56,8 @@ describe('INGEST_ORG_SUBDOMAINS', () => {
       { publicUrl: `http://127.0.0.1:${port}`, ingestUrl: `http://ingest.localhost:${port}`, ingestOrgSubdomains: true },
       { listenPort: port },
     );
-    onCleanup(async () => {
-      await Sentry.close(2000);
-      await h.close();
-    });
+    onCleanup(() => h.close());
+    onCleanup(() => Sentry.close(2000));
     const seed = new Seed(h.services);
     const org = await seed.org('acme');
     const project = await seed.project(org, 'web');

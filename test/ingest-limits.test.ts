@@ -4,20 +4,15 @@
  * Content-Encoding stacks at most two layers, a store body inflates to at most the body limit,
  * and what recent events keep of an envelope is bounded.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { closeServices } from '../src/composition.ts';
 import { MAX_ITEM_TYPES, MAX_ITEM_TYPE_LENGTH, MAX_SDK_LENGTH } from '../src/ingest/endpoints.ts';
 import { MAX_LEVEL_LENGTH, MAX_PLATFORM_LENGTH, MAX_TITLE_LENGTH } from '../src/ingest/recent-events.ts';
-import { ingestConfig, request, Seed, servicesWithDatabase, startOrg, testConfig } from './helpers/harness.ts';
+import { ingestConfig, request, startOrg } from './helpers/harness.ts';
 import { createKey, envelopePath, eventEnvelope, eventId, send } from './helpers/ingest.ts';
 import { serve } from './helpers/serve.ts';
-import { createTestDatabase } from './helpers/test-database.ts';
-import { suiteFixture } from './helpers/fixture.ts';
+import { processDatabase, suiteFixture } from './helpers/fixture.ts';
 
 const LIMIT = 4 * 1024 * 1024;
 
@@ -59,24 +54,19 @@ const tally = (results: string[]) => results.reduce<Record<string, number>>((cou
 
 describe('refusals reach clients that are still sending (a real server process)', () => {
   const t = suiteFixture(async (onCleanup) => {
-    const dir = mkdtempSync(join(tmpdir(), 'clientkeys-limits-'));
-    const database = await createTestDatabase(dir);
-    const { services, db } = servicesWithDatabase(testConfig(database.config));
-    await db.migrate();
-    const seed = new Seed(services);
-    const project = await seed.project(await seed.org('acme'), 'web');
-    const key = await seed.defaultKey(project);
-    await closeServices(services);
-    const server = await serve(dir, { DATABASE_URL: database.url, PORT: '0', INGEST_MAX_BODY_SIZE: String(LIMIT) });
+    const { dir, env, seeded } = await processDatabase(onCleanup, 'limits', async (seed) => {
+      const project = await seed.project(await seed.org('acme'), 'web');
+      return { project, key: await seed.defaultKey(project) };
+    });
+    const server = await serve(dir, { ...env, INGEST_MAX_BODY_SIZE: String(LIMIT) });
     onCleanup(async () => {
       server.child.kill('SIGTERM');
       await server.exited;
-      await database.drop();
-      rmSync(dir, { recursive: true, force: true });
     });
-    const good = `${server.url}${envelopePath(project, key)}`;
-    const unknown = `${server.url}${envelopePath(project, 'f'.repeat(32))}`;
-    return { dir, database, server, good, unknown };
+    return {
+      good: `${server.url}${envelopePath(seeded.project, seeded.key)}`,
+      unknown: `${server.url}${envelopePath(seeded.project, 'f'.repeat(32))}`,
+    };
   });
 
   // 52 clients at once with 5-6 MiB bodies over a 4 MiB limit: before the lingering close, 3 to

@@ -145,11 +145,10 @@ describe('recent events and metrics', () => {
 describe('forwarding with FORWARD_URL', () => {
   const t = suiteFixture(async (onCleanup) => {
     const upstream = new Upstream();
-    const h = await startHarness(ingest(await upstream.start()));
-    onCleanup(async () => {
-      await h.close();
-      await upstream.stop();
-    });
+    const upstreamUrl = await upstream.start();
+    onCleanup(() => upstream.stop());
+    const h = await startHarness(ingest(upstreamUrl));
+    onCleanup(() => h.close());
     const { project, key } = await setup(h);
     return { upstream, h, project, key };
   });

@@ -31,17 +31,15 @@ const REFUSAL_SLACK_MS = 3;
 const t = suiteFixture(async (onCleanup) => {
   // The body limit sits just above the largest input, so every input is read, not refused for size.
   const { h, seed, org } = await startOrg({ ingest: ingestConfig({ maxBodyBytes: 1024 * 1024, statsFlushSeconds: 60 }) });
+  onCleanup(() => h.close());
   const team = await seed.team(org, 'backend');
   const project = await seed.project(org, 'web', team);
   const key = await seed.defaultKey(project);
   const token = await seed.caller(org, 'owner@acme.example');
   const meter = new CostMeter();
+  onCleanup(() => meter.close());
   const bare = await bareDrainServer();
-  onCleanup(async () => {
-    await bare.close();
-    meter.close();
-    await h.close();
-  });
+  onCleanup(() => bare.close());
   return { h, meter, project, key, token, bare };
 });
 

@@ -30,13 +30,13 @@ let recorders: PageRecorder[] = [];
 
 const t = suiteFixture(async (onCleanup) => {
   const { h, org, project, owner } = await startAcme({}, { reachablePublicUrl: true });
+  onCleanup(() => h.close());
   const site = await startSite();
+  onCleanup(() => site.close());
   const browser = await launchChromium();
+  onCleanup(() => browser.close());
   onCleanup(async () => {
     for (const context of contexts) await context.close();
-    await browser.close();
-    await site.close();
-    await h.close();
   });
   return { h, site, browser, org, project, owner };
 });

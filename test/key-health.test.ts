@@ -35,11 +35,9 @@ const ZERO = { disabled: 0, expired: 0, project_mismatch: 0, origin: 0, ip: 0, r
 describe('health counts, exact under load, on two instances', () => {
   const t = suiteFixture(async (onCleanup) => {
     const a = await startHarness({ ingest: ingestConfig({ maxBodyBytes: 4096 }), trustedProxies: ['127.0.0.1'] });
+    onCleanup(() => a.close());
     const b = await startHarness({ ingest: ingestConfig({ maxBodyBytes: 4096 }), trustedProxies: ['127.0.0.1'] }, { shared: a.database });
-    onCleanup(async () => {
-      await b.close();
-      await a.close();
-    });
+    onCleanup(() => b.close());
     const seed = new Seed(a.services);
     const org = await seed.org('acme');
     const project = await seed.project(org, 'web');

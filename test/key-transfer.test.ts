@@ -23,10 +23,10 @@ const others: TestDatabase[] = [];
 const t = suiteFixture(async (onCleanup) => {
   for (const key of sentryKeys) recordSecret(key.secret);
   const h = await startHarness();
+  onCleanup(() => h.close());
   const env = { DATABASE_URL: h.databaseUrl, PUBLIC_URL: h.config.publicUrl };
   const dir = mkdtempSync(join(tmpdir(), 'clientkeys-transfer-'));
   onCleanup(async () => {
-    await h.close();
     for (const database of others) await database.drop();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -27,6 +27,7 @@ const raw: string[] = [];
 
 const t = suiteFixture(async (onCleanup) => {
   const { h, seed, org } = await startOrg();
+  onCleanup(() => h.close());
   const project = await seed.project(org, 'web');
   const token = await seed.caller(org, 'owner@acme.example');
   const publicKey = (await seed.defaultKey(project)).public_key;
@@ -41,10 +42,7 @@ const t = suiteFixture(async (onCleanup) => {
     },
   });
   const app = await buildApp({ config: h.config, services: h.services, logger: { ...(loggerOptions({ ...h.config, logLevel: 'debug' }) as object), stream } });
-  onCleanup(async () => {
-    await app.close();
-    await h.close();
-  });
+  onCleanup(() => app.close());
   await app.ready();
   return { h, app, token, publicKey };
 });

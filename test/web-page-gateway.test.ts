@@ -26,17 +26,15 @@ const t = suiteFixture(async (onCleanup) => {
   // The harness allows loopback upstreams (UPSTREAM_HOSTS=127.0.0.1), where the backend listens.
   const fixture = await startPageFixture(['web']);
   const { h, org, token } = fixture;
+  onCleanup(() => h.close());
   const web = fixture.projects.web as ProjectRow;
   const backend = new RecordingBackend();
   const backendBase = await backend.start();
+  onCleanup(() => backend.stop());
   const browser = await launchChromium();
+  onCleanup(() => browser.close());
   const pages = new WebPages(browser, h);
-  onCleanup(async () => {
-    await pages.close();
-    await browser.close();
-    await backend.stop();
-    await h.close();
-  });
+  onCleanup(() => pages.close());
   // As test/web-page.test.ts: docs/screenshots/ with UPDATE_SCREENSHOTS=1, else the test's own folder.
   const shots = process.env.UPDATE_SCREENSHOTS === '1' ? join(import.meta.dirname, '..', 'docs', 'screenshots') : join(h.dir, 'screenshots');
   mkdirSync(shots, { recursive: true });

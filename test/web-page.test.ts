@@ -24,12 +24,12 @@ const problems: string[] = [];
 const t = suiteFixture(async (onCleanup) => {
   const fixture = await startPageFixture(['web', 'api']);
   const { h, org, token } = fixture;
+  onCleanup(() => h.close());
   const { web, api } = fixture.projects as { web: ProjectRow; api: ProjectRow };
   const browser = await launchChromium();
+  onCleanup(() => browser.close());
   onCleanup(async () => {
     for (const context of contexts) await context.close();
-    await browser.close();
-    await h.close();
   });
   const shots = process.env.UPDATE_SCREENSHOTS === '1' ? join(import.meta.dirname, '..', 'docs', 'screenshots') : join(h.dir, 'screenshots');
   mkdirSync(shots, { recursive: true });

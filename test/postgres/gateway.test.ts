@@ -20,13 +20,11 @@ const idOf = (body: Buffer) => JSON.parse(body.toString().split('\n')[0]!).event
 
 const t = suiteFixture(async (onCleanup) => {
   const dir = mkdtempSync(join(tmpdir(), 'clientkeys-pg-gateway-'));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   const database = await createTestDatabase(dir);
+  onCleanup(() => database.drop());
   const survivor = await startHarness({}, { shared: database });
-  onCleanup(async () => {
-    await survivor.close();
-    await database.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  onCleanup(() => survivor.close());
   return { dir, database, survivor };
 });
 

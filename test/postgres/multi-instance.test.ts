@@ -20,13 +20,11 @@ import { suiteFixture } from '../helpers/fixture.ts';
 
 const t = suiteFixture(async (onCleanup) => {
   const database = await createTestDatabase(mkdtempSync(join(tmpdir(), 'clientkeys-multi-')));
+  onCleanup(() => database.drop());
   const a = await startHarness({}, { shared: database });
+  onCleanup(() => a.close());
   const b = await startHarness({}, { shared: database });
-  onCleanup(async () => {
-    await a.close();
-    await b.close();
-    await database.drop();
-  });
+  onCleanup(() => b.close());
   const seed = new Seed(a.services);
   const org = await seed.org('acme');
   await seed.project(org, 'web');

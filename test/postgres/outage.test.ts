@@ -12,14 +12,12 @@ import { suiteFixture } from '../helpers/fixture.ts';
 
 const t = suiteFixture(async (onCleanup) => {
   const cluster = await startCluster();
+  onCleanup(() => cluster.destroy());
   const url = cluster.url('postgres');
   const h = await startHarness({}, {
     shared: { config: { kind: 'postgres', url, poolSize: 5, connectTimeoutMs: 1000 }, url, drop: async () => {} },
   });
-  onCleanup(async () => {
-    await h.close();
-    cluster.destroy();
-  });
+  onCleanup(() => h.close());
   const { owner: token } = await new Seed(h.services).acme();
   return { cluster, h, token };
 });

@@ -15,14 +15,12 @@ import { suiteFixture } from '../helpers/fixture.ts';
 
 const t = suiteFixture(async (onCleanup) => {
   const dir = mkdtempSync(join(tmpdir(), 'clientkeys-prepared-'));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   const database = await createTestDatabase(dir);
+  onCleanup(() => database.drop());
   // One connection, so what one query prepared the next one sees.
   const db = openDatabase({ ...(database.config as Extract<TestDatabase['config'], { kind: 'postgres' }>), poolSize: 1 });
-  onCleanup(async () => {
-    await db.close();
-    await database.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  onCleanup(() => db.close());
   await db.migrate();
   return { dir, database, db };
 });

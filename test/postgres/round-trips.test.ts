@@ -22,12 +22,12 @@ const t = suiteFixture(async (onCleanup) => {
     sent.push(typeof first === 'string' ? first : (first?.text ?? ''));
     return (query as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof query;
+  onCleanup(() => {
+    pg.Client.prototype.query = query;
+  });
   // Accepted events are queued for FORWARD_URL (nothing listens there: they stay queued).
   const h = await startHarness({ ingest: ingestConfig({ forwardUrl: `http://127.0.0.1:${await freePort()}/` }) });
-  onCleanup(async () => {
-    pg.Client.prototype.query = query;
-    await h.close();
-  });
+  onCleanup(() => h.close());
   const seed = new Seed(h.services);
   const org = await seed.org('acme');
   const project = await seed.project(org, 'web');
