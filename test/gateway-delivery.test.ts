@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { closeServices } from '../src/composition.ts';
 import type { ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
 import { backendDsn, queueDrained, RecordingBackend } from './helpers/gateway.ts';
-import { type Harness, ingestConfig, request, Seed, servicesWithDatabase, startHarness, TEST_ACTOR, testConfig } from './helpers/harness.ts';
+import { type Harness, ingestConfig, request, Seed, servicesWithDatabase, startAcme, startHarness, TEST_ACTOR, testConfig } from './helpers/harness.ts';
 import { envelopePath, eventEnvelope, eventId, send } from './helpers/ingest.ts';
 import { serve } from './helpers/serve.ts';
 import { createTestDatabase } from './helpers/test-database.ts';
@@ -22,12 +22,7 @@ import { suiteFixture } from './helpers/fixture.ts';
 const BACKEND_KEY = 'b'.repeat(32);
 
 async function setup(overrides: Parameters<typeof ingestConfig>[0] = {}) {
-  const h = await startHarness({ ingest: ingestConfig(overrides) });
-  const seed = new Seed(h.services);
-  const org = await seed.org('acme');
-  const project = await seed.project(org, 'web');
-  const key = await seed.defaultKey(project);
-  const owner = await seed.caller(org, 'owner@acme.example');
+  const { h, project, key, owner } = await startAcme({ ingest: ingestConfig(overrides) });
   return { h, project, key, owner };
 }
 

@@ -8,7 +8,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { OrganizationRow, ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
 import { backendDsn, queueDrained, RecordingBackend, type Recorded } from './helpers/gateway.ts';
-import { ingestConfig, request, Seed, startHarness, TEST_ACTOR, type Harness } from './helpers/harness.ts';
+import { ingestConfig, request, Seed, startAcme, startHarness, TEST_ACTOR, type Harness } from './helpers/harness.ts';
 import { envelopePath, eventEnvelope, eventId, send } from './helpers/ingest.ts';
 import { suiteFixture } from './helpers/fixture.ts';
 
@@ -23,12 +23,7 @@ interface Front {
 }
 
 async function front(overrides: Parameters<typeof ingestConfig>[0] = {}, trustedProxies: string[] = []): Promise<Front> {
-  const h = await startHarness({ ingest: ingestConfig(overrides), trustedProxies });
-  const seed = new Seed(h.services);
-  const org = await seed.org('acme');
-  const project = await seed.project(org, 'web');
-  const key = await seed.defaultKey(project);
-  const owner = await seed.caller(org, 'owner@acme.example');
+  const { h, org, project, key, owner } = await startAcme({ ingest: ingestConfig(overrides), trustedProxies });
   return { h, org, project, key, owner };
 }
 

@@ -8,9 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.ts';
-import type { ProjectKeyRow, ProjectRow } from '../src/storage/schema.ts';
 import { connect } from 'node:net';
-import { ingestConfig, request, Seed, startHarness, type Harness } from './helpers/harness.ts';
+import { ingestConfig, request, Seed, startHarness, type Acme, type Harness } from './helpers/harness.ts';
 import { queueDrained } from './helpers/gateway.ts';
 import { envelopePath, eventEnvelope, eventId, send, sessionEnvelope } from './helpers/ingest.ts';
 import { suiteFixture } from './helpers/fixture.ts';
@@ -80,11 +79,8 @@ function metricValue(text: string, name: string, labels: Record<string, string>)
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
-async function setup(h: Harness): Promise<{ project: ProjectRow; key: ProjectKeyRow; owner: string }> {
-  const seed = new Seed(h.services);
-  const org = await seed.org('acme');
-  const project = await seed.project(org, 'web');
-  return { project, key: await seed.defaultKey(project), owner: await seed.caller(org, 'owner@acme.example') };
+function setup(h: Harness): Promise<Acme> {
+  return new Seed(h.services).acme();
 }
 
 describe('recent events and metrics', () => {

@@ -130,12 +130,8 @@ describe('POST …/keys/{key_id}/rotate/', () => {
 
 describe('the overlap, across a restart', () => {
   const t = suiteFixture(async (onCleanup) => {
-    const { dir, database, env, seeded } = await processDatabase(onCleanup, 'rotation', async (seed) => {
-      const org = await seed.org('acme');
-      const project = await seed.project(org, 'web');
-      return { project, oldKey: (await seed.defaultKey(project)).public_key, token: await seed.caller(org, 'owner@acme.example') };
-    });
-    return { dir, database, env, ...seeded };
+    const { dir, database, env, seeded } = await processDatabase(onCleanup, 'rotation', (seed) => seed.acme());
+    return { dir, database, env, project: seeded.project, oldKey: seeded.key.public_key, token: seeded.owner };
   });
 
   it('accepts the old key during the overlap, before and after a restart, and refuses it after', async () => {

@@ -17,7 +17,7 @@ import { parseScopeList, type OrgRole, type Scope, type TeamRole } from '../../s
 import type { Services } from '../../src/services/index.ts';
 import type { Actor } from '../../src/services/principal.ts';
 import { openDatabase, type Database } from '../../src/storage/database.ts';
-import type { OrganizationRow, ProjectRow, TeamRow, UserRow } from '../../src/storage/schema.ts';
+import type { OrganizationRow, ProjectKeyRow, ProjectRow, TeamRow, UserRow } from '../../src/storage/schema.ts';
 import { logStream, recordSecret } from './secrets.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
@@ -227,10 +227,12 @@ function must<T>(result: { ok: true; value: T } | { ok: false; error: string }):
   return result.value;
 }
 
-/** The fixture most tests start from: organization "acme", its project "web", and an owner's token. */
+/** The fixture most tests start from: organization "acme", its project "web" with its Default key, and an owner's token. */
 export interface Acme {
   org: OrganizationRow;
   project: ProjectRow;
+  /** The Default key of "web". */
+  key: ProjectKeyRow;
   /** A token of owner@acme.example with every scope. */
   owner: string;
 }
@@ -239,12 +241,13 @@ export interface Acme {
 export class Seed {
   constructor(private readonly services: Services) {}
 
-  /** Organization "acme" with project "web" (on `team` when given) and an owner's token. */
+  /** Organization "acme" with project "web" (on `team` when given) and its Default key, and an owner's token. */
   async acme(options: { team?: TeamRow } = {}): Promise<Acme> {
     const org = await this.org('acme');
     const project = await this.project(org, 'web', options.team);
+    const key = await this.defaultKey(project);
     const owner = await this.caller(org, 'owner@acme.example');
-    return { org, project, owner };
+    return { org, project, key, owner };
   }
 
   org(slug: string, options: { openMembership?: boolean } = {}): Promise<OrganizationRow> {

@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { freePort, ingestConfig, request, Seed, startHarness, TEST_ACTOR } from '../helpers/harness.ts';
+import { freePort, ingestConfig, request, startAcme, TEST_ACTOR } from '../helpers/harness.ts';
 import { envelopePath, eventEnvelope, send } from '../helpers/ingest.ts';
 import { recordSecret } from '../helpers/secrets.ts';
 import { suiteFixture } from '../helpers/fixture.ts';
@@ -26,14 +26,9 @@ const t = suiteFixture(async (onCleanup) => {
     pg.Client.prototype.query = query;
   });
   // Accepted events are queued for FORWARD_URL (nothing listens there: they stay queued).
-  const h = await startHarness({ ingest: ingestConfig({ forwardUrl: `http://127.0.0.1:${await freePort()}/` }) });
+  const { h, project, key, owner } = await startAcme({ ingest: ingestConfig({ forwardUrl: `http://127.0.0.1:${await freePort()}/` }) });
   onCleanup(() => h.close());
-  const seed = new Seed(h.services);
-  const org = await seed.org('acme');
-  const project = await seed.project(org, 'web');
-  const key = await seed.defaultKey(project);
-  const token = await seed.caller(org, 'owner@acme.example');
-  return { h, token, project, key };
+  return { h, token: owner, project, key };
 });
 
 /**
