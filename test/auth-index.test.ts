@@ -23,7 +23,7 @@ const t = suiteFixture(async (onCleanup) => {
   const annToken = await seed.token(ann, 'org:read');
   const orgToken = await seed.orgToken(org);
   const apiKey = await seed.apiKey(org, ['org:read']);
-  return { h, seed, ann, annToken, orgToken, apiKey };
+  return { h, ann, annToken, orgToken, apiKey };
 });
 
 describe('GET /api/0/auth/', () => {

@@ -158,7 +158,7 @@ describe('key translation, byte for byte (a recording backend)', () => {
     const f = await front({}, ['127.0.0.1']);
     onCleanup(() => f.h.close());
     expect((await setUpstream(f, backendDsn(`${base}/prefix`, BACKEND_KEY, 42))).status).toBe(200);
-    return { backend, f, base };
+    return { backend, f };
   });
 
   /** Send, wait for the backend to have it, return what it got. */

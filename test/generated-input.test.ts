@@ -22,7 +22,7 @@ const t = suiteFixture(async (onCleanup) => {
   const key = await seed.defaultKey(project);
   const owner = await seed.caller(org, 'owner@acme.example');
   const apiKey = await seed.apiKey(org, ['project:admin', 'org:write']);
-  return { h, org, key, owner, apiKey, projectId };
+  return { h, key, owner, apiKey, projectId };
 });
 
 const nasty = fc.oneof(

@@ -9,10 +9,10 @@ import { request, startAcme } from './helpers/harness.ts';
 import { suiteFixture } from './helpers/fixture.ts';
 
 const t = suiteFixture(async (onCleanup) => {
-  const { h, seed, org, project, owner } = await startAcme();
+  const { h, seed, org, owner } = await startAcme();
   onCleanup(() => h.close());
   const keysPath = `/api/0/projects/acme/web/keys/`;
-  return { h, org, project, owner, seed, keysPath };
+  return { h, org, owner, seed, keysPath };
 });
 
 /** Any verb, TRACE and PROPFIND included (fetch refuses to send some), over node:http. */

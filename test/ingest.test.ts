@@ -20,7 +20,7 @@ const t = suiteFixture(async (onCleanup) => {
   const project = await seed.project(org, 'web');
   const other = await seed.project(org, 'api');
   const key = await seed.defaultKey(project);
-  return { h, org, project, other, key };
+  return { h, project, other, key };
 });
 
 const basic = (user: string) => `Basic ${Buffer.from(`${user}:`).toString('base64')}`;

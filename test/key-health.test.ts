@@ -43,7 +43,7 @@ describe('health counts, exact under load, on two instances', () => {
     const project = await seed.project(org, 'web');
     const other = await seed.project(org, 'api');
     const token = await seed.caller(org, 'owner@acme.example');
-    return { a, b, org, project, other, token };
+    return { a, b, project, other, token };
   });
 
   const create = async (policy: Record<string, unknown> = {}) => {

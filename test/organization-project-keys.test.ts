@@ -16,7 +16,7 @@ const t = suiteFixture(async (onCleanup) => {
   await seed.member(org, ownerUser, 'owner', backend);
   await seed.member(org, ownerUser, 'owner', frontend);
   const owner = await seed.token(ownerUser);
-  return { h, seed, org, backend, frontend, api, web, lonely, owner };
+  return { h, seed, org, frontend, api, web, lonely, owner };
 });
 
 const path = '/api/0/organizations/acme/project-keys/';

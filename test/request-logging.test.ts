@@ -44,7 +44,7 @@ const t = suiteFixture(async (onCleanup) => {
   const app = await buildApp({ config: h.config, services: h.services, logger: { ...(loggerOptions({ ...h.config, logLevel: 'debug' }) as object), stream } });
   onCleanup(() => app.close());
   await app.ready();
-  return { h, app, token, publicKey };
+  return { app, token, publicKey };
 });
 
 const completed = (reqId: string) => lines.filter((l) => l.reqId === reqId && l.msg === 'request completed');

@@ -59,7 +59,7 @@ const t = suiteFixture(async (onCleanup) => {
   const other = await seed.org('globex');
   await seed.project(other, 'secret-project', await seed.team(other, 'globex-team'));
   const foreignToken = await seed.caller(other, 'owner@globex.example', 'owner');
-  return { h, org, team, web, token, foreignToken };
+  return { h, org, web, token, foreignToken };
 });
 
 describe('the checker reads @sentry/api, and has teeth', () => {

@@ -11,9 +11,9 @@ import { createKey, setActive } from './helpers/ingest.ts';
 import { suiteFixture } from './helpers/fixture.ts';
 
 const t = suiteFixture(async (onCleanup) => {
-  const { h, org, project, owner } = await startAcme();
+  const { h, project, owner } = await startAcme();
   onCleanup(() => h.close());
-  return { h, org, project, owner };
+  return { h, project, owner };
 });
 afterEach(async () => {
   await Sentry.close(2000);

@@ -18,7 +18,7 @@ const t = suiteFixture(async (onCleanup) => {
   const manager = await seed.caller(org, 'manager@acme.example', 'manager');
   const other = await seed.org('globex');
   await seed.team(other, 'secret-team');
-  return { h, seed, org, backend, owner, member, manager };
+  return { h, org, backend, owner, member, manager };
 });
 
 const teams = (query = '', token = t.owner) => request(t.h, 'GET', `/api/0/organizations/acme/teams/${query}`, { token });

@@ -25,7 +25,7 @@ const BACKEND_KEY = 'b'.repeat(32);
 const t = suiteFixture(async (onCleanup) => {
   // The harness allows loopback upstreams (UPSTREAM_HOSTS=127.0.0.1), where the backend listens.
   const fixture = await startPageFixture(['web']);
-  const { h, org, token } = fixture;
+  const { h, token } = fixture;
   onCleanup(() => h.close());
   const web = fixture.projects.web as ProjectRow;
   const backend = new RecordingBackend();
@@ -38,7 +38,7 @@ const t = suiteFixture(async (onCleanup) => {
   // As test/web-page.test.ts: docs/screenshots/ with UPDATE_SCREENSHOTS=1, else the test's own folder.
   const shots = process.env.UPDATE_SCREENSHOTS === '1' ? join(import.meta.dirname, '..', 'docs', 'screenshots') : join(h.dir, 'screenshots');
   mkdirSync(shots, { recursive: true });
-  return { h, browser, pages, org, web, token, backend, backendBase, shots };
+  return { h, pages, web, token, backend, backendBase, shots };
 });
 
 afterEach(() => {

@@ -31,7 +31,7 @@ const t = suiteFixture(async (onCleanup) => {
   const token = await seed.caller(org, 'owner@acme.example');
   const signer = await seed.user('signer@acme.example', { password: 'a password for two instances' });
   await seed.member(org, signer, 'owner');
-  return { database, a, b, token };
+  return { a, b, token };
 });
 
 const keys = '/api/0/projects/acme/web/keys/';

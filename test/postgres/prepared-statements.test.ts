@@ -22,7 +22,7 @@ const t = suiteFixture(async (onCleanup) => {
   const db = openDatabase({ ...(database.config as Extract<TestDatabase['config'], { kind: 'postgres' }>), poolSize: 1 });
   onCleanup(() => db.close());
   await db.migrate();
-  return { dir, database, db };
+  return { database, db };
 });
 
 describe('prepared statements (PostgreSQL)', () => {
