@@ -6,27 +6,26 @@
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { closeServices } from '../src/composition.ts';
 import { cli } from './helpers/cli.ts';
 import { Seed, servicesWithDatabase, testConfig } from './helpers/harness.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database.ts';
+import { createTestDatabase } from './helpers/test-database.ts';
+import { suiteFixture } from './helpers/fixture.ts';
 
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
 
-let dir: string;
-const previousUmask = process.umask(0o022);
-afterAll(() => {
-  process.umask(previousUmask);
-  rmSync(dir, { recursive: true, force: true });
-});
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'clientkeys-modes-'));
+const t = suiteFixture(async (onCleanup) => {
+  const previousUmask = process.umask(0o022);
+  onCleanup(() => process.umask(previousUmask));
+  const dir = mkdtempSync(join(tmpdir(), 'clientkeys-modes-'));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  return { dir };
 });
 
 describe('the embedded database', () => {
   it('is created 0600, and so are its -wal and -shm files', async () => {
-    const path = join(dir, 'fresh', 'clientkeys.sqlite');
+    const path = join(t.dir, 'fresh', 'clientkeys.sqlite');
     const { services, db } = servicesWithDatabase(testConfig({ kind: 'sqlite', path }));
     await db.migrate();
     await new Seed(services).org('acme');
@@ -36,7 +35,7 @@ describe('the embedded database', () => {
   });
 
   it('is made 0600 when an older install left it readable by others', async () => {
-    const path = join(dir, 'old.sqlite');
+    const path = join(t.dir, 'old.sqlite');
     writeFileSync(path, '');
     chmodSync(path, 0o644);
     const { services, db } = servicesWithDatabase(testConfig({ kind: 'sqlite', path }));
@@ -47,24 +46,24 @@ describe('the embedded database', () => {
 });
 
 describe('a backup and a key export', () => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase(mkdtempSync(join(dir, 'db-')));
+  const database = suiteFixture(async (onCleanup) => {
+    const database = await createTestDatabase(mkdtempSync(join(t.dir, 'db-')));
+    onCleanup(() => database.drop());
     const { services, db } = servicesWithDatabase(testConfig(database.config));
     await db.migrate();
     const seed = new Seed(services);
     const project = await seed.project(await seed.org('acme'), 'web');
     for (let i = 0; i < 50; i++) await services.keys.create(project, { name: `k${i}`, useCase: 'user' }, { userId: null, keyId: null, label: 'test', ipAddress: null });
     await closeServices(services);
+    return database;
   });
-  afterAll(() => database.drop());
 
   it('writes the backup 0600 from its first byte to its last', async () => {
     const { services, db } = servicesWithDatabase(testConfig(database.config));
-    const file = join(dir, 'backup.sqlite');
+    const file = join(t.dir, 'backup.sqlite');
     const partialModes = new Set<string>();
     const result = await db.backup(file, () => {
-      for (const name of readdirSync(dir)) if (name.startsWith('backup.sqlite.partial-')) partialModes.add(mode(join(dir, name)));
+      for (const name of readdirSync(t.dir)) if (name.startsWith('backup.sqlite.partial-')) partialModes.add(mode(join(t.dir, name)));
     });
     await closeServices(services);
     expect(result.ok).toBe(true);
@@ -73,7 +72,7 @@ describe('a backup and a key export', () => {
   });
 
   it('exports keys 0600 even over an existing file that was 0644', () => {
-    const file = join(dir, 'keys.json');
+    const file = join(t.dir, 'keys.json');
     writeFileSync(file, 'old');
     chmodSync(file, 0o644);
     const result = cli(['keys', 'export', 'acme/web', '--output', file], { DATABASE_URL: database.url, PUBLIC_URL: 'http://testserver' });
