@@ -53,11 +53,9 @@ export async function processDatabase<T>(
   seed: (seed: Seed) => Promise<T>,
 ): Promise<{ dir: string; database: TestDatabase; env: Record<string, string>; seeded: T }> {
   const dir = mkdtempSync(join(tmpdir(), `clientkeys-${name}-`));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   const database = await createTestDatabase(dir);
-  onCleanup(async () => {
-    await database.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  onCleanup(() => database.drop());
   const { services, db } = servicesWithDatabase(testConfig(database.config));
   await db.migrate();
   const seeded = await seed(new Seed(services));
